@@ -1,0 +1,188 @@
+// Connections to the service databases: a pg pool per service, either to a real
+// PostgreSQL server (postgres:// URLs, PG* variables, ~/.pgpass) or to an embedded
+// PostgreSQL (pglite:DIR) served on a loopback port so the same pg code talks to it.
+import { mkdirSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { UserError } from '../errors.js';
+
+export type Service = 'astakos' | 'cyclades' | 'pithos';
+export const SERVICES: readonly Service[] = ['astakos', 'cyclades', 'pithos'];
+
+export interface Db {
+  service: Service;
+  /** The URL as given, for display only after redactUrl(). */
+  url: string;
+  /** What to show the operator: host:port/dbname, never a password. */
+  label: string;
+  pool: pg.Pool;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+const EMBEDDED_PREFIX = 'pglite:';
+
+export function isEmbeddedUrl(url: string): boolean {
+  return url.startsWith(EMBEDDED_PREFIX);
+}
+
+export function embeddedDir(url: string): string {
+  return resolve(url.slice(EMBEDDED_PREFIX.length));
+}
+
+/** host:port/dbname (or pglite:DIR) — safe to print: user names and passwords are dropped. */
+export function redactUrl(url: string): string {
+  if (isEmbeddedUrl(url)) return url;
+  try {
+    const u = new URL(url);
+    const host = u.hostname || process.env.PGHOST || 'localhost';
+    const port = u.port || process.env.PGPORT || '5432';
+    const db = decodeURIComponent(u.pathname.replace(/^\//, '')) || process.env.PGDATABASE || '';
+    return `${host}:${port}/${db}`;
+  } catch {
+    return '<unparseable url>';
+  }
+}
+
+/** Removes anything that looks like a password from a message before it is shown. */
+export function scrubSecrets(text: string, urls: string[] = []): string {
+  let out = text;
+  for (const url of urls) {
+    try {
+      const pw = new URL(url).password;
+      if (pw) out = out.split(pw).join('***').split(decodeURIComponent(pw)).join('***');
+    } catch { /* not a URL */ }
+  }
+  if (process.env.PGPASSWORD) out = out.split(process.env.PGPASSWORD).join('***');
+  return out.replace(/(postgres(?:ql)?:\/\/[^:@/\s]*:)[^@\s]*@/g, '$1***@');
+}
+
+export interface OpenOptions {
+  /** Pool size; the engine needs one connection for the lock plus one or two for work. */
+  max?: number;
+  application?: string;
+}
+
+export async function openDb(service: Service, url: string, opts: OpenOptions = {}): Promise<Db> {
+  const label = redactUrl(url);
+  if (isEmbeddedUrl(url)) return openEmbedded(service, url, label, opts);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 4,
+    application_name: opts.application ?? 'snf-upgrade',
+    connectionTimeoutMillis: 10_000,
+  });
+  pool.on('error', () => { /* idle client errors surface on the next query */ });
+  await probe(pool, service, label, [url]);
+  return { service, url, label, pool, embedded: false, close: () => pool.end() };
+}
+
+async function probe(pool: pg.Pool, service: Service, label: string, urls: string[]): Promise<void> {
+  try {
+    await pool.query('SELECT 1');
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    const e = err as NodeJS.ErrnoException & { code?: string };
+    const cause = e.code === 'ECONNREFUSED' ? 'connection refused'
+      : e.code === 'ENOTFOUND' ? 'host not found'
+      : e.code === '3D000' ? 'database does not exist'
+      : e.code === '28P01' || e.code === '28000' ? 'authentication failed'
+      : scrubSecrets(e.message, urls);
+    throw new UserError(`cannot reach the ${service} database at ${label}: ${cause}`,
+      `check "${service}.db" in the config file (or SNF_${service.toUpperCase()}_DB) and that the server is running`);
+  }
+}
+
+// ---------------------------------------------------------------- embedded
+
+interface EmbeddedInstance { refs: number; port: number; close(): Promise<void> }
+const embedded = new Map<string, Promise<EmbeddedInstance>>();
+
+async function openEmbedded(service: Service, url: string, label: string, opts: OpenOptions): Promise<Db> {
+  const dir = embeddedDir(url);
+  let inst = embedded.get(dir);
+  if (!inst) {
+    inst = startEmbedded(dir);
+    embedded.set(dir, inst);
+    inst.catch(() => embedded.delete(dir));
+  }
+  const instance = await inst;
+  instance.refs++;
+  const pool = new pg.Pool({
+    host: '127.0.0.1', port: instance.port, user: 'postgres', database: 'postgres',
+    max: opts.max ?? 4, application_name: opts.application ?? 'snf-upgrade',
+  });
+  pool.on('error', () => undefined);
+  await probe(pool, service, label, []);
+  let closed = false;
+  return {
+    service, url, label, pool, embedded: true,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+      if (--instance.refs === 0) {
+        embedded.delete(dir);
+        await instance.close();
+      }
+    },
+  };
+}
+
+/** A lock file keeps a second process from opening the same embedded data directory. */
+function takeDirLock(dir: string): () => void {
+  const file = join(dir, 'snf-upgrade.pid');
+  if (existsSync(file)) {
+    const [pidText, host] = readFileSync(file, 'utf8').split('\n');
+    const pid = Number(pidText);
+    const alive = host === hostname() && pid > 0 && pid !== process.pid && processAlive(pid);
+    if (alive) {
+      throw new UserError(`the embedded database ${dir} is in use by process ${pid} on ${host}`,
+        'wait for that process to finish, or stop it');
+    }
+  }
+  writeFileSync(file, `${process.pid}\n${hostname()}\n${new Date().toISOString()}\n`, { mode: 0o600 });
+  return () => rmSync(file, { force: true });
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function startEmbedded(dir: string): Promise<EmbeddedInstance> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const release = takeDirLock(dir);
+  try {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+    const db = await PGlite.create(join(dir, 'data'));
+    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 64 });
+    await server.start();
+    const address = (server as unknown as { server: { address(): { port: number } } }).server.address();
+    return {
+      refs: 0,
+      port: address.port,
+      async close() {
+        await server.stop();
+        await db.close();
+        release();
+      },
+    };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+/** Closes every embedded instance this process still has open (for tests and exit paths). */
+export async function closeAllEmbedded(): Promise<void> {
+  const all = [...embedded.values()];
+  embedded.clear();
+  for (const p of all) await (await p).close().catch(() => undefined);
+}
