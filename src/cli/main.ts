@@ -1,0 +1,281 @@
+// Command line: picks the interactive wizard or a headless command; maps errors to exit codes.
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '../config.js';
+import type { Asker } from '../core/step.js';
+import { closeAllEmbedded, scrubSecrets, SERVICES } from '../db/connection.js';
+import { buildReport, reportMarkdown } from '../engine/report.js';
+import { Engine, type EngineEvent, type StepView } from '../engine/index.js';
+import { EXIT, UserError } from '../errors.js';
+import { phaseTitle } from '../runbook/steps.js';
+import { StateFile } from '../state/index.js';
+import { HeadlessAsker, loadAnswers } from './asker.js';
+import { renderStatus, renderPlan, formatEta } from './render.js';
+
+export const VERSION = '0.1.0';
+
+const USAGE = `usage: snf-upgrade [COMMAND] [options]
+
+  (no command)            the interactive wizard (needs a terminal)
+  demo                    the wizard on an embedded sandbox deployment (no server needed)
+  status                  where the upgrade stands
+  plan [STEP]             what a step found and would change (writes nothing)
+  run [STEP | --through STEP]   run the next step, one step, or every step up to one
+  confirm STEP            mark a manual step done once its checks pass
+  undo STEP               undo a reversible step
+  backup                  a fresh backup of every database
+  report                  everything found, decided and changed
+  sandbox create|drop|simulate ...   test deployments (see README)
+
+options: --config FILE  --state FILE  --json  --format md|json  --answers FILE
+         --accept-suggestions  --yes  --through STEP  --take-over  --help  --version`;
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  isTTY: boolean;
+}
+
+const defaultIo = (): Io => ({
+  out: (s) => process.stdout.write(`${s}\n`),
+  err: (s) => process.stderr.write(`${s}\n`),
+  isTTY: !!(process.stdin.isTTY && process.stdout.isTTY),
+});
+
+const OPTIONS = {
+  config: { type: 'string' },
+  state: { type: 'string' },
+  json: { type: 'boolean' },
+  format: { type: 'string' },
+  answers: { type: 'string' },
+  'accept-suggestions': { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  through: { type: 'string' },
+  'take-over': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+type Flags = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
+
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  try {
+    if (argv[0] === 'sandbox') {
+      const { sandboxCommand } = await import('../sandbox/command.js');
+      return await sandboxCommand(argv.slice(1), io);
+    }
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    } catch (err) {
+      throw new UserError((err as Error).message.split('\n')[0]!, 'see snf-upgrade --help', EXIT.usage);
+    }
+    const flags = parsed.values as Flags;
+    const [command, ...rest] = parsed.positionals;
+    if (flags.help) { io.out(USAGE); return EXIT.ok; }
+    if (flags.version) { io.out(VERSION); return EXIT.ok; }
+    return await dispatch(command, rest, flags, io);
+  } catch (err) {
+    return fail(err, io);
+  } finally {
+    await closeAllEmbedded();
+  }
+}
+
+function fail(err: unknown, io: Io): number {
+  if (err instanceof UserError) {
+    io.err(`snf-upgrade: ${scrubSecrets(err.message)}`);
+    io.err(`  next: ${err.next}`);
+    return err.exitCode;
+  }
+  const message = scrubSecrets((err as Error)?.message ?? String(err)).split('\n')[0];
+  io.err(`snf-upgrade: unexpected error: ${message}`);
+  io.err('  next: nothing half-done was kept (each batch is one transaction); run `snf-upgrade status`, and report this if it repeats');
+  return EXIT.failed;
+}
+
+function openState(config: Config, readonly: boolean): StateFile {
+  const urls = SERVICES.map((s) => config[s].db).filter((u): u is string => !!u);
+  return StateFile.open(config.state, { readonly, create: !readonly, scrub: (t) => scrubSecrets(t, urls), toolVersion: VERSION });
+}
+
+function asker(flags: Flags): Asker {
+  return new HeadlessAsker(flags.answers ? loadAnswers(flags.answers) : {}, !!flags.yes, !!flags['accept-suggestions']);
+}
+
+export async function withEngine<T>(config: Config, flags: Flags, command: string, fn: (e: Engine) => Promise<T>, readonly = false): Promise<T> {
+  const state = openState(config, readonly && existsSync(config.state));
+  let engine: Engine | undefined;
+  let outcome: 'completed' | 'paused' | 'failed' = 'completed';
+  try {
+    engine = new Engine(config, state, asker(flags), command);
+    if (flags['take-over']) await engine.lock({ takeOver: true });
+    return await fn(engine);
+  } catch (err) {
+    outcome = err instanceof UserError && err.exitCode === EXIT.needsAnswer ? 'paused' : 'failed';
+    throw err;
+  } finally {
+    await engine?.close(outcome);
+    state.close();
+  }
+}
+
+async function dispatch(command: string | undefined, args: string[], flags: Flags, io: Io): Promise<number> {
+  const loadCfg = () => {
+    const config = loadConfig(flags.config);
+    if (flags.state) config.state = flags.state;
+    return config;
+  };
+  const json = (v: unknown) => io.out(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x), 2));
+  const step = (required: boolean) => {
+    if (args.length > 1) throw new UserError(`too many arguments: ${args.join(' ')}`, 'see snf-upgrade --help', EXIT.usage);
+    if (required && !args[0]) throw new UserError(`${command} needs a STEP (e.g. ${command} 3.2)`, 'snf-upgrade status lists the steps', EXIT.usage);
+    return args[0];
+  };
+
+  switch (command) {
+    case undefined:
+    case 'wizard': {
+      if (!io.isTTY) {
+        throw new UserError('the wizard needs a terminal, and this is not one',
+          'use the headless commands: snf-upgrade status | plan | run | confirm | report (see --help)', EXIT.needsAnswer);
+      }
+      const { startWizard } = await import('../ui/start.js');
+      return startWizard(loadCfg(), { takeOver: !!flags['take-over'] });
+    }
+    case 'demo': {
+      const { startDemo } = await import('./demo.js');
+      return startDemo(io, { takeOver: !!flags['take-over'] });
+    }
+    case 'status':
+      step(false);
+      return withEngine(loadCfg(), flags, 'snf-upgrade status', async (engine) => {
+        const deployment = await engine.deployment();
+        const interrupted = await engine.interrupted();
+        const locks = await engine.lockHolders();
+        if (flags.json) {
+          json({
+            state: engine.state.path, deployment, interrupted: interrupted ?? null,
+            locks: locks.map((l) => ({ service: l.service, holder: l.holder ?? null })),
+            current: engine.current()?.def.id ?? null,
+            steps: engine.steps().map(stepJson),
+          });
+        } else {
+          io.out(renderStatus(engine.state.path, deployment, engine.steps(), engine.current()?.def.id, interrupted?.text, locks));
+        }
+        return EXIT.ok;
+      }, true);
+    case 'plan': {
+      const id = step(false);
+      return withEngine(loadCfg(), flags, 'snf-upgrade plan', async (engine) => {
+        const target = id ?? engine.current()?.def.id;
+        if (!target) { io.out('every step is done; nothing to plan'); return EXIT.ok; }
+        const view = await engine.plan(target);
+        if (flags.json) json({ ...view, ...(view.findings.data && typeof view.findings.data === 'object' ? view.findings.data : {}) });
+        else io.out(renderPlan(engine.def(target), view));
+        return EXIT.ok;
+      }, true);
+    }
+    case 'run': {
+      const id = step(false);
+      if (id && flags.through) throw new UserError('give either STEP or --through STEP, not both', 'see snf-upgrade --help', EXIT.usage);
+      return withEngine(loadCfg(), flags, `snf-upgrade run ${id ?? (flags.through ? `--through ${flags.through}` : '')}`.trim(), async (engine) => {
+        const stopOnSignal = () => {
+          engine.requestStop();
+          io.err('stopping after the current batch (Ctrl-C again to quit now: the open batch rolls back)');
+          process.once('SIGINT', () => process.exit(130));
+        };
+        process.once('SIGINT', stopOnSignal);
+        engine.on(printEvent(io, !!flags.json));
+        try {
+          let outcomes;
+          if (id) outcomes = [await engine.run(id)];
+          else if (flags.through) outcomes = await engine.runThrough(flags.through);
+          else {
+            const next = engine.current();
+            outcomes = next ? [await engine.run(next.def.id)] : [];
+            if (!next) io.err('every step is done');
+          }
+          if (flags.json) json({ outcomes, steps: engine.steps().map(stepJson) });
+          else for (const o of outcomes) io.out(`${o.step}: ${o.status}\n${o.summary.map((l) => `  ${l}`).join('\n')}`);
+          return outcomes.some((o) => o.status === 'stopped') ? EXIT.failed : EXIT.ok;
+        } finally {
+          process.removeListener('SIGINT', stopOnSignal);
+        }
+      });
+    }
+    case 'confirm': {
+      const id = step(true)!;
+      return withEngine(loadCfg(), flags, `snf-upgrade confirm ${id}`, async (engine) => {
+        const checks = await engine.confirm(id);
+        if (flags.json) json({ step: id, status: 'done', checks });
+        else io.out([`${id}: done`, ...checks.map((c) => `  ✓ ${c.label}${c.detail ? `: ${c.detail}` : ''}`)].join('\n'));
+        return EXIT.ok;
+      });
+    }
+    case 'undo': {
+      const id = step(true)!;
+      return withEngine(loadCfg(), flags, `snf-upgrade undo ${id}`, async (engine) => {
+        const r = await engine.undo(id);
+        if (flags.json) json({ step: id, ...r });
+        else io.out([`${id}: undone`, ...r.summary.map((l) => `  ${l}`)].join('\n'));
+        return EXIT.ok;
+      });
+    }
+    case 'backup':
+      step(false);
+      return withEngine(loadCfg(), flags, 'snf-upgrade backup', async (engine) => {
+        engine.on(printEvent(io, !!flags.json));
+        const lines = await engine.backup(`manual-${new Date().toISOString().slice(0, 10)}`);
+        if (flags.json) json({ backups: lines });
+        else io.out(lines.join('\n'));
+        return EXIT.ok;
+      });
+    case 'report': {
+      step(false);
+      const format = flags.format ?? (flags.json ? 'json' : 'md');
+      if (format !== 'md' && format !== 'json') throw new UserError(`unknown report format "${format}"`, 'use --format md or --format json', EXIT.usage);
+      return withEngine(loadCfg(), flags, 'snf-upgrade report', async (engine) => {
+        const report = buildReport(engine.state, await engine.deployment());
+        if (format === 'json') json(report);
+        else io.out(reportMarkdown(report));
+        return EXIT.ok;
+      }, true);
+    }
+    default:
+      throw new UserError(`unknown command "${command}"`, 'see snf-upgrade --help', EXIT.usage);
+  }
+}
+
+export function stepJson(s: StepView) {
+  return {
+    id: s.def.id, title: s.def.title, kind: s.def.kind, phase: s.def.phase, phaseTitle: phaseTitle(s.def.phase),
+    status: s.record.status, attempts: s.record.attempts, finishedAt: s.record.finishedAt,
+    lastError: s.record.lastError, implemented: s.implemented,
+  };
+}
+
+/** Progress and logs go to stderr so stdout stays one JSON document with --json. */
+function printEvent(io: Io, quiet: boolean): (e: EngineEvent) => void {
+  let lastProgress = 0;
+  return (e) => {
+    switch (e.type) {
+      case 'progress': {
+        if (Date.now() - lastProgress < 1000 && e.progress.done !== e.progress.total) return;
+        lastProgress = Date.now();
+        const p = e.progress;
+        const total = p.total !== undefined ? ` / ${p.total}` : '';
+        const rate = e.rate ? ` ${Math.round(e.rate)}/s` : '';
+        const eta = e.etaSeconds !== undefined ? ` ETA ${formatEta(e.etaSeconds)}` : '';
+        io.err(`  ${e.step} ${p.table ?? ''} ${p.done}${total}${rate}${eta}`);
+        return;
+      }
+      case 'log': if (!quiet || e.level !== 'info') io.err(`  ${e.level}: ${e.message}`); return;
+      case 'step-start': io.err(`▶ ${e.step} (attempt ${e.attempt})`); return;
+      case 'step-failed': io.err(`✗ ${e.step}: ${e.error}`); return;
+      case 'step-stopped': io.err(`■ ${e.step} stopped between batches; run again to continue`); return;
+      case 'phase-done': io.err(`phase ${e.phase} done; a fresh backup is advised: snf-upgrade backup`); return;
+      default: return;
+    }
+  };
+}

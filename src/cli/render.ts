@@ -1,0 +1,60 @@
+// Plain-text views shared by the headless commands (and the README's captures).
+import type { DeploymentInfo, PlanView, StepView } from '../engine/index.js';
+import type { LockHolder } from '../db/lock.js';
+import type { StepDef } from '../runbook/steps.js';
+
+export const STATUS_SYMBOL: Record<string, string> = { done: '✓', running: '▶', failed: '✗', pending: '·', skipped: '-' };
+
+export function formatEta(seconds: number): string {
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`;
+}
+
+export const shortTime = (iso: string | null): string => (iso ? iso.slice(0, 16).replace('T', ' ') : '');
+
+export function stepLine(s: StepView, current: string | undefined): string {
+  const symbol = s.def.id === current && s.record.status === 'pending' ? '▶' : STATUS_SYMBOL[s.record.status] ?? '?';
+  const kind = s.def.kind === 'manual' ? ' (manual)' : s.implemented ? '' : ' (not implemented yet)';
+  const title = `${s.def.title}${kind}`;
+  const when = s.record.status === 'done' ? shortTime(s.record.finishedAt) : s.record.status === 'failed' ? 'failed' : '';
+  return `  ${symbol} ${s.def.id.padEnd(4)} ${title.padEnd(56).slice(0, 56)} ${when}`.trimEnd();
+}
+
+export function renderStatus(statePath: string, deployment: DeploymentInfo[], steps: StepView[], current: string | undefined,
+  interrupted: string | undefined, locks: { service: string; holder?: LockHolder }[]): string {
+  const out = [`snf-upgrade · Synnefo 0.12.5 → 0.13    state: ${statePath}`];
+  for (const d of deployment) out.push(`  ${d.service.padEnd(9)} ${d.label.padEnd(40)} ${d.error ?? d.version}`);
+  const held = locks.filter((l) => l.holder?.connected);
+  if (held.length) {
+    const h = held[0]!.holder!;
+    out.push(`  lock: held by ${h.host} pid ${h.pid} (${h.command}) since ${shortTime(h.since.toISOString())}`);
+  }
+  out.push('');
+  for (const s of steps) {
+    out.push(stepLine(s, current));
+    if (s.record.status === 'failed' && s.record.lastError) out.push(`         last error: ${s.record.lastError}`);
+  }
+  out.push('');
+  if (interrupted) out.push(interrupted);
+  out.push(current ? `next: ${current} — snf-upgrade plan ${current}` : 'every step is done');
+  return out.join('\n');
+}
+
+export function renderPlan(def: StepDef, view: PlanView): string {
+  const out = [`${def.id}  ${def.title}${def.kind === 'manual' ? ' (manual)' : ''}`, `Why: ${def.why}`];
+  if (def.commands?.length) {
+    out.push('Commands:');
+    for (const c of def.commands) for (const l of c.lines) out.push(`  ${`on ${c.host}:`.padEnd(14)} ${l}`);
+  }
+  if (view.findings.summary.length) out.push('Found:', ...view.findings.summary.map((l) => `  ${l}`));
+  if (view.plan.summary.length) out.push('Plan:', ...view.plan.summary.map((l) => `  ${l}`));
+  if (view.plan.changes.length) {
+    out.push('Will change:', ...view.plan.changes.map((c) => `  ${c.service}.${c.table}  ${c.action} ${c.rows}`));
+  }
+  for (const e of def.errata ?? []) out.push(`! Erratum: ${e}`);
+  out.push(`Verified by: ${def.verifiedBy}`);
+  return out.join('\n');
+}

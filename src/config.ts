@@ -1,0 +1,116 @@
+// The deployment's configuration: a JSON file plus environment overrides.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { isEmbeddedUrl, SERVICES, type Service } from './db/connection.js';
+import { EXIT, UserError } from './errors.js';
+
+export interface ServiceConfig {
+  db?: string;
+  /** Folder holding copies of that host's /etc/synnefo files. */
+  settings?: string;
+}
+
+export interface Config {
+  /** The file it was read from, if any. */
+  file?: string;
+  astakos: ServiceConfig;
+  cyclades: ServiceConfig;
+  pithos: ServiceConfig;
+  state: string;
+  backups: string;
+}
+
+export const DEFAULT_CONFIG_FILE = 'snf-upgrade.json';
+const ENV_DB: Record<Service, string> = {
+  astakos: 'SNF_ASTAKOS_DB',
+  cyclades: 'SNF_CYCLADES_DB',
+  pithos: 'SNF_PITHOS_DB',
+};
+const TOP_KEYS = new Set<string>([...SERVICES, 'state', 'backups']);
+const SERVICE_KEYS = new Set(['db', 'settings']);
+
+/**
+ * Reads FILE (default ./snf-upgrade.json; a missing default file is fine when the
+ * environment names the databases). Relative paths count from the file's folder.
+ */
+export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const path = resolve(file ?? DEFAULT_CONFIG_FILE);
+  let raw: unknown = {};
+  let base = process.cwd();
+  const present = existsSync(path);
+  if (present) {
+    const text = readFileSync(path, 'utf8');
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw new UserError(`config file ${path} is not valid JSON: ${jsonErrorWhere(text, err as Error)}`,
+        'fix the file (see "Configuration" in the README)', EXIT.usage);
+    }
+    base = dirname(path);
+  } else if (file !== undefined) {
+    throw new UserError(`config file ${path} does not exist`,
+      'pass the right --config FILE, or create one (see "Configuration" in the README)', EXIT.usage);
+  }
+  const config = validate(raw, path);
+  const at = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  for (const s of SERVICES) {
+    const fromEnv = env[ENV_DB[s]];
+    if (fromEnv) config[s].db = fromEnv;
+    const db = config[s].db;
+    if (db && isEmbeddedUrl(db)) config[s].db = `pglite:${at(db.slice('pglite:'.length))}`;
+    if (config[s].settings) config[s].settings = at(config[s].settings!);
+  }
+  config.state = env.SNF_UPGRADE_STATE ? resolve(env.SNF_UPGRADE_STATE) : at(config.state);
+  config.backups = at(config.backups);
+  if (present) config.file = path;
+  return config;
+}
+
+function validate(raw: unknown, path: string): Config {
+  const bad = (what: string): never => {
+    throw new UserError(`config file ${path}: ${what}`, 'fix the file (see "Configuration" in the README)', EXIT.usage);
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad('the top level must be a JSON object');
+  const obj = raw as Record<string, unknown>;
+  for (const key of Object.keys(obj)) if (!TOP_KEYS.has(key)) bad(`unknown key "${key}" (known: ${[...TOP_KEYS].join(', ')})`);
+  const config: Config = { astakos: {}, cyclades: {}, pithos: {}, state: 'state/upgrade.db', backups: 'backups' };
+  for (const s of SERVICES) {
+    const v = obj[s];
+    if (v === undefined) continue;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) bad(`"${s}" must be an object like {"db": "postgres://host/${s}"}`);
+    for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+      if (!SERVICE_KEYS.has(k)) bad(`unknown key "${s}.${k}" (known: db, settings)`);
+      if (typeof val !== 'string' || val === '') bad(`"${s}.${k}" must be a non-empty string`);
+      config[s][k as keyof ServiceConfig] = val as string;
+    }
+    const db = config[s].db;
+    if (db && !isEmbeddedUrl(db) && !/^postgres(ql)?:\/\//.test(db)) bad(`"${s}.db" must be a postgres:// URL (or pglite:DIR for an embedded database)`);
+  }
+  for (const k of ['state', 'backups'] as const) {
+    if (obj[k] === undefined) continue;
+    if (typeof obj[k] !== 'string' || obj[k] === '') bad(`"${k}" must be a non-empty string (a path)`);
+    config[k] = obj[k] as string;
+  }
+  return config;
+}
+
+function jsonErrorWhere(text: string, err: Error): string {
+  const m = /position (\d+)/.exec(err.message);
+  if (!m) return err.message.split('\n')[0]!;
+  const pos = Number(m[1]);
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const col = pos - before.lastIndexOf('\n');
+  return `${err.message.replace(/ in JSON at position \d+.*/, '')} at line ${line}, column ${col}`;
+}
+
+/** The URL of a service's database, or a usage error naming where to set it. */
+export function requireDb(config: Config, service: Service): string {
+  const url = config[service].db;
+  if (!url) {
+    throw new UserError(`no database configured for ${service}`,
+      `set "${service}": {"db": "postgres://host/dbname"} in ${config.file ?? DEFAULT_CONFIG_FILE}, or ${ENV_DB[service]}`,
+      EXIT.usage);
+  }
+  return url;
+}

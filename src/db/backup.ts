@@ -1,0 +1,105 @@
+// Database backups: pg_dump -Fc for servers, a data-directory archive for embedded ones.
+// A backup is written under a .partial name and renamed only once it is complete and checked.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, createReadStream, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { embeddedDir, scrubSecrets, type Db } from './connection.js';
+import { UserError } from '../errors.js';
+
+export interface BackupFile {
+  path: string;
+  bytes: number;
+  sha256: string;
+  kind: 'pg_dump' | 'embedded';
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolveRun) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', (err) => resolveRun({ code: -1, stdout, stderr: err.message }));
+    child.on('close', (code) => resolveRun({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** Why pg_dump cannot back up DB (missing, or older than the server), or undefined. */
+export async function pgDumpProblem(db: Db): Promise<string | undefined> {
+  if (db.embedded) return undefined;
+  const v = await run('pg_dump', ['--version']);
+  if (v.code !== 0) return 'pg_dump is not installed on this machine';
+  const client = Number(/(\d+)(?:\.\d+)?/.exec(v.stdout)?.[1] ?? 0);
+  const r = await db.pool.query<{ n: string }>('SHOW server_version_num');
+  const serverNum = Number(r.rows[0]!.n);
+  const server = serverNum >= 100000 ? Math.floor(serverNum / 10000) : serverNum / 10000;
+  if (client < Math.floor(server)) return `pg_dump ${client} is older than the ${db.service} server (${Math.floor(server)})`;
+  return undefined;
+}
+
+/** Removes half-written backups left by an interrupted run. */
+export function removePartials(dir: string): string[] {
+  let names: string[] = [];
+  try { names = readdirSync(dir); } catch { return []; }
+  const partial = names.filter((n) => n.endsWith('.partial'));
+  for (const n of partial) rmSync(join(dir, n), { force: true });
+  return partial;
+}
+
+export async function backupDatabase(db: Db, dir: string, label: string): Promise<BackupFile> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const stamp = new Date().toISOString().replace(/[:]/g, '').replace(/\..*/, '');
+  const base = `${label}-${db.service}-${stamp}`;
+  const final = join(dir, db.embedded ? `${base}.tar.gz` : `${base}.dump`);
+  const partial = `${final}.partial`;
+  writeFileSync(partial, '', { mode: 0o600 });
+  try {
+    if (db.embedded) await dumpEmbedded(db, partial);
+    else await pgDump(db, partial);
+    chmodSync(partial, 0o600);
+    renameSync(partial, final);
+  } catch (err) {
+    rmSync(partial, { force: true });
+    throw err;
+  }
+  return { path: final, bytes: statSync(final).size, sha256: await sha256File(final), kind: db.embedded ? 'embedded' : 'pg_dump' };
+}
+
+async function pgDump(db: Db, file: string): Promise<void> {
+  // The password travels in the environment, never on the command line.
+  const url = new URL(db.url);
+  const env = { ...process.env };
+  if (url.password) env.PGPASSWORD = decodeURIComponent(url.password);
+  url.password = '';
+  const r = await run('pg_dump', ['-Fc', '--no-password', '-f', file, '--dbname', url.toString()], env);
+  if (r.code !== 0) {
+    throw new UserError(`pg_dump of the ${db.service} database failed: ${scrubSecrets(r.stderr.trim().split('\n')[0] ?? '', [db.url])}`,
+      'check disk space in the backup folder and the database connection, then run step 1 again');
+  }
+  const list = await run('pg_restore', ['--list', file]);
+  if (list.code !== 0 || !list.stdout.includes('TABLE DATA')) {
+    throw new UserError(`the ${db.service} backup ${file} does not read back with pg_restore --list`,
+      'check the backup folder (disk full?) and run step 1 again');
+  }
+}
+
+async function dumpEmbedded(db: Db, file: string): Promise<void> {
+  const r = await db.pool.query<{ n: string }>('SELECT 1 AS n');
+  if (!r.rowCount) throw new Error('embedded database did not answer');
+  const { dumpEmbeddedDir } = await import('./connection.js');
+  const data = await dumpEmbeddedDir(embeddedDir(db.url));
+  writeFileSync(file, data, { mode: 0o600 });
+  const tar = gunzipSync(data);
+  if (tar.subarray(257, 262).toString() !== 'ustar') {
+    throw new UserError(`the ${db.service} backup ${file} is not a readable archive`, 'run step 1 again');
+  }
+}

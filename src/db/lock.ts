@@ -1,0 +1,98 @@
+// One runner at a time (design rule 3): a session-level advisory lock per database, held on a
+// dedicated connection for the whole run, with the holder's identity in a small table so a
+// second runner can be told who holds it and can take over a stale lock.
+import { hostname } from 'node:os';
+import type pg from 'pg';
+import type { Db } from './connection.js';
+import { UserError } from '../errors.js';
+
+/** Advisory lock key: the first 8 bytes of "snfupgrd" as a big-endian bigint. */
+export const LOCK_KEY = '7453858331219895396';
+const HOLDER_TABLE = 'snf_upgrade_lock';
+
+export interface LockHolder {
+  host: string;
+  pid: number;
+  command: string;
+  since: Date;
+  backendPid: number;
+  /** Whether the holder's database session is still connected. */
+  connected: boolean;
+}
+
+export interface HeldLock { db: Db; release(): Promise<void> }
+
+export class LockHeld extends UserError {
+  constructor(readonly service: string, readonly holder: LockHolder | undefined) {
+    const who = holder
+      ? `${holder.host} pid ${holder.pid} (${holder.command}) since ${holder.since.toISOString().slice(0, 19).replace('T', ' ')}`
+      : 'another session (no holder recorded)';
+    super(`the ${service} database is locked by ${who}`,
+      holder && !holder.connected
+        ? 'that session is gone: run again with --take-over'
+        : 'wait for it to finish; if that process is dead, run again with --take-over');
+  }
+}
+
+async function tryLock(client: pg.PoolClient): Promise<boolean> {
+  const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [LOCK_KEY]);
+  return r.rows[0]!.ok;
+}
+
+export async function lockHolder(q: pg.Pool | pg.PoolClient): Promise<LockHolder | undefined> {
+  const exists = await q.query(`SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1`, [HOLDER_TABLE]);
+  if (exists.rowCount === 0) return undefined;
+  const r = await q.query<{ host: string; pid: number; command: string; since: Date; backend_pid: number }>(
+    `SELECT host, pid, command, since, backend_pid FROM ${HOLDER_TABLE} ORDER BY since DESC LIMIT 1`);
+  const row = r.rows[0];
+  if (!row) return undefined;
+  const alive = await q.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = $1 AND granted`, [row.backend_pid]);
+  return { host: row.host, pid: row.pid, command: row.command, since: row.since, backendPid: row.backend_pid, connected: alive.rowCount! > 0 };
+}
+
+/**
+ * Takes the lock on DB or throws LockHeld naming the holder. With takeOver, a holder's
+ * session is terminated first (the operator confirmed it is stale).
+ */
+export async function acquireLock(db: Db, command: string, opts: { takeOver?: boolean } = {}): Promise<HeldLock> {
+  const client = await db.pool.connect();
+  try {
+    let ok = await tryLock(client);
+    if (!ok) {
+      const holder = await lockHolder(client);
+      if (!opts.takeOver) throw new LockHeld(db.service, holder);
+      const pids = await client.query<{ pid: number }>(
+        `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 1936615029 AND objid = 1885827684 AND objsubid = 1 AND pid <> pg_backend_pid()`);
+      for (const { pid } of pids.rows) await client.query('SELECT pg_terminate_backend($1)', [pid]);
+      for (let i = 0; i < 50 && !ok; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        ok = await tryLock(client);
+      }
+      if (!ok) throw new LockHeld(db.service, holder);
+    }
+    await client.query(`CREATE TABLE IF NOT EXISTS ${HOLDER_TABLE} (
+      host varchar(255) NOT NULL, pid integer NOT NULL, command varchar(255) NOT NULL,
+      since timestamp with time zone NOT NULL DEFAULT now(), backend_pid integer NOT NULL)`);
+    await client.query(`DELETE FROM ${HOLDER_TABLE}`);
+    await client.query(`INSERT INTO ${HOLDER_TABLE} (host, pid, command, backend_pid) VALUES ($1, $2, $3, pg_backend_pid())`,
+      [hostname(), process.pid, command.slice(0, 255)]);
+  } catch (err) {
+    client.release(true);
+    throw err;
+  }
+  let released = false;
+  return {
+    db,
+    async release() {
+      if (released) return;
+      released = true;
+      try {
+        await client.query(`DELETE FROM ${HOLDER_TABLE} WHERE backend_pid = pg_backend_pid()`);
+        await client.query('SELECT pg_advisory_unlock($1::bigint)', [LOCK_KEY]);
+        client.release();
+      } catch {
+        client.release(true);
+      }
+    },
+  };
+}

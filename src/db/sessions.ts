@@ -1,0 +1,42 @@
+// Other sessions connected to a service database (step 1: services must be down).
+import type { Db } from './connection.js';
+
+export interface Session {
+  pid: number;
+  application: string;
+  client: string;
+  user: string;
+  since: Date | null;
+  state: string;
+}
+
+/** The application_name this process uses, so its own sessions are not counted. */
+export const ownApplicationName = (): string => `snf-upgrade:${process.pid}`;
+
+export async function otherSessions(db: Db): Promise<Session[]> {
+  const v = await db.pool.query<{ n: string }>('SHOW server_version_num');
+  // pg_stat_activity named its pid column procpid before 9.2.
+  const pidCol = Number(v.rows[0]!.n) < 90200 ? 'procpid' : 'pid';
+  const stateCol = Number(v.rows[0]!.n) < 90200 ? "''" : 'state';
+  const r = await db.pool.query<{ pid: number; app: string | null; client: string | null; usename: string | null; since: Date | null; state: string | null }>(
+    `SELECT ${pidCol} AS pid, application_name AS app, client_addr::text AS client, usename, backend_start AS since, ${stateCol} AS state
+       FROM pg_stat_activity
+      WHERE datname = current_database() AND ${pidCol} <> pg_backend_pid()
+        AND coalesce(application_name, '') <> $1
+      ORDER BY backend_start`, [ownApplicationName()]);
+  return r.rows
+    .filter((row) => !(row.state === '' && row.app === null && row.usename === null)) // background workers
+    .map((row) => ({
+      pid: row.pid,
+      application: row.app || '(no name)',
+      client: row.client ?? 'local socket',
+      user: row.usename ?? '',
+      since: row.since,
+      state: row.state ?? '',
+    }));
+}
+
+export function describeSession(s: Session): string {
+  const since = s.since ? s.since.toISOString().slice(0, 16).replace('T', ' ') : '?';
+  return `${s.application} from ${s.client} as ${s.user} since ${since} (pid ${s.pid})`;
+}

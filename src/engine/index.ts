@@ -1,0 +1,396 @@
+// The step runner: runbook + state file + databases. Front ends (the Ink wizard, the
+// headless CLI) call it and render the events it emits; it never imports a UI.
+import type { Config } from '../config.js';
+import { requireDb } from '../config.js';
+import type { ApplyResult, Asker, Check, Findings, Plan, Progress, StepContext } from '../core/step.js';
+import { openDb, redactUrl, scrubSecrets, SERVICES, type Db, type Service } from '../db/connection.js';
+import { describeVersion, detectSchema } from '../db/detect.js';
+import { committedBatches, ensureJournal, runBatch } from '../db/journal.js';
+import { acquireLock, lockHolder, type HeldLock, type LockHolder } from '../db/lock.js';
+import { ownApplicationName } from '../db/sessions.js';
+import { CheckFailed, NeedsAnswer, UserError } from '../errors.js';
+import { backupAll } from '../runbook/step1.js';
+import { findStep, STEPS, type StepDef } from '../runbook/steps.js';
+import type { BeforeImageInput, StateFile, StepRecord } from '../state/index.js';
+
+export type EngineEvent =
+  | { type: 'step-start'; step: string; attempt: number }
+  | { type: 'progress'; step: string; progress: Progress; rate?: number; etaSeconds?: number }
+  | { type: 'log'; step: string | null; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'step-done'; step: string; summary: string[] }
+  | { type: 'step-stopped'; step: string; summary: string[] }
+  | { type: 'step-failed'; step: string; error: string }
+  | { type: 'phase-done'; phase: string };
+
+export interface StepView {
+  def: StepDef;
+  record: StepRecord;
+  implemented: boolean;
+}
+
+export interface RunOutcome {
+  step: string;
+  status: 'done' | 'already-done' | 'stopped';
+  summary: string[];
+}
+
+export interface PlanView {
+  step: string;
+  title: string;
+  kind: StepDef['kind'];
+  findings: Findings;
+  plan: Plan;
+  checks?: Check[];
+}
+
+export interface DeploymentInfo {
+  service: Service;
+  label: string;
+  version: string;
+  error?: string;
+}
+
+export const isImplemented = (def: StepDef): boolean =>
+  def.kind === 'manual' ? true : !!def.module?.apply;
+
+/** A fingerprint of the deployment a state file belongs to (the database locations). */
+export function deploymentFingerprint(config: Config): string {
+  return SERVICES.map((s) => `${s}=${config[s].db ? redactUrl(config[s].db!) : '-'}`).join(' ');
+}
+
+export class Engine {
+  private readonly dbs = new Map<Service, Promise<Db>>();
+  private readonly listeners = new Set<(e: EngineEvent) => void>();
+  private locks: HeldLock[] = [];
+  private stopping = false;
+  private runId: number | null = null;
+
+  constructor(readonly config: Config, readonly state: StateFile, readonly asker: Asker, readonly command = 'snf-upgrade') {
+    const fingerprint = deploymentFingerprint(config);
+    const recorded = state.getMeta('deployment');
+    if (recorded === undefined) {
+      if (!state.readonly) state.setMeta('deployment', fingerprint);
+    } else if (recorded !== fingerprint) {
+      throw new UserError(`state file ${state.path} belongs to another deployment (${recorded})`,
+        'point --state (or SNF_UPGRADE_STATE) at this deployment\'s state file, or at a new file to start over');
+    }
+  }
+
+  on(listener: (e: EngineEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: EngineEvent): void {
+    if (e.type === 'log') this.state.readonly || this.state.log(e.step, e.level, e.message);
+    for (const l of this.listeners) l(e);
+  }
+
+  db(service: Service): Promise<Db> {
+    let p = this.dbs.get(service);
+    if (!p) {
+      p = openDb(service, requireDb(this.config, service), { application: ownApplicationName() });
+      this.dbs.set(service, p);
+      p.catch(() => this.dbs.delete(service));
+    }
+    return p;
+  }
+
+  /** Each database's location and schema release, for the home screen and `status`. */
+  async deployment(): Promise<DeploymentInfo[]> {
+    const out: DeploymentInfo[] = [];
+    for (const service of SERVICES) {
+      const url = this.config[service].db;
+      if (!url) { out.push({ service, label: '(not configured)', version: '?', error: 'not configured' }); continue; }
+      try {
+        const db = await this.db(service);
+        out.push({ service, label: db.label, version: describeVersion(service, await detectSchema(db.pool, service)) });
+      } catch (err) {
+        out.push({ service, label: redactUrl(url), version: '?', error: err instanceof UserError ? err.message : scrubSecrets(String(err)) });
+      }
+    }
+    return out;
+  }
+
+  steps(): StepView[] {
+    return STEPS.map((def) => ({ def, record: this.state.getStep(def.id), implemented: isImplemented(def) }));
+  }
+
+  /** The first step that is neither done nor skipped. */
+  current(): StepView | undefined {
+    return this.steps().find((s) => s.record.status !== 'done' && s.record.status !== 'skipped');
+  }
+
+  /** What happened to a step a previous run left in "running" (killed or crashed). */
+  async interrupted(): Promise<{ step: string; text: string } | undefined> {
+    const view = this.steps().find((s) => s.record.status === 'running');
+    if (!view) return undefined;
+    const committed: string[] = [];
+    for (const service of SERVICES) {
+      try {
+        const batches = await committedBatches(await this.db(service), view.def.id);
+        if (batches.length) committed.push(`${batches.length} batch(es) in ${service}`);
+      } catch { /* unreachable database: said elsewhere */ }
+    }
+    const text = committed.length
+      ? `The last session stopped during ${view.def.id}: ${committed.join(', ')} had committed; running it again continues after them.`
+      : `The last session stopped during ${view.def.id} before any change committed: nothing was changed; it can simply run again.`;
+    return { step: view.def.id, text };
+  }
+
+  def(stepId: string): StepDef {
+    const def = findStep(stepId);
+    if (!def) {
+      throw new UserError(`there is no step "${stepId}"`, `steps are ${STEPS.map((s) => s.id).join(', ')}`, 2);
+    }
+    return def;
+  }
+
+  /** Why STEP cannot run yet (earlier steps not done), or an empty list. */
+  unmetNeeds(def: StepDef): string[] {
+    return def.needs
+      .map((id) => this.state.getStep(id))
+      .filter((r) => r.status !== 'done' && r.status !== 'skipped')
+      .map((r) => `${r.id} (${findStep(r.id)!.title}) is ${r.status}`);
+  }
+
+  private context(def: StepDef): StepContext {
+    const started = Date.now();
+    const runId = String(this.runId ?? 0);
+    return {
+      step: def.id,
+      runId,
+      config: this.config,
+      state: this.state,
+      asker: this.asker,
+      db: (s) => this.db(s),
+      progress: (p) => {
+        const seconds = (Date.now() - started) / 1000;
+        const rate = seconds > 0 ? p.done / seconds : undefined;
+        const etaSeconds = rate && p.total !== undefined ? Math.max(0, (p.total - p.done) / rate) : undefined;
+        this.emit({ type: 'progress', step: def.id, progress: p, rate, etaSeconds });
+      },
+      log: (level, message) => this.emit({ type: 'log', step: def.id, level, message }),
+      stopRequested: () => this.stopping,
+      batch: async (service, batch, work) => {
+        const db = await this.db(service);
+        const images: BeforeImageInput[] = [];
+        const result = await runBatch(db, {
+          step: def.id, batch, runId,
+          beforeCommit: () => {
+            // A batch that ran before and rolled back may have left images: replace them.
+            this.state.transaction(() => {
+              this.state.deleteBeforeImages(def.id, batch);
+              if (images.length) this.state.addBeforeImages(def.id, batch, images);
+            });
+          },
+        }, (client) => work(client, (more) => { images.push(...more); }));
+        if (!result.skipped) this.state.recordBatch(def.id, batch, result.rows);
+        return result;
+      },
+    };
+  }
+
+  /** Takes the state-file lock and every database's advisory lock (for commands that write). */
+  async lock(opts: { takeOver?: boolean } = {}): Promise<void> {
+    if (this.locks.length) return;
+    this.state.acquireLock({ command: this.command, force: opts.takeOver });
+    try {
+      for (const service of SERVICES) {
+        const db = await this.db(service);
+        this.locks.push(await acquireLock(db, this.command, opts));
+        await ensureJournal(db);
+      }
+    } catch (err) {
+      await this.unlock();
+      throw err;
+    }
+    this.runId = this.state.startRun({ command: this.command });
+  }
+
+  async unlock(outcome: 'completed' | 'paused' | 'failed' = 'completed'): Promise<void> {
+    for (const l of this.locks) await l.release();
+    this.locks = [];
+    if (this.runId !== null) this.state.endRun(this.runId, outcome);
+    this.runId = null;
+    if (this.state.holdsLock()) this.state.releaseLock();
+  }
+
+  /** Who holds each database's lock, for a second runner and the home screen. */
+  async lockHolders(): Promise<{ service: Service; holder?: LockHolder }[]> {
+    const out: { service: Service; holder?: LockHolder }[] = [];
+    for (const service of SERVICES) {
+      try { out.push({ service, holder: await lockHolder((await this.db(service)).pool) }); } catch { out.push({ service }); }
+    }
+    return out;
+  }
+
+  /** Asks the running step to stop after its current batch. */
+  requestStop(): void {
+    this.stopping = true;
+  }
+
+  /** Findings and planned actions of STEP, with nothing written to the databases. */
+  async plan(stepId: string): Promise<PlanView> {
+    const def = this.def(stepId);
+    const ctx = this.context(def);
+    const base = { step: def.id, title: def.title, kind: def.kind };
+    if (def.kind === 'manual') {
+      const checks = def.module?.verify ? await def.module.verify(ctx) : [];
+      return {
+        ...base, checks,
+        findings: { summary: checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.label}${c.detail ? `: ${c.detail}` : ''}`) },
+        plan: { summary: ['manual step: do it on the hosts, then confirm'], changes: [] },
+      };
+    }
+    if (!def.module?.inspect) return { ...base, findings: { summary: ['not implemented yet'] }, plan: { summary: [], changes: [] } };
+    const findings = await def.module.inspect(ctx);
+    const plan = def.module.plan ? await def.module.plan(ctx, findings) : { summary: [], changes: [] };
+    return { ...base, findings, plan };
+  }
+
+  /** The checks that gate a manual step (or verify a finished one). */
+  async checks(stepId: string): Promise<Check[]> {
+    const def = this.def(stepId);
+    return def.module?.verify ? def.module.verify(this.context(def)) : [];
+  }
+
+  private requireReady(def: StepDef): void {
+    const unmet = this.unmetNeeds(def);
+    if (unmet.length) {
+      throw new CheckFailed(`step ${def.id} cannot run yet: ${unmet.join('; ')}`, `finish ${def.needs.join(', ')} first (snf-upgrade status shows where the upgrade stands)`);
+    }
+  }
+
+  /** Runs one step (not a manual one: those are confirmed). */
+  async run(stepId: string): Promise<RunOutcome> {
+    const def = this.def(stepId);
+    const record = this.state.getStep(def.id);
+    if (record.status === 'done') {
+      return { step: def.id, status: 'already-done', summary: [`step ${def.id} is already done (${record.finishedAt ?? ''}); nothing to change`] };
+    }
+    if (def.kind === 'manual') {
+      throw new NeedsAnswer(`step ${def.id} (${def.title}) is manual`,
+        `do it on the hosts (snf-upgrade plan ${def.id} shows the commands), then run: snf-upgrade confirm ${def.id}`);
+    }
+    if (!isImplemented(def)) {
+      throw new UserError(`step ${def.id} (${def.title}) is not implemented yet in this version of snf-upgrade`,
+        'perform it with the upstream commands of the guide, then continue from the next step with this tool');
+    }
+    this.requireReady(def);
+    await this.lock();
+    this.stopping = false;
+    const ctx = this.context(def);
+    this.state.markRunning(def.id, this.runId);
+    this.emit({ type: 'step-start', step: def.id, attempt: this.state.getStep(def.id).attempts });
+    try {
+      const module = def.module!;
+      const findings = module.inspect ? await module.inspect(ctx) : { summary: [] };
+      this.state.putFindings(def.id, 'summary', [{ key: 'findings', data: findings }]);
+      const plan = module.plan ? await module.plan(ctx, findings) : { summary: [], changes: [] };
+      if (plan.open) {
+        throw new NeedsAnswer(`step ${def.id} has ${plan.open} undecided item(s)`,
+          `decide them in the wizard, or give them in --answers FILE, or pass --accept-suggestions`);
+      }
+      if (plan.destructive) {
+        const ok = await this.asker.confirm({
+          step: def.id, key: 'confirm', dangerous: true, message: plan.destructive.what,
+          detail: plan.changes.map((c) => `${c.service}.${c.table} ${c.action} ${c.rows}`),
+          typeToConfirm: plan.destructive.confirmWord,
+        });
+        if (!ok) throw new UserError(`step ${def.id} was not confirmed; nothing changed`, `run it again and confirm when ready`);
+      }
+      const result: ApplyResult = await module.apply!(ctx, plan);
+      if (result.stopped) {
+        this.state.resetStep(def.id);
+        this.emit({ type: 'step-stopped', step: def.id, summary: result.summary });
+        return { step: def.id, status: 'stopped', summary: result.summary };
+      }
+      const checks = module.verify ? await module.verify(ctx) : [];
+      const failed = checks.filter((c) => !c.ok);
+      if (failed.length) {
+        throw new CheckFailed(`step ${def.id} ran but its verification failed: ${failed.map((c) => `${c.label} (${c.detail ?? 'no'})`).join('; ')}`,
+          'look at the report (snf-upgrade report), fix the cause, and run the step again');
+      }
+      const summary = [...result.summary, ...checks.map((c) => `✓ ${c.label}`)];
+      this.finishStep(def, summary);
+      return { step: def.id, status: 'done', summary };
+    } catch (err) {
+      const message = err instanceof UserError ? err.message : scrubSecrets((err as Error).message ?? String(err), this.urls());
+      if (err instanceof NeedsAnswer) this.state.resetStep(def.id);
+      else this.state.markFailed(def.id, message);
+      this.emit({ type: 'step-failed', step: def.id, error: message });
+      throw err;
+    }
+  }
+
+  private finishStep(def: StepDef, summary: string[]): void {
+    this.state.markDone(def.id, summary);
+    this.emit({ type: 'step-done', step: def.id, summary });
+    const next = STEPS[STEPS.indexOf(def) + 1];
+    if (!next || next.phase !== def.phase) this.emit({ type: 'phase-done', phase: def.phase });
+  }
+
+  /** Marks a manual step done once its checks pass. */
+  async confirm(stepId: string): Promise<Check[]> {
+    const def = this.def(stepId);
+    if (def.kind !== 'manual') {
+      throw new UserError(`step ${def.id} is not a manual step`, `run it with: snf-upgrade run ${def.id}`, 2);
+    }
+    if (this.state.getStep(def.id).status === 'done') return [];
+    this.requireReady(def);
+    await this.lock();
+    const checks = await this.checks(def.id);
+    const failed = checks.filter((c) => !c.ok);
+    if (failed.length) {
+      throw new CheckFailed(`step ${def.id} is not done yet: ${failed.map((c) => `${c.label}: ${c.detail ?? 'no'}`).join('; ')}`,
+        `finish it on the hosts (snf-upgrade plan ${def.id} shows the commands), then confirm again`);
+    }
+    this.finishStep(def, checks.length ? checks.map((c) => `✓ ${c.label}`) : ['confirmed by the operator']);
+    return checks;
+  }
+
+  /** Runs every step up to and including THROUGH (default: all), stopping at manual steps. */
+  async runThrough(through?: string): Promise<RunOutcome[]> {
+    const last = through ? STEPS.indexOf(this.def(through)) : STEPS.length - 1;
+    const out: RunOutcome[] = [];
+    for (const def of STEPS.slice(0, last + 1)) {
+      const status = this.state.getStep(def.id).status;
+      if (status === 'done' || status === 'skipped') continue;
+      const r = await this.run(def.id);
+      out.push(r);
+      if (r.status === 'stopped') break;
+    }
+    return out;
+  }
+
+  async undo(stepId: string): Promise<ApplyResult> {
+    const def = this.def(stepId);
+    if (!def.module?.undo) throw new UserError(`step ${def.id} cannot be undone`, 'restore the backup taken before it instead', 2);
+    const ctx = this.context(def);
+    const refusal = await def.module.undoRefusal?.(ctx);
+    if (refusal) throw new UserError(`undo ${def.id} refused: ${refusal}`, 'restore the backup taken before it instead');
+    await this.lock();
+    const result = await def.module.undo(ctx);
+    this.state.resetStep(def.id);
+    this.emit({ type: 'log', step: def.id, level: 'info', message: `undone: ${result.summary.join('; ')}` });
+    return result;
+  }
+
+  /** A fresh backup of every database (offered at every phase boundary). */
+  async backup(label: string): Promise<string[]> {
+    await this.lock();
+    return backupAll({ ...this.context(this.def('1')), step: label }, label);
+  }
+
+  private urls(): string[] {
+    return SERVICES.map((s) => this.config[s].db).filter((u): u is string => !!u);
+  }
+
+  async close(outcome: 'completed' | 'paused' | 'failed' = 'completed'): Promise<void> {
+    await this.unlock(outcome);
+    for (const p of this.dbs.values()) await (await p.catch(() => undefined))?.close();
+    this.dbs.clear();
+  }
+}
+

@@ -1,0 +1,240 @@
+// The Synnefo 0.12.5 → 0.13 runbook as data: the guide's steps in order, corrected by
+// the errata of the upstream code.
+import type { StepModule } from '../core/step.js';
+import type { Service } from '../db/connection.js';
+import { servicesDownAndBackup } from './step1.js';
+import { migrationsDone } from './step3.js';
+
+export type StepKind = 'manual' | 'check' | 'migrate';
+
+export interface HostCommand {
+  host: Service | 'ganeti';
+  lines: string[];
+}
+
+export interface StepDef {
+  id: string;
+  phase: string;
+  title: string;
+  kind: StepKind;
+  /** What the step does and why, in the operator's terms. */
+  why: string;
+  /** Steps that must be done (or skipped) before this one can run. */
+  needs: string[];
+  /** Upstream mistakes that matter at this step. */
+  errata?: string[];
+  /** For manual steps: what to run on each host. */
+  commands?: HostCommand[];
+  /** How the step is verified, in a line. */
+  verifiedBy: string;
+  module?: StepModule;
+}
+
+const PHASES: Record<string, string> = {
+  '1': 'Bring services down, back up databases',
+  '2': 'Remove case-duplicate astakos users',
+  '3': 'Upgrade packages, migrate schemas, configure',
+  '4': 'Start astakos and the quotaholder',
+  '5': 'Load resource definitions',
+  '6': 'Move cyclades and pithos to uuids',
+  '7': 'Move quota limits to astakos',
+  '8': 'Enforce the new quota limits',
+  '9': 'Initialise resource usage',
+  '10': 'Install periodic project checks',
+  '11': 'Restart all services',
+};
+export const phaseTitle = (phase: string): string => PHASES[phase] ?? phase;
+
+export const STEPS: StepDef[] = [
+  {
+    id: '1', phase: '1', kind: 'check', title: 'Services down, databases backed up',
+    why: 'Nothing may write to the databases while they migrate, and every change needs a way back.',
+    needs: [],
+    commands: [
+      { host: 'astakos', lines: ['service gunicorn stop', 'service apache2 stop'] },
+      { host: 'cyclades', lines: ['service gunicorn stop', 'service snf-dispatcher stop'] },
+      { host: 'pithos', lines: ['service gunicorn stop'] },
+    ],
+    verifiedBy: 'no other session on any database (pg_stat_activity); a pg_dump of each that pg_restore can list',
+    module: servicesDownAndBackup,
+  },
+  {
+    id: '2.1', phase: '2', kind: 'check', title: 'Find users whose emails differ only in case',
+    why: '0.13 makes emails case-insensitive (username = lower(email)); only one account per email can stay.',
+    needs: ['1'],
+    errata: ['The guide\'s script compares with Django iexact (UPPER), which is not what 0.13 enforces (lower); this tool uses lower().'],
+    verifiedBy: 'the conflict table lists every group of astakos users whose lower(email) collide',
+  },
+  {
+    id: '2.2', phase: '2', kind: 'migrate', title: 'Remove duplicate astakos users',
+    why: 'Migration 0016 stops while case-duplicate emails remain; the operator picks the survivor of each group.',
+    needs: ['2.1'],
+    errata: [
+      'If duplicates remain, 0016 stops and prompts on stdin (and fails when non-interactive).',
+      'The undocumented ASTAKOS_MIGRATION_0045_DELETE_DUPLICATE_USER_IDS setting deletes users blindly during migrate: do not use it.',
+    ],
+    verifiedBy: 'no case-insensitive collision left; no row references a deleted user',
+  },
+  {
+    id: '3.1', phase: '3', kind: 'manual', title: 'Install the 0.13 packages',
+    why: 'The new code brings the schema migrations and the quotaholder.',
+    needs: ['2.2'],
+    errata: ['Installing the packages starts services again: stop gunicorn and snf-dispatcher afterwards.'],
+    commands: [
+      { host: 'astakos', lines: ['apt-get install kamaki snf-common snf-webproject snf-quotaholder-app snf-astakos-app', 'service gunicorn stop'] },
+      { host: 'cyclades', lines: ['apt-get install kamaki snf-common snf-webproject snf-pithos-backend snf-cyclades-app', 'service gunicorn stop', 'service snf-dispatcher stop'] },
+      { host: 'pithos', lines: ['apt-get install kamaki snf-common snf-webproject snf-pithos-backend snf-pithos-app snf-pithos-webclient', 'service gunicorn stop'] },
+      { host: 'ganeti', lines: ['apt-get install kamaki snf-common snf-cyclades-gtools snf-pithos-backend'] },
+    ],
+    verifiedBy: 'the operator confirms; 3.2 then checks the schemas',
+  },
+  {
+    id: '3.2', phase: '3', kind: 'manual', title: 'syncdb + migrate (verified)',
+    why: 'Brings the astakos and cyclades schemas to 0.13 and gives every astakos user a uuid.',
+    needs: ['3.1'],
+    errata: [
+      'If asked about stale content types, answer "no".',
+      '0016 rewrites auth_user.username to lower(email); nothing outside astakos should rely on the old usernames.',
+    ],
+    commands: [
+      { host: 'astakos', lines: ['snf-manage syncdb', 'snf-manage migrate'] },
+      { host: 'cyclades', lines: ['snf-manage syncdb', 'snf-manage migrate'] },
+    ],
+    verifiedBy: 'astakos at im 0024 and cyclades at db 0061 (South rows and columns); every astakos user has a unique uuid',
+    module: migrationsDone,
+  },
+  {
+    id: '3.3', phase: '3', kind: 'manual', title: 'Quota settings for all services',
+    why: 'Every service talks to the quotaholder with one shared token.',
+    needs: ['3.2'],
+    errata: ['QUOTAHOLDER_URL is not read by any 0.13 code; the ASTAKOS_/CYCLADES_/PITHOS_ variants and QUOTAHOLDER_TOKEN are.'],
+    verifiedBy: 'the operator confirms (settings folders, when configured, are checked)',
+  },
+  {
+    id: '3.4', phase: '3', kind: 'manual', title: 'Set up astakos',
+    why: '0.13 reads Django\'s SERVER_EMAIL and ADMINS instead of the astakos-specific settings.',
+    needs: ['3.3'],
+    errata: ['ASTAKOS_DEFAULT_CONTACT_EMAIL changed its default to support@example.synnefo.org: set it.'],
+    verifiedBy: 'the operator confirms',
+  },
+  {
+    id: '3.5', phase: '3', kind: 'manual', title: 'Set up cyclades',
+    why: 'Cyclades needs its service token, and memcached for VMAPI.',
+    needs: ['3.4'],
+    commands: [
+      { host: 'astakos', lines: ['snf-manage service-list'] },
+      { host: 'cyclades', lines: ['apt-get install memcached python-memcache'] },
+    ],
+    verifiedBy: 'the operator confirms',
+  },
+  {
+    id: '3.6', phase: '3', kind: 'manual', title: 'Set up pithos',
+    why: 'Pithos forwards the user catalog to astakos; quotaholder use stays off until the migration is over.',
+    needs: ['3.5'],
+    errata: ['PITHOS_USE_QUOTAHOLDER must be False during the migration.'],
+    verifiedBy: 'the operator confirms',
+  },
+  {
+    id: '4', phase: '4', kind: 'manual', title: 'Start astakos and the quotaholder',
+    why: 'Later steps need astakos; keep it closed to the public while migrating.',
+    needs: ['3.6'],
+    commands: [{ host: 'astakos', lines: ['service apache2 start', 'service gunicorn start'] }],
+    verifiedBy: 'the operator confirms',
+  },
+  {
+    id: '5', phase: '5', kind: 'migrate', title: 'Load resource definitions into astakos',
+    why: 'The quota system needs its services and resources with default limits.',
+    needs: ['4'],
+    errata: [
+      'A service named "pithos" must be renamed to "pithos+" before astakos-init, or it crashes.',
+      'The sample\'s "order" is ignored for services that already exist.',
+    ],
+    verifiedBy: 'im_service / im_resource hold the definitions; no default lower than 0.12\'s without a warning',
+  },
+  {
+    id: '6.1', phase: '6', kind: 'migrate', title: 'Cyclades: merge or delete duplicate users',
+    why: 'Cyclades owners that differ only in case must become one before the uuid rewrite.',
+    needs: ['3.2'],
+    verifiedBy: 'no case-insensitive duplicate owner left in cyclades',
+  },
+  {
+    id: '6.2', phase: '6', kind: 'migrate', title: 'Pithos: merge or delete duplicate accounts',
+    why: 'Pithos accounts that differ only in case must become one before the uuid rewrite.',
+    needs: ['3.2'],
+    errata: ['Upstream --list-duplicate uses a regex: "." "+" "(" in names create or hide duplicates.', 'Upstream merge fails on the 0.12 schema.'],
+    verifiedBy: 'no case-insensitive duplicate account left in pithos',
+  },
+  {
+    id: '6.3', phase: '6', kind: 'migrate', title: 'Cyclades: owners → uuids',
+    why: 'From 0.13 on, cyclades identifies users by astakos uuid.',
+    needs: ['6.1'],
+    errata: ['"snf-manage user-list" prints no emails in 0.13: this tool reads the mapping from the astakos database.'],
+    verifiedBy: 'no email-shaped owner left; every uuid exists in astakos',
+  },
+  {
+    id: '6.4', phase: '6', kind: 'migrate', title: 'Pithos: account names → uuids',
+    why: 'From 0.13 on, pithos paths and permissions name accounts by uuid.',
+    needs: ['6.2'],
+    verifiedBy: 'alembic at 27381099d477; no email-shaped account; statistics consistent',
+  },
+  {
+    id: '7.1', phase: '7', kind: 'migrate', title: 'Pithos quota limits → astakos',
+    why: 'Per-user storage limits move into astakos initial quotas.',
+    needs: ['5', '6.4'],
+    errata: ['user-set-initial-quota needs --from-file; as written in the guide it imports nothing.'],
+    verifiedBy: 'every non-default pithos limit is an initial quota of the same user',
+  },
+  {
+    id: '7.2', phase: '7', kind: 'migrate', title: 'Cyclades quota limits → astakos',
+    why: 'Per-user VM and network limits move into astakos initial quotas.',
+    needs: ['5', '6.3'],
+    verifiedBy: 'every VMS_USER_QUOTA / NETWORKS_USER_QUOTA entry is an initial quota',
+  },
+  {
+    id: '8', phase: '8', kind: 'migrate', title: 'Enforce the new quota limits',
+    why: 'The quotaholder learns each user\'s effective limits.',
+    needs: ['7.1', '7.2'],
+    errata: ['Only email-verified users are synced; upstream --verify is not read-only.'],
+    verifiedBy: 'every verified user\'s holdings equal the computed effective limits',
+  },
+  {
+    id: '9.1', phase: '9', kind: 'migrate', title: 'Pithos usage',
+    why: 'The quotaholder starts knowing nothing of current usage.',
+    needs: ['8'],
+    errata: ['The command is "pithos-usage --reset", not "pithos-reset-usage".'],
+    verifiedBy: 'holdings equal the NORMAL-cluster sizes per account',
+  },
+  {
+    id: '9.2', phase: '9', kind: 'migrate', title: 'Cyclades usage',
+    why: 'VMs, CPUs, RAM, disk and private networks in use are sent to the quotaholder.',
+    needs: ['8'],
+    verifiedBy: 'holdings equal the counts of live VMs and networks per user',
+  },
+  {
+    id: '10', phase: '10', kind: 'manual', title: 'Install periodic project checks',
+    why: 'Expired projects are only terminated by a periodic command.',
+    needs: ['9.1', '9.2'],
+    errata: ['The option is --check-expired, not --list-expired; even it syncs with the quotaholder.'],
+    commands: [{ host: 'astakos', lines: ['echo "0 * * * * root snf-manage project-control --terminate-expired" > /etc/cron.d/snf-project-control'] }],
+    verifiedBy: 'the operator confirms',
+  },
+  {
+    id: '11', phase: '11', kind: 'manual', title: 'Restart all services',
+    why: 'The upgrade is over; set PITHOS_USE_QUOTAHOLDER = True and bring everything up.',
+    needs: ['10'],
+    commands: [
+      { host: 'astakos', lines: ['service gunicorn restart'] },
+      { host: 'cyclades', lines: ['service gunicorn restart', 'service snf-dispatcher restart'] },
+      { host: 'pithos', lines: ['service gunicorn restart'] },
+    ],
+    verifiedBy: 'the operator confirms',
+  },
+];
+
+export function findStep(id: string): StepDef | undefined {
+  return STEPS.find((s) => s.id === id);
+}
+
+export function stepIndex(id: string): number {
+  return STEPS.findIndex((s) => s.id === id);
+}

@@ -1,0 +1,62 @@
+// Where database tests run: the PostgreSQL server named by SNF_TEST_PG_URL (or the PG*
+// variables), or, with neither set, embedded PostgreSQL instances in a temporary folder.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { closeAllEmbedded, SERVICES, type Service } from '../src/db/connection.js';
+
+export function serverUrl(): string | undefined {
+  if (process.env.SNF_TEST_PG_URL) return process.env.SNF_TEST_PG_URL;
+  if (process.env.PGHOST) return `postgres:///${process.env.PGDATABASE ?? 'postgres'}`;
+  return undefined;
+}
+
+export const usingServer = (): boolean => serverUrl() !== undefined;
+
+/** A URL for database NAME on the test server, or an embedded directory URL. */
+export function dbUrl(base: string, name: string): string {
+  if (base.startsWith('pglite:')) return `pglite:${join(base.slice(7), name)}`;
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+let tmpRoot: string | undefined;
+export function tempDir(prefix = 'snf-test-'): string {
+  tmpRoot ??= mkdtempSync(join(tmpdir(), 'snf-upgrade-tests-'));
+  return mkdtempSync(join(tmpRoot, prefix));
+}
+
+/**
+ * Empty databases NAME_astakos, NAME_cyclades, NAME_pithos: on the server (dropped and
+ * created again) or as fresh embedded directories. Returns their URLs.
+ */
+export async function emptyDatabases(name: string): Promise<Record<Service, string>> {
+  const base = serverUrl();
+  const urls = {} as Record<Service, string>;
+  if (!base) {
+    const dir = tempDir(`${name}-`);
+    for (const s of SERVICES) urls[s] = `pglite:${join(dir, `${name}_${s}`)}`;
+    return urls;
+  }
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    for (const s of SERVICES) {
+      const db = `${name}_${s}`;
+      await admin.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE "${db}" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
+      urls[s] = dbUrl(base, db);
+    }
+  } finally {
+    await admin.end();
+  }
+  return urls;
+}
+
+export async function cleanupAll(): Promise<void> {
+  await closeAllEmbedded();
+  if (tmpRoot) rmSync(tmpRoot, { recursive: true, force: true });
+  tmpRoot = undefined;
+}
