@@ -1,6 +1,7 @@
 // Where database tests run: the PostgreSQL server named by SNF_TEST_PG_URL (or the PG*
 // variables), or, with neither set, embedded PostgreSQL instances in a temporary folder.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -59,4 +60,33 @@ export async function cleanupAll(): Promise<void> {
   await closeAllEmbedded();
   if (tmpRoot) rmSync(tmpRoot, { recursive: true, force: true });
   tmpRoot = undefined;
+}
+
+/** Runs `snf-upgrade ARGS` from source in a child process and collects its output. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawnCli(args, env);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => { stdout += d; });
+    child.stderr!.on('data', (d) => { stderr += d; });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const cli = new URL('./helpers/cli.ts', import.meta.url).pathname;
+  return spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Writes a config file for URLS into DIR and returns its path. */
+export function writeConfig(dir: string, urls: Record<Service, string>, extra: Record<string, unknown> = {}): string {
+  const file = join(dir, 'snf-upgrade.json');
+  writeFileSync(file, JSON.stringify({
+    astakos: { db: urls.astakos }, cyclades: { db: urls.cyclades }, pithos: { db: urls.pithos },
+    state: join(dir, 'upgrade.db'), backups: join(dir, 'backups'), ...extra,
+  }, null, 2));
+  return file;
 }

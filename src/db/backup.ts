@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { embeddedDir, scrubSecrets, type Db } from './connection.js';
 import { UserError } from '../errors.js';
+import { faultPoint } from '../faults.js';
 
 export interface BackupFile {
   path: string;
@@ -66,6 +67,7 @@ export async function backupDatabase(db: Db, dir: string, label: string): Promis
     if (db.embedded) await dumpEmbedded(db, partial);
     else await pgDump(db, partial);
     chmodSync(partial, 0o600);
+    faultPoint('backup:written');
     renameSync(partial, final);
   } catch (err) {
     rmSync(partial, { force: true });

@@ -96,7 +96,7 @@ async function probe(pool: pg.Pool, service: Service, label: string, urls: strin
 
 // ---------------------------------------------------------------- embedded
 
-interface EmbeddedInstance { refs: number; port: number; close(): Promise<void> }
+interface EmbeddedInstance { refs: number; port: number; dump(): Promise<Buffer>; close(): Promise<void> }
 const embedded = new Map<string, Promise<EmbeddedInstance>>();
 
 async function openEmbedded(service: Service, url: string, label: string, opts: OpenOptions): Promise<Db> {
@@ -168,6 +168,10 @@ async function startEmbedded(dir: string): Promise<EmbeddedInstance> {
     return {
       refs: 0,
       port: address.port,
+      async dump() {
+        const blob = await db.dumpDataDir('gzip');
+        return Buffer.from(await blob.arrayBuffer());
+      },
       async close() {
         await server.stop();
         await db.close();
@@ -178,6 +182,13 @@ async function startEmbedded(dir: string): Promise<EmbeddedInstance> {
     release();
     throw err;
   }
+}
+
+/** A gzipped tar of an open embedded database's data directory (its backup). */
+export async function dumpEmbeddedDir(dir: string): Promise<Buffer> {
+  const inst = embedded.get(dir);
+  if (!inst) throw new Error(`embedded database ${dir} is not open`);
+  return (await inst).dump();
 }
 
 /** Closes every embedded instance this process still has open (for tests and exit paths). */

@@ -3,6 +3,7 @@
 // state file, says which batches are done.
 import type pg from 'pg';
 import type { Db } from './connection.js';
+import { faultPoint } from '../faults.js';
 
 export const JOURNAL_TABLE = 'snf_upgrade_journal';
 
@@ -52,7 +53,9 @@ export async function runBatch(db: Db, opts: BatchOptions, work: (client: pg.Poo
     await client.query(`INSERT INTO ${JOURNAL_TABLE} (step, batch, run_id, rows_changed) VALUES ($1, $2, $3, $4)`,
       [opts.step, opts.batch, opts.runId ?? null, rows]);
     await opts.beforeCommit?.(rows);
+    faultPoint('batch:before-commit');
     await client.query('COMMIT');
+    faultPoint('batch:after-commit');
     return { done: true, skipped: false, rows };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => { broken = true; });

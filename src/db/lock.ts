@@ -7,7 +7,7 @@ import type { Db } from './connection.js';
 import { UserError } from '../errors.js';
 
 /** Advisory lock key: the first 8 bytes of "snfupgrd" as a big-endian bigint. */
-export const LOCK_KEY = '7453858331219895396';
+export const LOCK_KEY = '8317698216382919268';
 const HOLDER_TABLE = 'snf_upgrade_lock';
 
 export interface LockHolder {
@@ -20,7 +20,12 @@ export interface LockHolder {
   connected: boolean;
 }
 
-export interface HeldLock { db: Db; release(): Promise<void> }
+export interface HeldLock {
+  db: Db;
+  /** True once the lock's session was cut (e.g. a second runner took over). */
+  lost(): boolean;
+  release(): Promise<void>;
+}
 
 export class LockHeld extends UserError {
   constructor(readonly service: string, readonly holder: LockHolder | undefined) {
@@ -46,7 +51,7 @@ export async function lockHolder(q: pg.Pool | pg.PoolClient): Promise<LockHolder
     `SELECT host, pid, command, since, backend_pid FROM ${HOLDER_TABLE} ORDER BY since DESC LIMIT 1`);
   const row = r.rows[0];
   if (!row) return undefined;
-  const alive = await q.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = $1 AND granted`, [row.backend_pid]);
+  const alive = await q.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 1936615029 AND objid = 1885827684 AND pid = $1`, [row.backend_pid]);
   return { host: row.host, pid: row.pid, command: row.command, since: row.since, backendPid: row.backend_pid, connected: alive.rowCount! > 0 };
 }
 
@@ -56,13 +61,15 @@ export async function lockHolder(q: pg.Pool | pg.PoolClient): Promise<LockHolder
  */
 export async function acquireLock(db: Db, command: string, opts: { takeOver?: boolean } = {}): Promise<HeldLock> {
   const client = await db.pool.connect();
+  let lost = false;
+  client.on('error', () => { lost = true; });
   try {
     let ok = await tryLock(client);
     if (!ok) {
       const holder = await lockHolder(client);
       if (!opts.takeOver) throw new LockHeld(db.service, holder);
       const pids = await client.query<{ pid: number }>(
-        `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 1936615029 AND objid = 1885827684 AND objsubid = 1 AND pid <> pg_backend_pid()`);
+        `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 1936615029 AND objid = 1885827684 AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND pid <> pg_backend_pid()`);
       for (const { pid } of pids.rows) await client.query('SELECT pg_terminate_backend($1)', [pid]);
       for (let i = 0; i < 50 && !ok; i++) {
         await new Promise((r) => setTimeout(r, 100));
@@ -83,6 +90,7 @@ export async function acquireLock(db: Db, command: string, opts: { takeOver?: bo
   let released = false;
   return {
     db,
+    lost: () => lost,
     async release() {
       if (released) return;
       released = true;

@@ -173,6 +173,7 @@ export class Engine {
       log: (level, message) => this.emit({ type: 'log', step: def.id, level, message }),
       stopRequested: () => this.stopping,
       batch: async (service, batch, work) => {
+        this.assertLocked();
         const db = await this.db(service);
         const images: BeforeImageInput[] = [];
         const result = await runBatch(db, {
@@ -206,6 +207,15 @@ export class Engine {
       throw err;
     }
     this.runId = this.state.startRun({ command: this.command });
+  }
+
+  /** Refuses to write once a database lock was lost (a second runner took over). */
+  private assertLocked(): void {
+    const lost = this.locks.find((l) => l.lost());
+    if (lost || !this.locks.length) {
+      throw new UserError(`lost the lock on the ${lost?.db.service ?? 'deployment'} database (another runner took over?); stopped before the next batch`,
+        'run snf-upgrade status to see who holds it');
+    }
   }
 
   async unlock(outcome: 'completed' | 'paused' | 'failed' = 'completed'): Promise<void> {

@@ -1,0 +1,167 @@
+// The headless CLI end to end on databases loaded from the project's 0.12.5 schema files.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { main, type Io } from '../src/cli/main.js';
+import { openDb, SERVICES, type Db } from '../src/db/connection.js';
+import { acquireLock } from '../src/db/lock.js';
+import { loadSchema } from '../src/sandbox/schema.js';
+import { StateFile } from '../src/state/index.js';
+import { cleanupAll, emptyDatabases, runCli, tempDir, usingServer, writeConfig } from './support.js';
+
+let dir: string;
+let config: string;
+let urls: Record<'astakos' | 'cyclades' | 'pithos', string>;
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: Io = { out: (s) => { out += `${s}\n`; }, err: (s) => { err += `${s}\n`; }, isTTY: false };
+  const code = await main([...args, '--config', config], io);
+  return { code, out, err };
+}
+
+function withState<T>(fn: (s: StateFile) => T): T {
+  const s = StateFile.open(join(dir, 'upgrade.db'));
+  try { return fn(s); } finally { s.close(); }
+}
+
+before(async () => {
+  urls = await emptyDatabases('cli_t');
+  for (const s of SERVICES) {
+    const db = await openDb(s, urls[s]);
+    await loadSchema(db.pool, s, '0.12.5');
+    await db.close();
+  }
+  dir = tempDir('cli-');
+  config = writeConfig(dir, urls);
+});
+
+after(cleanupAll);
+
+describe('headless commands', () => {
+  it('status shows the deployment and where the upgrade stands', async () => {
+    const r = await cli('status', '--json');
+    assert.equal(r.code, 0, r.err);
+    const s = JSON.parse(r.out);
+    assert.deepEqual(s.deployment.map((d: { version: string }) => d.version), ['0.12.5', '0.12.5', '0.12.5']);
+    assert.equal(s.current, '1');
+    assert.equal(s.steps.length, 22);
+    assert.ok(s.steps.every((x: { status: string }) => x.status === 'pending'));
+    const text = await cli('status');
+    assert.match(text.out, /▶ 1 +Services down, databases backed up/);
+    assert.match(text.out, /· 3\.2 +syncdb \+ migrate \(verified\) \(manual\)/);
+    assert.ok(!text.out.includes('postgres://'), 'no URLs with credentials');
+  });
+
+  it('plan writes nothing and shows commands, findings and errata', async () => {
+    const r = await cli('plan', '3.2');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /on astakos: +snf-manage migrate/);
+    assert.match(r.out, /✗ astakos at 0\.13: .*0\.12\.5/);
+    assert.match(r.out, /Erratum: If asked about stale content types/);
+    const j = JSON.parse((await cli('plan', '1', '--json')).out);
+    assert.equal(j.step, '1');
+    assert.match(j.plan.summary.join('\n'), /back up 3 databases/);
+  });
+
+  it('refuses usage mistakes with exit 2 and manual steps with exit 3', async () => {
+    assert.equal((await cli('frobnicate')).code, 2);
+    assert.equal((await cli('plan', '7.7')).code, 2);
+    assert.equal((await cli('run', '--bogus')).code, 2);
+    const manual = await cli('run', '3.1');
+    assert.equal(manual.code, 3);
+    assert.match(manual.err, /step 3\.1 \(Install the 0\.13 packages\) is manual/);
+    assert.match(manual.err, /next: .*snf-upgrade confirm 3\.1/);
+    const early = await cli('confirm', '3.2');
+    assert.equal(early.code, 4);
+    assert.match(early.err, /cannot run yet: 3\.1 .* is pending/);
+    const notYet = await cli('run', '6.3');
+    assert.equal(notYet.code, 1);
+    assert.match(notYet.err, /not implemented yet/);
+  });
+
+  it('step 1 refuses while a service is still connected, unless the operator says so', { skip: !usingServer() && 'embedded PostgreSQL serves only this process' }, async () => {
+    const stray = new pg.Client({ connectionString: urls.cyclades, application_name: 'gunicorn' });
+    await stray.connect();
+    try {
+      const asked = await cli('run', '1');
+      assert.equal(asked.code, 3);
+      assert.match(asked.err, /1 other session\(s\) are still connected/);
+      const answers = join(dir, 'no.json');
+      (await import('node:fs')).writeFileSync(answers, JSON.stringify({ 1: { 'ignore-sessions': false } }));
+      const refused = await cli('run', '1', '--answers', answers);
+      assert.equal(refused.code, 1);
+      assert.match(refused.err, /services are still connected: cyclades: gunicorn from 127\.0\.0\.1/);
+      assert.equal(withState((s) => s.getStep('1').status), 'failed');
+    } finally {
+      await stray.end();
+    }
+  });
+
+  it('step 1 backs up every database, checked, 0600, and a second run changes nothing', async () => {
+    const r = await cli('run', '1', '--json');
+    assert.equal(r.code, 0, r.err);
+    const out = JSON.parse(r.out);
+    assert.equal(out.outcomes[0].status, 'done');
+    const backups = withState((s) => s.listBackups());
+    assert.equal(backups.length, 3);
+    for (const b of backups) {
+      assert.ok(existsSync(b.path), b.path);
+      assert.equal(statSync(b.path).mode & 0o777, 0o600);
+      assert.match(b.sha256 ?? '', /^[0-9a-f]{64}$/);
+      assert.equal(b.verified, true);
+    }
+    const again = await cli('run', '1');
+    assert.equal(again.code, 0);
+    assert.match(again.out, /already done.*nothing to change/);
+    assert.equal(withState((s) => s.listBackups().length), 3);
+  });
+
+  it('a second runner is refused with the holder\'s identity', { skip: !usingServer() && 'embedded PostgreSQL has one session per process' }, async () => {
+    const db: Db = await openDb('pithos', urls.pithos);
+    const held = await acquireLock(db, 'snf-upgrade run 6.4');
+    try {
+      const r = await cli('backup');
+      assert.equal(r.code, 1);
+      assert.match(r.err, new RegExp(`the pithos database is locked by .* pid ${process.pid} \\(snf-upgrade run 6\\.4\\) since `));
+      assert.match(r.err, /--take-over/);
+    } finally {
+      await held.release();
+      await db.close();
+    }
+  });
+
+  it('report lists steps, findings and backups', async () => {
+    const md = await cli('report');
+    assert.equal(md.code, 0, md.err);
+    assert.match(md.out, /\| 1 \| Services down, databases backed up \| done \|/);
+    assert.match(md.out, /## Backups/);
+    const json = JSON.parse((await cli('report', '--format', 'json')).out);
+    assert.equal(json.backups.length, 3);
+    assert.equal(json.steps.find((s: { id: string }) => s.id === '1').status, 'done');
+    assert.equal((await cli('report', '--format', 'pdf')).code, 2);
+  });
+
+  it('a kill -9 in the middle of a backup leaves nothing half-done, and the next run finishes', async () => {
+    const killed = await runCli(['backup', '--config', config], { SNF_UPGRADE_FAULT: 'backup:written#2:kill' });
+    assert.equal(killed.code, null, killed.stderr);
+    const backupsDir = join(dir, 'backups');
+    assert.equal(readdirSync(backupsDir).filter((f) => f.endsWith('.partial')).length, 1, 'the killed run left its partial file');
+    const status = await runCli(['status', '--config', config]);
+    assert.equal(status.code, 0, status.stderr);
+    const again = await runCli(['backup', '--config', config]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /removed 1 half-written backup/);
+    assert.deepEqual(readdirSync(backupsDir).filter((f) => f.endsWith('.partial')), []);
+    assert.equal(withState((s) => s.listBackups().length), 3 + 1 + 3);
+  });
+
+  it('no password or URL credentials end up in the state file', async () => {
+    const text = (await import('node:fs')).readFileSync(join(dir, 'upgrade.db')).toString('latin1');
+    assert.ok(!/postgres:\/\/[^@\s]*:[^@\s]*@/.test(text));
+  });
+});
+

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { loadConfig, requireDb } from '../src/config.js';
+import { openDb, redactUrl, scrubSecrets } from '../src/db/connection.js';
+import { UserError } from '../src/errors.js';
+import { cleanupAll, tempDir } from './support.js';
+
+after(cleanupAll);
+
+function configFile(text: string): string {
+  const file = join(tempDir('cfg-'), 'snf-upgrade.json');
+  writeFileSync(file, text);
+  return file;
+}
+
+function userError(fn: () => unknown): UserError {
+  try { fn(); } catch (e) { assert.ok(e instanceof UserError, `expected UserError, got ${e}`); return e; }
+  assert.fail('expected an error');
+}
+
+describe('config', () => {
+  it('reads services, resolves relative paths from the file, applies defaults', () => {
+    const file = configFile(JSON.stringify({ astakos: { db: 'postgres://db1/astakos', settings: 'etc/astakos' }, cyclades: { db: 'postgres://db1/cyclades' } }));
+    const c = loadConfig(file, {});
+    assert.equal(c.astakos.db, 'postgres://db1/astakos');
+    assert.equal(c.astakos.settings, join(file, '..', 'etc/astakos'));
+    assert.equal(c.state, join(file, '..', 'state/upgrade.db'));
+    assert.equal(c.backups, join(file, '..', 'backups'));
+    assert.equal(c.pithos.db, undefined);
+    const e = userError(() => requireDb(c, 'pithos'));
+    assert.match(e.message, /no database configured for pithos/);
+    assert.match(e.next, /SNF_PITHOS_DB/);
+  });
+
+  it('lets the environment override databases and the state file', () => {
+    const file = configFile('{"astakos": {"db": "postgres://a/b"}}');
+    const c = loadConfig(file, { SNF_ASTAKOS_DB: 'postgres://x/astakos', SNF_PITHOS_DB: 'postgres://x/pithos', SNF_UPGRADE_STATE: '/tmp/s.db' });
+    assert.equal(c.astakos.db, 'postgres://x/astakos');
+    assert.equal(c.pithos.db, 'postgres://x/pithos');
+    assert.equal(c.state, '/tmp/s.db');
+  });
+
+  it('names the line and column of malformed JSON', () => {
+    const e = userError(() => loadConfig(configFile('{\n  "astakos": {"db": "postgres://a/b",}\n}'), {}));
+    assert.match(e.message, /not valid JSON.*line 2, column \d+/);
+    assert.equal(e.exitCode, 2);
+    assert.ok(!e.message.includes('\n'));
+  });
+
+  it('refuses unknown keys, wrong types and non-postgres URLs', () => {
+    assert.match(userError(() => loadConfig(configFile('{"astakso": {}}'), {})).message, /unknown key "astakso"/);
+    assert.match(userError(() => loadConfig(configFile('{"astakos": {"database": "x"}}'), {})).message, /unknown key "astakos.database"/);
+    assert.match(userError(() => loadConfig(configFile('{"state": 3}'), {})).message, /"state" must be/);
+    assert.match(userError(() => loadConfig(configFile('{"pithos": {"db": "mysql://x/y"}}'), {})).message, /postgres:\/\/ URL/);
+    assert.match(userError(() => loadConfig(configFile('[]'), {})).message, /top level must be a JSON object/);
+  });
+
+  it('refuses a named config file that does not exist', () => {
+    const e = userError(() => loadConfig('/nonexistent/snf.json', {}));
+    assert.match(e.message, /does not exist/);
+  });
+
+  it('never shows passwords', async () => {
+    const url = 'postgres://admin:s3cr%40t-pw@127.0.0.1:1/astakos';
+    assert.equal(redactUrl(url), '127.0.0.1:1/astakos');
+    assert.equal(scrubSecrets(`failed for ${url} with s3cr@t-pw`, [url]), 'failed for postgres://admin:***@127.0.0.1:1/astakos with ***');
+    await assert.rejects(openDb('astakos', url), (e: unknown) => {
+      assert.ok(e instanceof UserError);
+      assert.match(e.message, /cannot reach the astakos database at 127\.0\.0\.1:1\/astakos: connection refused/);
+      assert.ok(!`${e.message} ${e.next}`.includes('s3cr'));
+      return true;
+    });
+  });
+});
