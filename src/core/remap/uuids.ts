@@ -1,0 +1,69 @@
+// The email → uuid map, read straight from the astakos database the way 0.13 astakos
+// matches names (user_catalogs): lower(identifier) == auth_user.username exactly.
+import Cursor from 'pg-cursor';
+import type pg from 'pg';
+import type { Db } from '../../db/connection.js';
+
+/**
+ * Python's unicode.lower(), which astakos 0016 and user_catalogs apply. PostgreSQL's
+ * lower() under the C collation of Synnefo databases only folds ASCII, so identifiers
+ * are folded here, in TypeScript, never in SQL.
+ */
+export const pythonLower = (s: string): string => s.toLowerCase();
+
+export interface UuidMap {
+  /** The uuid astakos would return for IDENTIFIER (any case), or undefined. */
+  lookup(identifier: string): string | undefined;
+  /** Whether VALUE is one of astakos' uuids. */
+  isUuid(value: string): boolean;
+  readonly size: number;
+}
+
+/** Streams username → uuid from astakos (0.13 schema) in one pass; memory grows with users only. */
+export async function loadUuidMap(astakos: Db, batch = 5000): Promise<UuidMap> {
+  const byUsername = new Map<string, string>();
+  const uuids = new Set<string>();
+  const client = await astakos.pool.connect();
+  try {
+    const cursor = client.query(new Cursor<{ username: string; uuid: string }>(
+      `SELECT u.username, a.uuid FROM auth_user u JOIN im_astakosuser a ON a.user_ptr_id = u.id WHERE a.uuid IS NOT NULL`));
+    for (;;) {
+      const rows = await cursor.read(batch);
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        byUsername.set(r.username, r.uuid);
+        uuids.add(r.uuid);
+      }
+    }
+    await cursor.close();
+  } finally {
+    client.release();
+  }
+  return {
+    lookup: (identifier) => byUsername.get(pythonLower(identifier)),
+    isUuid: (value) => uuids.has(value),
+    get size() { return byUsername.size; },
+  };
+}
+
+/**
+ * Writes (identifier, uuid) pairs into TABLE of a target database in multi-row INSERTs
+ * (PostgreSQL 9.1 has no ON CONFLICT: the table is created fresh by the caller's batch).
+ */
+export async function insertPairs(client: pg.PoolClient, table: string, pairs: Iterable<[string, string]>, chunk = 1000): Promise<number> {
+  let buf: [string, string][] = [];
+  let n = 0;
+  const flush = async () => {
+    if (!buf.length) return;
+    const values = buf.map((_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ');
+    await client.query(`INSERT INTO ${table} (identifier, uuid) VALUES ${values}`, buf.flat());
+    n += buf.length;
+    buf = [];
+  };
+  for (const p of pairs) {
+    buf.push(p);
+    if (buf.length >= chunk) await flush();
+  }
+  await flush();
+  return n;
+}
