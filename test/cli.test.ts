@@ -8,6 +8,7 @@ import { main, type Io } from '../src/cli/main.js';
 import { openDb, SERVICES, type Db } from '../src/db/connection.js';
 import { acquireLock } from '../src/db/lock.js';
 import { loadSchema } from '../src/sandbox/schema.js';
+import { simulateStep } from '../src/sandbox/simulate.js';
 import { StateFile } from '../src/state/index.js';
 import { cleanupAll, emptyDatabases, runCli, tempDir, usingServer, writeConfig } from './support.js';
 
@@ -157,6 +158,26 @@ describe('headless commands', () => {
     assert.match(again.stderr, /removed 1 half-written backup/);
     assert.deepEqual(readdirSync(backupsDir).filter((f) => f.endsWith('.partial')), []);
     assert.equal(withState((s) => s.listBackups().length), 3 + 1 + 3);
+  });
+
+  it('step 3.2 is confirmed only once the databases really are at 0.13', async () => {
+    withState((s) => { s.markDone('2.1', ['test: no duplicates']); s.markDone('2.2', ['test: no duplicates']); });
+    const c31 = await cli('confirm', '3.1');
+    assert.equal(c31.code, 0, c31.err);
+    assert.match(c31.out, /3\.1: done/);
+    const early = await cli('confirm', '3.2');
+    assert.equal(early.code, 4);
+    assert.match(early.err, /step 3\.2 is not done yet: astakos at 0\.13: .*0\.12\.5; cyclades at 0\.13: .*0\.12\.5; every astakos user has a unique uuid: im_astakosuser has no uuid column yet/);
+    assert.equal(withState((s) => s.getStep('3.2').status), 'pending');
+    await simulateStep('3.2', urls);
+    const plan = JSON.parse((await cli('plan', '3.2', '--json')).out);
+    assert.deepEqual(plan.checks.map((c: { ok: boolean }) => c.ok), [true, true, true]);
+    const done = await cli('confirm', '3.2');
+    assert.equal(done.code, 0, done.err);
+    assert.match(done.out, /✓ astakos at 0\.13.*\n.*✓ cyclades at 0\.13.*\n.*✓ every astakos user has a unique uuid/);
+    const status = JSON.parse((await cli('status', '--json')).out);
+    assert.deepEqual(status.deployment.map((d: { version: string }) => d.version), ['0.13', '0.13', '0.12.5']);
+    assert.equal(status.current, '3.3');
   });
 
   it('no password or URL credentials end up in the state file', async () => {
