@@ -2,8 +2,10 @@
 // the errata of the upstream code.
 import type { StepModule } from '../core/step.js';
 import type { Service } from '../db/connection.js';
+import { findDuplicates, removeDuplicates } from '../core/dedup/index.js';
 import { servicesDownAndBackup } from './step1.js';
 import { migrationsDone } from './step3.js';
+import { settingsStep } from './settings-checks.js';
 
 export type StepKind = 'manual' | 'check' | 'migrate';
 
@@ -62,8 +64,9 @@ export const STEPS: StepDef[] = [
     id: '2.1', phase: '2', kind: 'check', title: 'Find users whose emails differ only in case',
     why: '0.13 makes emails case-insensitive (username = lower(email)); only one account per email can stay.',
     needs: ['1'],
-    errata: ['The guide\'s script compares with Django iexact (UPPER), which is not what 0.13 enforces (lower); this tool uses lower().'],
+    errata: ['The guide\'s script compares with Django iexact (UPPER), while 0.13 enforces username = lower(email): this tool groups users equal under either.'],
     verifiedBy: 'the conflict table lists every group of astakos users whose lower(email) collide',
+    module: findDuplicates,
   },
   {
     id: '2.2', phase: '2', kind: 'migrate', title: 'Remove duplicate astakos users',
@@ -74,6 +77,7 @@ export const STEPS: StepDef[] = [
       'The undocumented ASTAKOS_MIGRATION_0045_DELETE_DUPLICATE_USER_IDS setting deletes users blindly during migrate: do not use it.',
     ],
     verifiedBy: 'no case-insensitive collision left; no row references a deleted user',
+    module: removeDuplicates,
   },
   {
     id: '3.1', phase: '3', kind: 'manual', title: 'Install the 0.13 packages',
@@ -108,14 +112,16 @@ export const STEPS: StepDef[] = [
     why: 'Every service talks to the quotaholder with one shared token.',
     needs: ['3.2'],
     errata: ['QUOTAHOLDER_URL is not read by any 0.13 code; the ASTAKOS_/CYCLADES_/PITHOS_ variants and QUOTAHOLDER_TOKEN are.'],
-    verifiedBy: 'the operator confirms (settings folders, when configured, are checked)',
+    verifiedBy: 'the settings folders, when configured, are checked (otherwise the operator confirms)',
+    module: settingsStep('3.3'),
   },
   {
     id: '3.4', phase: '3', kind: 'manual', title: 'Set up astakos',
     why: '0.13 reads Django\'s SERVER_EMAIL and ADMINS instead of the astakos-specific settings.',
     needs: ['3.3'],
     errata: ['ASTAKOS_DEFAULT_CONTACT_EMAIL changed its default to support@example.synnefo.org: set it.'],
-    verifiedBy: 'the operator confirms',
+    verifiedBy: 'the settings folders, when configured, are checked (otherwise the operator confirms)',
+    module: settingsStep('3.4'),
   },
   {
     id: '3.5', phase: '3', kind: 'manual', title: 'Set up cyclades',
@@ -125,14 +131,16 @@ export const STEPS: StepDef[] = [
       { host: 'astakos', lines: ['snf-manage service-list'] },
       { host: 'cyclades', lines: ['apt-get install memcached python-memcache'] },
     ],
-    verifiedBy: 'the operator confirms',
+    verifiedBy: 'the settings folders, when configured, are checked (otherwise the operator confirms)',
+    module: settingsStep('3.5'),
   },
   {
     id: '3.6', phase: '3', kind: 'manual', title: 'Set up pithos',
     why: 'Pithos forwards the user catalog to astakos; quotaholder use stays off until the migration is over.',
     needs: ['3.5'],
     errata: ['PITHOS_USE_QUOTAHOLDER must be False during the migration.'],
-    verifiedBy: 'the operator confirms',
+    verifiedBy: 'the settings folders, when configured, are checked (otherwise the operator confirms)',
+    module: settingsStep('3.6'),
   },
   {
     id: '4', phase: '4', kind: 'manual', title: 'Start astakos and the quotaholder',
