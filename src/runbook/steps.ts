@@ -6,6 +6,9 @@ import { findDuplicates, removeDuplicates } from '../core/dedup/index.js';
 import { servicesDownAndBackup } from './step1.js';
 import { migrationsDone } from './step3.js';
 import { settingsStep } from './settings-checks.js';
+import { cycladesDuplicates, cycladesMigrate } from '../core/remap/cyclades/index.js';
+import { pithosDuplicates, pithosMigrate } from '../core/remap/pithos/index.js';
+import { cycladesUsageStep, importCycladesQuota, importPithosQuota, loadServiceResources, pithosUsageStep, syncQuota } from '../core/quota/index.js';
 
 export type StepKind = 'manual' | 'check' | 'migrate';
 
@@ -158,12 +161,14 @@ export const STEPS: StepDef[] = [
       'The sample\'s "order" is ignored for services that already exist.',
     ],
     verifiedBy: 'im_service / im_resource hold the definitions; no default lower than 0.12\'s without a warning',
+    module: loadServiceResources,
   },
   {
     id: '6.1', phase: '6', kind: 'migrate', title: 'Cyclades: merge or delete duplicate users',
     why: 'Cyclades owners that differ only in case must become one before the uuid rewrite.',
     needs: ['3.2'],
     verifiedBy: 'no case-insensitive duplicate owner left in cyclades',
+    module: cycladesDuplicates,
   },
   {
     id: '6.2', phase: '6', kind: 'migrate', title: 'Pithos: merge or delete duplicate accounts',
@@ -171,6 +176,7 @@ export const STEPS: StepDef[] = [
     needs: ['3.2'],
     errata: ['Upstream --list-duplicate uses a regex: "." "+" "(" in names create or hide duplicates.', 'Upstream merge fails on the 0.12 schema.'],
     verifiedBy: 'no case-insensitive duplicate account left in pithos',
+    module: pithosDuplicates,
   },
   {
     id: '6.3', phase: '6', kind: 'migrate', title: 'Cyclades: owners → uuids',
@@ -178,12 +184,14 @@ export const STEPS: StepDef[] = [
     needs: ['6.1'],
     errata: ['"snf-manage user-list" prints no emails in 0.13: this tool reads the mapping from the astakos database.'],
     verifiedBy: 'no email-shaped owner left; every uuid exists in astakos',
+    module: cycladesMigrate,
   },
   {
     id: '6.4', phase: '6', kind: 'migrate', title: 'Pithos: account names → uuids',
     why: 'From 0.13 on, pithos paths and permissions name accounts by uuid.',
     needs: ['6.2'],
     verifiedBy: 'alembic at 27381099d477; no email-shaped account; statistics consistent',
+    module: pithosMigrate,
   },
   {
     id: '7.1', phase: '7', kind: 'migrate', title: 'Pithos quota limits → astakos',
@@ -191,12 +199,14 @@ export const STEPS: StepDef[] = [
     needs: ['5', '6.4'],
     errata: ['user-set-initial-quota needs --from-file; as written in the guide it imports nothing.'],
     verifiedBy: 'every non-default pithos limit is an initial quota of the same user',
+    module: importPithosQuota,
   },
   {
     id: '7.2', phase: '7', kind: 'migrate', title: 'Cyclades quota limits → astakos',
     why: 'Per-user VM and network limits move into astakos initial quotas.',
     needs: ['5', '6.3'],
     verifiedBy: 'every VMS_USER_QUOTA / NETWORKS_USER_QUOTA entry is an initial quota',
+    module: importCycladesQuota,
   },
   {
     id: '8', phase: '8', kind: 'migrate', title: 'Enforce the new quota limits',
@@ -204,6 +214,7 @@ export const STEPS: StepDef[] = [
     needs: ['7.1', '7.2'],
     errata: ['Only email-verified users are synced; upstream --verify is not read-only.'],
     verifiedBy: 'every verified user\'s holdings equal the computed effective limits',
+    module: syncQuota,
   },
   {
     id: '9.1', phase: '9', kind: 'migrate', title: 'Pithos usage',
@@ -211,12 +222,14 @@ export const STEPS: StepDef[] = [
     needs: ['8'],
     errata: ['The command is "pithos-usage --reset", not "pithos-reset-usage".'],
     verifiedBy: 'holdings equal the NORMAL-cluster sizes per account',
+    module: pithosUsageStep,
   },
   {
     id: '9.2', phase: '9', kind: 'migrate', title: 'Cyclades usage',
     why: 'VMs, CPUs, RAM, disk and private networks in use are sent to the quotaholder.',
     needs: ['8'],
     verifiedBy: 'holdings equal the counts of live VMs and networks per user',
+    module: cycladesUsageStep,
   },
   {
     id: '10', phase: '10', kind: 'manual', title: 'Install periodic project checks',

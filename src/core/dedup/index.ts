@@ -1,0 +1,240 @@
+// Steps 2.1 and 2.2: astakos users whose emails differ only in case.
+//   2.1 findDuplicates   — the conflict table (astakos + what each owns in cyclades/pithos),
+//                          with a suggested survivor per group. Read-only.
+//   2.2 removeDuplicates — deletes the non-survivors with Django 0.12.5's cascade, in
+//                          exactly-once batches with before-images; undo restores them.
+import { createHash } from 'node:crypto';
+import { detectSchema, describeVersion } from '../../db/detect.js';
+import { forgetBatches } from '../../db/journal.js';
+import { UserError } from '../../errors.js';
+import type { ApplyResult, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../step.js';
+import {
+  countCascade, danglingReferences, deleteUsers, fixSequence, fixTextFormats, insertRows, loadCascade, referencesTo, ROOT_TABLE,
+} from './cascade.js';
+import { DEDUP_STEP, forgetAppliedDecisions, resolveSurvivors, storeDecisions, type GroupDecision } from './decide.js';
+import { astakosCollisions, inspectDuplicates } from './inspect.js';
+import type { DedupFindings } from './types.js';
+
+export type { DedupFindings, DuplicateGroup, DuplicateUser, CycladesOwned, PithosOwned } from './types.js';
+export { mergeTargets, MERGE_PREFIX, DEDUP_STEP, type MergeTarget } from './decide.js';
+export { pyLower } from './fold.js';
+export { astakosCollisions, identifierCollisions, CYCLADES_IDENTIFIERS, PITHOS_ACCOUNTS } from './inspect.js';
+
+/** Users deleted per batch (one transaction each). */
+export const USERS_PER_BATCH = 500;
+
+export interface DedupPlanData {
+  decisions: GroupDecision[];
+  /** Every user id to delete, ascending. */
+  deleteIds: number[];
+}
+
+async function inspect(ctx: StepContext): Promise<Findings> {
+  const { data, summary } = await inspectDuplicates(ctx);
+  return { summary, data };
+}
+
+/** At most MAX lines of LINES, then one line saying how many more there are. */
+function capped(lines: string[], max = 50, where = 'plan --json lists them all'): string[] {
+  return lines.length <= max ? lines : [...lines.slice(0, max), `… and ${lines.length - max} more (${where})`];
+}
+
+const groupLine = (g: DedupFindings['groups'][number]): string =>
+  `${g.key}: ${g.users.map((u) => `#${u.id} ${u.email}${u.is_active ? '' : ' (inactive)'}`).join(', ')} — suggested #${g.suggested}`;
+
+export const findDuplicates: StepModule = {
+  inspect,
+  async plan(_ctx, findings) {
+    const data = findings.data as DedupFindings;
+    return {
+      summary: data.groups.length
+        ? [...capped(data.groups.map(groupLine)), 'step 2.2 deletes all but one user of each group, once each survivor is decided']
+        : ['nothing to decide'],
+      changes: [],
+    };
+  },
+  async apply(_ctx, plan) {
+    return { summary: plan.summary, rows: 0 };
+  },
+};
+
+/** Deterministic batches: ascending ids in fixed-size chunks, named by their content. */
+export function batchesOf(ids: number[], size = USERS_PER_BATCH): { key: string; ids: number[] }[] {
+  const out: { key: string; ids: number[] }[] = [];
+  for (let i = 0; i < ids.length; i += size) {
+    const chunk = ids.slice(i, i + size);
+    const digest = createHash('sha256').update(chunk.join(',')).digest('hex').slice(0, 12);
+    out.push({ key: `users ${chunk[0]}-${chunk[chunk.length - 1]} n${chunk.length} ${digest}`, ids: chunk });
+  }
+  return out;
+}
+
+export const removeDuplicates: StepModule = {
+  inspect,
+
+  async plan(ctx, findings) {
+    const data = findings.data as DedupFindings;
+    const { decided, open, notes } = resolveSurvivors(data.groups, ctx.state, ctx.asker);
+    const deleteIds = decided.flatMap((d) => d.deleted.map((x) => x.id)).sort((a, b) => a - b);
+    const planData: DedupPlanData = { decisions: decided, deleteIds };
+    const summary = [
+      ...(open.length ? [`${open.length} group(s) undecided: ${open.slice(0, 10).join(', ')}${open.length > 10 ? ', …' : ''}`] : []),
+      ...capped(decided.map((d) => `${d.key}: keep #${d.survivor} (${d.source}), delete ${d.deleted.map((x) => `#${x.id}`).join(', ')}`)),
+      ...notes,
+    ];
+    if (!data.groups.length) return { summary: ['no duplicate users: nothing to delete'], changes: [], data: planData };
+    const q = (await ctx.db('astakos')).pool;
+    const cascade = await loadCascade(q);
+    const counts = deleteIds.length ? await countCascade(q, cascade, deleteIds) : [];
+    const changes: TableChange[] = counts.filter((c) => c.rows > 0).map((c) => ({ service: 'astakos', table: c.table, action: 'delete', rows: c.rows }));
+    const n = deleteIds.length;
+    const plan: Plan = { summary, changes, data: planData };
+    if (open.length) plan.open = open.length;
+    if (n > 0) plan.destructive = { what: `Delete ${n} astakos users and every row that depends on them?`, confirmWord: String(n) };
+    return plan;
+  },
+
+  async apply(ctx, plan): Promise<ApplyResult> {
+    const data = plan.data as DedupPlanData;
+    if (!data.deleteIds.length) return { summary: ['no duplicate users: nothing deleted'], rows: 0 };
+    storeDecisions(ctx.state, data.decisions);
+    for (const d of data.decisions) {
+      ctx.log('info', `${d.key}: keeping #${d.survivor} ${d.survivorEmail} (${d.source}); deleting ${d.deleted.map((x) => `#${x.id} ${x.email}`).join(', ')}`);
+    }
+    const survivorOf = new Map<number, number>();
+    for (const d of data.decisions) for (const x of d.deleted) survivorOf.set(x.id, d.survivor);
+
+    const pool = (await ctx.db('astakos')).pool;
+    const cascade = await loadCascade(pool);
+    const batches = batchesOf(data.deleteIds);
+    const perTable = new Map<string, number>();
+    let rows = 0;
+    let users = 0;
+    let skipped = 0;
+    let done = 0;
+    for (const [i, b] of batches.entries()) {
+      if (ctx.stopRequested()) {
+        return { summary: [`stopped after ${i} of ${batches.length} batch(es); ${users} user(s) deleted so far`], rows, stopped: true };
+      }
+      const result = await ctx.batch('astakos', b.key, async (client, keep) => {
+        // The survivors must still be there: never delete the last account of an email.
+        const survivors = [...new Set(b.ids.map((id) => survivorOf.get(id)!))];
+        const present = await client.query<{ id: number }>(`SELECT id FROM ${ROOT_TABLE} WHERE id = ANY($1::int[])`, [survivors]);
+        if (present.rows.length !== survivors.length) {
+          const have = new Set(present.rows.map((r) => r.id));
+          throw new UserError(`survivor(s) ${survivors.filter((s) => !have.has(s)).map((s) => `#${s}`).join(', ')} no longer exist; nothing in this batch was deleted`,
+            'run step 2.1 again and decide the affected groups anew');
+        }
+        const deleted = await deleteUsers(client, cascade, b.ids, keep);
+        let n = 0;
+        for (const [table, count] of deleted) { perTable.set(table, (perTable.get(table) ?? 0) + count); n += count; }
+        users += deleted.get(ROOT_TABLE) ?? 0;
+        return n;
+      });
+      if (result.skipped) skipped++;
+      rows += result.rows;
+      done += b.ids.length;
+      ctx.progress({ table: ROOT_TABLE, done, total: data.deleteIds.length, batch: i + 1, batches: batches.length });
+    }
+    const summary = [
+      `deleted ${users} astakos user(s) in ${batches.length - skipped} batch(es)${skipped ? ` (${skipped} already committed earlier)` : ''}`,
+      ...[...perTable].filter(([, n]) => n > 0).map(([t, n]) => `${t}: ${n} row(s)`),
+      `${data.decisions.length} survivor decision(s) recorded for steps 6.1 / 6.2`,
+    ];
+    return { summary, rows };
+  },
+
+  async verify(ctx): Promise<Check[]> {
+    const pool = (await ctx.db('astakos')).pool;
+    const left = await astakosCollisions(pool);
+    const checks: Check[] = [{
+      label: 'no case-insensitive email collision left in astakos',
+      ok: left.length === 0,
+      detail: left.length ? `${left.length} group(s) left: ${left.slice(0, 5).map((g) => g.key).join(', ')}${left.length > 5 ? ', …' : ''}` : 'none',
+    }];
+    const cascade = await loadCascade(pool);
+    const deletedIds: number[] = [];
+    for (const image of ctx.state.beforeImages(DEDUP_STEP)) {
+      if (image.table === ROOT_TABLE) deletedIds.push(Number((image.pk as { id: string }).id));
+    }
+    const refs = deletedIds.length ? await referencesTo(pool, cascade, deletedIds) : [];
+    const dangling = await danglingReferences(pool, cascade);
+    checks.push({
+      label: 'no astakos row references a deleted user',
+      ok: refs.length === 0 && dangling.length === 0,
+      detail: refs.length || dangling.length
+        ? [...refs.map((r) => `${r.column}: ${r.rows}`), ...dangling.map((d) => `${d.fk}: ${d.rows} dangling`)].join('; ')
+        : `${deletedIds.length} deleted user(s), none referenced`,
+    });
+    return checks;
+  },
+
+  async undoRefusal(ctx) {
+    const migrated = ctx.state.getStep('3.2');
+    if (migrated.status === 'done') {
+      return 'step 3.2 (syncdb + migrate) has run since: the deleted rows no longer fit the migrated astakos schema';
+    }
+    const v = await detectSchema((await ctx.db('astakos')).pool, 'astakos');
+    if (v.kind !== '0.12.5') return `the astakos database is no longer at 0.12.5 (${describeVersion('astakos', v)})`;
+    return undefined;
+  },
+
+  async undo(ctx): Promise<ApplyResult> {
+    const total = ctx.state.countBeforeImages(DEDUP_STEP);
+    const db = await ctx.db('astakos');
+    const cascade = await loadCascade(db.pool);
+    const tables = new Set<string>();
+    const ids: number[] = [];
+    for (const image of ctx.state.beforeImages(DEDUP_STEP)) {
+      tables.add(image.table);
+      if (image.table === ROOT_TABLE) ids.push(Number((image.pk as { id: string }).id));
+    }
+    const order = [...cascade.tables.map((t) => t.table).filter((t) => tables.has(t)), ...[...tables].filter((t) => !cascade.tables.some((c) => c.table === t)).sort()];
+    const client = await db.pool.connect();
+    let broken = false;
+    const summary: string[] = [];
+    let restored = 0;
+    try {
+      await client.query('BEGIN');
+      await fixTextFormats(client);
+      const present = ids.length
+        ? Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${ROOT_TABLE} WHERE id = ANY($1::int[])`, [ids])).rows[0]!.n)
+        : 0;
+      if (present > 0 && present < ids.length) {
+        throw new UserError(`${present} of the ${ids.length} deleted users exist again in astakos; refusing to restore over them`,
+          'restore the backup taken in step 1 instead');
+      }
+      if (present === ids.length && ids.length > 0) {
+        summary.push(`the ${ids.length} user(s) were already restored; nothing inserted`);
+      } else {
+        for (const [i, table] of order.entries()) {
+          const rows = (function* () {
+            for (const image of ctx.state.beforeImages(DEDUP_STEP)) {
+              if (image.table === table && image.action === 'delete') yield image.row as Record<string, string | null>;
+            }
+          })();
+          const n = await insertRows(client, table, rows);
+          restored += n;
+          summary.push(`${table}: ${n} row(s) restored`);
+          ctx.progress({ table, done: i + 1, total: order.length });
+        }
+        for (const table of order) {
+          const t = cascade.tables.find((c) => c.table === table);
+          if (t && t.pk.length === 1 && await fixSequence(client, table, t.pk[0]!)) summary.push(`${table}: id sequence moved past the restored ids`);
+        }
+      }
+      await forgetBatches(client, DEDUP_STEP);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => { broken = true; });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+    ctx.state.deleteBeforeImages(DEDUP_STEP);
+    forgetAppliedDecisions(ctx.state);
+    if (!total) summary.push('nothing to restore');
+    else summary.unshift(`restored ${ids.length} astakos user(s) and ${restored - ids.length} dependent row(s)`);
+    return { summary, rows: restored };
+  },
+};
