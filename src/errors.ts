@@ -9,9 +9,17 @@ export const EXIT = {
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export class UserError extends Error {
+  /** Optional lines shown under the one-line cause (e.g. each failing check). */
+  details: string[] = [];
+
   constructor(message: string, readonly next: string, readonly exitCode: ExitCode = EXIT.failed) {
     super(message);
     this.name = 'UserError';
+  }
+
+  withDetails(lines: string[]): this {
+    this.details = lines;
+    return this;
   }
 }
 

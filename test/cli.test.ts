@@ -80,8 +80,8 @@ describe('headless commands', () => {
     assert.equal(early.code, 4);
     assert.match(early.err, /cannot run yet: 3\.1 .* is pending/);
     const notYet = await cli('run', '6.3');
-    assert.equal(notYet.code, 1);
-    assert.match(notYet.err, /not implemented yet/);
+    assert.equal(notYet.code, 4);
+    assert.match(notYet.err, /step 6\.3 cannot run yet: 6\.1 \(Cyclades: merge or delete duplicate users\) is pending/);
   });
 
   it('step 1 refuses while a service is still connected, unless the operator says so', { skip: !usingServer() && 'embedded PostgreSQL serves only this process' }, async () => {
@@ -167,7 +167,7 @@ describe('headless commands', () => {
     assert.match(c31.out, /3\.1: done/);
     const early = await cli('confirm', '3.2');
     assert.equal(early.code, 4);
-    assert.match(early.err, /step 3\.2 is not done yet: astakos at 0\.13: .*0\.12\.5; cyclades at 0\.13: .*0\.12\.5; every astakos user has a unique uuid: im_astakosuser has no uuid column yet/);
+    assert.match(early.err, /step 3\.2 is not done yet: 3 of 3 checks fail \(first: astakos at 0\.13\)\n  ✗ astakos at 0\.13: .*0\.12\.5\n  ✗ cyclades at 0\.13: .*0\.12\.5\n  ✗ every astakos user has a unique uuid: im_astakosuser has no uuid column yet\n  next: /);
     assert.equal(withState((s) => s.getStep('3.2').status), 'pending');
     await simulateStep('3.2', urls);
     const plan = JSON.parse((await cli('plan', '3.2', '--json')).out);

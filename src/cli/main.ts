@@ -85,6 +85,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
 function fail(err: unknown, io: Io): number {
   if (err instanceof UserError) {
     io.err(`snf-upgrade: ${scrubSecrets(err.message)}`);
+    for (const line of err.details) io.err(`  ${scrubSecrets(line)}`);
     io.err(`  next: ${err.next}`);
     return err.exitCode;
   }

@@ -58,6 +58,8 @@ export function deploymentFingerprint(config: Config): string {
   return SERVICES.map((s) => `${s}=${config[s].db ? redactUrl(config[s].db!) : '-'}`).join(' ');
 }
 
+const checkLines = (checks: Check[]): string[] => checks.map((c) => `✗ ${c.label}${c.detail ? `: ${c.detail}` : ''}`);
+
 export class Engine {
   private readonly dbs = new Map<Service, Promise<Db>>();
   private readonly listeners = new Set<(e: EngineEvent) => void>();
@@ -319,8 +321,8 @@ export class Engine {
       const checks = module.verify ? await module.verify(ctx) : [];
       const failed = checks.filter((c) => !c.ok);
       if (failed.length) {
-        throw new CheckFailed(`step ${def.id} ran but its verification failed: ${failed.map((c) => `${c.label} (${c.detail ?? 'no'})`).join('; ')}`,
-          'look at the report (snf-upgrade report), fix the cause, and run the step again');
+        throw new CheckFailed(`step ${def.id} ran but ${failed.length} of its checks failed (first: ${failed[0]!.label})`,
+          'look at the report (snf-upgrade report), fix the cause, and run the step again').withDetails(checkLines(failed));
       }
       const summary = [...result.summary, ...checks.map((c) => `✓ ${c.label}`)];
       this.finishStep(def, summary);
@@ -353,8 +355,8 @@ export class Engine {
     const checks = await this.checks(def.id);
     const failed = checks.filter((c) => !c.ok);
     if (failed.length) {
-      throw new CheckFailed(`step ${def.id} is not done yet: ${failed.map((c) => `${c.label}: ${c.detail ?? 'no'}`).join('; ')}`,
-        `finish it on the hosts (snf-upgrade plan ${def.id} shows the commands), then confirm again`);
+      throw new CheckFailed(`step ${def.id} is not done yet: ${failed.length} of ${checks.length} checks fail (first: ${failed[0]!.label})`,
+        `finish it on the hosts (snf-upgrade plan ${def.id} shows the commands), then confirm again`).withDetails(checkLines(failed));
     }
     this.finishStep(def, checks.length ? checks.map((c) => `✓ ${c.label}`) : ['confirmed by the operator']);
     return checks;
