@@ -3,13 +3,8 @@
 import Cursor from 'pg-cursor';
 import type pg from 'pg';
 import type { Db } from '../../db/connection.js';
+import { pyLower } from '../dedup/fold.js';
 
-/**
- * Python's unicode.lower(), which astakos 0016 and user_catalogs apply. PostgreSQL's
- * lower() under the C collation of Synnefo databases only folds ASCII, so identifiers
- * are folded here, in TypeScript, never in SQL.
- */
-export const pythonLower = (s: string): string => s.toLowerCase();
 
 export interface UuidMap {
   /** The uuid astakos would return for IDENTIFIER (any case), or undefined. */
@@ -40,7 +35,9 @@ export async function loadUuidMap(astakos: Db, batch = 5000): Promise<UuidMap> {
     client.release();
   }
   return {
-    lookup: (identifier) => byUsername.get(pythonLower(identifier)),
+    // Folded like Python's unicode.lower() (as astakos 0016 and user_catalogs do), not in SQL:
+    // PostgreSQL's lower() under the C collation of Synnefo databases folds ASCII only.
+    lookup: (identifier) => byUsername.get(pyLower(identifier)),
     isUuid: (value) => uuids.has(value),
     get size() { return byUsername.size; },
   };

@@ -1,0 +1,357 @@
+// Step 6.1: cyclades owners that differ only in case. Upstream's --validate lists them
+// badly and its --merge-user always merges into lower(arg) (cyclades.md §2.4, §2.7); here
+// every set of any size is shown with what each member owns, the operator merges it into
+// one exact identifier (by default the survivor step 2 kept) or deletes some members' rows,
+// and each set is one exactly-once batch.
+import type pg from 'pg';
+import { EXIT, UserError } from '../../../errors.js';
+import type { DecisionSource, StateFile } from '../../../state/index.js';
+import { mergeTargets } from '../../dedup/decide.js';
+import { byCodeUnits, isAscii, pyLower } from '../../dedup/fold.js';
+import type { ApplyResult, Asker, BeforeImage, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../../step.js';
+import { loadUuidMap } from '../uuids.js';
+import { countDeletion, deleteOwned, loadOwnerCascade } from './cascade.js';
+import {
+  astakosEmails, caseSets, eachIdentifier, isEmailish, known, OWNER_TABLES, ownedBy, requireAstakosUuids, totalOwned,
+} from './identifiers.js';
+import type { DuplicateSet, DuplicatesFindings, SetDecision, SetMember } from './types.js';
+
+export const DUPLICATES_STEP = '6.1';
+export const SET_BATCH_PREFIX = 'set:';
+
+const LIST_LIMIT = 20;
+const sample = (list: string[]): string => (list.length > LIST_LIMIT ? `${list.slice(0, LIST_LIMIT).join(', ')}, … (${list.length} in all)` : list.join(', '));
+
+// ------------------------------------------------------------------ inspect
+
+export async function inspectDuplicates(ctx: StepContext): Promise<Findings & { data: DuplicatesFindings }> {
+  const astakosDb = await ctx.db('astakos');
+  const astakos = astakosDb.pool;
+  await requireAstakosUuids(astakos);
+  const uuids = await loadUuidMap(astakosDb);
+  const cyc = (await ctx.db('cyclades')).pool;
+
+  const found = await caseSets(cyc);
+  const members = [...found.values()].flat();
+  const owned = await ownedBy(cyc, members);
+  const exact = await astakosEmails(astakos, [...found.keys()]);
+  const targets = mergeTargets(ctx.state);
+
+  const sets: DuplicateSet[] = [...found].map(([key, ids]) => {
+    const identifiers: SetMember[] = ids.map((id) => ({ id, ...owned.get(id)!, astakos: known(uuids, id) ? 'known' : 'unknown' }));
+    const { into, reasons } = suggestInto(key, identifiers, exact.get(key), [...targets].filter(([email, t]) =>
+      t.group === key || pyLower(t.into) === key || pyLower(email) === key).map(([email, t]) => ({ email, ...t })));
+    if (ids.some((id) => !isAscii(id))) {
+      reasons.push('non-ASCII: grouped by Python lower() as 0.13 astakos folds; upstream\'s merge (SQL UPPER) may miss these variants');
+    }
+    if (identifiers.every((m) => m.astakos === 'unknown')) {
+      reasons.push('astakos knows none of them: step 6.3 asks what to do with the identifier left');
+    }
+    return { key, identifiers, suggested: { action: 'merge' as const, into }, reasons };
+  });
+
+  const notEmail: string[] = [];
+  const unknown: string[] = [];
+  let identifiers = 0;
+  let uuidsSeen = 0;
+  await eachIdentifier(cyc, (id) => {
+    identifiers++;
+    if (uuids.isUuid(id)) { uuidsSeen++; return; }
+    if (!isEmailish(id)) notEmail.push(id);
+    if (!known(uuids, id)) unknown.push(id);
+  });
+  notEmail.sort(byCodeUnits);
+  unknown.sort(byCodeUnits);
+
+  const summary: string[] = [];
+  const dupIds = sets.reduce((n, s) => n + s.identifiers.length, 0);
+  summary.push(sets.length === 0
+    ? `no cyclades owners that differ only in case (${identifiers} distinct identifiers)`
+    : `${sets.length} set(s) of owners that differ only in case, ${dupIds} identifiers (of ${identifiers})`);
+  const big = sets.filter((s) => s.identifiers.length > 2).length;
+  if (big) summary.push(`${big} set(s) of three or more (upstream's merge handles them, its validation lists them badly)`);
+  const fromStep2 = sets.filter((s) => s.reasons.some((r) => r.startsWith('step 2'))).length;
+  if (fromStep2) summary.push(`${fromStep2} set(s) match a duplicate group of step 2: merged by default into the account step 2 kept`);
+  if (uuidsSeen) summary.push(`${uuidsSeen} identifier(s) already are astakos uuids`);
+  if (notEmail.length) summary.push(`${notEmail.length} identifier(s) are not emails (upstream skips them with a warning): ${sample(notEmail)}`);
+  if (unknown.length) summary.push(`${unknown.length} identifier(s) astakos does not know (step 6.3 asks about each): ${sample(unknown)}`);
+  return { summary, data: { sets, notEmail, unknown } };
+}
+
+interface Step2Target { email: string; into: string; survivorId: number; deletedIds: number[]; group: string }
+
+/** The default merge target of a set, with the reasons. */
+export function suggestInto(key: string, members: SetMember[], astakosEmail: string | undefined, step2: Step2Target[]): { into: string; reasons: string[] } {
+  const reasons: string[] = [];
+  if (step2.length) {
+    const into = step2[0]!.into;
+    const gone = step2.map((t) => t.email).sort(byCodeUnits);
+    reasons.push(`step 2 kept ${into} (#${step2[0]!.survivorId}) and removed ${gone.join(', ')}: their cyclades rows go to the survivor`);
+    if (!members.some((m) => m.id === into)) reasons.push(`${into} owns nothing in cyclades yet; every member is renamed to it`);
+    return { into, reasons };
+  }
+  if (astakosEmail !== undefined && members.some((m) => m.id === astakosEmail)) {
+    reasons.push(`${astakosEmail} is the astakos account's email exactly (the variant 0.12 cyclades used for this user)`);
+    return { into: astakosEmail, reasons };
+  }
+  const most = Math.max(...members.map(totalOwned));
+  const best = members.filter((m) => totalOwned(m) === most);
+  if (best.length === 1) {
+    reasons.push(`${best[0]!.id} owns the most (${describeOwned(best[0]!)})`);
+    return { into: best[0]!.id, reasons };
+  }
+  const lower = best.find((m) => m.id === key);
+  const into = lower?.id ?? best.map((m) => m.id).sort(byCodeUnits)[0]!;
+  reasons.push(lower ? `tie on what they own; ${into} is the lowercase form (what upstream's merge produces)` : `tie on what they own; ${into} comes first`);
+  return { into, reasons };
+}
+
+export const describeOwned = (m: { vms_live: number; vms_deleted: number; networks: number; keys: number }): string =>
+  `${m.vms_live} live VMs, ${m.vms_deleted} deleted VMs, ${m.networks} networks, ${m.keys} keys`;
+
+// ------------------------------------------------------------------ decisions
+
+export interface ResolvedSet {
+  set: DuplicateSet;
+  decision: SetDecision;
+  source: DecisionSource;
+}
+
+export interface SetResolution {
+  decided: ResolvedSet[];
+  open: string[];
+  notes: string[];
+}
+
+/** Why DECISION cannot apply to SET, or undefined. */
+export function invalidDecision(set: DuplicateSet, d: SetDecision): string | undefined {
+  const ids = set.identifiers.map((m) => m.id);
+  if (d.into !== undefined && pyLower(d.into) !== set.key) return `${JSON.stringify(d.into)} is not a case variant of ${set.key}`;
+  if (d.action === 'merge') return d.into === undefined ? 'a merge needs the identifier to merge into' : undefined;
+  if (d.action !== 'delete') return `unknown action ${JSON.stringify(d.action)}`;
+  const del = d.delete ?? [];
+  if (!del.length) return 'a delete needs the identifiers whose rows go';
+  const strangers = del.filter((x) => !ids.includes(x));
+  if (strangers.length) return `${strangers.map((x) => JSON.stringify(x)).join(', ')} ${strangers.length > 1 ? 'are' : 'is'} not in the set (${ids.join(', ')})`;
+  if (d.into !== undefined && del.includes(d.into)) return `${d.into} cannot be both deleted and merged into`;
+  const left = ids.filter((x) => !del.includes(x));
+  if (left.length > 1 && d.into === undefined) {
+    return `${left.join(', ')} would still differ only in case: also say which to merge them into ("merge": "<identifier>")`;
+  }
+  return undefined;
+}
+
+/** Parses one answers-file entry: {"merge": into} | {"delete": [ids], "merge"?: into}. */
+export function parseSetAnswer(raw: unknown): SetDecision | undefined {
+  if (typeof raw === 'string') return { action: 'merge', into: raw };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const o = raw as Record<string, unknown>;
+  const into = typeof o.merge === 'string' ? o.merge : typeof o.into === 'string' ? o.into : undefined;
+  if (o.delete !== undefined) {
+    const del = typeof o.delete === 'string' ? [o.delete] : o.delete;
+    if (!Array.isArray(del) || !del.every((x) => typeof x === 'string')) return undefined;
+    return into === undefined ? { action: 'delete', delete: del as string[] } : { action: 'delete', delete: del as string[], into };
+  }
+  if (o.action === 'merge' || into !== undefined) return into === undefined ? undefined : { action: 'merge', into };
+  return undefined;
+}
+
+function answeredSets(asker: Asker): Map<string, unknown> {
+  const raw = asker.answer(DUPLICATES_STEP, 'sets');
+  if (raw === undefined) return new Map();
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new UserError('answers file: "6.1"."sets" must map set keys to {"merge": "<identifier>"} or {"delete": ["<identifier>", …]}',
+      'e.g. {"6.1": {"sets": {"kpap@grnet.gr": {"merge": "kpap@grnet.gr"}}}}', EXIT.usage);
+  }
+  return new Map(Object.entries(raw));
+}
+
+const sameDecision = (a: SetDecision, b: SetDecision): boolean =>
+  a.action === b.action && a.into === b.into && JSON.stringify([...(a.delete ?? [])].sort()) === JSON.stringify([...(b.delete ?? [])].sort());
+
+/**
+ * Per set: the stored decision (the operator's, or one a previous apply stored, so a resumed
+ * run keeps doing the same), else the answers file's, else the suggestion when the operator
+ * accepts suggestions; anything else stays open.
+ */
+export function resolveSets(sets: DuplicateSet[], state: StateFile, asker: Asker): SetResolution {
+  const answers = answeredSets(asker);
+  const byFold = new Map([...answers].map(([k, v]) => [pyLower(k), { k, v }]));
+  const decided: ResolvedSet[] = [];
+  const open: string[] = [];
+  const notes: string[] = [];
+  const used = new Set<string>();
+  for (const set of sets) {
+    let decision: SetDecision | undefined;
+    let source: DecisionSource | undefined;
+    const stored = state.getDecision(DUPLICATES_STEP, set.key);
+    if (stored) {
+      const d = stored.value as SetDecision;
+      const why = invalidDecision(set, d);
+      if (why) notes.push(`${set.key}: the stored decision no longer fits the set (${why}); decide again`);
+      else { decision = d; source = stored.source; }
+    }
+    const answer = answers.has(set.key) ? { k: set.key, v: answers.get(set.key) } : byFold.get(set.key);
+    if (answer) {
+      used.add(answer.k);
+      const d = parseSetAnswer(answer.v);
+      const why = d ? invalidDecision(set, d) : 'expected {"merge": "<identifier>"} or {"delete": ["<identifier>", …]}';
+      if (why) {
+        throw new UserError(`answers file: "6.1"."sets"."${answer.k}": ${why}`,
+          `members of this set: ${set.identifiers.map((m) => m.id).join(', ')}`, EXIT.usage);
+      }
+      if (!decision) { decision = d!; source = 'answers'; } else if (!sameDecision(decision, d!)) {
+        notes.push(`${set.key}: the answers file says ${JSON.stringify(answer.v)}, but the stored ${source} decision stands`);
+      }
+    }
+    if (!decision && asker.acceptSuggestions) {
+      decision = { action: 'merge', into: set.suggested.into };
+      source = 'suggested';
+    }
+    if (!decision) { open.push(set.key); continue; }
+    decided.push({ set, decision, source: source! });
+  }
+  const stray = [...answers.keys()].filter((k) => !used.has(k));
+  if (stray.length) notes.push(`answers file names ${stray.length} set(s) that are not duplicates (any more): ${stray.join(', ')}`);
+  return { decided, open, notes };
+}
+
+
+// ------------------------------------------------------------------ plan
+
+export interface DuplicatesPlanData {
+  sets: { key: string; action: 'merge' | 'delete'; into?: string; delete?: string[]; source: DecisionSource;
+    /** What the deleted identifiers own. */
+    deletes?: { vms_live: number; vms_deleted: number; networks: number; keys: number } }[];
+  open: string[];
+}
+
+export async function planDuplicates(ctx: StepContext, findings: Findings): Promise<Plan> {
+  const data = findings.data as DuplicatesFindings;
+  const { decided, open, notes } = resolveSets(data.sets, ctx.state, ctx.asker);
+  const updates = { db_virtualmachine: 0, db_network: 0, userdata_publickeypair: 0 };
+  const toDelete: string[] = [];
+  const summary: string[] = [];
+  const planSets: DuplicatesPlanData['sets'] = [];
+  for (const { set, decision, source } of decided) {
+    const del = decision.action === 'delete' ? decision.delete ?? [] : [];
+    toDelete.push(...del);
+    const movers = set.identifiers.filter((m) => !del.includes(m.id) && decision.into !== undefined && m.id !== decision.into);
+    for (const m of movers) {
+      updates.db_virtualmachine += m.vms_live + m.vms_deleted;
+      updates.db_network += m.networks;
+      updates.userdata_publickeypair += m.keys;
+    }
+    const gone = set.identifiers.filter((m) => del.includes(m.id));
+    const deletes = gone.reduce((a, m) => ({
+      vms_live: a.vms_live + m.vms_live, vms_deleted: a.vms_deleted + m.vms_deleted, networks: a.networks + m.networks, keys: a.keys + m.keys,
+    }), { vms_live: 0, vms_deleted: 0, networks: 0, keys: 0 });
+    planSets.push({ key: set.key, action: decision.action, ...(decision.into !== undefined ? { into: decision.into } : {}),
+      ...(del.length ? { delete: del, deletes } : {}), source });
+    const what = decision.action === 'merge'
+      ? `merge ${movers.map((m) => m.id).join(', ') || '(nothing to move)'} into ${decision.into}`
+      : `delete the rows of ${del.join(', ')} (${describeOwned(deletes)})${movers.length ? `; merge ${movers.map((m) => m.id).join(', ')} into ${decision.into}` : ''}`;
+    summary.push(`${set.key}: ${what} [${source}]`);
+  }
+  const changes: TableChange[] = [];
+  const cyc = (await ctx.db('cyclades')).pool;
+  if (toDelete.length) {
+    const cascade = await loadOwnerCascade(cyc);
+    for (const c of await countDeletion(cyc, cascade, toDelete)) {
+      if (c.rows) changes.push({ service: 'cyclades', table: c.table, action: 'delete', rows: c.rows });
+    }
+  }
+  for (const t of OWNER_TABLES) if (updates[t.table]) changes.push({ service: 'cyclades', table: t.table, action: 'update', rows: updates[t.table] });
+  if (!data.sets.length) summary.push('nothing to merge or delete');
+  if (open.length) summary.push(`${open.length} set(s) undecided: ${sample(open)}`);
+  summary.push(...notes);
+  const plan: Plan = { summary, changes, open: open.length, data: { sets: planSets, open } satisfies DuplicatesPlanData };
+  if (toDelete.length) {
+    const rows = changes.filter((c) => c.action === 'delete').reduce((n, c) => n + c.rows, 0);
+    plan.destructive = {
+      what: `Step 6.1 deletes the cyclades rows of ${toDelete.length} identifier(s) (${rows} rows in all: VMs, networks, keys and the NICs, metadata, diagnostics and backend networks that go with them); Ganeti instances and IP pools are not touched`,
+      confirmWord: 'delete',
+    };
+  }
+  return plan;
+}
+
+// ------------------------------------------------------------------ apply
+
+/** Rewrites the owner columns of FROM's rows to TO, handing pk + old owner of each row to KEEP. */
+export async function renameOwners(client: pg.PoolClient, from: string[], to: string, keep: (images: BeforeImage[]) => void): Promise<number> {
+  if (!from.length) return 0;
+  let n = 0;
+  for (const t of OWNER_TABLES) {
+    const old = await client.query<{ id: number; owner: string }>(
+      `SELECT id, ${t.column} AS owner FROM ${t.table} WHERE ${t.column} = ANY($1::text[]) ORDER BY id`, [from]);
+    if (!old.rows.length) continue;
+    const col = t.column.replace(/"/g, '');
+    keep(old.rows.map((r) => ({ service: 'cyclades', table: t.table, action: 'update', pk: { id: r.id }, row: { id: r.id, [col]: r.owner } })));
+    const upd = await client.query(`UPDATE ${t.table} SET ${t.column} = $2 WHERE ${t.column} = ANY($1::text[])`, [from, to]);
+    if (upd.rowCount !== old.rows.length) throw new Error(`${t.table}: read ${old.rows.length} row(s) to rewrite but changed ${upd.rowCount}; the batch was rolled back`);
+    n += upd.rowCount;
+  }
+  return n;
+}
+
+export async function applyDuplicates(ctx: StepContext, plan: Plan): Promise<ApplyResult> {
+  const data = plan.data as DuplicatesPlanData;
+  // The decisions this run goes by, so a resumed run keeps doing the same.
+  ctx.state.transaction(() => {
+    for (const s of data.sets) {
+      const value: SetDecision = { action: s.action, ...(s.into !== undefined ? { into: s.into } : {}), ...(s.delete ? { delete: s.delete } : {}) };
+      ctx.state.setDecision(DUPLICATES_STEP, s.key, value, s.source);
+    }
+  });
+  const cyc = (await ctx.db('cyclades')).pool;
+  const cascade = data.sets.some((s) => s.delete?.length) ? await loadOwnerCascade(cyc) : undefined;
+  const found = await caseSets(cyc);
+  let rows = 0;
+  let merged = 0;
+  let deleted = 0;
+  let skipped = 0;
+  const total = data.sets.length;
+  for (let i = 0; i < total; i++) {
+    if (ctx.stopRequested()) {
+      return { stopped: true, rows, summary: [`stopped after ${i} of ${total} set(s); run the step again to continue`] };
+    }
+    const s = data.sets[i]!;
+    ctx.progress({ table: 'duplicate sets', done: i, total, batch: i + 1, batches: total });
+    const members = found.get(s.key) ?? [];
+    const result = await ctx.batch('cyclades', SET_BATCH_PREFIX + s.key, async (client, keep) => {
+      let n = 0;
+      const del = s.delete ?? [];
+      if (del.length) {
+        for (const c of (await deleteOwned(client, cascade!, del, keep)).values()) n += c;
+      }
+      if (s.into !== undefined) n += await renameOwners(client, members.filter((m) => m !== s.into && !del.includes(m)), s.into, keep);
+      return n;
+    });
+    if (result.skipped) { skipped++; continue; }
+    rows += result.rows;
+    if (s.action === 'merge') merged++; else deleted++;
+  }
+  ctx.progress({ table: 'duplicate sets', done: total, total, batch: total, batches: total });
+  const summary = [total === 0 ? 'no duplicate owners: nothing changed'
+    : `${merged} set(s) merged, ${deleted} with rows deleted, ${rows} row(s) changed${skipped ? `; ${skipped} set(s) had committed before` : ''}`];
+  return { rows, summary };
+}
+
+// ------------------------------------------------------------------ verify
+
+export async function verifyDuplicates(ctx: StepContext): Promise<Check[]> {
+  const left = await caseSets((await ctx.db('cyclades')).pool);
+  return [{
+    label: 'no cyclades owners that differ only in case',
+    ok: left.size === 0,
+    ...(left.size ? { detail: `${left.size} set(s) left: ${sample([...left.values()].map((ids) => ids.join(' / ')))}` } : {}),
+  }];
+}
+
+export const cycladesDuplicates: StepModule = {
+  inspect: inspectDuplicates,
+  plan: planDuplicates,
+  apply: applyDuplicates,
+  verify: verifyDuplicates,
+};

@@ -1,0 +1,158 @@
+// The three cyclades owner columns, and read-only queries over them: case-duplicate sets
+// (aggregated in SQL, folded in TypeScript where non-ASCII text makes PostgreSQL's folding
+// differ from Python's), what each identifier owns, and a streamed pass over every
+// distinct identifier (bounded memory: a cursor, one chunk at a time).
+import Cursor from 'pg-cursor';
+import type pg from 'pg';
+import { UserError } from '../../../errors.js';
+import { byCodeUnits, isAscii, NON_ASCII_PATTERN, pyLower, sqlFold } from '../../dedup/fold.js';
+import type { UuidMap } from '../uuids.js';
+import type { Owned, TableCounts, UnknownKind } from './types.js';
+
+export type Q = pg.Pool | pg.PoolClient;
+
+export interface OwnerTable {
+  table: keyof TableCounts;
+  /** The owner column, quoted for SQL. */
+  column: string;
+}
+
+/** Every column of cyclades that holds a user identifier (cyclades.md §1.2). */
+export const OWNER_TABLES: readonly OwnerTable[] = [
+  { table: 'db_virtualmachine', column: 'userid' },
+  { table: 'db_network', column: 'userid' },
+  { table: 'userdata_publickeypair', column: '"user"' },
+];
+
+/** Distinct non-empty identifiers, as upstream's get_existing_users collects them (all rows). */
+export const DISTINCT_IDENTIFIERS = `SELECT id FROM (
+    SELECT "user" AS id FROM userdata_publickeypair
+    UNION SELECT userid FROM db_virtualmachine
+    UNION SELECT userid FROM db_network) ids
+  WHERE id IS NOT NULL AND id <> ''`;
+
+/** Per distinct identifier, what it owns: one pre-aggregated query per table. */
+export const OWNED_BY_IDENTIFIER = `SELECT id, sum(vl) AS vl, sum(vd) AS vd, sum(n) AS n, sum(k) AS k FROM (
+    SELECT userid AS id, sum(CASE WHEN deleted THEN 0 ELSE 1 END) AS vl, sum(CASE WHEN deleted THEN 1 ELSE 0 END) AS vd,
+           0 AS n, 0 AS k FROM db_virtualmachine GROUP BY userid
+    UNION ALL SELECT userid, 0, 0, count(*), 0 FROM db_network GROUP BY userid
+    UNION ALL SELECT "user", 0, 0, 0, count(*) FROM userdata_publickeypair GROUP BY "user") x
+  WHERE id IS NOT NULL AND id <> ''`;
+
+export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+export const noneOwned = (): Owned => ({ vms_live: 0, vms_deleted: 0, networks: 0, keys: 0 });
+export const totalOwned = (o: Owned): number => o.vms_live + o.vms_deleted + o.networks + o.keys;
+
+export const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Upstream's test for "an email" is only: contains "@" (cyclades.md §2.4). */
+export const isEmailish = (id: string): boolean => id.includes('@');
+
+export function unknownKind(id: string): UnknownKind {
+  if (isEmailish(id)) return 'email';
+  if (/^[0-9]+$/.test(id)) return 'numeric';
+  if (UUID_SHAPE.test(id)) return 'uuid';
+  return 'other';
+}
+
+/** The uuid astakos gives IDENTIFIER the way 0.13's user_catalogs does, or undefined (non-emails never resolve, as upstream). */
+export function resolve(uuids: UuidMap, id: string): string | undefined {
+  if (!isEmailish(id)) return undefined;
+  return uuids.lookup(pyLower(id));
+}
+
+/** Whether astakos knows IDENTIFIER: an email it resolves, or one of its uuids. */
+export const known = (uuids: UuidMap, id: string): boolean => uuids.isUuid(id) || resolve(uuids, id) !== undefined;
+
+/**
+ * Sets of distinct identifiers equal under Python lower(), keyed by that lowered form.
+ * ASCII identifiers are grouped by PostgreSQL (translate() folds exactly A–Z, which is
+ * Python's lower() for ASCII, in any locale); the few non-ASCII ones are folded here and
+ * joined to their ASCII twins.
+ */
+export async function caseSets(q: Q): Promise<Map<string, string[]>> {
+  const src = `(${DISTINCT_IDENTIFIERS}) d`;
+  const out = new Map<string, Set<string>>();
+  const put = (id: string) => {
+    const k = pyLower(id);
+    const set = out.get(k) ?? new Set<string>();
+    set.add(id);
+    out.set(k, set);
+  };
+  const ascii = await q.query<{ ids: string[] }>(
+    `SELECT array_agg(id) AS ids FROM ${src} WHERE NOT (id ~ $1) GROUP BY ${sqlFold('id')} HAVING count(*) > 1`, [NON_ASCII_PATTERN]);
+  for (const row of ascii.rows) row.ids.forEach(put);
+  const wide = await q.query<{ id: string }>(`SELECT id FROM ${src} WHERE id ~ $1`, [NON_ASCII_PATTERN]);
+  if (wide.rows.length) {
+    const keys = [...new Set(wide.rows.map((r) => pyLower(r.id)))].filter(isAscii);
+    const partners = keys.length
+      ? await q.query<{ id: string }>(`SELECT id FROM ${src} WHERE NOT (id ~ $1) AND ${sqlFold('id')} = ANY($2::text[])`, [NON_ASCII_PATTERN, keys])
+      : { rows: [] as { id: string }[] };
+    for (const r of [...wide.rows, ...partners.rows]) put(r.id);
+  }
+  const sets = new Map<string, string[]>();
+  for (const k of [...out.keys()].sort(byCodeUnits)) {
+    const set = out.get(k)!;
+    if (set.size > 1) sets.set(k, [...set].sort(byCodeUnits));
+  }
+  return sets;
+}
+
+/** What each exact identifier of IDS owns: one aggregated query per table. */
+export async function ownedBy(q: Q, ids: string[]): Promise<Map<string, Owned>> {
+  const out = new Map<string, Owned>(ids.map((i) => [i, noneOwned()]));
+  if (!ids.length) return out;
+  const vms = await q.query<{ id: string; live: string; del: string }>(
+    `SELECT userid AS id, sum(CASE WHEN deleted THEN 0 ELSE 1 END) AS live, sum(CASE WHEN deleted THEN 1 ELSE 0 END) AS del
+       FROM db_virtualmachine WHERE userid = ANY($1::text[]) GROUP BY userid`, [ids]);
+  for (const r of vms.rows) Object.assign(out.get(r.id)!, { vms_live: num(r.live), vms_deleted: num(r.del) });
+  const nets = await q.query<{ id: string; n: string }>(
+    'SELECT userid AS id, count(*) AS n FROM db_network WHERE userid = ANY($1::text[]) GROUP BY userid', [ids]);
+  for (const r of nets.rows) out.get(r.id)!.networks = num(r.n);
+  const keys = await q.query<{ id: string; n: string }>(
+    'SELECT "user" AS id, count(*) AS n FROM userdata_publickeypair WHERE "user" = ANY($1::text[]) GROUP BY "user"', [ids]);
+  for (const r of keys.rows) out.get(r.id)!.keys = num(r.n);
+  return out;
+}
+
+/**
+ * Calls VISIT with every distinct identifier and what it owns, chunk by chunk from a
+ * cursor on a connection of its own (no other query may use that connection meanwhile).
+ */
+export async function eachIdentifier(pool: pg.Pool, visit: (id: string, owned: Owned) => void, chunk = 5000): Promise<void> {
+  const client = await pool.connect();
+  try {
+    const cursor = client.query(new Cursor<{ id: string; vl: string; vd: string; n: string; k: string }>(`${OWNED_BY_IDENTIFIER} GROUP BY id`));
+    try {
+      for (;;) {
+        const rows = await cursor.read(chunk);
+        if (!rows.length) break;
+        for (const r of rows) visit(r.id, { vms_live: num(r.vl), vms_deleted: num(r.vd), networks: num(r.n), keys: num(r.k) });
+      }
+    } finally {
+      await cursor.close();
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/** Fails with a clear message when astakos has no uuids yet (step 3.2 not done). */
+export async function requireAstakosUuids(q: Q): Promise<void> {
+  const r = await q.query(`SELECT 1 FROM information_schema.columns
+    WHERE table_schema = current_schema() AND table_name = 'im_astakosuser' AND column_name = 'uuid'`);
+  if (!r.rowCount) {
+    throw new UserError('astakos has no user uuids yet (im_astakosuser.uuid is missing)',
+      'finish step 3.2 (snf-manage migrate on astakos) first');
+  }
+}
+
+/** The astakos account emails (exactly as stored) whose username is one of KEYS. */
+export async function astakosEmails(q: Q, keys: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (!keys.length) return out;
+  const r = await q.query<{ username: string; email: string }>(
+    `SELECT u.username, u.email FROM auth_user u JOIN im_astakosuser a ON a.user_ptr_id = u.id WHERE u.username = ANY($1::text[])`, [keys]);
+  for (const row of r.rows) out.set(row.username, row.email);
+  return out;
+}
