@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
-import type { Asker } from '../core/step.js';
+import { checkSymbol, type Asker } from '../core/step.js';
 import { closeAllEmbedded, scrubSecrets, SERVICES } from '../db/connection.js';
 import { buildReport, reportMarkdown } from '../engine/report.js';
 import { Engine, type EngineEvent, type StepView } from '../engine/index.js';
@@ -210,7 +210,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
       return withEngine(loadCfg(), flags, `snf-upgrade confirm ${id}`, async (engine) => {
         const checks = await engine.confirm(id);
         if (flags.json) json({ step: id, status: 'done', checks });
-        else io.out([`${id}: done`, ...checks.map((c) => `  ✓ ${c.label}${c.detail ? `: ${c.detail}` : ''}`)].join('\n'));
+        else io.out([`${id}: done`, ...checks.map((c) => `  ${checkSymbol(c)} ${c.label}${c.detail ? `: ${c.detail}` : ''}`)].join('\n'));
         return EXIT.ok;
       });
     }

@@ -10,7 +10,14 @@ export interface Check {
   label: string;
   ok: boolean;
   detail?: string;
+  /** Shown, but does not block: this machine cannot judge it (e.g. another host's loopback). */
+  advisory?: boolean;
 }
+
+/** The checks that block a step: failed and not advisory. */
+export const blocking = (checks: Check[]): Check[] => checks.filter((c) => !c.ok && !c.advisory);
+
+export const checkSymbol = (c: Check): string => (c.ok ? '✓' : c.advisory ? '!' : '✗');
 
 export interface TableChange {
   service: Service;

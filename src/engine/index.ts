@@ -2,7 +2,7 @@
 // headless CLI) call it and render the events it emits; it never imports a UI.
 import type { Config } from '../config.js';
 import { requireDb } from '../config.js';
-import type { ApplyResult, Asker, Check, Findings, Plan, Progress, StepContext } from '../core/step.js';
+import { blocking, checkSymbol, type ApplyResult, type Asker, type Check, type Findings, type Plan, type Progress, type StepContext } from '../core/step.js';
 import { openDb, redactUrl, scrubSecrets, SERVICES, type Db, type Service } from '../db/connection.js';
 import { describeVersion, detectSchema } from '../db/detect.js';
 import { committedBatches, ensureJournal, runBatch } from '../db/journal.js';
@@ -58,7 +58,7 @@ export function deploymentFingerprint(config: Config): string {
   return SERVICES.map((s) => `${s}=${config[s].db ? redactUrl(config[s].db!) : '-'}`).join(' ');
 }
 
-const checkLines = (checks: Check[]): string[] => checks.map((c) => `✗ ${c.label}${c.detail ? `: ${c.detail}` : ''}`);
+const checkLines = (checks: Check[]): string[] => checks.map((c) => `${checkSymbol(c)} ${c.label}${c.detail ? `: ${c.detail}` : ''}`);
 
 export class Engine {
   private readonly dbs = new Map<Service, Promise<Db>>();
@@ -251,7 +251,7 @@ export class Engine {
       const checks = def.module?.verify ? await def.module.verify(ctx) : [];
       return {
         ...base, checks,
-        findings: { summary: checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.label}${c.detail ? `: ${c.detail}` : ''}`) },
+        findings: { summary: checkLines(checks) },
         plan: { summary: ['manual step: do it on the hosts, then confirm'], changes: [] },
       };
     }
@@ -319,12 +319,12 @@ export class Engine {
         return { step: def.id, status: 'stopped', summary: result.summary };
       }
       const checks = module.verify ? await module.verify(ctx) : [];
-      const failed = checks.filter((c) => !c.ok);
+      const failed = blocking(checks);
       if (failed.length) {
         throw new CheckFailed(`step ${def.id} ran but ${failed.length} of its checks failed (first: ${failed[0]!.label})`,
           'look at the report (snf-upgrade report), fix the cause, and run the step again').withDetails(checkLines(failed));
       }
-      const summary = [...result.summary, ...checks.map((c) => `✓ ${c.label}`)];
+      const summary = [...result.summary, ...checks.map((c) => `${checkSymbol(c)} ${c.label}`)];
       this.finishStep(def, summary);
       return { step: def.id, status: 'done', summary };
     } catch (err) {
@@ -353,12 +353,12 @@ export class Engine {
     this.requireReady(def);
     await this.lock();
     const checks = await this.checks(def.id);
-    const failed = checks.filter((c) => !c.ok);
+    const failed = blocking(checks);
     if (failed.length) {
       throw new CheckFailed(`step ${def.id} is not done yet: ${failed.length} of ${checks.length} checks fail (first: ${failed[0]!.label})`,
         `finish it on the hosts (snf-upgrade plan ${def.id} shows the commands), then confirm again`).withDetails(checkLines(failed));
     }
-    this.finishStep(def, checks.length ? checks.map((c) => `✓ ${c.label}`) : ['confirmed by the operator']);
+    this.finishStep(def, checks.length ? checkLines(checks) : ['confirmed by the operator']);
     return checks;
   }
 
