@@ -6,6 +6,7 @@ import { EXIT, UserError } from '../errors.js';
 import { createSandbox, dropSandbox, readSandboxConfig, sandboxPaths } from './create.js';
 import { parseScale } from './params.js';
 import { hardCaseReport, sandboxInvariants } from './report.js';
+import { loadConfig } from '../config.js';
 import { SIMULATED_STEPS, simulateStep, type SimulatedStep } from './simulate.js';
 
 export interface SandboxIo {
@@ -115,7 +116,9 @@ export async function sandboxCommand(argv: string[], io: SandboxIo): Promise<num
         return bad.length ? EXIT.checkFailed : EXIT.ok;
       }
       const t = Date.now();
-      await simulateStep(step as SimulatedStep, urls, { log: (l) => io.out(l) });
+      const { astakos, cyclades, pithos } = loadConfig(configPath);
+      const settings = { astakos: astakos.settings, cyclades: cyclades.settings, pithos: pithos.settings };
+      await simulateStep(step as SimulatedStep, urls, { log: (l) => io.out(l), settings });
       io.out(`step ${step} simulated in ${((Date.now() - t) / 1000).toFixed(1)} s`);
       return EXIT.ok;
     }

@@ -9,16 +9,19 @@
 import { randomBytes } from 'node:crypto';
 import { openDb, SERVICES, type Service } from '../db/connection.js';
 import { EXIT, UserError } from '../errors.js';
+import { simulateSettingsStep } from './simulate-settings.js';
 import { ASTAKOS_CONTENT_TYPES_013, contentTypesSql } from './gen-astakos.js';
 import { runSchemaSection, schemaSections, type Queryable } from './schema.js';
 
-export type SimulatedStep = '3.2' | '4';
-export const SIMULATED_STEPS: readonly SimulatedStep[] = ['3.2', '4'];
+export type SimulatedStep = '3.2' | '3.3' | '3.4' | '3.5' | '3.6' | '4';
+export const SIMULATED_STEPS: readonly SimulatedStep[] = ['3.2', '3.3', '3.4', '3.5', '3.6', '4'];
 
 export interface SimulateOptions {
   log?: (line: string) => void;
   /** Salt of the md5-based uuids of migration 0016 (default: random, as uuid4 is). */
   uuidSalt?: string;
+  /** The sandbox's settings folders (steps 3.3–3.6 write into them). */
+  settings?: Partial<Record<Service, string>>;
 }
 
 export interface SimulateResult {
@@ -262,6 +265,8 @@ export async function simulateStep(step: SimulatedStep, urls: Record<Service, st
     await simulateAstakos(urls.astakos, opts, done);
     await simulateCyclades(urls.cyclades, opts, done);
     await simulatePithosStart(urls.pithos, opts, done);
+  } else if (step === '3.3' || step === '3.4' || step === '3.5' || step === '3.6') {
+    done.push(...await simulateSettingsStep(step, urls, opts.settings ?? {}, opts.log ?? (() => undefined)));
   } else if (step === '4') {
     if (!(await astakosAt013(urls.astakos))) {
       throw new UserError('astakos is not migrated to 0.13, so it cannot be started', 'simulate step 3.2 first');
