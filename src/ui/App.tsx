@@ -1,0 +1,452 @@
+// The wizard: which screen shows, what runs, and the engine's questions and events.
+// Screens are thin components in ./components; their logic lives in pure modules.
+import { Box } from 'ink';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
+import type { Check } from '../core/step.js';
+import { scrubSecrets } from '../db/connection.js';
+import type { DeploymentInfo, PlanView, StepView } from '../engine/index.js';
+import { UserError } from '../errors.js';
+import type { PendingQuestion, UiAsker } from './asker.js';
+import { SIMULATED_STEPS, type Backend, type DecisionInput } from './backend.js';
+import { initialTable, summarize, type TableState } from './conflicts/model.js';
+import { conflictData, CONFLICT_STEPS, decisionStep, type DecisionLike, type Decisions } from './conflicts/types.js';
+import { line, messageLines as messageLinesOf, useTerminalSize, type Size, type StyledLine, useKeys } from './components/common.js';
+import { ConflictTable } from './components/ConflictTable.js';
+import { Confirm } from './components/Confirm.js';
+import { Help } from './components/Help.js';
+import { Home, type Message } from './components/Home.js';
+import { Pager } from './components/Pager.js';
+import { Progress } from './components/Progress.js';
+import { decidesBeforeRun, StepScreen } from './components/StepScreen.js';
+import { alignTables, num } from './format.js';
+import type { ScreenName } from './keys.js';
+import { initialProgress, progressReducer, type ProgressState } from './progress-model.js';
+
+export type Screen =
+  | { kind: 'home' }
+  | { kind: 'step'; id: string }
+  | { kind: 'conflicts'; id: string }
+  | { kind: 'report'; title?: string }
+  | { kind: 'result'; title: string; lines: StyledLine[]; back: Screen };
+
+interface Busy { kind: 'run' | 'backup' | 'simulate' | 'confirm' | 'undo'; id: string; title: string }
+
+interface PageData {
+  plan?: PlanView;
+  planError?: Message;
+  loading?: boolean;
+  checks?: Check[];
+  checking?: boolean;
+}
+
+export interface AppProps {
+  backend: Backend;
+  asker?: UiAsker;
+  /** A fixed terminal size (tests); otherwise the terminal's, following resizes. */
+  size?: Size;
+  /** What the last session left half done: undefined = ask the backend; null = nothing. */
+  interrupted?: { step: string; text: string } | null;
+  /** Called once when the operator quits; HARD when a step was still running (ctrl-c twice). */
+  onExit(code: number, opts?: { hard?: boolean }): void;
+  /** How often progress redraws at most (ms). */
+  progressInterval?: number;
+}
+
+/** An error as the operator sees it: the message and the next action, never a stack. */
+export function errorMessage(err: unknown): Message {
+  if (err instanceof UserError) {
+    const details = (err as UserError & { details?: string[] }).details;
+    return { text: scrubSecrets(err.message), next: err.next, level: 'error', details: details?.length ? details.slice(0, 5).map((d) => scrubSecrets(d)) : undefined };
+  }
+  const text = scrubSecrets((err as Error)?.message ?? String(err)).split('\n')[0]!;
+  return {
+    text: `unexpected error: ${text}`,
+    next: 'nothing half-done was kept (each batch is one transaction); look at the report (r on home), and report this if it repeats',
+    level: 'error',
+  };
+}
+
+const NO_DECISIONS: Decisions = new Map();
+
+const UNDO_QUESTION = (id: string) => ({
+  step: id, key: 'undo', message: `Undo step ${id}? The rows it deleted or rewrote are restored from their before-images.`,
+});
+
+export function App(props: AppProps) {
+  const { backend, asker } = props;
+  const size = useTerminalSize(props.size);
+  const [screen, setScreen] = useState<Screen>({ kind: 'home' });
+  const [tick, setTick] = useState(0);
+  const refresh = useCallback(() => setTick((t) => t + 1), []);
+  const [help, setHelp] = useState<ScreenName | undefined>();
+  const [busy, setBusy] = useState<Busy | undefined>();
+  const [question, setQuestion] = useState<PendingQuestion | undefined>(asker?.current());
+  const [localQuestion, setLocalQuestion] = useState<{ question: PendingQuestion['question']; onAnswer(ok: boolean): void } | undefined>();
+  const [message, setMessage] = useState<Message | undefined>();
+  const [phaseDone, setPhaseDone] = useState<string | undefined>();
+  const [deployment, setDeployment] = useState<DeploymentInfo[] | undefined>();
+  const [lock, setLock] = useState<string | undefined>();
+  const [interrupted, setInterrupted] = useState<{ step: string; text: string } | undefined>(props.interrupted ?? undefined);
+  const [pages, setPages] = useState<Record<string, PageData>>({});
+  const [decisions, setDecisions] = useState<Record<string, Decisions>>({});
+  const [tables, setTables] = useState<Record<string, TableState>>({});
+  const [reportText, setReportText] = useState<string | undefined>();
+  /** The step last looked at: home highlights it again. */
+  const [lastStep, setLastStep] = useState<string | undefined>();
+  const [progress, setProgress] = useState<ProgressState | undefined>();
+  const progressRef = useRef<ProgressState | undefined>(undefined);
+  const flushTimer = useRef<NodeJS.Timeout | undefined>(undefined);
+  const ctrlC = useRef(0);
+  const exited = useRef(false);
+  const [, setClock] = useState(0);
+
+  const steps = useMemo(() => backend.steps(), [backend, tick]);
+  const current = useMemo(() => backend.current()?.def.id, [backend, tick]);
+  const stepOf = (id: string): StepView | undefined => steps.find((s) => s.def.id === id);
+  const nextOf = (id: string): string | undefined => steps[steps.findIndex((s) => s.def.id === id) + 1]?.def.id;
+
+  const exit = useCallback((code: number, opts?: { hard?: boolean }) => {
+    if (exited.current) return;
+    exited.current = true;
+    asker?.cancel();
+    props.onExit(code, opts);
+  }, [asker, props.onExit]);
+
+  // ------------------------------------------------------------------ start: deployment, lock, what happened last time
+  useEffect(() => {
+    let live = true;
+    backend.deployment().then((d) => live && setDeployment(d), (err) => live && setMessage(errorMessage(err)));
+    backend.lockLine().then((l) => live && setLock(l), () => live && setLock('lock: unknown'));
+    if (props.interrupted === undefined) {
+      backend.interrupted().then((i) => {
+        if (!live || !i) return;
+        setInterrupted(i);
+        setScreen((s) => (s.kind === 'home' ? { kind: 'step', id: i.step } : s));
+      }, () => undefined);
+    } else if (props.interrupted) {
+      setScreen({ kind: 'step', id: props.interrupted.step });
+    }
+    return () => { live = false; };
+  }, [backend]);
+
+  // ------------------------------------------------------------------ questions and events
+  useEffect(() => asker?.subscribe((p) => setQuestion(p)), [asker]);
+
+  const flush = useCallback(() => {
+    flushTimer.current = undefined;
+    setProgress(progressRef.current);
+  }, []);
+  useEffect(() => backend.on((e) => {
+    // Phase 1 ends with a backup: offering another one then would be noise.
+    if (e.type === 'phase-done' && e.phase !== '1') setPhaseDone(e.phase);
+    if (!progressRef.current) return;
+    progressRef.current = progressReducer(progressRef.current, e);
+    if (!flushTimer.current) flushTimer.current = setTimeout(flush, props.progressInterval ?? 100);
+  }), [backend, flush]);
+  useEffect(() => () => { if (flushTimer.current) clearTimeout(flushTimer.current); }, []);
+  useEffect(() => {
+    if (!busy) return;
+    const t = setInterval(() => setClock((c) => c + 1), 1000);
+    return () => clearInterval(t);
+  }, [busy]);
+
+  // ------------------------------------------------------------------ page data: plan, checks, decisions
+  // Loaded when a step's screen shows (again): coming back from the conflict table, the plan
+  // is made anew from the decisions just taken.
+  const stepId = screen.kind === 'step' ? screen.id : undefined;
+  useEffect(() => {
+    if (!stepId || busy) return;
+    const view = stepOf(stepId);
+    if (!view) return;
+    let live = true;
+    const set = (d: Partial<PageData>) => live && setPages((p) => ({ ...p, [stepId]: { ...p[stepId], ...d } }));
+    if (view.def.kind === 'manual') {
+      set({ checking: true });
+      backend.checks(stepId).then((checks) => set({ checks, checking: false, planError: undefined }),
+        (err) => set({ checking: false, planError: errorMessage(err) }));
+    } else if (view.implemented) {
+      set({ loading: true });
+      backend.plan(stepId).then((plan) => set({ plan, loading: false, planError: undefined }),
+        (err) => set({ loading: false, planError: errorMessage(err) }));
+    }
+    if (CONFLICT_STEPS.has(stepId)) {
+      const ds = decisionStep(stepId);
+      setDecisions((d) => ({ ...d, [ds]: backend.decisions(ds) }));
+    }
+    return () => { live = false; };
+  }, [stepId, tick, busy === undefined]);
+
+  const conflictsOf = (id: string) => {
+    const data = conflictData(pages[id]?.plan);
+    return data ? { data, decisions: decisions[decisionStep(id)] ?? NO_DECISIONS } : undefined;
+  };
+
+  const decide = useCallback((id: string, items: DecisionInput[]) => {
+    const ds = decisionStep(id);
+    try {
+      backend.decide(ds, items);
+    } catch (err) {
+      setMessage(errorMessage(err));
+      return;
+    }
+    setDecisions((d) => {
+      const next = new Map<string, DecisionLike>(d[ds] ?? []);
+      for (const it of items) next.set(it.key, { value: it.value, source: it.source });
+      return { ...d, [ds]: next };
+    });
+  }, [backend]);
+
+  // ------------------------------------------------------------------ actions
+  const go = (s: Screen) => {
+    setMessage(undefined);
+    if (s.kind === 'step') setLastStep(s.id);
+    setScreen(s);
+  };
+
+  const finishAction = (id: string) => {
+    setBusy(undefined);
+    progressRef.current = undefined;
+    setProgress(undefined);
+    ctrlC.current = 0;
+    refresh();
+    if (interrupted?.step === id) setInterrupted(undefined);
+    if (!backend.current()) setScreen({ kind: 'report', title: 'Report · every step is done' });
+  };
+
+  const startBusy = (b: Busy) => {
+    setMessage(undefined);
+    progressRef.current = initialProgress(b.id);
+    setProgress(progressRef.current);
+    setBusy(b);
+  };
+
+  const runStep = async (id: string) => {
+    const view = stepOf(id);
+    if (!view) return;
+    const c = conflictsOf(id);
+    if (c && decidesBeforeRun(id)) {
+      const open = summarize(c.data.groups, c.decisions).open;
+      if (open > 0) {
+        setMessage({ text: `${num(open)} group(s) are still undecided: nothing is deleted before every group has a survivor`, next: 'enter reviews them; in the table, a accepts every remaining suggestion after a summary', level: 'warn' });
+        return;
+      }
+    }
+    startBusy({ kind: 'run', id, title: `${id}  ${view.def.title}` });
+    let msg: Message | undefined;
+    try {
+      const out = await backend.run(id);
+      if (out.status === 'stopped') msg = { text: `${id} stopped between batches: ${out.summary.join('; ') || 'nothing half-done'}`, next: 'enter runs it again; it continues after the last committed batch', level: 'warn' };
+      else if (out.status === 'already-done') msg = { text: out.summary.join('; '), level: 'info' };
+    } catch (err) {
+      msg = errorMessage(err);
+    }
+    finishAction(id);
+    setMessage(msg);
+  };
+
+  /** Re-checks, then confirms a manual step; says why not when a check fails. */
+  const confirmStep = async (id: string): Promise<Message | undefined> => {
+    startBusy({ kind: 'confirm', id, title: `${id}  checking before confirming` });
+    let msg: Message | undefined;
+    try {
+      const checks = await backend.checks(id);
+      setPages((p) => ({ ...p, [id]: { ...p[id], checks } }));
+      const failing = checks.filter((c) => !c.ok);
+      if (failing.length) {
+        msg = { text: `${id} cannot be confirmed yet: ${failing.map((c) => c.label).join('; ')} (${failing.length} check(s) fail)`, next: 'do it on the hosts (the commands above), then enter re-checks', level: 'error' };
+      } else {
+        await backend.confirm(id);
+      }
+    } catch (err) {
+      msg = errorMessage(err);
+    }
+    finishAction(id);
+    setMessage(msg);
+    return msg;
+  };
+
+  /** Sandbox only: performs manual step ID on the data (where there is something to do), then confirms it. */
+  const simulate = async (id: string) => {
+    // Nothing to do on the data for this step: s is "confirm".
+    if (!SIMULATED_STEPS.has(id)) return void confirmStep(id);
+    startBusy({ kind: 'simulate', id, title: `${id}  performing the step in the sandbox` });
+    let lines: string[] = [];
+    try {
+      lines = await backend.simulate(id);
+    } catch (err) {
+      finishAction(id);
+      setMessage(errorMessage(err));
+      return;
+    }
+    setBusy(undefined);
+    const failed = await confirmStep(id);
+    const result = lines.map((l) => line(` · ${l}`));
+    if (failed) {
+      setScreen({ kind: 'result', title: `${id} performed in the sandbox, but not confirmed`, lines: [...result, line(''), ...messageLinesOf(failed)], back: { kind: 'step', id } });
+    } else {
+      setScreen({ kind: 'result', title: `${id} performed in the sandbox and confirmed`, lines: result, back: { kind: 'step', id } });
+    }
+  };
+
+  const backupNow = async (back: Screen) => {
+    startBusy({ kind: 'backup', id: 'backup', title: 'Backing up every database' });
+    try {
+      const lines = await backend.backup(phaseDone ? `phase${phaseDone}` : 'manual');
+      setPhaseDone(undefined);
+      finishAction('backup');
+      setScreen({ kind: 'result', title: 'Backup done', lines: lines.map((l) => line(` ✓ ${l}`)), back });
+    } catch (err) {
+      finishAction('backup');
+      setMessage(errorMessage(err));
+    }
+  };
+
+  const undoStep = (id: string) => {
+    setLocalQuestion({
+      question: UNDO_QUESTION(id),
+      onAnswer: async (ok) => {
+        setLocalQuestion(undefined);
+        if (!ok) { setMessage({ text: `${id} was not undone; nothing changed`, level: 'info' }); return; }
+        startBusy({ kind: 'undo', id, title: `${id}  undo` });
+        let msg: Message | undefined;
+        try {
+          const r = await backend.undo(id);
+          msg = { text: `${id} undone: ${r.summary.join('; ')}`, level: 'info' };
+        } catch (err) {
+          msg = errorMessage(err);
+        }
+        finishAction(id);
+        setMessage(msg);
+      },
+    });
+  };
+
+  // ------------------------------------------------------------------ ctrl-c, and ? while busy
+  useKeys((input, key) => {
+    if (key.ctrl && input === 'c') {
+      if (!busy) return exit(0);
+      ctrlC.current++;
+      if (ctrlC.current >= 2) return exit(130, { hard: true });
+      if (busy.kind === 'run') {
+        backend.requestStop();
+        asker?.cancel();
+      }
+      if (progressRef.current) {
+        progressRef.current = progressReducer(progressRef.current, { type: 'stop-requested' });
+        setProgress(progressRef.current);
+      }
+      return;
+    }
+    if (busy && !question && !help && input === '?') setHelp('progress');
+  }, true);
+
+  // ------------------------------------------------------------------ render
+  const overlay = !!help;
+  const active = !overlay;
+  let body: ReactElement;
+  let name: ScreenName = 'home';
+  const shownQuestion = question ?? localQuestion;
+  if (shownQuestion) {
+    name = shownQuestion.question.typeToConfirm !== undefined ? 'confirm' : 'question';
+    body = (
+      <Confirm
+        key={`${shownQuestion.question.step}:${shownQuestion.question.key}`}
+        question={shownQuestion.question}
+        backupNote={shownQuestion.question.dangerous ? backend.latestBackup() : undefined}
+        undoNote={shownQuestion.question.dangerous && backend.canUndo(shownQuestion.question.step) ? `Before-images are kept: undo ${shownQuestion.question.step} restores them (u on the step's screen).` : undefined}
+        size={size}
+        active={active}
+        onAnswer={(ok) => (question ? question.answer(ok) : localQuestion?.onAnswer(ok))}
+        onHelp={() => setHelp(name)}
+      />
+    );
+  } else if (busy && progress) {
+    name = 'progress';
+    body = <Progress title={busy.title} state={progress} size={size}
+      hint={busy.kind === 'run' ? undefined : 'ctrl-c twice quits now (what is half done is discarded; nothing changes in the databases)'} />;
+  } else if (screen.kind === 'home') {
+    name = 'home';
+    body = (
+      <Home
+        statePath={backend.statePath} deployment={deployment} lock={lock} steps={steps} currentId={current}
+        initialId={lastStep && stepOf(lastStep)?.record.status !== 'done' ? lastStep : current}
+        interrupted={interrupted?.text} message={message} size={size} active={active}
+        onOpen={(id) => go({ kind: 'step', id })}
+        onReport={() => { setReportText(undefined); go({ kind: 'report' }); }}
+        onBackup={() => void backupNow({ kind: 'home' })}
+        onHelp={() => setHelp('home')}
+        onQuit={() => exit(0)}
+      />
+    );
+  } else if (screen.kind === 'step') {
+    const view = stepOf(screen.id)!;
+    const page = pages[screen.id] ?? {};
+    const id = screen.id;
+    name = view.def.kind === 'manual' ? 'manual' : 'step';
+    body = (
+      <StepScreen
+        key={id}
+        view={view} plan={page.plan} loading={page.loading} planError={page.planError}
+        checks={page.checks} checking={page.checking} conflicts={conflictsOf(id)}
+        unmet={view.def.needs.map((n) => stepOf(n)!).filter((s) => s.record.status !== 'done' && s.record.status !== 'skipped')
+          .map((s) => `${s.def.id} (${s.def.title}) is ${s.record.status}`)}
+        sandbox={backend.sandbox} canUndo={backend.canUndo(id)}
+        notice={interrupted?.step === id ? interrupted.text : undefined}
+        message={message} phaseDone={phaseDone} nextId={nextOf(id)} currentId={current} size={size} active={active}
+        onRun={() => void runStep(id)}
+        onReview={() => go({ kind: 'conflicts', id })}
+        onConfirm={() => void confirmStep(id)}
+        onRecheck={() => { setMessage(undefined); refresh(); }}
+        onSimulate={() => void simulate(id)}
+        onUndo={() => undoStep(id)}
+        onNext={() => { const n = nextOf(id); setPhaseDone(undefined); if (n) go({ kind: 'step', id: n }); }}
+        onBackup={() => void backupNow({ kind: 'step', id })}
+        onBack={() => go({ kind: 'home' })}
+        onHelp={() => setHelp(name)}
+      />
+    );
+  } else if (screen.kind === 'conflicts') {
+    const id = screen.id;
+    const c = conflictsOf(id);
+    name = 'conflicts';
+    body = c ? (
+      <ConflictTable
+        stepId={id} groups={c.data.groups} decisions={c.decisions}
+        state={tables[id] ?? initialTable()}
+        setState={(update) => setTables((t) => ({ ...t, [id]: update(t[id] ?? initialTable()) }))}
+        size={size} active={active}
+        onDecide={(items) => decide(id, items)}
+        onBack={() => go({ kind: 'step', id })}
+        onHelp={() => setHelp('conflicts')}
+      />
+    ) : (
+      <Pager title={`${id} conflicts`} lines={[line(pages[id]?.loading ? ' looking at the databases…' : ' no conflict list for this step (yet)')]} size={size} active={active} onBack={() => go({ kind: 'step', id })} />
+    );
+  } else if (screen.kind === 'report') {
+    name = 'report';
+    body = <ReportScreen backend={backend} title={screen.title ?? 'Report'} text={reportText} setText={setReportText} size={size} active={active}
+      onBack={() => go({ kind: 'home' })} onHelp={() => setHelp('report')} />;
+  } else {
+    name = 'result';
+    const back = screen.back;
+    body = <Pager title={screen.title} lines={screen.lines} size={size} active={active} backLabel="continue" onBack={() => go(back)} />;
+  }
+
+  return (
+    <Box flexDirection="column" width={size.columns}>
+      {help && <Help screen={help} size={size} active={true} onClose={() => setHelp(undefined)} />}
+      <Box display={overlay ? 'none' : 'flex'} flexDirection="column">{body}</Box>
+    </Box>
+  );
+}
+
+function ReportScreen(p: { backend: Backend; title: string; text?: string; setText(t: string): void; size: Size; active: boolean; onBack(): void; onHelp(): void }) {
+  useEffect(() => {
+    if (p.text !== undefined) return;
+    p.backend.report().then((t) => p.setText(alignTables(t, p.size.columns - 2)), (err) => {
+      const m = errorMessage(err);
+      p.setText(`✗ ${m.text}\n  next: ${m.next ?? ''}`);
+    });
+  }, [p.backend, p.text]);
+  return <Pager title={p.title} text={p.text} size={p.size} active={p.active} onBack={p.onBack} onHelp={p.onHelp} />;
+}

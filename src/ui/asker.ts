@@ -1,0 +1,57 @@
+// The wizard's Asker: the engine's questions become a confirmation screen; the promise it
+// returns settles when the operator answers there (or cancels with Esc).
+import type { Asker, Question } from '../core/step.js';
+
+export interface PendingQuestion {
+  question: Question;
+  answer(ok: boolean): void;
+}
+
+export class UiAsker implements Asker {
+  readonly interactive = true;
+  readonly acceptSuggestions = false;
+  private pending: PendingQuestion | undefined;
+  private readonly listeners = new Set<(p: PendingQuestion | undefined) => void>();
+
+  answer(_step: string, _key: string): unknown {
+    return undefined;
+  }
+
+  confirm(question: Question): Promise<boolean> {
+    // A question nobody can see on screen is a no: nothing happens without an answer.
+    if (this.listeners.size === 0) return Promise.resolve(false);
+    this.pending?.answer(false);
+    return new Promise<boolean>((resolve) => {
+      const p: PendingQuestion = {
+        question,
+        answer: (ok) => {
+          if (this.pending !== p) return;
+          this.pending = undefined;
+          this.emit(undefined);
+          resolve(ok);
+        },
+      };
+      this.pending = p;
+      this.emit(p);
+    });
+  }
+
+  /** The question waiting for an answer, if any. */
+  current(): PendingQuestion | undefined {
+    return this.pending;
+  }
+
+  subscribe(listener: (p: PendingQuestion | undefined) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Answers "no" to a waiting question (the wizard is closing). */
+  cancel(): void {
+    this.pending?.answer(false);
+  }
+
+  private emit(p: PendingQuestion | undefined): void {
+    for (const l of this.listeners) l(p);
+  }
+}

@@ -1,0 +1,142 @@
+// What the wizard's screens need from the engine, as one small interface: the real Engine
+// is adapted by engineBackend(); tests drive the screens with a plain object.
+import type { Config } from '../config.js';
+import type { ApplyResult, Check } from '../core/step.js';
+import { SERVICES, isEmbeddedUrl, type Service } from '../db/connection.js';
+import { buildReport, reportMarkdown } from '../engine/report.js';
+import { UserError } from '../errors.js';
+import type { DeploymentInfo, Engine, EngineEvent, PlanView, RunOutcome, StepView } from '../engine/index.js';
+import type { DecisionSource } from '../state/index.js';
+import type { Decisions } from './conflicts/types.js';
+import { when } from './format.js';
+
+export interface DecisionInput { key: string; value: unknown; source: DecisionSource }
+
+export interface Backend {
+  statePath: string;
+  /** An embedded sandbox deployment: manual steps can be performed in it. */
+  sandbox: boolean;
+  steps(): StepView[];
+  current(): StepView | undefined;
+  deployment(): Promise<DeploymentInfo[]>;
+  interrupted(): Promise<{ step: string; text: string } | undefined>;
+  /** One line about the runner lock ("held by this session", or who else holds it). */
+  lockLine(): Promise<string>;
+  plan(id: string): Promise<PlanView>;
+  run(id: string): Promise<RunOutcome>;
+  confirm(id: string): Promise<Check[]>;
+  checks(id: string): Promise<Check[]>;
+  canUndo(id: string): boolean;
+  undo(id: string): Promise<ApplyResult>;
+  backup(label: string): Promise<string[]>;
+  /** A line about the latest backup, for the destructive confirmation. */
+  latestBackup(): string | undefined;
+  requestStop(): void;
+  on(listener: (e: EngineEvent) => void): () => void;
+  decisions(step: string): Decisions;
+  decide(step: string, items: DecisionInput[]): void;
+  report(): Promise<string>;
+  /** Performs manual step ID on the sandbox's data; returns what it did. */
+  simulate(id: string): Promise<string[]>;
+}
+
+/** Steps the sandbox can simulate on the data (the others change nothing in the databases). */
+export const SIMULATED_STEPS = new Set(['3.2', '4']);
+
+/** A sandbox: every database embedded (pglite:), or the demo's config under state/demo/. */
+export function isSandbox(config: Config): boolean {
+  const urls = SERVICES.map((s) => config[s].db);
+  if (urls.every((u) => !!u && isEmbeddedUrl(u))) return true;
+  return !!config.file && config.file.replace(/\\/g, '/').includes('/state/demo/');
+}
+
+type SimulateStep = (step: '3.2' | '4', urls: Record<Service, string>) => Promise<unknown>;
+
+async function loadSimulate(): Promise<SimulateStep> {
+  // Resolved at run time (the sandbox is only loaded when used); index first, as documented.
+  for (const spec of ['../sandbox/index.js', '../sandbox/simulate.js']) {
+    try {
+      const mod = (await import(spec)) as { simulateStep?: SimulateStep };
+      if (typeof mod.simulateStep === 'function') return mod.simulateStep;
+    } catch { /* try the next */ }
+  }
+  throw new UserError('this build of snf-upgrade has no sandbox simulation', 'perform the step on the hosts, then confirm it with c');
+}
+
+/** What the simulation says it did ({done: [...]}, {summary: [...]} or lines). */
+export function simulatedLines(result: unknown, id: string): string[] {
+  if (Array.isArray(result)) return result.map(String);
+  if (result && typeof result === 'object') {
+    for (const k of ['done', 'summary']) {
+      const v = (result as Record<string, unknown>)[k];
+      if (Array.isArray(v) && v.length) return v.map(String);
+    }
+  }
+  return [`step ${id} performed in the sandbox`];
+}
+
+export interface EngineBackendOptions {
+  sandbox?: boolean;
+  /** Why this session could not take the runner lock at start, if it could not. */
+  lockProblem?: () => string | undefined;
+}
+
+export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): Backend {
+  const config = engine.config;
+  return {
+    statePath: engine.state.path,
+    sandbox: opts.sandbox ?? isSandbox(config),
+    steps: () => engine.steps(),
+    current: () => engine.current(),
+    deployment: () => engine.deployment(),
+    interrupted: () => engine.interrupted(),
+    async lockLine() {
+      if (engine.state.holdsLock()) return 'lock: held by this session';
+      const problem = opts.lockProblem?.();
+      if (problem) return `lock: ${problem}`;
+      const holders = await engine.lockHolders();
+      const held = holders.find((h) => h.holder?.connected);
+      if (held) {
+        const h = held.holder!;
+        return `lock: held by ${h.host} pid ${h.pid} since ${when(h.since.toISOString())}`;
+      }
+      return 'lock: free';
+    },
+    plan: (id) => engine.plan(id),
+    run: (id) => engine.run(id),
+    confirm: (id) => engine.confirm(id),
+    checks: (id) => engine.checks(id),
+    canUndo: (id) => !!engine.def(id).module?.undo,
+    undo: (id) => engine.undo(id),
+    backup: (label) => engine.backup(label),
+    latestBackup() {
+      const latest = SERVICES.map((s) => engine.state.latestBackup(s)).filter((b) => !!b);
+      if (!latest.length) return undefined;
+      const newest = latest.reduce((a, b) => (a!.createdAt > b!.createdAt ? a : b))!;
+      const sums = latest.map((b) => b!.sha256).filter((s): s is string => !!s);
+      return `A backup from ${when(newest.createdAt)} exists (${latest.length} of ${SERVICES.length} databases${sums.length ? `, sha256 ${sums[0]!.slice(0, 4)}…` : ''}).`;
+    },
+    requestStop: () => engine.requestStop(),
+    on: (listener) => engine.on(listener),
+    decisions: (step) => engine.state.getDecisions(step),
+    decide(step, items) {
+      engine.state.transaction(() => {
+        for (const d of items) engine.state.setDecision(step, d.key, d.value, d.source);
+      });
+    },
+    async report() {
+      return reportMarkdown(buildReport(engine.state, await engine.deployment()));
+    },
+    async simulate(id) {
+      if (!SIMULATED_STEPS.has(id)) return [`step ${id} changes nothing in the databases: nothing to simulate`];
+      const urls = {} as Record<Service, string>;
+      for (const s of SERVICES) {
+        const u = config[s].db;
+        if (!u) throw new Error(`no database configured for ${s}`);
+        urls[s] = u;
+      }
+      const simulateStep = await loadSimulate();
+      return simulatedLines(await simulateStep(id as '3.2' | '4', urls), id);
+    },
+  };
+}

@@ -1,0 +1,88 @@
+// The engine's questions. A destructive one shows what will be deleted or merged (rows per
+// table), then wants its number or word typed exactly; Esc cancels with nothing changed.
+// Other questions are yes / no.
+import { Box } from 'ink';
+import { useState } from 'react';
+import type { Question } from '../../core/step.js';
+import { cell, num, rcell } from '../format.js';
+import { KeyBar, line, Lines, Row, wrapLines, type Size, type StyledLine, useKeys, useLatest } from './common.js';
+
+export interface ConfirmProps {
+  question: Question;
+  /** "A backup from 21:04 exists (…)". */
+  backupNote?: string;
+  /** Whether the step can be undone afterwards (and until when), for the reassurance line. */
+  undoNote?: string;
+  size: Size;
+  active: boolean;
+  onAnswer(ok: boolean): void;
+  onHelp?(): void;
+}
+
+const CHANGE = /^(\w+)\.(\S+) (delete|update|insert) (\d+)$/;
+const VERB: Record<string, string> = { delete: 'delete', update: 'rewrite', insert: 'insert' };
+
+/** Question.detail as rows per table when it has the engine's "service.table action rows" form. */
+export function detailLines(detail: string[], width: number): StyledLine[] {
+  const parsed = detail.map((d) => CHANGE.exec(d));
+  if (parsed.length && parsed.every((m) => m)) {
+    const tableWidth = Math.max(12, Math.min(32, width - 39));
+    return parsed.map((m) => line(`   ${cell(m![1]!, 9)} ${cell(m![2]!, tableWidth)} ${cell(VERB[m![3]!]!, 8)} ${rcell(num(m![4]!), 10)} rows`));
+  }
+  return detail.map((d) => line(`   ${d}`));
+}
+
+export function Confirm(p: ConfirmProps) {
+  const q = p.question;
+  const width = p.size.columns;
+  const word = q.typeToConfirm;
+  const [typed, setTyped, typedNow] = useLatest('');
+  const [wrong, setWrong] = useState<string | undefined>();
+
+  useKeys((input, key) => {
+    if (key.escape) return p.onAnswer(false);
+    if (word === undefined) {
+      if (input === 'y' || input === 'Y') return p.onAnswer(true);
+      if (input === 'n' || input === 'N' || input === 'q') return p.onAnswer(false);
+      if (input === '?') return p.onHelp?.();
+      return;
+    }
+    if (key.return) {
+      if (typedNow.current === word) return p.onAnswer(true);
+      setWrong(typedNow.current);
+      setTyped('');
+      return;
+    }
+    if (key.backspace || key.delete) { setTyped((t) => t.slice(0, -1)); return; }
+    if (input && !key.ctrl && !key.meta && !key.upArrow && !key.downArrow && !key.leftArrow && !key.rightArrow && !key.tab) {
+      setWrong(undefined);
+      setTyped((t) => (t + input).slice(0, 80));
+    }
+  }, p.active);
+
+  const body: StyledLine[] = [
+    line(` ${q.dangerous ? '! ' : ''}${q.message}${word !== undefined && !/[?.]$/.test(q.message) ? '?' : ''}`, { bold: true, color: q.dangerous ? 'yellow' : undefined }),
+    line(` step ${q.step}`, { dim: true }),
+    line(''),
+    ...detailLines(q.detail ?? [], width),
+  ];
+  if (q.detail?.length) body.push(line(''));
+  if (p.undoNote) body.push(line(` ${p.undoNote}`));
+  if (p.backupNote) body.push(line(` ${p.backupNote}`));
+  else if (q.dangerous) body.push(line(' ! No backup is recorded in the state file.', { color: 'yellow' }));
+  const wrapped = wrapLines(body, width - 1);
+
+  const prompt = word !== undefined ? ` Type ${word} to confirm: ${typed}▏` : ' Go on? y yes · n no';
+  const bottom: StyledLine[] = [];
+  if (wrong !== undefined) bottom.push(line(` ✗ "${wrong}" is not ${word}: type exactly ${word}, or esc to cancel.`, { color: 'red' }));
+  const room = Math.max(1, p.size.rows - 1 - 2 - bottom.length - 1);
+  return (
+    <Box flexDirection="column" width={width}>
+      <Lines lines={wrapped.slice(0, room)} width={width} />
+      <Row text="" width={width} />
+      <Lines lines={bottom} width={width} />
+      <Row text={prompt} width={width} bold />
+      <KeyBar keys={word !== undefined ? [['enter', 'confirm'], ['esc', 'cancel: nothing changes']] : [['y', 'yes'], ['n esc', 'no: nothing changes']]} width={width} />
+    </Box>
+  );
+}

@@ -1,0 +1,215 @@
+// The conflict table (steps 2.1/2.2, 6.1, 6.2): groups of users that collide, the suggested
+// survivor and why, the operator's choice. Controlled: the table state lives with the caller
+// (so it survives the help screen and a trip back to the step); logic is in ../conflicts/model.
+import { Box } from 'ink';
+import { useCallback, useMemo, useRef } from 'react';
+import type { DecisionInput } from '../backend.js';
+import {
+  acceptAllPlan, createViewCache, decidedId, effectiveFilter, isOpen, settle, shownRange, SORT_LABEL,
+  summarize, tableReducer, windowRows, type Row, type TableAction, type TableEnv, type TableState,
+} from '../conflicts/model.js';
+import type { ConflictGroup, ConflictUser, Decisions } from '../conflicts/types.js';
+import { bytes, cell, cut, day, num, rcell, spread } from '../format.js';
+import { KeyBar, line, Lines, Row as TextRow, type Size, type StyledLine, useKeys } from './common.js';
+
+export interface ConflictTableProps {
+  stepId: string;
+  groups: ConflictGroup[];
+  decisions: Decisions;
+  state: TableState;
+  setState(update: (s: TableState) => TableState): void;
+  size: Size;
+  active: boolean;
+  onDecide(items: DecisionInput[]): void;
+  onBack(): void;
+  onHelp(): void;
+}
+
+/** Column widths of a user row for a terminal WIDTH columns wide. */
+export function userColumns(width: number) {
+  const fixed = { lead: 5, id: 8, act: 4, ver: 4, login: 11, vms: 5, pithos: 10, keep: 5 };
+  const used = Object.values(fixed).reduce((a, b) => a + b, 0);
+  return { ...fixed, email: Math.max(12, width - 1 - used) };
+}
+
+export function captionRow(width: number): string {
+  const c = userColumns(width);
+  return `${' '.repeat(c.lead)}${cell('user', c.id)}${cell('email', c.email)}${cell('act', c.act)}${cell('ver', c.ver)}${cell('last login', c.login)}${rcell('VMs', c.vms - 1)} ${rcell('pithos', c.pithos - 1)} `;
+}
+
+export function userRow(g: ConflictGroup, u: ConflictUser, decisions: Decisions, cursor: boolean, width: number): string {
+  const c = userColumns(width);
+  const decided = decidedId(g, decisions);
+  const keep = decided !== undefined ? (decided === u.id ? 'keep' : 'go') : u.id === g.suggested ? 'sugg' : '';
+  return `   ${cursor ? '›' : ' '} ${cell(`#${u.id}`, c.id)}${cell(u.email, c.email - 1)} ${cell(u.is_active ? '✓' : '✗', c.act)}${cell(u.email_verified ? '✓' : '✗', c.ver)}`
+    + `${cell(day(u.last_login), c.login)}${rcell(String(u.cyclades.vms_live), c.vms - 1)} ${rcell(bytes(u.pithos.bytes), c.pithos - 1)} ${keep}`;
+}
+
+export function detailRow(u: ConflictUser, n: number): string {
+  if (n === 0) {
+    return `       #${u.id} joined ${day(u.date_joined)} · ${u.providers.join(',') || 'no provider'} · invitations ${u.invitations} · extra mails ${u.additional_mails} · username ${u.username}`;
+  }
+  // What else it owns, naming only what there is.
+  const cy = u.cyclades;
+  const pi = u.pithos;
+  const items = ([
+    [cy.vms_deleted, 'deleted VM'], [cy.networks, 'network'], [cy.keys, 'key'],
+    [pi.containers, 'container'], [pi.objects, 'object'], [pi.groups, 'group'], [pi.permissions, 'share'],
+  ] as [number, string][]).filter(([k]) => k > 0).map(([k, what]) => `${num(k)} ${what}${k === 1 ? '' : 's'}`);
+  return `       also owns: ${items.join(' · ') || 'nothing else'}`;
+}
+
+export function groupRow(g: ConflictGroup, decisions: Decisions, cursor: boolean, width: number): string {
+  const decided = decidedId(g, decisions);
+  const source = decisions.get(g.key)?.source;
+  const right = decided !== undefined
+    ? `${cell(`${g.users.length} users`, 9)} ${cell(`kept #${decided} (${source === 'operator' ? 'you' : 'suggested'})`, 24)} decided`
+    : `${cell(`${g.users.length} users`, 9)} ${cell(`suggested #${g.suggested}`, 24)} open   `;
+  return spread(`${cursor ? '▶' : ' '} ${decided !== undefined ? '✓' : '·'} ${g.key}`, right, width - 1);
+}
+
+export function ConflictTable(p: ConflictTableProps) {
+  const { groups, decisions, state, size } = p;
+  const width = size.columns;
+  const viewRef = useRef<ReturnType<typeof createViewCache> | undefined>(undefined);
+  viewRef.current ??= createViewCache();
+  const view = viewRef.current;
+  // Rows for the list: the screen minus header, caption, blank, key bar (and the frame's last line).
+  const listHeight = Math.max(3, size.rows - 1 - 4);
+
+  const envFor = useCallback((s: TableState): TableEnv => {
+    const idx = view(groups, effectiveFilter(s), s.sort, s.epoch, decisions);
+    return {
+      count: idx.length,
+      usersAt: (i) => groups[idx[i]!]!.users.length,
+      openAt: (i) => isOpen(groups[idx[i]!]!, decisions),
+      preferredUserAt: (i) => {
+        const g = groups[idx[i]!]!;
+        const want = decidedId(g, decisions) ?? g.suggested;
+        return Math.max(0, g.users.findIndex((u) => u.id === want));
+      },
+      height: listHeight,
+    };
+  }, [groups, decisions, view, listHeight]);
+
+  // The latest table state, ahead of the props while keys of one chunk are being handled.
+  const latest = useRef(state);
+  latest.current = state;
+  const dispatch = useCallback((a: TableAction) => {
+    const next = tableReducer(latest.current, a, envFor);
+    latest.current = next;
+    p.setState(() => next);
+  }, [p.setState, envFor]);
+  const idx = view(groups, effectiveFilter(state), state.sort, state.epoch, decisions);
+  const env = envFor(state);
+  const s = settle(state, env);
+  const summary = summarize(groups, decisions);
+  const pending = useMemo(() => (state.acceptAll ? acceptAllPlan(groups, decisions) : []), [state.acceptAll, groups, decisions]);
+
+  useKeys((input, key) => {
+    const now = latest.current;
+    if (now.acceptAll) {
+      if (input === 'y' || key.return) {
+        const accept = acceptAllPlan(groups, decisions);
+        if (accept.length) p.onDecide(accept.map((a) => ({ key: a.key, value: a.keep, source: 'suggested' })));
+        dispatch({ type: 'acceptAllClose', accepted: accept.length > 0 });
+      } else if (input === 'n' || key.escape || input === 'q') dispatch({ type: 'acceptAllClose', accepted: false });
+      return;
+    }
+    if (now.editing) {
+      if (key.return) dispatch({ type: 'filterCommit' });
+      else if (key.escape) dispatch({ type: 'filterCancel' });
+      else if (key.backspace || key.delete) dispatch({ type: 'filterBackspace' });
+      else if (input && !key.ctrl && !key.meta && !key.upArrow && !key.downArrow) dispatch({ type: 'filterType', text: input });
+      return;
+    }
+    if (key.downArrow || input === 'j') dispatch({ type: 'down' });
+    else if (key.upArrow || input === 'k') dispatch({ type: 'up' });
+    else if (key.pageDown || input === ' ') dispatch({ type: 'pageDown' });
+    else if (key.pageUp) dispatch({ type: 'pageUp' });
+    else if (input === 'g' || key.home) dispatch({ type: 'first' });
+    else if (input === 'G' || key.end) dispatch({ type: 'last' });
+    else if (input === 'n') dispatch({ type: 'nextOpen' });
+    else if (input === '/') dispatch({ type: 'filterStart' });
+    else if (input === 's') dispatch({ type: 'sortCycle' });
+    else if (input === 'a') dispatch({ type: 'acceptAllAsk' });
+    else if (input === '?') p.onHelp();
+    else if (key.escape && now.filter) dispatch({ type: 'filterClear' });
+    else if (key.escape || input === 'q') p.onBack();
+    else if (key.return) {
+      const cur = settle(now, envFor(now));
+      const g = groups[view(groups, effectiveFilter(now), now.sort, now.epoch, decisions)[cur.group]!];
+      const u = g?.users[cur.user];
+      if (!g || !u) return;
+      const wasOpen = isOpen(g, decisions);
+      p.onDecide([{ key: g.key, value: u.id, source: 'operator' }]);
+      dispatch(wasOpen ? { type: 'decided' } : { type: 'settle' });
+    }
+  }, p.active);
+
+  // ------------------------------------------------------------------ header
+  const rows = windowRows(s, env);
+  const range = shownRange(rows);
+  const filterText = state.editing ? `filter /${state.draft}▏` : state.filter ? `filter /${state.filter}` : '';
+  const counts = `Conflicts ${num(summary.groups)} · open ${num(summary.open)}`;
+  const where = idx.length === 0 ? 'none shown' : `${num(range.from)}–${num(range.to)} of ${num(idx.length)}`;
+  const header = line(spread(` ${counts} · ${where}${filterText ? ` · ${filterText}` : ''}`, `sort: ${SORT_LABEL[state.sort]}`, width - 1), { bold: true });
+
+  let body: StyledLine[];
+  let keys: [string, string][];
+  if (state.acceptAll) {
+    body = acceptAllLines(pending, groups.length, idx, groups, listHeight + 1, width);
+    keys = pending.length ? [['y', `accept ${num(pending.length)} suggestion(s)`], ['n esc', 'cancel']] : [['esc', 'back']];
+  } else {
+    body = [line(captionRow(width), { dim: true })];
+    if (idx.length === 0) body.push(line(groups.length ? '   nothing matches the filter (esc clears it)' : '   no conflicts: nothing to decide'));
+    for (const r of rows) body.push(renderRow(r, idx, groups, decisions, width));
+    keys = state.editing
+      ? [['type', 'filter'], ['enter', 'apply'], ['esc', 'cancel']]
+      : [['enter', 'keep'], ['a', 'accept all'], ['n', 'next open'], ['/', 'filter'], ['s', 'sort'], ['?', 'keys'], ['esc', state.filter ? 'clear filter' : 'back']];
+  }
+
+  return (
+    <Box flexDirection="column" width={width}>
+      <TextRow width={width} {...header} />
+      <Lines lines={body.slice(0, listHeight + 1)} width={width} />
+      {Array.from({ length: Math.max(0, listHeight + 1 - body.length) }, (_, i) => <TextRow key={`pad${i}`} text="" width={width} />)}
+      <TextRow text="" width={width} />
+      <KeyBar keys={keys} width={width} />
+    </Box>
+  );
+}
+
+function renderRow(r: Row, idx: readonly number[], groups: ConflictGroup[], decisions: Decisions, width: number): StyledLine {
+  const g = groups[idx[r.pos]!]!;
+  switch (r.kind) {
+    case 'group': {
+      const open = isOpen(g, decisions);
+      return line(groupRow(g, decisions, r.cursor, width), { bold: r.cursor, color: open ? 'yellow' : 'green' });
+    }
+    case 'user': {
+      return line(userRow(g, g.users[r.user]!, decisions, r.cursor, width), { bold: r.cursor, color: r.cursor ? 'cyan' : undefined });
+    }
+    case 'detail': return line(detailRow(g.users[r.user]!, r.line), { dim: true });
+    case 'why': return line(cut(`       why #${g.suggested}: ${g.reasons.join('; ') || 'no reason given'}`, width - 1), { dim: true });
+  }
+}
+
+function acceptAllLines(pending: ReturnType<typeof acceptAllPlan>, total: number, idx: readonly number[], groups: ConflictGroup[], height: number, width: number): StyledLine[] {
+  if (!pending.length) return [line(' Every group is already decided: nothing to accept.')];
+  const drop = pending.reduce((n, a) => n + a.drop.length, 0);
+  const shownKeys = new Set(idx.map((i) => groups[i]!.key));
+  const hidden = pending.filter((a) => !shownKeys.has(a.key)).length;
+  const out: StyledLine[] = [
+    line(` Accept the suggested survivor of ${num(pending.length)} open group(s) (of ${num(total)})?`, { bold: true }),
+    line(`   ${num(pending.length)} group(s) decided as suggested · ${num(drop)} user(s) go when the step runs`),
+  ];
+  if (hidden) out.push(line(`   ${num(hidden)} of them are hidden by the current filter`, { color: 'yellow' }));
+  out.push(line(''));
+  const room = Math.max(1, height - out.length - 1);
+  for (const a of pending.slice(0, room)) {
+    out.push(line(`   ${cell(a.key, Math.max(12, width - 40))} keep #${cell(String(a.keep), 8)} drop ${a.drop.map((d) => `#${d}`).join(', ')}`));
+  }
+  if (pending.length > room) out.push(line(`   … and ${num(pending.length - room)} more`, { dim: true }));
+  return out;
+}

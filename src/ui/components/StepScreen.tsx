@@ -1,0 +1,306 @@
+// One screen per step: what it does and why, what the tool found and would change, the
+// errata, then the action. Manual steps show the commands per host and their checks.
+import { Box } from 'ink';
+import { useEffect, useMemo, useState } from 'react';
+import type { Check, TableChange } from '../../core/step.js';
+import type { PlanView, StepView } from '../../engine/index.js';
+import { phaseTitle } from '../../runbook/steps.js';
+import { SIMULATED_STEPS } from '../backend.js';
+import { summarize } from '../conflicts/model.js';
+import type { ConflictData, Decisions } from '../conflicts/types.js';
+import { num, spread, when } from '../format.js';
+import { KeyBar, line, Lines, messageLines, wrapLines, type Size, type StyledLine, useKeys } from './common.js';
+import type { Message } from './Home.js';
+
+export interface StepScreenProps {
+  view: StepView;
+  plan?: PlanView;
+  loading?: boolean;
+  /** Why the plan could not be made. */
+  planError?: Message;
+  /** Manual steps: the checks that gate confirm (undefined while checking). */
+  checks?: Check[];
+  checking?: boolean;
+  conflicts?: { data: ConflictData; decisions: Decisions };
+  /** Earlier steps this one waits for ("2.1 (Find users…) is pending"). */
+  unmet?: string[];
+  sandbox?: boolean;
+  canUndo?: boolean;
+  /** What happened to this step last time (a resumed session lands here). */
+  notice?: string;
+  message?: Message;
+  /** A phase just finished: offer a fresh backup. */
+  phaseDone?: string;
+  nextId?: string;
+  /** The first step not done yet. */
+  currentId?: string;
+  size: Size;
+  active: boolean;
+  onRun(): void;
+  onReview(): void;
+  onConfirm(): void;
+  onRecheck(): void;
+  onSimulate(): void;
+  onUndo(): void;
+  onNext(): void;
+  onBackup(): void;
+  onBack(): void;
+  onHelp(): void;
+}
+
+const ACTION_SIGN: Record<TableChange['action'], string> = { delete: '−', update: '~', insert: '+' };
+
+/** "Will change (astakos): auth_user −39 · im_astakosuser −39", one entry per service, packed to WIDTH. */
+export function changeLines(changes: TableChange[], width = 80): StyledLine[] {
+  const byService = new Map<string, TableChange[]>();
+  for (const c of changes) byService.set(c.service, [...(byService.get(c.service) ?? []), c]);
+  const out: StyledLine[] = [];
+  for (const [service, list] of byService) {
+    const label = ` Will change (${service}): `;
+    let cur = label;
+    for (const [i, c] of list.entries()) {
+      const item = `${c.table} ${ACTION_SIGN[c.action]}${num(c.rows)}`;
+      const sep = i === 0 ? '' : ' · ';
+      if (i > 0 && (cur + sep + item).length > width - 1) {
+        out.push(line(cur + ' ·'));
+        cur = ' '.repeat(label.length) + item;
+      } else cur += sep + item;
+    }
+    out.push(line(cur));
+  }
+  return out;
+}
+
+export function checkLines(checks: Check[]): StyledLine[] {
+  return checks.map((c, i) => line(`${i === 0 ? ' Checks:  ' : '          '}${c.ok ? '✓' : '✗'} ${c.label}${c.detail ? ` (${c.detail})` : ''}`,
+    { color: c.ok ? 'green' : 'red', hang: ' '.repeat(12) }));
+}
+
+/** What a conflict step's screen says about the groups. */
+export function conflictLines(stepId: string, data: ConflictData, decisions: Decisions): StyledLine[] {
+  const s = summarize(data.groups, decisions);
+  if (s.groups === 0) return [line(' Found: no users whose emails differ only in case: nothing to decide.', { color: 'green' })];
+  const out = [
+    line(` Found: ${num(s.groups)} groups of users whose emails differ only in case, ${num(s.users)} users.`),
+    line(` Decided: ${num(s.decided)} (${num(s.bySuggestion)} suggested, ${num(s.byOperator)} by hand).   Open: ${num(s.open)}${s.open ? `  (${decidesBeforeRun(stepId) ? 'enter' : 'v'} reviews them)` : ''}`,
+      { bold: s.open > 0, color: s.open > 0 ? 'yellow' : 'green' }),
+  ];
+  if (stepId.startsWith('2')) {
+    out.push(line(` Each group keeps one user: ${num(s.toDelete)} astakos user(s) go.`));
+    if (s.cycladesMerges || s.pithosMerges) {
+      out.push(line(` Then in 6.1/6.2: ${num(s.cycladesMerges)} cyclades owner(s) and ${num(s.pithosMerges)} pithos account(s) merge into survivors.`));
+    }
+  }
+  return out;
+}
+
+/**
+ * The commands of a manual step per host. A command too long for the screen is broken at
+ * spaces with a trailing " \\", so that pasting it into a shell still runs one command.
+ */
+export function manualCommandLines(view: StepView, width: number): StyledLine[] {
+  const out: StyledLine[] = [];
+  const commands = view.def.commands ?? [];
+  const labelWidth = Math.max(0, ...commands.map((c) => `On the ${c.host} host:`.length)) + 2;
+  const room = Math.max(20, width - 2 - labelWidth - 2);
+  for (const c of commands) {
+    const label = `On the ${c.host} host:`;
+    c.lines.forEach((cmd, i) => {
+      const parts = breakCommand(cmd, room);
+      parts.forEach((part, k) => out.push(line(` ${(i === 0 && k === 0 ? label : '').padEnd(labelWidth)}${k > 0 ? '  ' : ''}${part}${k < parts.length - 1 ? ' \\' : ''}`)));
+    });
+  }
+  return out;
+}
+
+/** Splits CMD at spaces into pieces of at most WIDTH characters (continuations are indented by the caller). */
+export function breakCommand(cmd: string, width: number): string[] {
+  if (cmd.length <= width) return [cmd];
+  const out: string[] = [];
+  let cur = '';
+  for (const word of cmd.split(' ')) {
+    const limit = out.length ? width - 2 : width;
+    if (cur && (cur + ' ' + word).length > limit) { out.push(cur); cur = word; } else cur = cur ? `${cur} ${word}` : word;
+  }
+  if (cur) out.push(cur);
+  return out;
+}
+
+function statusLine(view: StepView, currentId: string | undefined): StyledLine {
+  const r = view.record;
+  switch (r.status) {
+    case 'done': return line(`✓ done ${when(r.finishedAt)}`, { color: 'green' });
+    case 'failed': return line(`✗ failed ${when(r.finishedAt)}`, { color: 'red' });
+    case 'running': return line('▶ interrupted', { color: 'yellow' });
+    case 'skipped': return line('- skipped');
+    default: return line(view.def.id === currentId ? '▶ next' : '· pending');
+  }
+}
+
+/** Conflict steps whose run needs every group decided (2.1 only finds them). */
+export const decidesBeforeRun = (id: string): boolean => id !== '2.1';
+
+/** At most this many lines of a step's findings or plan are shown (the report has them all). */
+export const SUMMARY_LINES = 40;
+
+function summaryLines(label: string, lines: string[]): StyledLine[] {
+  const hang = ' '.repeat(label.length + 2);
+  const shown = lines.slice(0, SUMMARY_LINES).map((s, i) => line(`${i === 0 ? label : ' '.repeat(label.length)}${s}`, { hang }));
+  if (lines.length > SUMMARY_LINES) shown.push(line(`${' '.repeat(label.length)}… and ${num(lines.length - SUMMARY_LINES)} more (r on home: the report)`, { dim: true }));
+  return shown;
+}
+
+/** Everything the step screen says about the step, before wrapping. Pure. */
+export function stepBody(p: StepScreenProps, width: number): StyledLine[] {
+  const { view } = p;
+  const def = view.def;
+  const manual = def.kind === 'manual';
+  const status = view.record.status;
+  const done = status === 'done' || status === 'skipped';
+  const checksFail = (p.checks ?? []).filter((c) => !c.ok);
+  const body: StyledLine[] = [line(` Why: ${def.why}`), line('')];
+  if (p.notice) body.push(line(` ! ${p.notice}`, { color: 'yellow' }), line(''));
+  if (p.unmet?.length && !done) body.push(line(` Waits for: ${p.unmet.join('; ')}`, { color: 'yellow' }));
+  if (!view.implemented) {
+    body.push(line(' ✗ Not implemented yet in this version of snf-upgrade.', { bold: true, color: 'red' }),
+      line('   Perform it with the upstream commands of the guide (spec/upgrade-0.13-guide.txt), then continue here with the next step once it is available.'));
+  } else if (manual) {
+    const cmds = manualCommandLines(view, width);
+    if (cmds.length) body.push(...cmds);
+    else body.push(line(' Nothing to run: make the change described above on the hosts.'));
+  } else if (def.commands?.length && !done) {
+    body.push(line(' First, on the hosts:'), ...manualCommandLines(view, width), line(''));
+  }
+  const errata = (def.errata ?? []).map((e) => line(` ! ${manual ? '' : 'Erratum: '}${e}`, { color: 'yellow' }));
+  if (manual) {
+    body.push(...errata, line(''));
+    if (p.checking && !p.checks) body.push(line(' Checks:  looking…', { dim: true }));
+    else if (p.checks && p.checks.length) {
+      body.push(...checkLines(p.checks));
+      if (checksFail.length && !done) body.push(line(`          c confirms once every check passes (${checksFail.length} fail${checksFail.length === 1 ? 's' : ''} now)`, { dim: true }));
+    } else if (p.checks) body.push(line(` Checks:  none: ${def.verifiedBy}`));
+    if (p.sandbox && !done) {
+      body.push(line(SIMULATED_STEPS.has(def.id)
+        ? ' Sandbox: s performs this step on the sandbox\'s data (as the commands above would), then confirms it.'
+        : ' Sandbox: this step changes nothing in the databases; s confirms it.', { dim: true }));
+    }
+  } else if (view.implemented) {
+    if (p.loading) body.push(line(' Looking at the databases…', { dim: true }));
+    if (p.conflicts) {
+      // The per-group lines of the findings and plan are what the conflict table shows.
+      body.push(...conflictLines(def.id, p.conflicts.data, p.conflicts.decisions));
+    } else {
+      if (p.plan?.findings.summary.length) body.push(...summaryLines(' Found: ', p.plan.findings.summary));
+      if (p.plan?.plan.summary.length) body.push(...summaryLines(' Plan:  ', p.plan.plan.summary));
+    }
+    if (p.plan?.plan.changes.length) body.push(...changeLines(p.plan.plan.changes, width));
+    if (p.plan?.plan.destructive && !done) body.push(line(` ${p.plan.plan.destructive.what.replace(/\?$/, '')}: you will be asked to type ${p.plan.plan.destructive.confirmWord}.`));
+    body.push(...errata);
+    body.push(line(` Verified by: ${def.verifiedBy}`, { dim: true }));
+  } else body.push(...errata);
+  if (p.planError) body.push(line(''), ...messageLines(p.planError));
+  if (status === 'done' && Array.isArray(view.record.summary) && view.record.summary.length) {
+    body.push(line(''), line(` ✓ Done ${when(view.record.finishedAt)}:`, { color: 'green' }), ...summaryLines('   ', view.record.summary.map(String)));
+  }
+  if (status === 'failed' && view.record.lastError) body.push(line(''), line(` ✗ Last attempt failed: ${view.record.lastError}`, { color: 'red' }));
+  return body;
+}
+
+export function StepScreen(p: StepScreenProps) {
+  const { view, size } = p;
+  const def = view.def;
+  const width = size.columns;
+  const manual = def.kind === 'manual';
+  const status = view.record.status;
+  const done = status === 'done' || status === 'skipped';
+  const conflictSummary = p.conflicts ? summarize(p.conflicts.data.groups, p.conflicts.decisions) : undefined;
+  const open = conflictSummary?.open ?? 0;
+  const [scroll, setScroll] = useState(0);
+
+  const body = useMemo(() => stepBody(p, width), [view, p.plan, p.loading, p.planError, p.checks, p.checking, p.conflicts?.data,
+    p.conflicts?.decisions, p.unmet?.join(), p.sandbox, p.notice, width]);
+
+  // ------------------------------------------------------------------ bottom: message, phase banner, keys
+  const bottom: StyledLine[] = [];
+  if (p.message) bottom.push(...messageLines(p.message));
+  if (p.phaseDone) {
+    bottom.push(line(` ✓ Phase ${p.phaseDone} (${phaseTitle(p.phaseDone)}) is done. A fresh backup is advised: b backs up now, n continues.`, { color: 'green', bold: true }));
+  }
+  const keys: [string, string][] = [];
+  if (p.phaseDone) keys.push(['b', 'backup now']);
+  if (done) {
+    if (p.nextId) keys.push(['n', `next step (${p.nextId})`]);
+    if (p.conflicts?.data.groups.length) keys.push(['v', 'review conflicts']);
+    if (p.canUndo && status === 'done') keys.push(['u', 'undo']);
+  } else if (!view.implemented) {
+    // nothing to do here
+  } else if (manual) {
+    keys.push(['enter', 're-check'], ['c', 'confirm']);
+    if (p.sandbox) keys.push(['s', 'do it in the sandbox']);
+  } else if (p.conflicts && !decidesBeforeRun(def.id)) {
+    keys.push(['enter', 'run (records the findings)'], ['v', 'review conflicts']);
+  } else if (p.conflicts) {
+    const verb = def.id === '2.2' ? 'delete' : def.id.startsWith('6') ? 'merge' : 'run';
+    if (open > 0) keys.push(['enter', 'review conflicts'], ['d', `${verb} (after review)`]);
+    else keys.push(['enter', verb], ['v', 'review conflicts']);
+  } else {
+    keys.push(['enter', status === 'failed' ? 'run again' : 'run']);
+  }
+  keys.push(['?', 'keys'], ['esc', 'back']);
+
+  const head = [line(spread(` ${def.id}  ${def.title}${manual ? ' (manual)' : ''}`, statusLine(view, p.currentId).text, width), { bold: true }),
+    line(` phase ${def.phase} · ${phaseTitle(def.phase)}`, { dim: true })];
+  const wrappedBottom = wrapLines(bottom, width - 1).slice(0, 8);
+  const wrappedBody = useMemo(() => wrapLines(body, width - 1), [body, width]);
+  const height = Math.max(3, size.rows - 1 - head.length - wrappedBottom.length - 1);
+  const maxScroll = Math.max(0, wrappedBody.length - height);
+  useEffect(() => { if (scroll > maxScroll) setScroll(maxScroll); }, [scroll, maxScroll]);
+  const top = Math.min(scroll, maxScroll);
+  let shown = wrappedBody.slice(top, top + height);
+  if (maxScroll > 0) {
+    if (top > 0) shown = [line(`   ↑ ${top} more line(s) (k)`, { dim: true }), ...shown.slice(1)];
+    if (top < maxScroll) shown = [...shown.slice(0, -1), line(`   ↓ ${wrappedBody.length - top - height + 1} more line(s) (j)`, { dim: true })];
+  }
+
+  useKeys((input, key) => {
+    if (key.escape || input === 'q') return p.onBack();
+    if (input === '?') return p.onHelp();
+    if (key.downArrow || input === 'j') return setScroll((s) => Math.min(maxScroll, s + 1));
+    if (key.upArrow || input === 'k') return setScroll((s) => Math.max(0, s - 1));
+    if (key.pageDown || input === ' ') return setScroll((s) => Math.min(maxScroll, s + height - 1));
+    if (key.pageUp) return setScroll((s) => Math.max(0, s - height + 1));
+    if (input === 'b' && p.phaseDone) return p.onBackup();
+    if (done) {
+      if (input === 'v' && p.conflicts) return p.onReview();
+      if ((input === 'n' || key.return) && p.nextId) return p.onNext();
+      if (input === 'u' && p.canUndo && status === 'done') return p.onUndo();
+      return;
+    }
+    if (input === 'n' && p.phaseDone && p.nextId) return p.onNext();
+    if (!view.implemented) return;
+    if (manual) {
+      if (key.return) return p.onRecheck();
+      if (input === 'c') return p.onConfirm();
+      if (input === 's' && p.sandbox) return p.onSimulate();
+      return;
+    }
+    if (p.conflicts) {
+      if (input === 'v') return p.onReview();
+      if (!decidesBeforeRun(def.id)) { if (key.return) p.onRun(); return; }
+      if (key.return && open > 0) return p.onReview();
+      if (input === 'd' || key.return) return p.onRun();
+      return;
+    }
+    if (key.return) return p.onRun();
+    if (input === 'u' && p.canUndo) return p.onUndo();
+  }, p.active);
+
+  return (
+    <Box flexDirection="column" width={width}>
+      <Lines lines={head} width={width} />
+      <Lines lines={shown} width={width} />
+      <Lines lines={wrappedBottom} width={width} />
+      <KeyBar keys={keys} width={width} />
+    </Box>
+  );
+}

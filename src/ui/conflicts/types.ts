@@ -1,0 +1,62 @@
+// The shape of a conflict list as the dedup module puts it in plan.data / findings.data
+// (steps 2.1 and 2.2; 6.1 and 6.2 use the same groups and carry the decisions of 2.2).
+import type { PlanView } from '../../engine/index.js';
+
+export interface ConflictUser {
+  id: number;
+  email: string;
+  username: string;
+  is_active: boolean;
+  email_verified: boolean;
+  date_joined: string;
+  last_login: string | null;
+  providers: string[];
+  invitations: number;
+  additional_mails: number;
+  cyclades: { vms_live: number; vms_deleted: number; networks: number; keys: number };
+  pithos: { containers: number; objects: number; bytes: string; groups: number; permissions: number };
+}
+
+export interface ConflictGroup {
+  /** lower(email): what the users of the group have in common. */
+  key: string;
+  users: ConflictUser[];
+  /** The id of the suggested survivor. */
+  suggested: number;
+  /** Why that one, in the operator's words. */
+  reasons: string[];
+}
+
+export interface ConflictData {
+  groups: ConflictGroup[];
+}
+
+/** A decision as the state file returns it (value: the survivor's user id). */
+export interface DecisionLike {
+  value: unknown;
+  source: string;
+}
+export type Decisions = ReadonlyMap<string, DecisionLike>;
+
+/** The step whose decisions a conflict step reads and writes. */
+export function decisionStep(step: string): string {
+  return step === '2.1' || step === '2.2' || step === '6.1' || step === '6.2' ? '2.2' : step;
+}
+
+export const CONFLICT_STEPS = new Set(['2.1', '2.2', '6.1', '6.2']);
+
+function isConflictData(v: unknown): v is ConflictData {
+  if (typeof v !== 'object' || v === null) return false;
+  const groups = (v as { groups?: unknown }).groups;
+  if (!Array.isArray(groups)) return false;
+  const g = groups[0] as Partial<ConflictGroup> | undefined;
+  return g === undefined || (typeof g.key === 'string' && Array.isArray(g.users));
+}
+
+/** The conflict groups a step's plan view carries, if any (plan.data first, then findings.data). */
+export function conflictData(view: PlanView | undefined): ConflictData | undefined {
+  if (!view) return undefined;
+  if (isConflictData(view.plan.data)) return view.plan.data;
+  if (isConflictData(view.findings.data)) return view.findings.data;
+  return undefined;
+}

@@ -1,0 +1,99 @@
+// The keys of every screen, for `?` (help) and the key bars.
+export type ScreenName = 'home' | 'step' | 'manual' | 'conflicts' | 'confirm' | 'question' | 'progress' | 'report' | 'result';
+
+export const HELP: Record<ScreenName, { title: string; keys: [string, string][] }> = {
+  home: {
+    title: 'Home',
+    keys: [
+      ['enter', 'open the highlighted step (the next one to do, at first)'],
+      ['↑ ↓  j k', 'pick a step'],
+      ['g G', 'first / last step'],
+      ['r', 'the report: everything found, decided and changed'],
+      ['b', 'back up every database now'],
+      ['?', 'these keys'],
+      ['q', 'quit (the state file keeps everything; run again to resume)'],
+      ['ctrl-c', 'quit'],
+    ],
+  },
+  step: {
+    title: 'Step',
+    keys: [
+      ['enter', 'run the step (review the conflicts first where there are any)'],
+      ['v', 'review the conflicts (steps with duplicate users)'],
+      ['d', 'run a step with conflicts, once every group is decided'],
+      ['u', 'undo the step (where it can be undone)'],
+      ['n', 'next step, once this one is done'],
+      ['b', 'back up every database now (offered after each phase)'],
+      ['↑ ↓  j k', 'scroll when the text is longer than the screen'],
+      ['?', 'these keys'],
+      ['q esc', 'back to home'],
+    ],
+  },
+  manual: {
+    title: 'Manual step',
+    keys: [
+      ['enter', 're-check (looks at the databases again)'],
+      ['c', 'confirm the step is done (only when every check passes)'],
+      ['s', 'sandbox only: perform this step on the sandbox\'s data, then confirm'],
+      ['n', 'next step, once this one is done'],
+      ['↑ ↓  j k', 'scroll when the text is longer than the screen'],
+      ['?', 'these keys'],
+      ['q esc', 'back to home'],
+    ],
+  },
+  conflicts: {
+    title: 'Conflict table',
+    keys: [
+      ['↑ ↓  j k', 'move through the users of each group'],
+      ['pgup pgdn', 'a page up / down'],
+      ['g G', 'first / last group'],
+      ['n', 'next open (undecided) group'],
+      ['enter', 'keep the highlighted user of its group (the others go)'],
+      ['a', 'accept the suggestion of every open group (after a summary)'],
+      ['/', 'filter: type, then enter (esc cancels); matches emails, usernames, #id'],
+      ['s', 'sort: open first → key → size'],
+      ['esc', 'clear the filter, or back'],
+      ['?', 'these keys'],
+      ['q', 'back'],
+    ],
+  },
+  confirm: {
+    title: 'Destructive confirmation',
+    keys: [
+      ['type', 'the number or word shown, exactly'],
+      ['enter', 'confirm (only when the text matches)'],
+      ['backspace', 'erase'],
+      ['esc', 'cancel: nothing is changed'],
+    ],
+  },
+  question: {
+    title: 'Question',
+    keys: [
+      ['y', 'yes'],
+      ['n esc', 'no (nothing is changed)'],
+    ],
+  },
+  progress: {
+    title: 'Progress',
+    keys: [
+      ['ctrl-c', 'stop after the current batch (a second ctrl-c quits at once; the open batch rolls back)'],
+      ['?', 'these keys'],
+    ],
+  },
+  report: {
+    title: 'Report',
+    keys: [
+      ['↑ ↓  j k', 'scroll a line'],
+      ['pgup pgdn  space', 'scroll a page'],
+      ['g G', 'top / bottom'],
+      ['?', 'these keys'],
+      ['enter q esc', 'back'],
+    ],
+  },
+  result: {
+    title: 'Result',
+    keys: [
+      ['enter esc', 'back'],
+    ],
+  },
+};

@@ -1,0 +1,173 @@
+/** @jsxRuntime automatic @jsxImportSource react */
+// The wizard over the real engine: a generated sandbox deployment (embedded PostgreSQL), a
+// temporary state file, the on-screen Asker. Drives steps 1 → 3.2 by keystrokes and checks
+// what the databases and the state file say afterwards.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { cleanup, render } from 'ink-testing-library';
+import { loadConfig } from '../src/config.js';
+import { scrubSecrets, SERVICES } from '../src/db/connection.js';
+import { Engine } from '../src/engine/index.js';
+import { createSandbox } from '../src/sandbox/index.js';
+import { StateFile } from '../src/state/index.js';
+import { App } from '../src/ui/App.js';
+import { UiAsker } from '../src/ui/asker.js';
+import { engineBackend } from '../src/ui/backend.js';
+import { cleanupAll, tempDir } from './support.js';
+
+const KEY = { enter: '\r', esc: '\u001B' };
+const SIZE = { columns: 80, rows: 24 };
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+type Instance = ReturnType<typeof render>;
+
+async function shows(r: Instance, text: string | RegExp, timeout = 60_000): Promise<string> {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const f = r.lastFrame() ?? '';
+    if (typeof text === 'string' ? f.includes(text) : text.test(f)) { await wait(40); return r.lastFrame() ?? f; }
+    if (Date.now() > end) assert.fail(`timed out waiting for ${String(text)}; last frame:\n${f}`);
+    await wait(20);
+  }
+}
+async function press(r: Instance, ...keys: string[]) {
+  for (const k of keys) { r.stdin.write(k); await wait(k === KEY.esc ? 60 : 30); }
+}
+const flat = (f: string) => f.replace(/\s+/g, ' ');
+
+describe('the wizard over the real engine (sandbox)', { timeout: 240_000 }, () => {
+  let engine: Engine;
+  let state: StateFile;
+  let r: Instance;
+  const asker = new UiAsker();
+  const exits: number[] = [];
+
+  before(async () => {
+    const dir = tempDir('ui-engine-');
+    const made = await createSandbox({ name: 'uiwiz', embedded: join(dir, 'db'), scale: 'tiny', seed: 3, configPath: join(dir, 'snf-upgrade-uiwiz.json') });
+    const config = loadConfig(made.configPath);
+    const urls = SERVICES.map((s) => config[s].db!);
+    state = StateFile.open(config.state, { scrub: (t) => scrubSecrets(t, urls) });
+    engine = new Engine(config, state, asker, 'snf-upgrade wizard (test)');
+    await engine.lock();
+    const backend = engineBackend(engine);
+    assert.equal(backend.sandbox, true, 'every database is embedded: a sandbox');
+    r = render(<App backend={backend} asker={asker} size={SIZE} interrupted={(await engine.interrupted()) ?? null} onExit={(c) => exits.push(c)} />);
+  });
+
+  after(async () => {
+    cleanup();
+    await engine?.close();
+    state?.close();
+    await cleanupAll();
+  });
+
+  test('home: each database with its schema release, the lock, the steps', async () => {
+    const f = await shows(r, /pithos +pglite:\S+ +0\.12\.5/);
+    assert.match(f, /astakos +pglite:\/\S+ +0\.12\.5/);
+    assert.match(f, /cyclades +pglite:\/\S+ +0\.12\.5/);
+    assert.match(f, /lock: held by this session/);
+    assert.match(f, /› ▶ 1 {4}Services down, databases backed up/);
+  });
+
+  test('step 1 runs from its screen and backs every database up', async () => {
+    await press(r, KEY.enter);
+    await shows(r, 'Found: no other sessions on any database');
+    await press(r, KEY.enter);
+    const f = await shows(r, '✓ done');
+    assert.match(f.replace(/\n\s*/g, ''), /astakos:\/\S+step1-astakos-\S+\.tar\.gz \([\d.]+ \w?i?B, sha256 [0-9a-f]{12}…\)/);
+    assert.equal(state.getStep('1').status, 'done');
+    assert.equal(SERVICES.filter((s) => state.latestBackup(s)).length, 3);
+  });
+
+  test('2.1 finds the case-duplicates; the table decides them; 2.2 deletes after type-to-confirm', async () => {
+    await press(r, 'n');
+    let f = await shows(r, /Found: \d+ groups of users whose emails differ only in case/);
+    const groups = Number(/Found: (\d+) groups/.exec(f)![1]);
+    assert.ok(groups > 0, 'the sandbox has duplicates');
+    await press(r, KEY.enter);
+    await shows(r, '✓ done');
+    await press(r, 'v');
+    f = await shows(r, `Conflicts ${groups} · open ${groups}`);
+    await press(r, KEY.enter);
+    f = await shows(r, `open ${groups - 1}`);
+    assert.equal(state.getDecisions('2.2').size, 1);
+    assert.equal([...state.getDecisions('2.2').values()][0]!.source, 'operator');
+    await press(r, 'a');
+    await shows(r, 'Accept the suggested survivor');
+    await press(r, 'y');
+    await shows(r, 'open 0');
+    assert.equal(state.getDecisions('2.2').size, groups);
+    await press(r, KEY.esc);
+    await press(r, 'n');
+    f = await shows(r, /2\.2 {2}Remove duplicate astakos users[\s\S]*Will change \(astakos\): auth_user −\d+/);
+    assert.match(f, /Decided: \d+ \(\d+ suggested, 1 by hand\)\. {3}Open: 0/);
+    const word = /you will be asked\s+to type (\d+)|you will be asked to type (\d+)/.exec(f);
+    assert.ok(word, 'the plan says what will be typed');
+    const n = word[1] ?? word[2];
+    await press(r, KEY.enter);
+    f = await shows(r, `Type ${n} to confirm`);
+    assert.match(f, /astakos +auth_user +delete +\d+ rows/);
+    await press(r, '0', KEY.enter);
+    await shows(r, `"0" is not ${n}`);
+    await press(r, KEY.esc);
+    f = await shows(r, 'was not confirmed; nothing changed');
+    assert.notEqual(state.getStep('2.2').status, 'done');
+    await press(r, KEY.enter);
+    await shows(r, `Type ${n} to confirm`);
+    await press(r, ...n!.split(''), KEY.enter);
+    await shows(r, '✓ done');
+    f = await shows(r, 'Found: no users whose emails differ only in case: nothing to decide.');
+    assert.match(flat(f), /Phase 2 \(Remove case-duplicate astakos users\) is done\. A fresh backup is advised/);
+    assert.equal(state.getStep('2.2').status, 'done');
+    const left = await engine.plan('2.1');
+    assert.equal((left.findings.data as { groups: unknown[] }).groups.length, 0, 'no duplicate left in astakos');
+  });
+
+  test('3.1 and 3.2 are performed in the sandbox; a failing check blocks c', async () => {
+    await press(r, 'n');
+    let f = await shows(r, '3.1  Install the 0.13 packages (manual)');
+    assert.match(f, /s do it in the sandbox/);
+    await press(r, 's');
+    await shows(r, '✓ done');
+    await press(r, 'n');
+    f = await shows(r, '✗ astakos at 0.13');
+    await press(r, 'c');
+    f = await shows(r, '3.2 cannot be confirmed yet');
+    assert.notEqual(state.getStep('3.2').status, 'done');
+    await press(r, 's');
+    f = await shows(r, '3.2 performed in the sandbox and confirmed');
+    assert.match(f, /astakos/);
+    assert.equal(state.getStep('3.2').status, 'done');
+    await press(r, KEY.enter);
+    f = await shows(r, '✓ astakos at 0.13');
+    assert.match(f, /✓ every astakos user has a unique uuid/);
+  });
+
+  test('r shows the report of what was done', async () => {
+    await press(r, KEY.esc);
+    await shows(r, 'r report');
+    await press(r, 'r');
+    let f = await shows(r, '# snf-upgrade report: Synnefo 0.12.5 → 0.13');
+    assert.match(f, /service +database +schema/);
+    assert.match(f, /astakos +\S+uiwiz_astakos +0\.13/);
+    assert.match(f, /pithos +\S+uiwiz_pithos +0\.12\.5/);
+    assert.match(f, /1 +Services down, databases b\S* +done +\S+ +1/);
+    assert.match(f, /2\.2 +Remove duplicate astakos u\S* +done +\S+ +2/, 'the cancelled attempt counts');
+    await press(r, KEY.esc, 'q');
+    assert.deepEqual(exits, [0]);
+  });
+
+  test('a state file left mid-step opens on that step, saying what happened', async () => {
+    cleanup();
+    state.markRunning('3.3', null); // as a killed session leaves it
+    const interrupted = await engine.interrupted();
+    assert.equal(interrupted?.step, '3.3');
+    const again = render(<App backend={engineBackend(engine)} asker={asker} size={SIZE} interrupted={interrupted ?? null} onExit={() => undefined} />);
+    const f = await shows(again, /3\.3 {2}Quota settings for all services \(manual\)\s+▶ interrupted/);
+    assert.match(flat(f), /! The last session stopped during 3\.3 before any change committed: nothing was changed; it can simply run again\./);
+    await press(again, KEY.esc);
+    const home = await shows(again, 'enter continue');
+    assert.match(home, /› ▶ 3\.3 .*interrupted/);
+  });
+});
