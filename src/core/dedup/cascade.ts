@@ -12,6 +12,7 @@
 //
 // Rows are read as text in a fixed session format (ISO dates in UTC, hex bytea, full float
 // precision), so writing that text back restores every value exactly.
+import { tableShapes } from '../../db/introspect.js';
 import type pg from 'pg';
 import type { BeforeImage } from '../step.js';
 import { UserError } from '../../errors.js';
@@ -71,23 +72,6 @@ async function foreignKeys(q: Q): Promise<(FkEdge & { ncols: number })[]> {
   return r.rows;
 }
 
-async function tableColumns(q: Q, tables: string[]): Promise<Map<string, { columns: string[]; pk: string[] }>> {
-  const cols = await q.query<{ t: string; c: string }>(
-    `SELECT cl.relname AS t, a.attname AS c
-       FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
-      WHERE n.nspname = current_schema() AND cl.relname = ANY($1::text[]) AND a.attnum > 0 AND NOT a.attisdropped
-      ORDER BY cl.relname, a.attnum`, [tables]);
-  const pks = await q.query<{ t: string; c: string }>(
-    `SELECT cl.relname AS t, a.attname AS c
-       FROM pg_index i JOIN pg_class cl ON cl.oid = i.indrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
-       JOIN pg_attribute a ON a.attrelid = cl.oid AND a.attnum = ANY(i.indkey)
-      WHERE i.indisprimary AND n.nspname = current_schema() AND cl.relname = ANY($1::text[])
-      ORDER BY cl.relname, a.attnum`, [tables]);
-  const out = new Map<string, { columns: string[]; pk: string[] }>(tables.map((t) => [t, { columns: [], pk: [] }]));
-  for (const r of cols.rows) out.get(r.t)!.columns.push(r.c);
-  for (const r of pks.rows) out.get(r.t)!.pk.push(r.c);
-  return out;
-}
 
 /** The tables a user's deletion reaches, from the database's own foreign keys. */
 export async function loadCascade(q: Q): Promise<Cascade> {
@@ -120,7 +104,7 @@ export async function loadCascade(q: Q): Promise<Cascade> {
     }
     for (const t of ready) { order.push(t); pending.delete(t); }
   }
-  const shapes = await tableColumns(q, order);
+  const shapes = await tableShapes(q, order);
   const tables: CascadeTable[] = order.map((t) => ({ table: t, ...shapes.get(t)!, via: via.get(t)! }));
 
   const memo = new Map<string, string>();

@@ -8,6 +8,7 @@
 //
 // Every deleted row is handed to `keep` whole, as text in a fixed session format (ISO dates
 // in UTC, hex bytea, full float precision), so it can be put back exactly.
+import { tableShapes } from '../../../db/introspect.js';
 import type pg from 'pg';
 import { UserError } from '../../../errors.js';
 import type { BeforeImage } from '../../step.js';
@@ -97,23 +98,6 @@ export async function loadOwnerCascade(q: Q): Promise<OwnerCascade> {
   return { tables, deleteOrder: [...tables].reverse(), where };
 }
 
-async function tableShapes(q: Q, tables: string[]): Promise<Map<string, { columns: string[]; pk: string[] }>> {
-  const cols = await q.query<{ t: string; c: string }>(
-    `SELECT cl.relname AS t, a.attname AS c
-       FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
-      WHERE n.nspname = current_schema() AND cl.relname = ANY($1::text[]) AND a.attnum > 0 AND NOT a.attisdropped
-      ORDER BY cl.relname, a.attnum`, [tables]);
-  const pks = await q.query<{ t: string; c: string }>(
-    `SELECT cl.relname AS t, a.attname AS c
-       FROM pg_index i JOIN pg_class cl ON cl.oid = i.indrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
-       JOIN pg_attribute a ON a.attrelid = cl.oid AND a.attnum = ANY(i.indkey)
-      WHERE i.indisprimary AND n.nspname = current_schema() AND cl.relname = ANY($1::text[])
-      ORDER BY cl.relname, a.attnum`, [tables]);
-  const out = new Map<string, { columns: string[]; pk: string[] }>(tables.map((t) => [t, { columns: [], pk: [] }]));
-  for (const r of cols.rows) out.get(r.t)!.columns.push(r.c);
-  for (const r of pks.rows) out.get(r.t)!.pk.push(r.c);
-  return out;
-}
 
 /** Rows per table that deleting what IDS own removes (parents first). */
 export async function countDeletion(q: Q, cascade: OwnerCascade, ids: string[]): Promise<{ table: string; rows: number }[]> {

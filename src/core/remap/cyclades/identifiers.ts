@@ -5,7 +5,8 @@
 import Cursor from 'pg-cursor';
 import type pg from 'pg';
 import { UserError } from '../../../errors.js';
-import { byCodeUnits, isAscii, NON_ASCII_PATTERN, pyLower, sqlFold } from '../../dedup/fold.js';
+import { byCodeUnits, pyLower } from '../../dedup/fold.js';
+import { identifierCollisions } from '../../dedup/inspect.js';
 import type { UuidMap } from '../uuids.js';
 import type { Owned, TableCounts, UnknownKind } from './types.js';
 
@@ -71,31 +72,8 @@ export const known = (uuids: UuidMap, id: string): boolean => uuids.isUuid(id) |
  * joined to their ASCII twins.
  */
 export async function caseSets(q: Q): Promise<Map<string, string[]>> {
-  const src = `(${DISTINCT_IDENTIFIERS}) d`;
-  const out = new Map<string, Set<string>>();
-  const put = (id: string) => {
-    const k = pyLower(id);
-    const set = out.get(k) ?? new Set<string>();
-    set.add(id);
-    out.set(k, set);
-  };
-  const ascii = await q.query<{ ids: string[] }>(
-    `SELECT array_agg(id) AS ids FROM ${src} WHERE NOT (id ~ $1) GROUP BY ${sqlFold('id')} HAVING count(*) > 1`, [NON_ASCII_PATTERN]);
-  for (const row of ascii.rows) row.ids.forEach(put);
-  const wide = await q.query<{ id: string }>(`SELECT id FROM ${src} WHERE id ~ $1`, [NON_ASCII_PATTERN]);
-  if (wide.rows.length) {
-    const keys = [...new Set(wide.rows.map((r) => pyLower(r.id)))].filter(isAscii);
-    const partners = keys.length
-      ? await q.query<{ id: string }>(`SELECT id FROM ${src} WHERE NOT (id ~ $1) AND ${sqlFold('id')} = ANY($2::text[])`, [NON_ASCII_PATTERN, keys])
-      : { rows: [] as { id: string }[] };
-    for (const r of [...wide.rows, ...partners.rows]) put(r.id);
-  }
-  const sets = new Map<string, string[]>();
-  for (const k of [...out.keys()].sort(byCodeUnits)) {
-    const set = out.get(k)!;
-    if (set.size > 1) sets.set(k, [...set].sort(byCodeUnits));
-  }
-  return sets;
+  const found = await identifierCollisions(q, DISTINCT_IDENTIFIERS);
+  return new Map([...found.keys()].sort(byCodeUnits).map((k) => [k, found.get(k)!]));
 }
 
 /** What each exact identifier of IDS owns: one aggregated query per table. */
