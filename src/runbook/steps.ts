@@ -7,6 +7,7 @@ import { servicesDownAndBackup } from './step1.js';
 import { migrationsDone } from './step3.js';
 import { settingsStep } from './settings-checks.js';
 import { cycladesDuplicates, cycladesMigrate } from '../core/remap/cyclades/index.js';
+import { pithosDuplicates, pithosMigrate } from '../core/remap/pithos/index.js';
 import { cycladesUsageStep, importCycladesQuota, importPithosQuota, loadServiceResources, pithosUsageStep, syncQuota } from '../core/quota/index.js';
 
 export type StepKind = 'manual' | 'check' | 'migrate';
@@ -175,6 +176,7 @@ export const STEPS: StepDef[] = [
     needs: ['3.2'],
     errata: ['Upstream --list-duplicate uses a regex: "." "+" "(" in names create or hide duplicates.', 'Upstream merge fails on the 0.12 schema.'],
     verifiedBy: 'no case-insensitive duplicate account left in pithos',
+    module: pithosDuplicates,
   },
   {
     id: '6.3', phase: '6', kind: 'migrate', title: 'Cyclades: owners → uuids',
@@ -189,6 +191,7 @@ export const STEPS: StepDef[] = [
     why: 'From 0.13 on, pithos paths and permissions name accounts by uuid.',
     needs: ['6.2'],
     verifiedBy: 'alembic at 27381099d477; no email-shaped account; statistics consistent',
+    module: pithosMigrate,
   },
   {
     id: '7.1', phase: '7', kind: 'migrate', title: 'Pithos quota limits → astakos',
