@@ -187,7 +187,8 @@ async function plan(ctx: StepContext, findings: Findings): Promise<Plan> {
   for (const [t, n] of Object.entries(data.rows)) add(t, 'update', n);
   add('statistics', 'update', data.negativePopulation);
   add('public', 'update', data.publicWithoutUrl);
-  add('alembic_version', 'update', 1);
+  const atHead = data.revision.rows.length === 1 && data.revision.rows[0] === HEAD_REVISION;
+  add('alembic_version', 'update', atHead ? 0 : 1);
 
   const planData: PithosMigratePlanData & { map: MigrateFindingsData['map']; blockers: string[] } = {
     revision: data.revision, rows: data.rows, recomputeStatistics: stats.recompute, keepUnknown: unknown.keep,
