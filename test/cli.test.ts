@@ -135,6 +135,20 @@ describe('headless commands', () => {
     }
   });
 
+  it('a second process is refused on an embedded deployment too', { skip: usingServer() && 'server databases use the advisory lock (tested above)' }, async () => {
+    const held: Db = await openDb('astakos', urls.astakos);
+    try {
+      const r = await runCli(['status', '--config', config]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`astakos .*the embedded database .* is in use by process ${process.pid} on `));
+      const run = await runCli(['backup', '--config', config]);
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, new RegExp(`is in use by process ${process.pid} on .*\\n  next: wait for that process to finish, or stop it`));
+    } finally {
+      await held.close();
+    }
+  });
+
   it('report lists steps, findings and backups', async () => {
     const md = await cli('report');
     assert.equal(md.code, 0, md.err);
