@@ -13,6 +13,8 @@
 // Rows are read as text in a fixed session format (ISO dates in UTC, hex bytea, full float
 // precision), so writing that text back restores every value exactly.
 import { tableShapes } from '../../db/introspect.js';
+import { stashSecrets } from '../../db/secrets.js';
+import { DEDUP_STEP } from './decide.js';
 import type pg from 'pg';
 import type { BeforeImage } from '../step.js';
 import { UserError } from '../../errors.js';
@@ -153,9 +155,11 @@ export async function deleteUsers(client: pg.PoolClient, cascade: Cascade, ids: 
     const order = (t.pk.length ? t.pk : t.columns).map(quoteIdent).join(', ');
     const rows = await client.query<TextRow>(`SELECT ${select} FROM ${quoteIdent(t.table)} WHERE ${where} ORDER BY ${order}`, [ids]);
     if (rows.rows.length === 0) { deleted.set(t.table, 0); continue; }
-    keep(rows.rows.map((row) => ({
+    const key = t.pk.length ? t.pk : t.columns;
+    const kept = await stashSecrets(client, DEDUP_STEP, t.table, key, rows.rows);
+    keep(kept.map((row) => ({
       service: 'astakos', table: t.table, action: 'delete', row,
-      pk: Object.fromEntries((t.pk.length ? t.pk : t.columns).map((c) => [c, row[c] ?? null])),
+      pk: Object.fromEntries(key.map((c) => [c, row[c] ?? null])),
     })));
     const del = await client.query(`DELETE FROM ${quoteIdent(t.table)} WHERE ${where}`, [ids]);
     if (del.rowCount !== rows.rows.length) {

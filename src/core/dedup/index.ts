@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { detectSchema, describeVersion } from '../../db/detect.js';
 import { forgetBatches } from '../../db/journal.js';
+import { forgetSecrets, unstashSecrets } from '../../db/secrets.js';
 import { UserError } from '../../errors.js';
 import type { ApplyResult, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../step.js';
 import {
@@ -208,9 +209,11 @@ export const removeDuplicates: StepModule = {
         summary.push(`the ${ids.length} user(s) were already restored; nothing inserted`);
       } else {
         for (const [i, table] of order.entries()) {
+          const t = cascade.tables.find((c) => c.table === table);
+          const withSecrets = await unstashSecrets(client, DEDUP_STEP, table, t ? (t.pk.length ? t.pk : t.columns) : []);
           const rows = (function* () {
             for (const image of ctx.state.beforeImages(DEDUP_STEP)) {
-              if (image.table === table && image.action === 'delete') yield image.row as Record<string, string | null>;
+              if (image.table === table && image.action === 'delete') yield withSecrets(image.row as Record<string, string | null>);
             }
           })();
           const n = await insertRows(client, table, rows);
@@ -224,6 +227,7 @@ export const removeDuplicates: StepModule = {
         }
       }
       await forgetBatches(client, DEDUP_STEP);
+      await forgetSecrets(client, DEDUP_STEP);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => { broken = true; });
