@@ -661,3 +661,14 @@ describe('snippets, tokens and quota settings', () => {
     ]);
   });
 });
+
+it('maskSecrets hides token, secret and password values in a diff, context lines included', async () => {
+  const { maskSecrets, unifiedDiff } = await import('../src/core/settings/index.js');
+  const old = "CYCLADES_ASTAKOS_SERVICE_TOKEN = 'sEcReT1'\nVMS_USER_QUOTA = {'A@x.org': 3}\nDATABASES = {'default': {'PASSWORD': 'pw9'}}\n";
+  const neu = old.replace("'A@x.org'", "'0a1b'");
+  const shown = maskSecrets(unifiedDiff(old, neu, 'api.conf'));
+  assert.match(shown, /^-VMS_USER_QUOTA = \{'A@x\.org': 3\}$/m);
+  assert.match(shown, /^\+VMS_USER_QUOTA = \{'0a1b': 3\}$/m);
+  assert.match(shown, /^ CYCLADES_ASTAKOS_SERVICE_TOKEN = <hidden>$/m);
+  assert.ok(!shown.includes('sEcReT1'));
+});

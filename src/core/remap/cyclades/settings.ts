@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { pyLower } from '../../dedup/fold.js';
 import {
-  formatPyValue, loadSettingsDir, parseSettings, pyEquals, PyDict, pyString, rewriteDictKeys, SettingsError, unifiedDiff, writeBeside,
+  formatPyValue, loadSettingsDir, maskSecrets, parseSettings, pyEquals, PyDict, pyString, rewriteDictKeys, SettingsError, unifiedDiff, writeBeside,
   type DictKeyChange, type PyValue, type SettingsFile,
 } from '../../settings/index.js';
 import { UserError } from '../../../errors.js';
@@ -145,7 +145,7 @@ export function planSettings(dir: string, r: KeyResolver): SettingsRewrite & { t
     changes.push(...p.changes);
     if (p.text === f.text) continue;
     const target = f.file + NEW_SUFFIX;
-    files.push({ file: f.file, target, diff: unifiedDiff(f.text, p.text, f.file, { newFile: target }) });
+    files.push({ file: f.file, target, diff: maskSecrets(unifiedDiff(f.text, p.text, f.file, { newFile: target })) });
     texts.set(f.file, p.text);
   }
   for (const name of IDENTIFIER_SETTINGS) {
