@@ -96,7 +96,8 @@ function validate(raw: unknown, path: string): Config {
 
 function jsonErrorWhere(text: string, err: Error): string {
   const m = /position (\d+)/.exec(err.message);
-  if (!m) return err.message.split('\n')[0]!;
+  // Some messages quote the source text, which may hold a password: never show the quote.
+  if (!m) return err.message.split('\n')[0]!.replace(/,? ".*" is not valid JSON$/, ' (not valid JSON)');
   const pos = Number(m[1]);
   const before = text.slice(0, pos);
   const line = before.split('\n').length;

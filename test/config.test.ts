@@ -74,3 +74,11 @@ describe('config', () => {
     });
   });
 });
+
+describe('secrets in unusual places', () => {
+  it('scrubs ?password= parameters and never quotes config text in JSON errors', () => {
+    assert.equal(scrubSecrets('at postgres://h/db?sslmode=require&password=hunter2 failed'), 'at postgres://h/db?sslmode=require&password=*** failed');
+    const e = userError(() => loadConfig(configFile('{"astakos": {"db": "postgres://u:hunter2@h/a"}, "x": tru}'), {}));
+    assert.ok(!e.message.includes('hunter2'), e.message);
+  });
+});

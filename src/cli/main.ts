@@ -91,7 +91,7 @@ function fail(err: unknown, io: Io): number {
   }
   const message = scrubSecrets((err as Error)?.message ?? String(err)).split('\n')[0];
   io.err(`snf-upgrade: unexpected error: ${message}`);
-  io.err('  next: nothing half-done was kept (each batch is one transaction); run `snf-upgrade status`, and report this if it repeats');
+  io.err('  next: the batch that was running rolled back; run `snf-upgrade status` to see where the upgrade stands, and `snf-upgrade report` if it repeats');
   return EXIT.failed;
 }
 

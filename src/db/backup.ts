@@ -81,7 +81,9 @@ async function pgDump(db: Db, file: string): Promise<void> {
   const url = new URL(db.url);
   const env = { ...process.env };
   if (url.password) env.PGPASSWORD = decodeURIComponent(url.password);
+  if (url.searchParams.has('password')) env.PGPASSWORD = url.searchParams.get('password')!;
   url.password = '';
+  url.searchParams.delete('password');
   const r = await run('pg_dump', ['-Fc', '--no-password', '-f', file, '--dbname', url.toString()], env);
   if (r.code !== 0) {
     throw new UserError(`pg_dump of the ${db.service} database failed: ${scrubSecrets(r.stderr.trim().split('\n')[0] ?? '', [db.url])}`,

@@ -50,12 +50,14 @@ export function scrubSecrets(text: string, urls: string[] = []): string {
   let out = text;
   for (const url of urls) {
     try {
-      const pw = new URL(url).password;
-      if (pw) out = out.split(pw).join('***').split(decodeURIComponent(pw)).join('***');
+      const u = new URL(url);
+      for (const pw of [u.password, u.searchParams.get('password') ?? '']) {
+        if (pw) out = out.split(pw).join('***').split(decodeURIComponent(pw)).join('***');
+      }
     } catch { /* not a URL */ }
   }
   if (process.env.PGPASSWORD) out = out.split(process.env.PGPASSWORD).join('***');
-  return out.replace(/(postgres(?:ql)?:\/\/[^:@/\s]*:)[^@\s]*@/g, '$1***@');
+  return out.replace(/(postgres(?:ql)?:\/\/[^:@/\s]*:)[^@\s]*@/g, '$1***@').replace(/([?&]password=)[^&\s]*/gi, '$1***');
 }
 
 export interface OpenOptions {

@@ -70,7 +70,15 @@ export async function acquireLock(db: Db, command: string, opts: { takeOver?: bo
       if (!opts.takeOver) throw new LockHeld(db.service, holder);
       const pids = await client.query<{ pid: number }>(
         `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 1936615029 AND objid = 1885827684 AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND pid <> pg_backend_pid()`);
-      for (const { pid } of pids.rows) await client.query('SELECT pg_terminate_backend($1)', [pid]);
+      for (const { pid } of pids.rows) {
+        try {
+          await client.query('SELECT pg_terminate_backend($1)', [pid]);
+        } catch (err) {
+          if ((err as { code?: string }).code !== '42501') throw err;
+          throw new UserError(`taking over the ${db.service} lock needs the right to end session ${pid}, which this database user lacks`,
+            `ask a superuser to run: SELECT pg_terminate_backend(${pid}); then run again`);
+        }
+      }
       for (let i = 0; i < 50 && !ok; i++) {
         await new Promise((r) => setTimeout(r, 100));
         ok = await tryLock(client);
