@@ -397,38 +397,44 @@ async function apply(ctx: StepContext, p: Plan): Promise<ApplyResult> {
   let deleted = 0;
   const total = units.length + 1;
   let noted = notes.length;
+  let memberCaseRows = 0;
   if (units.length) await createHelperIndexes(pool);
-  for (let i = 0; i < units.length; i++) {
-    const u = units[i]!;
-    if (ctx.stopRequested()) return { stopped: true, rows, summary: [`stopped after ${i} of ${units.length} set(s); run the step again to continue`] };
-    ctx.progress({ table: 'pithos accounts', done: i, total, batch: i + 1, batches: total });
-    // a set whose accounts hold few objects is one transaction; bigger ones go in chunks of objects
-    if (await objectCount(pool, [...u.delete, ...u.merge]) <= objectChunk()) {
-      const r = await applySetInOne(ctx, u);
-      rows += r.rows;
-      batches += r.batches;
-      notes.push(...r.notes);
-    } else {
-      for (const [kind, name] of [...u.delete.map((n) => ['delete', n] as const), ...u.merge.map((n) => ['merge', n] as const)]) {
-        const r = kind === 'merge' ? await mergeAccount(ctx, name, u.into!) : await deleteAccount(ctx, name);
+  // the helper indexes go again however the loop ends (done, stopped, or failed)
+  try {
+    for (let i = 0; i < units.length; i++) {
+      const u = units[i]!;
+      if (ctx.stopRequested()) return { stopped: true, rows, summary: [`stopped after ${i} of ${units.length} set(s); run the step again to continue`] };
+      ctx.progress({ table: 'pithos accounts', done: i, total, batch: i + 1, batches: total });
+      // a set whose accounts hold few objects is one transaction; bigger ones go in chunks of objects
+      if (await objectCount(pool, [...u.delete, ...u.merge]) <= objectChunk()) {
+        const r = await applySetInOne(ctx, u);
         rows += r.rows;
         batches += r.batches;
         notes.push(...r.notes);
-        if (r.stopped) return { stopped: true, rows, summary: [`stopped during the ${kind} of ${name}; run the step again to continue`] };
+      } else {
+        for (const [kind, name] of [...u.delete.map((n) => ['delete', n] as const), ...u.merge.map((n) => ['merge', n] as const)]) {
+          const r = kind === 'merge' ? await mergeAccount(ctx, name, u.into!) : await deleteAccount(ctx, name);
+          rows += r.rows;
+          batches += r.batches;
+          notes.push(...r.notes);
+          if (r.stopped) return { stopped: true, rows, summary: [`stopped during the ${kind} of ${name}; run the step again to continue`] };
+        }
       }
+      merged += u.merge.length;
+      deleted += u.delete.length;
+      for (const n of notes.slice(noted)) ctx.log('info', n);
+      noted = notes.length;
+      ctx.log('info', `${u.key}: ${[...(u.delete.length ? [`deleted ${u.delete.join(', ')}`] : []), ...(u.merge.length ? [`merged ${u.merge.join(', ')} into ${u.into}`] : [])].join('; ')}`);
     }
-    merged += u.merge.length;
-    deleted += u.delete.length;
-    for (const n of notes.slice(noted)) ctx.log('info', n);
-    noted = notes.length;
-    ctx.log('info', `${u.key}: ${[...(u.delete.length ? [`deleted ${u.delete.join(', ')}`] : []), ...(u.merge.length ? [`merged ${u.merge.join(', ')} into ${u.into}`] : [])].join('; ')}`);
+    if (ctx.stopRequested()) return { stopped: true, rows, summary: ['stopped before the last batch; run the step again to continue'] };
+    ctx.progress({ table: 'member case', done: units.length, total, batch: total, batches: total });
+    const attempt = ctx.state.getStep(DUPLICATES_STEP).attempts;
+    const mc = await ctx.batch('pithos', `member case #${attempt}`, (client, keep) => dedupeMemberCase(client, keep, uuids));
+    rows += mc.rows;
+    memberCaseRows = mc.rows;
+  } finally {
+    await dropHelperIndexes(pool);
   }
-  if (ctx.stopRequested()) return { stopped: true, rows, summary: ['stopped before the last batch; run the step again to continue'] };
-  ctx.progress({ table: 'member case', done: units.length, total, batch: total, batches: total });
-  const attempt = ctx.state.getStep(DUPLICATES_STEP).attempts;
-  const mc = await ctx.batch('pithos', `member case #${attempt}`, (client, keep) => dedupeMemberCase(client, keep, uuids));
-  rows += mc.rows;
-  await dropHelperIndexes(pool);
   ctx.progress({ table: 'member case', done: total, total, batch: total, batches: total });
   const quota = notes.filter((n) => / quota of /.test(n));
   const other = notes.filter((n) => !/ quota of /.test(n));
@@ -436,7 +442,7 @@ async function apply(ctx: StepContext, p: Plan): Promise<ApplyResult> {
     rows,
     summary: [
       `merged ${merged} and deleted ${deleted} pithos account(s) (${rows} rows changed in ${batches + 1} batch(es))`,
-      ...(mc.rows ? [`removed ${mc.rows} row(s) that repeated a membership, grant or path in another case`] : []),
+      ...(memberCaseRows ? [`removed ${memberCaseRows} row(s) that repeated a membership, grant or path in another case`] : []),
       ...(data.keepUnknown.length ? [`kept ${data.keepUnknown.length} account(s) astakos does not know: ${sample(data.keepUnknown)}`] : []),
       ...other.slice(0, LIST_LIMIT),
       ...(other.length > LIST_LIMIT ? [`… and ${other.length - LIST_LIMIT} more such note(s) in the log`] : []),
