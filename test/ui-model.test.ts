@@ -210,14 +210,15 @@ describe('conflict model', () => {
     assert.equal(plan[0]!.drop.length, gs[2]!.users.length - 1);
   });
 
-  test('conflict data is read from plan.data, else findings.data; decisions of 2.x and 6.x live under 2.2', () => {
+  test('conflict data is read from plan.data, else findings.data; decisions of 2.x live under 2.2, 6.x under their own step', () => {
     const base = { step: '2.2', title: 't', kind: 'migrate' as const };
     assert.equal(conflictData({ ...base, findings: { summary: [] }, plan: { summary: [], changes: [] } }), undefined);
     const data = { groups: groups.slice(0, 2) };
     assert.equal(conflictData({ ...base, findings: { summary: [], data }, plan: { summary: [], changes: [] } }), data);
     assert.equal(conflictData({ ...base, findings: { summary: [], data: { other: 1 } }, plan: { summary: [], changes: [], data } }), data);
     assert.equal(decisionStep('2.1'), '2.2');
-    assert.equal(decisionStep('6.2'), '2.2');
+    assert.equal(decisionStep('6.2'), '6.2');
+    assert.equal(decisionStep('6.1'), '6.1');
   });
 });
 

@@ -250,12 +250,30 @@ describe('manual steps', () => {
     await press(r, KEY.enter);
     f = await shows(r, '✓ done');
     assert.match(f, /Checks: +✓ astakos at 0\.13/);
-    // 3.3 changes nothing in the databases: s only confirms it.
+    // 3.3 writes the settings snippets into the sandbox's settings folders, then confirms.
     await press(r, 'n');
-    f = await shows(r, 'this step changes nothing in the databases; s confirms it');
+    f = await shows(r, 's do it in the sandbox');
+    assert.match(f.replace(/\s+/g, ' '), /Sandbox: s performs this step on the sandbox's data/);
     await press(r, 's');
-    await shows(r, '✓ done');
-    assert.deepEqual(backend.calls.filter((c) => /simulate|confirm/.test(c)), ['simulate 3.2', 'confirm 3.2', 'confirm 3.3']);
+    await shows(r, '3.3 performed in the sandbox and confirmed');
+    assert.deepEqual(backend.calls.filter((c) => /simulate|confirm/.test(c)), ['simulate 3.2', 'confirm 3.2', 'simulate 3.3', 'confirm 3.3']);
+  });
+
+  test('an advisory check shows ! and does not block c; a blocking one does', async () => {
+    const checks = [
+      { label: 'astakos settings set', ok: true },
+      { label: 'the quotaholder answers on 127.0.0.1', ok: false, advisory: true, detail: 'another host\'s loopback' },
+    ];
+    const { r, backend } = start({ records: before32, checks: { '3.2': checks } });
+    await shows(r, 'enter continue');
+    await press(r, KEY.enter);
+    let f = await shows(r, 'the quotaholder answers');
+    assert.match(f, /! the quotaholder answers on 127\.0\.0\.1/);
+    assert.doesNotMatch(f, /✗/);
+    assert.doesNotMatch(f, /c confirms once every check passes/);
+    await press(r, 'c');
+    f = await shows(r, '✓ done');
+    assert.deepEqual(backend.calls.filter((c) => /confirm/.test(c)), ['confirm 3.2']);
   });
 });
 

@@ -2,7 +2,7 @@
 // Screens are thin components in ./components; their logic lives in pure modules.
 import { Box } from 'ink';
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
-import type { Check } from '../core/step.js';
+import { blocking, type Check } from '../core/step.js';
 import { scrubSecrets } from '../db/connection.js';
 import type { DeploymentInfo, PlanView, StepView } from '../engine/index.js';
 import { UserError } from '../errors.js';
@@ -10,6 +10,9 @@ import type { PendingQuestion, UiAsker } from './asker.js';
 import { SIMULATED_STEPS, type Backend, type DecisionInput } from './backend.js';
 import { initialTable, summarize, type TableState } from './conflicts/model.js';
 import { conflictData, CONFLICT_STEPS, decisionStep, type DecisionLike, type Decisions } from './conflicts/types.js';
+import { deleteDecision, mergeDecision, remapConflicts, tableDecisions } from './conflicts/remap.js';
+import { openCount, unknownList } from './conflicts/unknown.js';
+import { UnknownList } from './components/UnknownList.js';
 import { line, messageLines as messageLinesOf, useTerminalSize, type Size, type StyledLine, useKeys } from './components/common.js';
 import { ConflictTable } from './components/ConflictTable.js';
 import { Confirm } from './components/Confirm.js';
@@ -26,6 +29,7 @@ export type Screen =
   | { kind: 'home' }
   | { kind: 'step'; id: string }
   | { kind: 'conflicts'; id: string }
+  | { kind: 'unknown'; id: string }
   | { kind: 'report'; title?: string }
   | { kind: 'result'; title: string; lines: StyledLine[]; back: Screen };
 
@@ -169,16 +173,47 @@ export function App(props: AppProps) {
       backend.plan(stepId).then((plan) => set({ plan, loading: false, planError: undefined }),
         (err) => set({ loading: false, planError: errorMessage(err) }));
     }
-    if (CONFLICT_STEPS.has(stepId)) {
+    if (CONFLICT_STEPS.has(stepId) || stepId === '6.3') {
       const ds = decisionStep(stepId);
       setDecisions((d) => ({ ...d, [ds]: backend.decisions(ds) }));
     }
     return () => { live = false; };
   }, [stepId, tick, busy === undefined]);
 
+  const storedOf = (id: string): Decisions => decisions[decisionStep(id)] ?? NO_DECISIONS;
   const conflictsOf = (id: string) => {
+    const remap = remapConflicts(id, pages[id]?.plan);
+    if (remap) return { data: remap, decisions: tableDecisions(remap.groups, storedOf(id)), remap: true };
     const data = conflictData(pages[id]?.plan);
-    return data ? { data, decisions: decisions[decisionStep(id)] ?? NO_DECISIONS } : undefined;
+    return data ? { data, decisions: storedOf(id), remap: false } : undefined;
+  };
+  const unknownOf = (id: string) => {
+    const list = unknownList(id, pages[id]?.plan);
+    return list ? { list, decisions: storedOf(id) } : undefined;
+  };
+
+  /** Steps 6.1 / 6.2: the table's choices (member ids) become the modules' decisions. */
+  const decideRemap = (id: string, items: DecisionInput[]) => {
+    const c = conflictsOf(id);
+    if (!c) return;
+    const out: DecisionInput[] = [];
+    for (const it of items) {
+      const g = c.data.groups.find((x) => x.key === it.key);
+      const value = g && mergeDecision(g, Number(it.value));
+      if (value) out.push({ key: it.key, value, source: it.source });
+    }
+    if (out.length) decide(id, out);
+  };
+  const deleteMember = (id: string, key: string, member: number) => {
+    const c = conflictsOf(id);
+    const g = c?.data.groups.find((x) => x.key === key);
+    if (!g) return;
+    const value = deleteDecision(g, storedOf(id).get(key), member);
+    if (!value) {
+      setMessage({ text: 'that would leave nothing in the set: at least one member stays (or owns nothing here)', level: 'warn' });
+      return;
+    }
+    decide(id, [{ key, value, source: 'operator' }]);
   };
 
   const decide = useCallback((id: string, items: DecisionInput[]) => {
@@ -220,7 +255,7 @@ export function App(props: AppProps) {
     setBusy(b);
   };
 
-  const runStep = async (id: string) => {
+  const runStep = async (id: string, opts: { acceptSuggestions?: boolean } = {}) => {
     const view = stepOf(id);
     if (!view) return;
     const c = conflictsOf(id);
@@ -231,10 +266,18 @@ export function App(props: AppProps) {
         return;
       }
     }
-    startBusy({ kind: 'run', id, title: `${id}  ${view.def.title}` });
+    const u = unknownOf(id);
+    if (u && !opts.acceptSuggestions) {
+      const open = openCount(u.list, u.decisions);
+      if (open > 0) {
+        setMessage({ text: `${num(open)} ${u.list.noun} unknown to astakos have no answer yet`, next: 'l lists them (d / k answer one, a accepts every suggestion); A accepts every suggestion of the step', level: 'warn' });
+        return;
+      }
+    }
+    startBusy({ kind: 'run', id, title: `${id}  ${view.def.title}${opts.acceptSuggestions ? ' (accepting every suggestion)' : ''}` });
     let msg: Message | undefined;
     try {
-      const out = await backend.run(id);
+      const out = await backend.run(id, opts.acceptSuggestions ? { acceptSuggestions: true } : undefined);
       if (out.status === 'stopped') msg = { text: `${id} stopped between batches: ${out.summary.join('; ') || 'nothing half-done'}`, next: 'enter runs it again; it continues after the last committed batch', level: 'warn' };
       else if (out.status === 'already-done') msg = { text: out.summary.join('; '), level: 'info' };
     } catch (err) {
@@ -251,7 +294,7 @@ export function App(props: AppProps) {
     try {
       const checks = await backend.checks(id);
       setPages((p) => ({ ...p, [id]: { ...p[id], checks } }));
-      const failing = checks.filter((c) => !c.ok);
+      const failing = blocking(checks);
       if (failing.length) {
         msg = { text: `${id} cannot be confirmed yet: ${failing.map((c) => c.label).join('; ')} (${failing.length} check(s) fail)`, next: 'do it on the hosts (the commands above), then enter re-checks', level: 'error' };
       } else {
@@ -299,6 +342,31 @@ export function App(props: AppProps) {
       finishAction('backup');
       setMessage(errorMessage(err));
     }
+  };
+
+  /** `A`: shows what accepting every suggestion of ID would do, then (on y) runs it that way. */
+  const acceptAll = async (id: string) => {
+    setMessage(undefined);
+    let view: PlanView;
+    try {
+      view = await backend.plan(id, { acceptSuggestions: true });
+    } catch (err) {
+      setMessage(errorMessage(err));
+      return;
+    }
+    if (view.plan.open) {
+      setMessage({ text: `${id}: ${num(view.plan.open)} item(s) stay open even when every suggestion is taken`, next: `see snf-upgrade plan ${id}; answer them in --answers`, level: 'error' });
+      return;
+    }
+    const detail = [...view.plan.summary.slice(0, 8), ...(view.plan.summary.length > 8 ? [`… and ${view.plan.summary.length - 8} more (snf-upgrade plan ${id})`] : [])];
+    setLocalQuestion({
+      question: { step: id, key: 'accept-suggestions', message: `Accept every suggestion of step ${id} (${num(pages[id]?.plan?.plan.open ?? 0)} open) and run it?`, detail },
+      onAnswer: (ok) => {
+        setLocalQuestion(undefined);
+        if (!ok) { setMessage({ text: `${id}: nothing accepted; nothing changed`, level: 'info' }); return; }
+        void runStep(id, { acceptSuggestions: true });
+      },
+    });
   };
 
   const undoStep = (id: string) => {
@@ -388,6 +456,9 @@ export function App(props: AppProps) {
         key={id}
         view={view} plan={page.plan} loading={page.loading} planError={page.planError}
         checks={page.checks} checking={page.checking} conflicts={conflictsOf(id)}
+        unknown={(() => { const u = unknownOf(id); return u ? { total: u.list.items.length, open: openCount(u.list, u.decisions), noun: u.list.noun } : undefined; })()}
+        onUnknown={() => go({ kind: 'unknown', id })}
+        onAcceptAll={() => void acceptAll(id)}
         unmet={view.def.needs.map((n) => stepOf(n)!).filter((s) => s.record.status !== 'done' && s.record.status !== 'skipped')
           .map((s) => `${s.def.id} (${s.def.title}) is ${s.record.status}`)}
         sandbox={backend.sandbox} canUndo={backend.canUndo(id)}
@@ -415,12 +486,23 @@ export function App(props: AppProps) {
         state={tables[id] ?? initialTable()}
         setState={(update) => setTables((t) => ({ ...t, [id]: update(t[id] ?? initialTable()) }))}
         size={size} active={active}
-        onDecide={(items) => decide(id, items)}
+        onDecide={(items) => (c.remap ? decideRemap(id, items) : decide(id, items))}
+        onDelete={c.remap ? (key, member) => deleteMember(id, key, member) : undefined}
         onBack={() => go({ kind: 'step', id })}
         onHelp={() => setHelp('conflicts')}
       />
     ) : (
       <Pager title={`${id} conflicts`} lines={[line(pages[id]?.loading ? ' looking at the databases…' : ' no conflict list for this step (yet)')]} size={size} active={active} onBack={() => go({ kind: 'step', id })} />
+    );
+  } else if (screen.kind === 'unknown') {
+    const id = screen.id;
+    const u = unknownOf(id);
+    name = 'unknown';
+    body = u ? (
+      <UnknownList list={u.list} decisions={u.decisions} size={size} active={active}
+        onDecide={(items) => decide(id, items)} onBack={() => go({ kind: 'step', id })} onHelp={() => setHelp('unknown')} />
+    ) : (
+      <Pager title={`${id} unknown identifiers`} lines={[line(pages[id]?.loading ? ' looking at the databases…' : ' nothing unknown to astakos here')]} size={size} active={active} onBack={() => go({ kind: 'step', id })} />
     );
   } else if (screen.kind === 'report') {
     name = 'report';

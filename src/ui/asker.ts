@@ -9,9 +9,27 @@ export interface PendingQuestion {
 
 export class UiAsker implements Asker {
   readonly interactive = true;
-  readonly acceptSuggestions = false;
+  private accepting: string | undefined;
   private pending: PendingQuestion | undefined;
   private readonly listeners = new Set<(p: PendingQuestion | undefined) => void>();
+
+  /**
+   * True only while a step the operator pressed `A` on plans or runs: its modules then take
+   * their suggestion for every open item. Other steps (and later runs) are not affected.
+   */
+  get acceptSuggestions(): boolean {
+    return this.accepting !== undefined;
+  }
+
+  /** Accept every suggestion of STEP from now on (undefined: of no step). */
+  acceptingFor(step: string | undefined): void {
+    this.accepting = step;
+  }
+
+  /** The step whose suggestions are being accepted, if any. */
+  acceptingStep(): string | undefined {
+    return this.accepting;
+  }
 
   answer(_step: string, _key: string): unknown {
     return undefined;

@@ -12,6 +12,15 @@ import { when } from './format.js';
 
 export interface DecisionInput { key: string; value: unknown; source: DecisionSource }
 
+export interface RunOptions {
+  /** Every open item of this step takes its suggestion (the `A` key). */
+  acceptSuggestions?: boolean;
+}
+
+/** An Asker that can accept suggestions for one step at a time (UiAsker). */
+interface StepAccepting { acceptingFor(step: string | undefined): void }
+const canAccept = (a: unknown): a is StepAccepting => typeof (a as StepAccepting | undefined)?.acceptingFor === 'function';
+
 export interface Backend {
   statePath: string;
   /** An embedded sandbox deployment: manual steps can be performed in it. */
@@ -22,8 +31,9 @@ export interface Backend {
   interrupted(): Promise<{ step: string; text: string } | undefined>;
   /** One line about the runner lock ("held by this session", or who else holds it). */
   lockLine(): Promise<string>;
-  plan(id: string): Promise<PlanView>;
-  run(id: string): Promise<RunOutcome>;
+  /** ACCEPT: plan as if the operator accepted every suggestion of this step. */
+  plan(id: string, opts?: RunOptions): Promise<PlanView>;
+  run(id: string, opts?: RunOptions): Promise<RunOutcome>;
   confirm(id: string): Promise<Check[]>;
   checks(id: string): Promise<Check[]>;
   canUndo(id: string): boolean;
@@ -41,7 +51,7 @@ export interface Backend {
 }
 
 /** Steps the sandbox can simulate on the data (the others change nothing in the databases). */
-export const SIMULATED_STEPS = new Set(['3.2', '4']);
+export const SIMULATED_STEPS = new Set(['3.2', '3.3', '3.4', '3.5', '3.6', '4']);
 
 /** A sandbox: every database embedded (pglite:), or the demo's config under state/demo/. */
 export function isSandbox(config: Config): boolean {
@@ -50,7 +60,8 @@ export function isSandbox(config: Config): boolean {
   return !!config.file && config.file.replace(/\\/g, '/').includes('/state/demo/');
 }
 
-type SimulateStep = (step: '3.2' | '4', urls: Record<Service, string>) => Promise<unknown>;
+type SimulatedId = '3.2' | '3.3' | '3.4' | '3.5' | '3.6' | '4';
+type SimulateStep = (step: SimulatedId, urls: Record<Service, string>, opts?: { settings?: Partial<Record<Service, string>> }) => Promise<unknown>;
 
 async function loadSimulate(): Promise<SimulateStep> {
   // Resolved at run time (the sandbox is only loaded when used); index first, as documented.
@@ -83,6 +94,17 @@ export interface EngineBackendOptions {
 
 export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): Backend {
   const config = engine.config;
+  const asker = engine.asker;
+  async function withAccept<T>(id: string, o: RunOptions | undefined, work: () => Promise<T>): Promise<T> {
+    if (!o?.acceptSuggestions) return work();
+    if (!canAccept(asker)) throw new UserError('this session cannot accept suggestions on the operator\'s behalf', `run: snf-upgrade run ${id} --accept-suggestions`);
+    asker.acceptingFor(id);
+    try {
+      return await work();
+    } finally {
+      asker.acceptingFor(undefined);
+    }
+  }
   return {
     statePath: engine.state.path,
     sandbox: opts.sandbox ?? isSandbox(config),
@@ -102,8 +124,8 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
       }
       return 'lock: free';
     },
-    plan: (id) => engine.plan(id),
-    run: (id) => engine.run(id),
+    plan: (id, o) => withAccept(id, o, () => engine.plan(id)),
+    run: (id, o) => withAccept(id, o, () => engine.run(id)),
     confirm: (id) => engine.confirm(id),
     checks: (id) => engine.checks(id),
     canUndo: (id) => !!engine.def(id).module?.undo,
@@ -135,8 +157,10 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
         if (!u) throw new Error(`no database configured for ${s}`);
         urls[s] = u;
       }
+      const settings: Partial<Record<Service, string>> = {};
+      for (const s of SERVICES) if (config[s].settings) settings[s] = config[s].settings;
       const simulateStep = await loadSimulate();
-      return simulatedLines(await simulateStep(id as '3.2' | '4', urls), id);
+      return simulatedLines(await simulateStep(id as SimulatedId, urls, { settings }), id);
     },
   };
 }

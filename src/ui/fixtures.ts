@@ -54,6 +54,8 @@ export function syntheticGroups(n: number, seed = 1): ConflictGroup[] {
 export interface FakeBackendOptions {
   records?: Partial<Record<string, Partial<StepRecord>>>;
   plans?: Record<string, Partial<PlanView>>;
+  /** What plan(id, {acceptSuggestions}) returns (default: plans[id]). */
+  acceptedPlans?: Record<string, Partial<PlanView>>;
   checks?: Record<string, Check[]>;
   interrupted?: { step: string; text: string };
   sandbox?: boolean;
@@ -107,10 +109,10 @@ export function fakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
     },
     interrupted: async () => opts.interrupted,
     lockLine: async () => 'lock: held by this session',
-    async plan(id) {
-      b.calls.push(`plan ${id}`);
+    async plan(id, o) {
+      b.calls.push(`plan ${id}${o?.acceptSuggestions ? ' accept' : ''}`);
       const def = STEPS.find((s) => s.id === id)!;
-      const p = opts.plans?.[id] ?? {};
+      const p = (o?.acceptSuggestions ? opts.acceptedPlans?.[id] : undefined) ?? opts.plans?.[id] ?? {};
       return {
         step: id, title: def.title, kind: def.kind,
         findings: p.findings ?? { summary: implemented(id) ? [] : ['not implemented yet'] },
@@ -118,8 +120,8 @@ export function fakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
         checks: p.checks,
       };
     },
-    async run(id) {
-      b.calls.push(`run ${id}`);
+    async run(id, o) {
+      b.calls.push(`run ${id}${o?.acceptSuggestions ? ' accept' : ''}`);
       if (opts.run) return opts.run(id, b);
       done(id, [`${id} ran`]);
       return { step: id, status: 'done', summary: [`${id} ran`] };
@@ -127,7 +129,7 @@ export function fakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
     async confirm(id) {
       b.calls.push(`confirm ${id}`);
       const checks = checksByStep[id] ?? [];
-      if (checks.some((c) => !c.ok)) throw new Error('confirm called with failing checks');
+      if (checks.some((c) => !c.ok && !c.advisory)) throw new Error('confirm called with failing checks');
       done(id, checks.length ? checks.map((c) => `✓ ${c.label}`) : ['confirmed by the operator']);
       return checks;
     },

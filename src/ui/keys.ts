@@ -1,5 +1,5 @@
 // The keys of every screen, for `?` (help) and the key bars.
-export type ScreenName = 'home' | 'step' | 'manual' | 'conflicts' | 'confirm' | 'question' | 'progress' | 'report' | 'result';
+export type ScreenName = 'home' | 'step' | 'manual' | 'conflicts' | 'unknown' | 'confirm' | 'question' | 'progress' | 'report' | 'result';
 
 export const HELP: Record<ScreenName, { title: string; keys: [string, string][] }> = {
   home: {
@@ -21,6 +21,8 @@ export const HELP: Record<ScreenName, { title: string; keys: [string, string][] 
       ['enter', 'run the step (review the conflicts first where there are any)'],
       ['v', 'review the conflicts (steps with duplicate users)'],
       ['d', 'run a step with conflicts, once every group is decided'],
+      ['l', 'steps 6.2 / 6.3: the identifiers astakos does not know (an answer each)'],
+      ['A', 'accept every suggestion of this step (after a summary), then run it'],
       ['u', 'undo the step (where it can be undone)'],
       ['n', 'next step, once this one is done'],
       ['b', 'back up every database now (offered after each phase)'],
@@ -48,13 +50,25 @@ export const HELP: Record<ScreenName, { title: string; keys: [string, string][] 
       ['pgup pgdn', 'a page up / down'],
       ['g G', 'first / last group'],
       ['n', 'next open (undecided) group'],
-      ['enter', 'keep the highlighted user of its group (the others go)'],
+      ['enter', 'keep the highlighted user of its group (the others go); 6.1/6.2: merge the others into it'],
+      ['x', '6.1/6.2: delete the highlighted member\'s rows (again: undo); the rest merge into the target'],
       ['a', 'accept the suggestion of every open group (after a summary)'],
       ['/', 'filter: type, then enter (esc cancels); matches emails, usernames, #id'],
       ['s', 'sort: open first → key → size'],
       ['esc', 'clear the filter, or back'],
       ['?', 'these keys'],
       ['q', 'back'],
+    ],
+  },
+  unknown: {
+    title: 'Unknown to astakos',
+    keys: [
+      ['↓ ↑  j', 'move'],
+      ['d', 'delete: the highlighted one\'s rows go when the step runs'],
+      ['k', 'keep it as it is (listed in the report)'],
+      ['a', 'take the suggested answer for every open one (after a summary)'],
+      ['?', 'these keys'],
+      ['q esc', 'back'],
     ],
   },
   confirm: {

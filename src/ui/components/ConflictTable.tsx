@@ -21,6 +21,8 @@ export interface ConflictTableProps {
   size: Size;
   active: boolean;
   onDecide(items: DecisionInput[]): void;
+  /** Steps 6.1 / 6.2: `x` deletes the rows of the highlighted member of GROUP. */
+  onDelete?(group: string, id: number): void;
   onBack(): void;
   onHelp(): void;
 }
@@ -32,20 +34,41 @@ export function userColumns(width: number) {
   return { ...fixed, email: Math.max(12, width - 1 - used) };
 }
 
-export function captionRow(width: number): string {
+type Kind = NonNullable<ConflictGroup['kind']>;
+
+/** Column titles per kind of row: astakos users, cyclades identifiers (6.1), pithos accounts (6.2). */
+const CAPTIONS: Record<Kind, [string, string, string, string, string, string]> = {
+  users: ['user', 'email', 'act', 'ver', 'last login', 'VMs'],
+  identifiers: ['', 'identifier', 'ast', '', 'nets  keys', 'VMs'],
+  accounts: ['', 'account', 'ast', '', 'containers', 'objs'],
+};
+
+export function captionRow(width: number, kind: Kind = 'users'): string {
   const c = userColumns(width);
-  return `${' '.repeat(c.lead)}${cell('user', c.id)}${cell('email', c.email)}${cell('act', c.act)}${cell('ver', c.ver)}${cell('last login', c.login)}${rcell('VMs', c.vms - 1)} ${rcell('pithos', c.pithos - 1)} `;
+  const [id, email, act, ver, login, vms] = CAPTIONS[kind];
+  const last = kind === 'identifiers' ? 'del VMs' : 'pithos';
+  return `${' '.repeat(c.lead)}${cell(id, c.id)}${cell(email, c.email)}${cell(act, c.act)}${cell(ver, c.ver)}${cell(login, c.login)}${rcell(vms, c.vms - 1)} ${rcell(last, c.pithos - 1)} `;
 }
 
 export function userRow(g: ConflictGroup, u: ConflictUser, decisions: Decisions, cursor: boolean, width: number): string {
   const c = userColumns(width);
   const decided = decidedId(g, decisions);
+  const kind = g.kind ?? 'users';
+  if (kind !== 'users') {
+    const drop = decisions.get(g.key)?.drop ?? [];
+    const mark = decided !== undefined ? (drop.includes(u.id) ? 'del' : decided === u.id ? 'into' : 'merge') : u.id === g.suggested ? 'sugg' : '';
+    const mid = kind === 'identifiers'
+      ? `${cell(`${rcell(String(u.cyclades.networks), 4)}  ${String(u.cyclades.keys)}`, c.login)}${rcell(String(u.cyclades.vms_live), c.vms - 1)} ${rcell(String(u.cyclades.vms_deleted), c.pithos - 1)}`
+      : `${cell(rcell(num(u.pithos.containers), 10), c.login)}${rcell(num(u.pithos.objects), c.vms - 1)} ${rcell(bytes(u.pithos.bytes), c.pithos - 1)}`;
+    return `   ${cursor ? '›' : ' '} ${cell(`#${u.id}`, c.id)}${cell(u.email, c.email - 1)} ${cell(u.is_active ? '✓' : '✗', c.act)}${cell('', c.ver)}${mid} ${mark}`;
+  }
   const keep = decided !== undefined ? (decided === u.id ? 'keep' : 'go') : u.id === g.suggested ? 'sugg' : '';
   return `   ${cursor ? '›' : ' '} ${cell(`#${u.id}`, c.id)}${cell(u.email, c.email - 1)} ${cell(u.is_active ? '✓' : '✗', c.act)}${cell(u.email_verified ? '✓' : '✗', c.ver)}`
     + `${cell(day(u.last_login), c.login)}${rcell(String(u.cyclades.vms_live), c.vms - 1)} ${rcell(bytes(u.pithos.bytes), c.pithos - 1)} ${keep}`;
 }
 
 export function detailRow(u: ConflictUser, n: number): string {
+  if (n === 0 && u.note !== undefined) return `       ${u.note}`;
   if (n === 0) {
     return `       #${u.id} joined ${day(u.date_joined)} · ${u.providers.join(',') || 'no provider'} · invitations ${u.invitations} · extra mails ${u.additional_mails} · username ${u.username}`;
   }
@@ -61,10 +84,14 @@ export function detailRow(u: ConflictUser, n: number): string {
 
 export function groupRow(g: ConflictGroup, decisions: Decisions, cursor: boolean, width: number): string {
   const decided = decidedId(g, decisions);
-  const source = decisions.get(g.key)?.source;
+  const d = decisions.get(g.key);
+  const source = d?.source;
+  const remap = (g.kind ?? 'users') !== 'users';
+  const what = `${g.users.length} ${g.kind === 'identifiers' ? 'ids' : g.kind === 'accounts' ? 'accts' : 'users'}`;
+  const verb = remap ? (d?.drop?.length ? `del ${d.drop.length}, into` : 'into') : 'kept';
   const right = decided !== undefined
-    ? `${cell(`${g.users.length} users`, 9)} ${cell(`kept #${decided} (${source === 'operator' ? 'you' : 'suggested'})`, 24)} decided`
-    : `${cell(`${g.users.length} users`, 9)} ${cell(`suggested #${g.suggested}`, 24)} open   `;
+    ? `${cell(what, 9)} ${cell(`${verb} #${decided} (${source === 'operator' ? 'you' : 'suggested'})`, 24)} decided`
+    : `${cell(what, 9)} ${cell(`suggested #${g.suggested}`, 24)} open   `;
   return spread(`${cursor ? '▶' : ' '} ${decided !== undefined ? '✓' : '·'} ${g.key}`, right, width - 1);
 }
 
@@ -133,6 +160,12 @@ export function ConflictTable(p: ConflictTableProps) {
     else if (input === '/') dispatch({ type: 'filterStart' });
     else if (input === 's') dispatch({ type: 'sortCycle' });
     else if (input === 'a') dispatch({ type: 'acceptAllAsk' });
+    else if (input === 'x' && p.onDelete) {
+      const cur = settle(now, envFor(now));
+      const g = groups[view(groups, effectiveFilter(now), now.sort, now.epoch, decisions)[cur.group]!];
+      const u = g?.users[cur.user];
+      if (g && u) { p.onDelete(g.key, u.id); dispatch({ type: 'settle' }); }
+    }
     else if (input === '?') p.onHelp();
     else if (key.escape && now.filter) dispatch({ type: 'filterClear' });
     else if (key.escape || input === 'q') p.onBack();
@@ -161,12 +194,15 @@ export function ConflictTable(p: ConflictTableProps) {
     body = acceptAllLines(pending, groups.length, idx, groups, listHeight + 1, width);
     keys = pending.length ? [['y', `accept ${num(pending.length)} suggestion(s)`], ['n esc', 'cancel']] : [['esc', 'back']];
   } else {
-    body = [line(captionRow(width), { dim: true })];
+    const kind = groups[0]?.kind ?? 'users';
+    body = [line(captionRow(width, kind), { dim: true })];
     if (idx.length === 0) body.push(line(groups.length ? '   nothing matches the filter (esc clears it)' : '   no conflicts: nothing to decide'));
     for (const r of rows) body.push(renderRow(r, idx, groups, decisions, width));
     keys = state.editing
       ? [['type', 'filter'], ['enter', 'apply'], ['esc', 'cancel']]
-      : [['enter', 'keep'], ['a', 'accept all'], ['n', 'next open'], ['/', 'filter'], ['s', 'sort'], ['?', 'keys'], ['esc', state.filter ? 'clear filter' : 'back']];
+      : p.onDelete
+        ? [['enter', 'merge into'], ['x', 'delete rows'], ['a', 'accept all'], ['n', 'next'], ['/', 'filter'], ['?', 'keys'], ['esc', state.filter ? 'clear' : 'back']]
+        : [['enter', 'keep'], ['a', 'accept all'], ['n', 'next open'], ['/', 'filter'], ['s', 'sort'], ['?', 'keys'], ['esc', state.filter ? 'clear filter' : 'back']];
   }
 
   return (

@@ -2,7 +2,7 @@
 // errata, then the action. Manual steps show the commands per host and their checks.
 import { Box } from 'ink';
 import { useEffect, useMemo, useState } from 'react';
-import type { Check, TableChange } from '../../core/step.js';
+import { blocking, checkSymbol, type Check, type TableChange } from '../../core/step.js';
 import type { PlanView, StepView } from '../../engine/index.js';
 import { phaseTitle } from '../../runbook/steps.js';
 import { SIMULATED_STEPS } from '../backend.js';
@@ -22,6 +22,8 @@ export interface StepScreenProps {
   checks?: Check[];
   checking?: boolean;
   conflicts?: { data: ConflictData; decisions: Decisions };
+  /** Steps 6.2 / 6.3: identifiers astakos does not know, and how many have no answer yet. */
+  unknown?: { total: number; open: number; noun: string };
   /** Earlier steps this one waits for ("2.1 (Find users…) is pending"). */
   unmet?: string[];
   sandbox?: boolean;
@@ -38,6 +40,10 @@ export interface StepScreenProps {
   active: boolean;
   onRun(): void;
   onReview(): void;
+  /** Opens the list of unknown identifiers (l). */
+  onUnknown?(): void;
+  /** `A`: accept every suggestion of this step (after a summary), then run it. */
+  onAcceptAll?(): void;
   onConfirm(): void;
   onRecheck(): void;
   onSimulate(): void;
@@ -72,16 +78,21 @@ export function changeLines(changes: TableChange[], width = 80): StyledLine[] {
 }
 
 export function checkLines(checks: Check[]): StyledLine[] {
-  return checks.map((c, i) => line(`${i === 0 ? ' Checks:  ' : '          '}${c.ok ? '✓' : '✗'} ${c.label}${c.detail ? ` (${c.detail})` : ''}`,
-    { color: c.ok ? 'green' : 'red', hang: ' '.repeat(12) }));
+  return checks.map((c, i) => line(`${i === 0 ? ' Checks:  ' : '          '}${checkSymbol(c)} ${c.label}${c.detail ? ` (${c.detail})` : ''}${!c.ok && c.advisory ? ' [advisory: does not block c]' : ''}`,
+    { color: c.ok ? 'green' : c.advisory ? 'yellow' : 'red', hang: ' '.repeat(12) }));
 }
 
 /** What a conflict step's screen says about the groups. */
 export function conflictLines(stepId: string, data: ConflictData, decisions: Decisions): StyledLine[] {
   const s = summarize(data.groups, decisions);
-  if (s.groups === 0) return [line(' Found: no users whose emails differ only in case: nothing to decide.', { color: 'green' })];
+  const remap = stepId === '6.1' || stepId === '6.2';
+  const what = stepId === '6.1' ? 'cyclades owner identifiers' : 'pithos accounts';
+  if (s.groups === 0) {
+    return [line(remap ? ` Found: no ${what} that differ only in case: nothing to merge.` : ' Found: no users whose emails differ only in case: nothing to decide.', { color: 'green' })];
+  }
   const out = [
-    line(` Found: ${num(s.groups)} groups of users whose emails differ only in case, ${num(s.users)} users.`),
+    line(remap ? ` Found: ${num(s.groups)} sets of ${what} that differ only in case, ${num(s.users)} in all.`
+      : ` Found: ${num(s.groups)} groups of users whose emails differ only in case, ${num(s.users)} users.`),
     line(` Decided: ${num(s.decided)} (${num(s.bySuggestion)} suggested, ${num(s.byOperator)} by hand).   Open: ${num(s.open)}${s.open ? `  (${decidesBeforeRun(stepId) ? 'enter' : 'v'} reviews them)` : ''}`,
       { bold: s.open > 0, color: s.open > 0 ? 'yellow' : 'green' }),
   ];
@@ -126,6 +137,11 @@ export function breakCommand(cmd: string, width: number): string[] {
   return out;
 }
 
+function unknownLine(u: { total: number; open: number; noun: string }): StyledLine {
+  return line(` Unknown to astakos: ${num(u.total)} ${u.noun}, ${u.open ? `${num(u.open)} without an answer  (l lists them)` : 'every one answered'}.`,
+    { bold: u.open > 0, color: u.open > 0 ? 'yellow' : 'green' });
+}
+
 function statusLine(view: StepView, currentId: string | undefined): StyledLine {
   const r = view.record;
   switch (r.status) {
@@ -157,7 +173,7 @@ export function stepBody(p: StepScreenProps, width: number): StyledLine[] {
   const manual = def.kind === 'manual';
   const status = view.record.status;
   const done = status === 'done' || status === 'skipped';
-  const checksFail = (p.checks ?? []).filter((c) => !c.ok);
+  const checksFail = blocking(p.checks ?? []);
   const body: StyledLine[] = [line(` Why: ${def.why}`), line('')];
   if (p.notice) body.push(line(` ! ${p.notice}`, { color: 'yellow' }), line(''));
   if (p.unmet?.length && !done) body.push(line(` Waits for: ${p.unmet.join('; ')}`, { color: 'yellow' }));
@@ -189,7 +205,18 @@ export function stepBody(p: StepScreenProps, width: number): StyledLine[] {
     if (p.conflicts) {
       // The per-group lines of the findings and plan are what the conflict table shows.
       body.push(...conflictLines(def.id, p.conflicts.data, p.conflicts.decisions));
+      if (p.unknown) body.push(unknownLine(p.unknown));
+      // 6.1 / 6.2: what else the module found (the first line is the sets, shown above).
+      const notes = def.id.startsWith('6') ? (p.plan?.findings.summary ?? []).slice(1) : [];
+      if (notes.length) body.push(...summaryLines(' Also:  ', notes));
+    } else if (p.unknown) {
+      // What is still to answer first: the findings can run to many screens.
+      body.push(unknownLine(p.unknown));
+      if (p.plan?.findings.summary.length) body.push(...summaryLines(' Found: ', p.plan.findings.summary));
     } else {
+      if (!done && (p.plan?.plan.open ?? 0) > 0) {
+        body.push(line(` Open: ${num(p.plan!.plan.open!)} decision(s) this screen has no table for: A accepts every suggestion of this step (after a summary), or give them in --answers.`, { bold: true, color: 'yellow' }));
+      }
       if (p.plan?.findings.summary.length) body.push(...summaryLines(' Found: ', p.plan.findings.summary));
       if (p.plan?.plan.summary.length) body.push(...summaryLines(' Plan:  ', p.plan.plan.summary));
     }
@@ -215,10 +242,14 @@ export function StepScreen(p: StepScreenProps) {
   const done = status === 'done' || status === 'skipped';
   const conflictSummary = p.conflicts ? summarize(p.conflicts.data.groups, p.conflicts.decisions) : undefined;
   const open = conflictSummary?.open ?? 0;
+  const unknownOpen = p.unknown?.open ?? 0;
+  const planOpen = p.plan?.plan.open ?? 0;
+  // Steps 2.x have the table's `a` (their decisions carry into 6.1/6.2): no step-wide A there.
+  const canAccept = !!p.onAcceptAll && planOpen > 0 && !done && view.implemented && !manual && !def.id.startsWith('2');
   const [scroll, setScroll] = useState(0);
 
   const body = useMemo(() => stepBody(p, width), [view, p.plan, p.loading, p.planError, p.checks, p.checking, p.conflicts?.data,
-    p.conflicts?.decisions, p.unmet?.join(), p.sandbox, p.notice, width]);
+    p.conflicts?.decisions, p.unknown?.open, p.unknown?.total, p.unmet?.join(), p.sandbox, p.notice, width]);
 
   // ------------------------------------------------------------------ bottom: message, phase banner, keys
   const bottom: StyledLine[] = [];
@@ -242,10 +273,15 @@ export function StepScreen(p: StepScreenProps) {
   } else if (p.conflicts) {
     const verb = def.id === '2.2' ? 'delete' : def.id.startsWith('6') ? 'merge' : 'run';
     if (open > 0) keys.push(['enter', 'review conflicts'], ['d', `${verb} (after review)`]);
+    else if (unknownOpen > 0) keys.push(['enter', 'answer unknowns'], ['v', 'review conflicts']);
     else keys.push(['enter', verb], ['v', 'review conflicts']);
+    if (p.unknown) keys.push(['l', 'unknowns']);
+  } else if (p.unknown) {
+    keys.push(['enter', unknownOpen > 0 ? 'answer unknowns' : status === 'failed' ? 'run again' : 'run'], ['l', 'unknowns']);
   } else {
     keys.push(['enter', status === 'failed' ? 'run again' : 'run']);
   }
+  if (canAccept) keys.push(['A', 'accept all']);
   keys.push(['?', 'keys'], ['esc', 'back']);
 
   const head = [line(spread(` ${def.id}  ${def.title}${manual ? ' (manual)' : ''}`, statusLine(view, p.currentId).text, width), { bold: true }),
@@ -284,13 +320,19 @@ export function StepScreen(p: StepScreenProps) {
       if (input === 's' && p.sandbox) return p.onSimulate();
       return;
     }
+    // Until the first plan is on screen, enter could run a step whose open items are not known yet.
+    if ((key.return || input === 'd') && p.loading && !p.plan) return;
+    if (input === 'A' && canAccept) return p.onAcceptAll!();
+    if (input === 'l' && p.unknown && p.onUnknown) return p.onUnknown();
     if (p.conflicts) {
       if (input === 'v') return p.onReview();
       if (!decidesBeforeRun(def.id)) { if (key.return) p.onRun(); return; }
       if (key.return && open > 0) return p.onReview();
+      if (key.return && unknownOpen > 0 && p.onUnknown) return p.onUnknown();
       if (input === 'd' || key.return) return p.onRun();
       return;
     }
+    if (key.return && unknownOpen > 0 && p.onUnknown) return p.onUnknown();
     if (key.return) return p.onRun();
     if (input === 'u' && p.canUndo) return p.onUndo();
   }, p.active);

@@ -15,6 +15,10 @@ export interface ConflictUser {
   additional_mails: number;
   cyclades: { vms_live: number; vms_deleted: number; networks: number; keys: number };
   pithos: { containers: number; objects: number; bytes: string; groups: number; permissions: number };
+  /** Steps 6.1 / 6.2: one line about the identifier or account (replaces the astakos detail line). */
+  note?: string;
+  /** False for a merge target that owns no rows in this service (nothing to delete). */
+  owner?: boolean;
 }
 
 export interface ConflictGroup {
@@ -25,6 +29,8 @@ export interface ConflictGroup {
   suggested: number;
   /** Why that one, in the operator's words. */
   reasons: string[];
+  /** What the rows are: astakos users (steps 2.x, the default), cyclades identifiers (6.1) or pithos accounts (6.2). */
+  kind?: 'users' | 'identifiers' | 'accounts';
 }
 
 export interface ConflictData {
@@ -35,12 +41,15 @@ export interface ConflictData {
 export interface DecisionLike {
   value: unknown;
   source: string;
+  /** Steps 6.1 / 6.2: the members whose rows are deleted (value: the one the rest merge into). */
+  drop?: number[];
 }
 export type Decisions = ReadonlyMap<string, DecisionLike>;
 
 /** The step whose decisions a conflict step reads and writes. */
 export function decisionStep(step: string): string {
-  return step === '2.1' || step === '2.2' || step === '6.1' || step === '6.2' ? '2.2' : step;
+  // 6.1 and 6.2 keep their own decisions (their modules start from what 2.2 kept).
+  return step === '2.1' || step === '2.2' ? '2.2' : step;
 }
 
 export const CONFLICT_STEPS = new Set(['2.1', '2.2', '6.1', '6.2']);

@@ -1,0 +1,151 @@
+// Steps 6.1 and 6.2 in the conflict table: their sets of case-variant cyclades identifiers /
+// pithos accounts become groups (one row per identifier or account, with what it owns), and
+// the table's choices become the decisions those modules read:
+//   {action: 'merge', into}  |  {action: 'delete', delete: [...], into?}
+// Pure; the groups are cached per findings object so the table's memoised views hold.
+import type { PlanView } from '../../engine/index.js';
+import type { ConflictGroup, ConflictUser, DecisionLike, Decisions } from './types.js';
+
+export const REMAP_STEPS = new Set(['6.1', '6.2']);
+
+/** The value of a 6.1 / 6.2 decision, as the modules store and read it. */
+export interface RemapDecision {
+  action: 'merge' | 'delete';
+  into?: string;
+  delete?: string[];
+}
+
+interface CycladesMember { id: string; vms_live: number; vms_deleted: number; networks: number; keys: number; astakos: 'known' | 'unknown' }
+interface PithosAccount {
+  name: string; containers: number; objects: number; bytes: string; groups: number; permissions: number;
+  astakos: 'known' | 'unknown'; uuid?: string; nodes: number; versions: number;
+}
+interface RemapSet {
+  key: string;
+  identifiers?: CycladesMember[];
+  accounts?: PithosAccount[];
+  suggested: { action: 'merge'; into: string };
+  reasons: string[];
+}
+
+const EMPTY_CYCLADES = { vms_live: 0, vms_deleted: 0, networks: 0, keys: 0 };
+const EMPTY_PITHOS = { containers: 0, objects: 0, bytes: '0', groups: 0, permissions: 0 };
+
+function base(id: number, name: string, known: boolean): Omit<ConflictUser, 'cyclades' | 'pithos'> {
+  return {
+    id, email: name, username: name, is_active: known, email_verified: known, date_joined: '', last_login: null,
+    providers: [], invitations: 0, additional_mails: 0,
+  };
+}
+
+function isRemapSets(v: unknown): v is { sets: RemapSet[] } {
+  if (typeof v !== 'object' || v === null) return false;
+  const sets = (v as { sets?: unknown }).sets;
+  if (!Array.isArray(sets)) return false;
+  const s = sets[0] as Partial<RemapSet> | undefined;
+  return s === undefined || (typeof s.key === 'string' && (Array.isArray(s.identifiers) || Array.isArray(s.accounts)) && !!s.suggested);
+}
+
+const cache = new WeakMap<object, ConflictGroup[]>();
+
+/** One group per set; a member's table id is its position + 1. */
+export function remapGroups(sets: RemapSet[]): ConflictGroup[] {
+  return sets.map((set) => {
+    const users: ConflictUser[] = [];
+    if (set.identifiers) {
+      for (const m of set.identifiers) {
+        users.push({
+          ...base(users.length + 1, m.id, m.astakos === 'known'),
+          cyclades: { vms_live: m.vms_live, vms_deleted: m.vms_deleted, networks: m.networks, keys: m.keys },
+          pithos: EMPTY_PITHOS,
+          note: `${m.id}: ${m.astakos === 'known' ? 'astakos knows it' : 'astakos does not know it'}`,
+        });
+      }
+    } else {
+      for (const a of set.accounts ?? []) {
+        users.push({
+          ...base(users.length + 1, a.name, a.astakos === 'known'),
+          cyclades: EMPTY_CYCLADES,
+          pithos: { containers: a.containers, objects: a.objects, bytes: a.bytes, groups: a.groups, permissions: a.permissions },
+          note: `${a.name}: ${a.uuid ? `astakos uuid ${a.uuid}` : 'astakos does not know it'} · ${a.nodes} nodes · ${a.versions} versions`,
+        });
+      }
+    }
+    let suggested = users.find((u) => u.email === set.suggested.into);
+    if (!suggested) {
+      // 6.1: step 2's survivor may own nothing in cyclades yet: the others are renamed to it.
+      suggested = {
+        ...base(users.length + 1, set.suggested.into, true),
+        cyclades: EMPTY_CYCLADES, pithos: EMPTY_PITHOS,
+        note: `${set.suggested.into}: owns nothing here yet (the account step 2 kept)`, owner: false,
+      };
+      users.push(suggested);
+    }
+    return { key: set.key, users, suggested: suggested.id, reasons: set.reasons, kind: set.identifiers ? 'identifiers' : 'accounts' };
+  });
+}
+
+/** The sets of a 6.1 / 6.2 plan view as conflict groups (undefined for any other step or shape). */
+export function remapConflicts(step: string, view: PlanView | undefined): { groups: ConflictGroup[] } | undefined {
+  if (!REMAP_STEPS.has(step) || !view) return undefined;
+  const data = view.findings.data;
+  if (!isRemapSets(data)) return undefined;
+  let groups = cache.get(data);
+  if (!groups) { groups = remapGroups(data.sets); cache.set(data, groups); }
+  return { groups };
+}
+
+const nameOf = (g: ConflictGroup, id: number): string | undefined => g.users.find((u) => u.id === id)?.email;
+const idOf = (g: ConflictGroup, name: string | undefined): number | undefined => (name === undefined ? undefined : g.users.find((u) => u.email === name)?.id);
+
+const adapted = new WeakMap<readonly ConflictGroup[], { stored: Decisions; out: Decisions }>();
+
+/**
+ * The stored 6.x decisions as the table reads them: value = the table id of the member the
+ * others merge into, drop = the ids whose rows are deleted.
+ */
+export function tableDecisions(groups: readonly ConflictGroup[], stored: Decisions): Decisions {
+  const hit = adapted.get(groups);
+  if (hit && hit.stored === stored) return hit.out;
+  const out = new Map<string, DecisionLike>();
+  for (const g of groups) {
+    const d = stored.get(g.key);
+    if (!d || typeof d.value !== 'object' || d.value === null) continue;
+    const v = d.value as RemapDecision;
+    const drop = (v.delete ?? []).map((n) => idOf(g, n)).filter((x): x is number => x !== undefined);
+    let keep = idOf(g, v.into);
+    if (keep === undefined && v.action === 'delete') {
+      const left = g.users.filter((u) => !drop.includes(u.id));
+      if (left.length === 1) keep = left[0]!.id;
+    }
+    if (keep === undefined) continue;
+    out.set(g.key, { value: keep, source: d.source, ...(drop.length ? { drop } : {}) });
+  }
+  adapted.set(groups, { stored, out });
+  return out;
+}
+
+/** `enter` on member ID: every other member merges into it. */
+export function mergeDecision(g: ConflictGroup, id: number): RemapDecision | undefined {
+  const into = nameOf(g, id);
+  return into === undefined ? undefined : { action: 'merge', into };
+}
+
+/**
+ * `x` on member ID: its rows are deleted (pressed again: not any more); the members left merge
+ * into the current target, else the suggestion, else the first one left. Undefined when
+ * nothing would be left to keep.
+ */
+export function deleteDecision(g: ConflictGroup, current: DecisionLike | undefined, id: number): RemapDecision | undefined {
+  const user = g.users.find((u) => u.id === id);
+  // The survivor-to-be that owns nothing here (6.1) has no rows to delete.
+  if (!user || user.owner === false) return undefined;
+  const cur = current?.value as RemapDecision | undefined;
+  const del = new Set(cur?.action === 'delete' ? cur.delete ?? [] : []);
+  if (del.has(user.email)) del.delete(user.email); else del.add(user.email);
+  const left = g.users.filter((u) => !del.has(u.email));
+  if (!left.length) return undefined;
+  if (!del.size) return { action: 'merge', into: cur?.into ?? nameOf(g, g.suggested)! };
+  const into = [cur?.into, nameOf(g, g.suggested), left[0]!.email].find((n) => n !== undefined && left.some((u) => u.email === n))!;
+  return { action: 'delete', delete: g.users.filter((u) => del.has(u.email)).map((u) => u.email), into };
+}

@@ -1,0 +1,70 @@
+// Lists of identifiers astakos does not know, one answer each: step 6.3 (cyclades owners:
+// delete | keep | <uuid>) and step 6.2 (pithos accounts: keep | delete). The answers are
+// stored as the modules read them: state.setDecision(step, 'unknown:<identifier>', answer).
+import type { PlanView } from '../../engine/index.js';
+import type { Decisions } from './types.js';
+
+export const UNKNOWN_PREFIX = 'unknown:';
+
+export interface UnknownItem {
+  id: string;
+  /** What it is and owns, in a few words. */
+  detail: string;
+  suggested: string;
+  reason: string;
+}
+
+export interface UnknownList {
+  step: string;
+  /** "identifiers" / "accounts". */
+  noun: string;
+  items: UnknownItem[];
+  /** The answers the keys give: d → delete, k → keep. */
+  answers: { key: string; value: string; label: string }[];
+}
+
+interface Owned { vms_live?: number; vms_deleted?: number; networks?: number; keys?: number }
+const owns = (o: Owned): string => {
+  const parts = ([[o.vms_live, 'VM'], [o.vms_deleted, 'deleted VM'], [o.networks, 'network'], [o.keys, 'key']] as [number | undefined, string][])
+    .filter(([n]) => !!n).map(([n, w]) => `${n} ${w}${n === 1 ? '' : 's'}`);
+  return parts.join(', ') || 'owns nothing';
+};
+
+const cache = new WeakMap<object, UnknownList>();
+
+/** The list of unknown identifiers of step 6.3 or 6.2's plan view, when there are any. */
+export function unknownList(step: string, view: PlanView | undefined): UnknownList | undefined {
+  const data = view?.findings.data as { unknown?: unknown } | undefined;
+  if (!data || typeof data !== 'object' || !Array.isArray(data.unknown) || !data.unknown.length) return undefined;
+  const hit = cache.get(data);
+  if (hit) return hit;
+  let list: UnknownList | undefined;
+  if (step === '6.3') {
+    const items = (data.unknown as ({ id: string; kind: string; suggested: string; reason: string } & Owned)[]).map((u) => ({
+      id: u.id, detail: `${u.kind} · ${owns(u)}`, suggested: u.suggested, reason: u.reason,
+    }));
+    list = { step, noun: 'identifiers', items, answers: [{ key: 'd', value: 'delete', label: 'delete its rows' }, { key: 'k', value: 'keep', label: 'keep as is' }] };
+  } else if (step === '6.2') {
+    const items = (data.unknown as string[]).map((id) => ({
+      id, detail: 'pithos account', suggested: 'keep',
+      reason: 'astakos has no such user: kept, it stays under its name in 6.4 (unreachable until astakos knows it); delete removes it with everything in it',
+    }));
+    list = { step, noun: 'accounts', items, answers: [{ key: 'd', value: 'delete', label: 'delete it all' }, { key: 'k', value: 'keep', label: 'keep under its name' }] };
+  }
+  if (list) cache.set(data, list);
+  return list;
+}
+
+/** The stored answer for ID, if it is one the list accepts (6.3 also takes a uuid). */
+export function answerOf(list: UnknownList, decisions: Decisions, id: string): string | undefined {
+  const v = decisions.get(UNKNOWN_PREFIX + id)?.value;
+  if (typeof v !== 'string') return undefined;
+  if (list.answers.some((a) => a.value === v)) return v;
+  return list.step === '6.3' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) ? v : undefined;
+}
+
+export function openCount(list: UnknownList, decisions: Decisions): number {
+  let n = 0;
+  for (const it of list.items) if (answerOf(list, decisions, it.id) === undefined) n++;
+  return n;
+}
