@@ -76,7 +76,8 @@ async function foreignKeys(q: Q): Promise<(FkEdge & { ncols: number })[]> {
 
 
 /** The tables a user's deletion reaches, from the database's own foreign keys. */
-export async function loadCascade(q: Q): Promise<Cascade> {
+/** Every table a user's rows reach through single-column foreign keys, and how. */
+async function reach(q: Q): Promise<{ reached: Set<string>; via: Map<string, FkEdge[]> }> {
   const fks = await foreignKeys(q);
   const reached = new Set<string>([ROOT_TABLE]);
   const via = new Map<string, FkEdge[]>([[ROOT_TABLE, []]]);
@@ -95,6 +96,20 @@ export async function loadCascade(q: Q): Promise<Cascade> {
       }
     }
   }
+  return { reached, via };
+}
+
+/**
+ * The reference graph alone (no delete order), for checks: after 3.2 the 0.13 tables form
+ * cycles that a delete could not order, but references can still be followed.
+ */
+export async function referenceGraph(q: Q): Promise<{ tables: Pick<CascadeTable, 'table' | 'via'>[] }> {
+  const { reached, via } = await reach(q);
+  return { tables: [...reached].map((table) => ({ table, via: via.get(table)! })) };
+}
+
+export async function loadCascade(q: Q): Promise<Cascade> {
+  const { reached, via } = await reach(q);
   // Parents first (Kahn's algorithm); a cycle among the reached tables is refused.
   const order: string[] = [];
   const pending = new Map([...reached].map((t) => [t, new Set(via.get(t)!.map((e) => e.parent))]));
@@ -216,7 +231,7 @@ export async function fixSequence(client: pg.PoolClient, table: string, column: 
 }
 
 /** Rows of any FK of the cascade that point at a row that no longer exists. */
-export async function danglingReferences(q: Q, cascade: Cascade): Promise<{ fk: string; rows: number }[]> {
+export async function danglingReferences(q: Q, cascade: { tables: Pick<CascadeTable, 'via'>[] }): Promise<{ fk: string; rows: number }[]> {
   const out: { fk: string; rows: number }[] = [];
   for (const t of cascade.tables) {
     for (const e of t.via) {
@@ -231,7 +246,7 @@ export async function danglingReferences(q: Q, cascade: Cascade): Promise<{ fk: 
 }
 
 /** Rows that still name one of the user IDS in a column that holds user ids (FK to auth_user.id or im_astakosuser's key). */
-export async function referencesTo(q: Q, cascade: Cascade, ids: number[]): Promise<{ column: string; rows: number }[]> {
+export async function referencesTo(q: Q, cascade: { tables: Pick<CascadeTable, 'via'>[] }, ids: number[]): Promise<{ column: string; rows: number }[]> {
   const userKey = new Set([`${ROOT_TABLE}.id`]);
   for (const t of cascade.tables) {
     for (const e of t.via) if (userKey.has(`${e.parent}.${e.refColumn}`)) userKey.add(`${e.child}.${e.column}`);

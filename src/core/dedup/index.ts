@@ -10,7 +10,7 @@ import { forgetSecrets, unstashSecrets } from '../../db/secrets.js';
 import { UserError } from '../../errors.js';
 import type { ApplyResult, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../step.js';
 import {
-  countCascade, danglingReferences, deleteUsers, fixSequence, fixTextFormats, insertRows, loadCascade, referencesTo, ROOT_TABLE,
+  countCascade, danglingReferences, deleteUsers, fixSequence, fixTextFormats, insertRows, loadCascade, referenceGraph, referencesTo, ROOT_TABLE,
 } from './cascade.js';
 import { DEDUP_STEP, forgetAppliedDecisions, resolveSurvivors, storeDecisions, type GroupDecision } from './decide.js';
 import { astakosCollisions, inspectDuplicates } from './inspect.js';
@@ -153,7 +153,7 @@ export const removeDuplicates: StepModule = {
       ok: left.length === 0,
       detail: left.length ? `${left.length} group(s) left: ${left.slice(0, 5).map((g) => g.key).join(', ')}${left.length > 5 ? ', …' : ''}` : 'none',
     }];
-    const cascade = await loadCascade(pool);
+    const cascade = await referenceGraph(pool);
     const deletedIds: number[] = [];
     for (const image of ctx.state.beforeImages(DEDUP_STEP)) {
       if (image.table === ROOT_TABLE) deletedIds.push(Number((image.pk as { id: string }).id));
