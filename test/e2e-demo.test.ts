@@ -38,7 +38,8 @@ const screen = (): string => tmux('capture-pane', '-p', '-t', SESSION);
 function startWizard(env: Record<string, string> = {}): void {
   spawnSync('tmux', ['kill-session', '-t', SESSION]);
   const vars = Object.entries({ SNF_UPGRADE_PITHOS_BATCH: PITHOS_BATCH, ...env }).map(([k, v]) => `${k}='${v}'`).join(' ');
-  const cmd = `cd '${ROOT}' && env ${vars} node --import tsx test/helpers/cli.ts --config '${cfg}'; echo "[exited $?]"; sleep 3600`;
+  // -u CI: Ink renders only the last frame when it believes it runs under CI.
+  const cmd = `cd '${ROOT}' && env -u CI ${vars} node --import tsx test/helpers/cli.ts --config '${cfg}'; echo "[exited $?]"; sleep 3600`;
   tmux('new-session', '-d', '-s', SESSION, '-x', '80', '-y', '24', cmd);
 }
 
