@@ -12,7 +12,7 @@
 //
 // Rows are read as text in a fixed session format (ISO dates in UTC, hex bytea, full float
 // precision), so writing that text back restores every value exactly.
-import { tableShapes } from '../../db/introspect.js';
+import { reachByForeignKeys, tableShapes, type FkEdge } from '../../db/introspect.js';
 import { stashSecrets } from '../../db/secrets.js';
 import { DEDUP_STEP } from './decide.js';
 import type pg from 'pg';
@@ -23,13 +23,6 @@ type Q = pg.Pool | pg.PoolClient;
 
 export const ROOT_TABLE = 'auth_user';
 
-export interface FkEdge {
-  name: string;
-  child: string;
-  column: string;
-  parent: string;
-  refColumn: string;
-}
 
 export interface CascadeTable {
   table: string;
@@ -60,43 +53,9 @@ export async function fixTextFormats(client: pg.PoolClient): Promise<void> {
   await client.query(`SET LOCAL bytea_output = 'hex'`);
 }
 
-async function foreignKeys(q: Q): Promise<(FkEdge & { ncols: number })[]> {
-  const r = await q.query<FkEdge & { ncols: number }>(
-    `SELECT c.conname AS name, cl.relname AS child, pl.relname AS parent,
-            (SELECT attname FROM pg_attribute WHERE attrelid = c.conrelid AND attnum = c.conkey[1]) AS "column",
-            (SELECT attname FROM pg_attribute WHERE attrelid = c.confrelid AND attnum = c.confkey[1]) AS "refColumn",
-            array_length(c.conkey, 1) AS ncols
-       FROM pg_constraint c
-       JOIN pg_class cl ON cl.oid = c.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
-       JOIN pg_class pl ON pl.oid = c.confrelid JOIN pg_namespace pn ON pn.oid = pl.relnamespace
-      WHERE c.contype = 'f' AND n.nspname = current_schema() AND pn.nspname = current_schema()
-      ORDER BY cl.relname, c.conname`);
-  return r.rows;
-}
-
-
-/** The tables a user's deletion reaches, from the database's own foreign keys. */
 /** Every table a user's rows reach through single-column foreign keys, and how. */
-async function reach(q: Q): Promise<{ reached: Set<string>; via: Map<string, FkEdge[]> }> {
-  const fks = await foreignKeys(q);
-  const reached = new Set<string>([ROOT_TABLE]);
-  const via = new Map<string, FkEdge[]>([[ROOT_TABLE, []]]);
-  const queue = [ROOT_TABLE];
-  while (queue.length) {
-    const parent = queue.shift()!;
-    for (const fk of fks.filter((f) => f.parent === parent)) {
-      if (fk.ncols !== 1) {
-        throw new UserError(`table ${fk.child} references ${parent} with a multi-column foreign key (${fk.name}), which this tool cannot cascade`,
-          'delete the duplicate users with the guide\'s delete_astakos_users.py instead');
-      }
-      via.set(fk.child, [...(via.get(fk.child) ?? []), { name: fk.name, child: fk.child, column: fk.column, parent: fk.parent, refColumn: fk.refColumn }]);
-      if (!reached.has(fk.child)) {
-        reached.add(fk.child);
-        queue.push(fk.child);
-      }
-    }
-  }
-  return { reached, via };
+function reach(q: Q): Promise<{ reached: Set<string>; via: Map<string, FkEdge[]> }> {
+  return reachByForeignKeys(q, [ROOT_TABLE], 'delete the duplicate users with the guide\'s delete_astakos_users.py instead');
 }
 
 /**

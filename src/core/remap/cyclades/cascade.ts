@@ -8,7 +8,7 @@
 //
 // Every deleted row is handed to `keep` whole, as text in a fixed session format (ISO dates
 // in UTC, hex bytea, full float precision), so it can be put back exactly.
-import { tableShapes } from '../../../db/introspect.js';
+import { reachByForeignKeys, tableShapes, type FkEdge } from '../../../db/introspect.js';
 import type pg from 'pg';
 import { UserError } from '../../../errors.js';
 import type { BeforeImage } from '../../step.js';
@@ -23,7 +23,6 @@ const ROOTS: Record<string, string> = {
   userdata_publickeypair: '"user" = ANY($1::text[])',
 };
 
-export interface FkEdge { name: string; child: string; column: string; parent: string; refColumn: string }
 
 export interface CascadeTable {
   table: string;
@@ -42,33 +41,8 @@ export interface OwnerCascade {
 }
 
 export async function loadOwnerCascade(q: Q): Promise<OwnerCascade> {
-  const fks = (await q.query<FkEdge & { ncols: number }>(
-    `SELECT c.conname AS name, cl.relname AS child, pl.relname AS parent,
-            (SELECT attname FROM pg_attribute WHERE attrelid = c.conrelid AND attnum = c.conkey[1]) AS "column",
-            (SELECT attname FROM pg_attribute WHERE attrelid = c.confrelid AND attnum = c.confkey[1]) AS "refColumn",
-            array_length(c.conkey, 1) AS ncols
-       FROM pg_constraint c
-       JOIN pg_class cl ON cl.oid = c.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace
-       JOIN pg_class pl ON pl.oid = c.confrelid JOIN pg_namespace pn ON pn.oid = pl.relnamespace
-      WHERE c.contype = 'f' AND n.nspname = current_schema() AND pn.nspname = current_schema()
-      ORDER BY cl.relname, c.conname`)).rows;
-  const reached = new Set(Object.keys(ROOTS));
-  const via = new Map<string, FkEdge[]>([...reached].map((t) => [t, []]));
-  const queue = [...reached];
-  while (queue.length) {
-    const parent = queue.shift()!;
-    for (const fk of fks.filter((f) => f.parent === parent)) {
-      if (fk.ncols !== 1) {
-        throw new UserError(`table ${fk.child} references ${parent} with a multi-column foreign key (${fk.name}), which this tool cannot cascade`,
-          'delete these rows by hand (snf-manage cyclades-astakos-migrate-013 --delete-user), then run the step again');
-      }
-      via.set(fk.child, [...(via.get(fk.child) ?? []), { name: fk.name, child: fk.child, column: fk.column, parent: fk.parent, refColumn: fk.refColumn }]);
-      if (!reached.has(fk.child)) {
-        reached.add(fk.child);
-        queue.push(fk.child);
-      }
-    }
-  }
+  const { reached, via } = await reachByForeignKeys(q, Object.keys(ROOTS),
+    'delete these rows by hand (snf-manage cyclades-astakos-migrate-013 --delete-user), then run the step again');
   const order: string[] = [];
   const pending = new Map([...reached].map((t) => [t, new Set(via.get(t)!.map((e) => e.parent).filter((p) => p !== t))]));
   while (pending.size) {
