@@ -1,20 +1,10 @@
 // The shape of a conflict list as the dedup module puts it in plan.data / findings.data
 // (steps 2.1 and 2.2; 6.1 and 6.2 use the same groups and carry the decisions of 2.2).
+import type { DuplicateUser } from '../../core/dedup/types.js';
 import type { PlanView } from '../../engine/index.js';
 
-export interface ConflictUser {
-  id: number;
-  email: string;
-  username: string;
-  is_active: boolean;
-  email_verified: boolean;
-  date_joined: string;
-  last_login: string | null;
-  providers: string[];
-  invitations: number;
-  additional_mails: number;
-  cyclades: { vms_live: number; vms_deleted: number; networks: number; keys: number };
-  pithos: { containers: number; objects: number; bytes: string; groups: number; permissions: number };
+/** A user as the dedup module reports it, plus what the 6.1 / 6.2 adapter adds. */
+export interface ConflictUser extends DuplicateUser {
   /** Steps 6.1 / 6.2: one line about the identifier or account (replaces the astakos detail line). */
   note?: string;
   /** False for a merge target that owns no rows in this service (nothing to delete). */
