@@ -16,7 +16,7 @@ import { openDb, SERVICES, type Db, type Service } from '../src/db/connection.js
 import { Engine } from '../src/engine/index.js';
 import { createSandbox, loadSchema } from '../src/sandbox/index.js';
 import { StateFile } from '../src/state/index.js';
-import { cleanupAll, emptyDatabases, serverUrl, tempDir, usingServer, writeConfig } from './support.js';
+import { cleanupAll, emptyDatabases, serverUrl, tempDir, testDbName, usingServer, writeConfig } from './support.js';
 
 after(cleanupAll);
 
@@ -673,7 +673,7 @@ describe('dedup: on a generated sandbox deployment', () => {
     const dir = tempDir('dedup-sbx-');
     const base = serverUrl();
     const sb = await createSandbox({
-      name: 'dedup_t_sbx', scale: 'tiny', seed: 3, configPath: join(dir, 'sbx.json'),
+      name: testDbName('dedup_t_sbx'), scale: 'tiny', seed: 3, configPath: join(dir, 'sbx.json'),
       ...(base ? { pg: base } : { embedded: join(dir, 'pg') }),
     });
     const urls = sb.urls;

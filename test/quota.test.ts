@@ -20,7 +20,7 @@ import { NeedsAnswer } from '../src/errors.js';
 import { findStep } from '../src/runbook/steps.js';
 import { createSandbox, dropSandbox, simulateStep } from '../src/sandbox/index.js';
 import { StateFile } from '../src/state/index.js';
-import { cleanupAll, runCli, serverUrl, tempDir } from './support.js';
+import { cleanupAll, runCli, serverUrl, tempDir, testDbName } from './support.js';
 
 after(cleanupAll);
 
@@ -187,7 +187,7 @@ describe('quota steps 5 → 9.2 on a sandbox', () => {
     dir = tempDir('quota-');
     const pg = serverUrl();
     const r = await createSandbox({
-      name: 'quota_t_main', ...(pg ? { pg } : { embedded: join(dir, 'db') }), scale: 'tiny', seed: 5, configPath: join(dir, 'snf-upgrade.json'),
+      name: testDbName('quota_t_main'), ...(pg ? { pg } : { embedded: join(dir, 'db') }), scale: 'tiny', seed: 5, configPath: join(dir, 'snf-upgrade.json'),
     });
     config = loadConfig(r.configPath);
     withState((s) => s.markDone('1', ['test: not part of the quota tests']));
@@ -214,7 +214,7 @@ describe('quota steps 5 → 9.2 on a sandbox', () => {
   after(async () => {
     await release();
     const pg = serverUrl();
-    if (pg) await dropSandbox({ name: 'quota_t_main', pg, configPath: join(dir, 'snf-upgrade.json') });
+    if (pg) await dropSandbox({ name: testDbName('quota_t_main'), pg, configPath: join(dir, 'snf-upgrade.json') });
   });
 
   it('step 5 will not load anything before the pithos → pithos+ rename is confirmed', async () => {

@@ -18,7 +18,7 @@ import { loadSchema } from '../src/sandbox/schema.js';
 import { StateFile } from '../src/state/index.js';
 import { loadConfig } from '../src/config.js';
 import { createSandbox, simulateStep } from '../src/sandbox/index.js';
-import { cleanupAll, emptyDatabases, runCli, serverUrl, tempDir, writeConfig } from './support.js';
+import { cleanupAll, emptyDatabases, runCli, serverUrl, tempDir, testDbName, writeConfig } from './support.js';
 
 /**
  * Databases the tests keep open: an embedded instance stays up while any handle is open, so
@@ -625,7 +625,7 @@ describe('remap cyclades: on a generated deployment (sandbox)', () => {
     const t0 = Date.now();
     const base = serverUrl();
     const sbx = await createSandbox({
-      name: 'rcyc_t_sbx', scale: 'tiny', seed: 7, configPath: join(dir, 'snf-upgrade-rcyc.json'),
+      name: testDbName('rcyc_t_sbx'), scale: 'tiny', seed: 7, configPath: join(dir, 'snf-upgrade-rcyc.json'),
       ...(base ? { pg: base } : { embedded: join(dir, 'pg') }),
     });
     const tCreate = Date.now() - t0;

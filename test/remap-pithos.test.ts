@@ -17,7 +17,7 @@ import {
 import { closeAllEmbedded, openDb, type Db, type Service } from '../src/db/connection.js';
 import { createSandbox, loadSchema, simulateStep } from '../src/sandbox/index.js';
 import { StateFile } from '../src/state/index.js';
-import { cleanupAll, emptyDatabases, runCli, serverUrl, tempDir, writeConfig } from './support.js';
+import { cleanupAll, emptyDatabases, runCli, serverUrl, tempDir, testDbName, writeConfig } from './support.js';
 
 after(cleanupAll);
 
@@ -662,7 +662,7 @@ async function preparedSandbox(name: string): Promise<{ cfg: string; urls: Urls;
   const dir = tempDir(`${name}-`);
   const base = serverUrl();
   const cfgPath = join(dir, 'snf-upgrade.json');
-  const r = await createSandbox({ name, ...(base ? { pg: base } : { embedded: join(dir, 'db') }), scale: 'tiny', seed: 5, configPath: cfgPath });
+  const r = await createSandbox({ name: testDbName(name), ...(base ? { pg: base } : { embedded: join(dir, 'db') }), scale: 'tiny', seed: 5, configPath: cfgPath });
   const state = join(dir, `${name}-state.db`);
   withState(state, (s) => s.markDone('1'));
   const a = answersFile(dir, 'a22', { '2.2': { confirm: true } });

@@ -14,7 +14,7 @@ import { createSandbox, dropSandbox, type CreateResult } from '../src/sandbox/cr
 import { contentHashes, hardCaseReport, sandboxInvariants } from '../src/sandbox/report.js';
 import { loadSchema, type Queryable, type SchemaVersion } from '../src/sandbox/schema.js';
 import { simulateStep } from '../src/sandbox/simulate.js';
-import { cleanupAll, emptyDatabases, serverUrl, tempDir, usingServer } from './support.js';
+import { cleanupAll, emptyDatabases, serverUrl, tempDir, testDbName, usingServer } from './support.js';
 
 const REF = new URL('../../shared/reference/schema/', import.meta.url);
 const VERSIONS: SchemaVersion[] = ['0.12.5', '0.13'];
@@ -157,7 +157,7 @@ describe('a small sandbox', () => {
 
   before(async () => {
     dirA = tempDir('sbx-a-');
-    a = await createSandbox({ name: 'sbx_t_a', ...target('sbx-a'), scale: 'small', seed: 7,
+    a = await createSandbox({ name: testDbName('sbx_t_a'), ...target('sbx-a'), scale: 'small', seed: 7,
       configPath: join(dirA, 'snf-upgrade-sbx_t_a.json'), log: (l) => logA.push(l) });
     if (!usingServer()) for (const s of SERVICES) keep.push(await openDb(s, a.urls[s], { max: 1 }));
   });
@@ -223,18 +223,18 @@ describe('a small sandbox', () => {
 
   it('is a pure function of scale and seed', async () => {
     const dirB = tempDir('sbx-b-');
-    const b = await createSandbox({ name: 'sbx_t_b', ...target('sbx-b'), scale: 'small', seed: 7, configPath: join(dirB, 'b.json') });
+    const b = await createSandbox({ name: testDbName('sbx_t_b'), ...target('sbx-b'), scale: 'small', seed: 7, configPath: join(dirB, 'b.json') });
     const [ha, hb] = [await hashes(a.urls), await hashes(b.urls)];
     assert.deepEqual(hb, ha);
     assert.deepEqual(b.counts, a.counts);
     if (usingServer()) {
       // another seed gives other rows (checked on the server only, to keep embedded runs short)
-      const c = await createSandbox({ name: 'sbx_t_b', ...target('sbx-b'), scale: 'small', seed: 8, configPath: join(dirB, 'b.json') });
+      const c = await createSandbox({ name: testDbName('sbx_t_b'), ...target('sbx-b'), scale: 'small', seed: 8, configPath: join(dirB, 'b.json') });
       const hc = await hashes(c.urls);
       assert.notEqual(hc['astakos.auth_user'], ha['astakos.auth_user']);
       assert.notEqual(hc['pithos.versions'], ha['pithos.versions']);
     }
-    await dropSandbox({ name: 'sbx_t_b', ...target('sbx-b'), configPath: join(dirB, 'b.json') });
+    await dropSandbox({ name: testDbName('sbx_t_b'), ...target('sbx-b'), configPath: join(dirB, 'b.json') });
   });
 
   it('simulate 3.2 stops in migration 0016 while duplicate emails remain, leaving 0015 applied', async () => {
@@ -284,7 +284,7 @@ describe('a small sandbox', () => {
 
   it('drop removes the databases, the settings, and the config file', async () => {
     for (const db of keep.splice(0)) await db.close();
-    const r = await dropSandbox({ name: 'sbx_t_a', ...(usingServer() ? { pg: serverUrl() } : {}), configPath: a.configPath });
+    const r = await dropSandbox({ name: testDbName('sbx_t_a'), ...(usingServer() ? { pg: serverUrl() } : {}), configPath: a.configPath });
     assert.ok(r.removed.length >= 5, r.removed.join('\n'));
     assert.ok(!existsSync(a.configPath));
     assert.ok(!existsSync(join(dirA, 'sbx_t_a-settings')));
@@ -326,11 +326,11 @@ describe('the sandbox command', () => {
     const dir = tempDir('sbx-cmd-');
     const config = join(dir, 'cmd.json');
     const where = usingServer() ? ['--pg', serverUrl()!] : ['--embedded', join(dir, 'db')];
-    const c = await run('create', '--name', 'sbx_t_cmd', ...where, '--scale', 'tiny', '--seed', '5', '--config', config);
+    const c = await run('create', '--name', testDbName('sbx_t_cmd'), ...where, '--scale', 'tiny', '--seed', '5', '--config', config);
     assert.equal(c.code, 0, c.err);
     assert.match(c.out, /pithos\.versions\s+[\d,]+/);
     assert.match(c.out, /rows in \d+\.\d s; config: /);
-    const r = await run('report', '--name', 'sbx_t_cmd', '--config', config);
+    const r = await run('report', '--name', testDbName('sbx_t_cmd'), '--config', config);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /invariants: all hold/);
     const count = (k: string) => Number(new RegExp(`${k.replace(/\./g, '\\.')}\\s+([\\d,]+)`).exec(r.out)?.[1].replace(/,/g, '') ?? 0);
@@ -344,13 +344,13 @@ describe('the sandbox command', () => {
       'pithos.public_active', 'pithos.public_inactive', 'pithos.permission_holders_group']) {
       assert.ok(count(k) > 0, `${k}: ${count(k)}`);
     }
-    const s4 = await run('simulate', '4', '--name', 'sbx_t_cmd', '--config', config);
+    const s4 = await run('simulate', '4', '--name', testDbName('sbx_t_cmd'), '--config', config);
     assert.equal(s4.code, 1);
     assert.match(s4.err, /simulate step 3\.2 first/);
-    const d = await run('drop', '--name', 'sbx_t_cmd', '--config', config);
+    const d = await run('drop', '--name', testDbName('sbx_t_cmd'), '--config', config);
     assert.equal(d.code, 0, d.err);
     assert.ok(!existsSync(config));
-    const again = await run('simulate', '3.2', '--name', 'sbx_t_cmd', '--config', config);
+    const again = await run('simulate', '3.2', '--name', testDbName('sbx_t_cmd'), '--config', config);
     assert.equal(again.code, 1);
     assert.match(again.err, /no sandbox config/);
   });

@@ -29,6 +29,9 @@ export function tempDir(prefix = 'snf-test-'): string {
   return mkdtempSync(join(tmpRoot, prefix));
 }
 
+/** NAME with SNF_TEST_DB_PREFIX before it, so that two test runs can share one server. */
+export const testDbName = (name: string): string => `${process.env.SNF_TEST_DB_PREFIX ?? ''}${name}`;
+
 /**
  * Empty databases NAME_astakos, NAME_cyclades, NAME_pithos: on the server (dropped and
  * created again) or as fresh embedded directories. Returns their URLs.
@@ -45,7 +48,7 @@ export async function emptyDatabases(name: string): Promise<Record<Service, stri
   await admin.connect();
   try {
     for (const s of SERVICES) {
-      const db = `${name}_${s}`;
+      const db = `${testDbName(name)}_${s}`;
       await admin.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
       await admin.query(`CREATE DATABASE "${db}" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
       urls[s] = dbUrl(base, db);
