@@ -180,8 +180,8 @@ describe('a small sandbox', () => {
       assert.equal(config[s].db, a.urls[s]);
       assert.ok(config[s].settings.startsWith('/') && existsSync(config[s].settings));
     }
-    assert.equal(config.state, join(dirA, 'sbx_t_a-state.db'));
-    assert.equal(config.backups, join(dirA, 'sbx_t_a-backups'));
+    assert.equal(config.state, join(dirA, `${testDbName('sbx_t_a')}-state.db`));
+    assert.equal(config.backups, join(dirA, `${testDbName('sbx_t_a')}-backups`));
   });
 
   it('has exactly the tables, columns, types and constraints of the 0.12.5 dumps', async () => {
@@ -287,7 +287,7 @@ describe('a small sandbox', () => {
     const r = await dropSandbox({ name: testDbName('sbx_t_a'), ...(usingServer() ? { pg: serverUrl() } : {}), configPath: a.configPath });
     assert.ok(r.removed.length >= 5, r.removed.join('\n'));
     assert.ok(!existsSync(a.configPath));
-    assert.ok(!existsSync(join(dirA, 'sbx_t_a-settings')));
+    assert.ok(!existsSync(join(dirA, `${testDbName('sbx_t_a')}-settings`)));
   });
 });
 
