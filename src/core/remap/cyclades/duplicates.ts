@@ -15,6 +15,7 @@ import {
   astakosEmails, caseSets, eachIdentifier, isEmailish, known, OWNER_TABLES, ownedBy, requireAstakosUuids, totalOwned,
 } from './identifiers.js';
 import type { DuplicateSet, DuplicatesFindings, SetDecision, SetMember } from './types.js';
+import { changedWhileRunning } from '../../errors.js';
 
 export const DUPLICATES_STEP = '6.1';
 export const SET_BATCH_PREFIX = 'set:';
@@ -289,7 +290,7 @@ export async function renameOwners(client: pg.PoolClient, from: string[], to: st
     const col = t.column.replace(/"/g, '');
     keep(old.rows.map((r) => ({ service: 'cyclades', table: t.table, action: 'update', pk: { id: r.id }, row: { id: r.id, [col]: r.owner } })));
     const upd = await client.query(`UPDATE ${t.table} SET ${t.column} = $2 WHERE ${t.column} = ANY($1::text[])`, [from, to]);
-    if (upd.rowCount !== old.rows.length) throw new Error(`${t.table}: read ${old.rows.length} row(s) to rewrite but changed ${upd.rowCount}; the batch was rolled back`);
+    if (upd.rowCount !== old.rows.length) throw changedWhileRunning('cyclades', `the ${t.table} owners being merged (read ${old.rows.length}, rewrote ${upd.rowCount})`);
     n += upd.rowCount;
   }
   return n;

@@ -28,6 +28,7 @@ import {
 } from './identifiers.js';
 import { planSettings, settingsKeys, settingsLeftovers, settingsSummary, writeSettings, type KeyResolver } from './settings.js';
 import type { MigrateFindings, TableCounts, UnknownAction, UnknownIdentifier } from './types.js';
+import { changedWhileRunning } from '../../errors.js';
 
 export const MIGRATE_STEP = '6.3';
 export const MAP_TABLE = 'snf_upgrade_uuid_map';
@@ -379,7 +380,7 @@ export async function applyMigrate(ctx: StepContext, plan: Plan): Promise<ApplyR
           `UPDATE ${b.table.table} SET ${b.table.column} = m.uuid FROM ${MAP_TABLE} m
             WHERE m.identifier = ${b.table.table}.${b.table.column} AND ${b.table.table}.id BETWEEN $1 AND $2`, [b.lo, b.hi]);
         if (upd.rowCount !== old.rows.length) {
-          throw new Error(`${b.table.table}: read ${old.rows.length} row(s) to rewrite but changed ${upd.rowCount}; the batch was rolled back`);
+          throw changedWhileRunning('cyclades', `the ${b.table.table} owners of ids ${b.lo}–${b.hi} (read ${old.rows.length}, rewrote ${upd.rowCount})`);
         }
         return upd.rowCount;
       });

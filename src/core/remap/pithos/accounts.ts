@@ -31,6 +31,7 @@ import { UserError } from '../../../errors.js';
 import type { BeforeImage, StepContext } from '../../step.js';
 import { objectChunk, tag } from './names.js';
 import { recomputeAccount, RootDelta } from './stats.js';
+import { changedWhileRunning } from '../../errors.js';
 
 type Keep = (images: BeforeImage[]) => void;
 type Q = pg.Pool | pg.PoolClient;
@@ -175,7 +176,7 @@ async function mergeObjects(client: pg.PoolClient, keep: Keep, S: string, D: str
       ${TWIN_OBJECTS} AND o.node >= $5
      ORDER BY o.node LIMIT ${Math.floor(limit)}`, [S, D, s0, d0, first]);
   const head = await client.query<{ m: number | null }>('SELECT min(src) AS m FROM snf_mo');
-  if (head.rows[0]?.m !== first) throw new Error(`the objects of ${S} changed while merging (expected node ${first} first); nothing of this batch was kept`);
+  if (head.rows[0]?.m !== first) throw changedWhileRunning('pithos', `the objects of account ${S} being merged (expected node ${first} first)`);
   await client.query('UPDATE snf_mo m SET dst = n.node, dst_latest = n.latest_version FROM nodes n WHERE n.path = m.dst_path');
   await client.query('ANALYZE snf_mo');
   let n = 0;
@@ -225,7 +226,7 @@ async function mergeObjects(client: pg.PoolClient, keep: Keep, S: string, D: str
 async function finishMerge(client: pg.PoolClient, keep: Keep, S: string, D: string, s0: number, d0: number, notes: string[]): Promise<number> {
   const left = await client.query<{ n: string }>(
     'SELECT count(*) AS n FROM nodes o JOIN nodes c ON c.node = o.parent WHERE c.parent = $1 AND c.node <> $1', [s0]);
-  if (left.rows[0]!.n !== '0') throw new Error(`${S} still has ${left.rows[0]!.n} object(s) after its objects were merged; nothing of this batch was kept`);
+  if (left.rows[0]!.n !== '0') throw changedWhileRunning('pithos', `account ${S} (it still has ${left.rows[0]!.n} object(s) after they were merged)`);
   let n = 0;
   const gone = 'SELECT node FROM nodes WHERE parent = $1 AND node <> $1 UNION ALL SELECT $1::integer';
 
@@ -351,7 +352,7 @@ export async function mergeAccount(ctx: StepContext, S: string, D: string): Prom
     if (ctx.stopRequested()) { out.stopped = true; return out; }
     const first = await firstTwinObject(pool, S, D, s0, d0);
     if (first === undefined) break;
-    if (first === prev) throw new Error(`merging ${S}: the batch for objects from node ${first} is recorded as done but they are still there`);
+    if (first === prev) throw changedWhileRunning('pithos', `account ${S} (objects from node ${first} are back after their merge batch committed)`);
     prev = first;
     await run(`objects from ${first}`, (c, keep) => mergeObjects(c, keep, S, D, s0, d0, first, objectChunk()));
   }
@@ -368,7 +369,7 @@ async function deleteObjects(client: pg.PoolClient, keep: Keep, a0: number, firs
   await client.query(`CREATE TEMP TABLE snf_do ON COMMIT DROP AS
                       SELECT o.node ${ACCOUNT_OBJECTS} AND o.node >= $2 ORDER BY o.node LIMIT ${Math.floor(limit)}`, [a0, first]);
   const head = await client.query<{ m: number | null }>('SELECT min(node) AS m FROM snf_do');
-  if (head.rows[0]?.m !== first) throw new Error(`the objects of account node ${a0} changed while deleting (expected node ${first} first)`);
+  if (head.rows[0]?.m !== first) throw changedWhileRunning('pithos', `the objects of account node ${a0} being deleted (expected node ${first} first)`);
   const delta = new RootDelta();
   await delta.addQuery(client, -1, 'SELECT v.cluster, 0 AS pop, sum(v.size) AS size FROM versions v JOIN snf_do d ON d.node = v.node GROUP BY v.cluster', []);
   await captureSubtreeRows(client, keep, 'SELECT node FROM snf_do', []);
@@ -379,7 +380,7 @@ async function deleteObjects(client: pg.PoolClient, keep: Keep, a0: number, firs
 
 async function finishDelete(client: pg.PoolClient, keep: Keep, A: string, a0: number): Promise<number> {
   const left = await client.query<{ n: string }>(`SELECT count(*) AS n ${ACCOUNT_OBJECTS}`, [a0]);
-  if (left.rows[0]!.n !== '0') throw new Error(`${A} still has ${left.rows[0]!.n} object(s); nothing of this batch was kept`);
+  if (left.rows[0]!.n !== '0') throw changedWhileRunning('pithos', `account ${A} (it still has ${left.rows[0]!.n} object(s) after they were deleted)`);
   const gone = 'SELECT node FROM nodes WHERE parent = $1 AND node <> $1 UNION ALL SELECT $1::integer';
   const delta = new RootDelta();
   await delta.addQuery(client, -1, `SELECT v.cluster, sum(CASE WHEN v.node = $1 THEN 1 ELSE 0 END) AS pop, sum(v.size) AS size
@@ -413,7 +414,7 @@ export async function deleteAccount(ctx: StepContext, A: string): Promise<Accoun
     const r0 = await pool.query<{ first: number | null }>(`SELECT min(o.node) AS first ${ACCOUNT_OBJECTS}`, [a0]);
     const first = r0.rows[0]?.first ?? undefined;
     if (first === undefined || first === null) break;
-    if (first === prev) throw new Error(`deleting ${A}: the batch for objects from node ${first} is recorded as done but they are still there`);
+    if (first === prev) throw changedWhileRunning('pithos', `account ${A} (objects from node ${first} are back after their delete batch committed)`);
     prev = first;
     const r = await ctx.batch('pithos', `${prefix} objects from ${first}`, (c, keep) => deleteObjects(c, keep, a0, first, objectChunk()));
     out.batches++;
