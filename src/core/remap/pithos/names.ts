@@ -67,11 +67,10 @@ export async function collectNames(client: pg.PoolClient, table: string, sources
   return Number(r.rows[0]!.n);
 }
 
-/** A fresh (identifier, uuid) table; temporary unless PERSISTENT. */
+/** An (identifier, uuid) table: a fresh temporary one, or the PERSISTENT one as it is (created if missing). */
 export async function createMapTable(client: pg.PoolClient, table: string, opts: { persistent?: boolean; onCommitDrop?: boolean } = {}): Promise<void> {
   if (opts.persistent) {
-    await client.query(`DROP TABLE IF EXISTS ${table}`);
-    await client.query(`CREATE TABLE ${table} (identifier varchar(2048) PRIMARY KEY, uuid varchar(256) NOT NULL,
+    await client.query(`CREATE TABLE IF NOT EXISTS ${table} (identifier varchar(2048) PRIMARY KEY, uuid varchar(256) NOT NULL,
       ambiguous varchar(16) NOT NULL DEFAULT '')`);
   } else {
     await client.query(`DROP TABLE IF EXISTS pg_temp.${table}`);
