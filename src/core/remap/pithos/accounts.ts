@@ -77,14 +77,17 @@ export async function accountNode(q: Q, name: string): Promise<number | undefine
 }
 
 /** Nodes under ACCOUNT whose paths do not extend their parent's path (the rewrite would garble them). */
-async function brokenPaths(q: Q, account: number): Promise<string[]> {
+async function brokenPaths(q: Q, account: number, movingTo?: string): Promise<string[]> {
+  // while S's containers move to D, their objects already renamed (D/c/x under S/c) are in order
+  const moving = movingTo === undefined ? '' : `
+       AND left(o.path, length($2::text || substr(c.path, length(a.path) + 1)) + 1) <> $2::text || substr(c.path, length(a.path) + 1) || '/'`;
   const r = await q.query<{ path: string }>(`
     SELECT c.path FROM nodes c JOIN nodes a ON a.node = c.parent
      WHERE a.node = $1 AND c.node <> $1 AND left(c.path, length(a.path) + 1) <> a.path || '/'
     UNION ALL
-    SELECT o.path FROM nodes o JOIN nodes c ON c.node = o.parent
-     WHERE c.parent = $1 AND c.node <> $1 AND left(o.path, length(c.path) + 1) <> c.path || '/'
-     LIMIT 5`, [account]);
+    SELECT o.path FROM nodes o JOIN nodes c ON c.node = o.parent JOIN nodes a ON a.node = c.parent
+     WHERE c.parent = $1 AND c.node <> $1 AND left(o.path, length(c.path) + 1) <> c.path || '/'${moving}
+     LIMIT 5`, movingTo === undefined ? [account] : [account, movingTo]);
   return r.rows.map((x) => x.path);
 }
 
@@ -132,7 +135,32 @@ export async function dropHelperIndexes(q: Q): Promise<void> {
 
 // ------------------------------------------------------------------ merge
 
-/** Batch A: S's containers that D lacks move under D with everything in them. */
+/** Objects of S's containers that D lacks, whose paths still start with their container's. */
+const MOVING_OBJECTS = `
+  FROM nodes c JOIN nodes o ON o.parent = c.node
+ WHERE c.parent = $3 AND c.node <> $3
+   AND NOT EXISTS (SELECT 1 FROM nodes d WHERE d.path = $2::text || substr(c.path, length($1::text) + 1))
+   AND left(o.path, length(c.path) + 1) = c.path || '/'`;
+
+async function firstMovingObject(q: Q, S: string, D: string, s0: number): Promise<number | undefined> {
+  const r = await q.query<{ first: number | null }>(`SELECT min(o.node) AS first ${MOVING_OBJECTS}`, [S, D, s0]);
+  return r.rows[0]?.first ?? undefined;
+}
+
+/**
+ * Batch A1 (large accounts, repeated): the paths of up to LIMIT objects of S's containers
+ * that D lacks, from node FIRST on, become D's; batch A then moves the containers themselves.
+ * (The containers' before-images, in batch A, say how their objects' paths changed.)
+ */
+async function renameMovingObjects(client: pg.PoolClient, S: string, D: string, s0: number, first: number, limit: number): Promise<number> {
+  await client.query(`CREATE TEMP TABLE snf_mv ON COMMIT DROP AS
+                      SELECT o.node ${MOVING_OBJECTS} AND o.node >= $4 ORDER BY o.node LIMIT ${Math.floor(limit)}`, [S, D, s0, first]);
+  const head = await client.query<{ m: number | null }>('SELECT min(node) AS m FROM snf_mv');
+  if (head.rows[0]?.m !== first) throw changedWhileRunning('pithos', `the objects of account ${S} being moved (expected node ${first} first)`);
+  return num(await client.query(`UPDATE nodes o SET path = $2::text || substr(o.path, length($1::text) + 1) FROM snf_mv m WHERE o.node = m.node`, [S, D]));
+}
+
+/** Batch A: S's containers that D lacks move under D with everything in them (objects not renamed yet included). */
 async function moveContainers(client: pg.PoolClient, keep: Keep, S: string, D: string, s0: number, d0: number): Promise<number> {
   await client.query(`
     CREATE TEMP TABLE snf_mc ON COMMIT DROP AS
@@ -150,7 +178,7 @@ async function moveContainers(client: pg.PoolClient, keep: Keep, S: string, D: s
     };
   }));
   let n = num(await client.query(`UPDATE nodes o SET path = $2::text || substr(o.path, length($1::text) + 1)
-                                     FROM snf_mc m WHERE o.parent = m.node`, [S, D]));
+                                     FROM snf_mc m WHERE o.parent = m.node AND left(o.path, length(m.path) + 1) = m.path || '/'`, [S, D]));
   n += num(await client.query('UPDATE nodes n SET parent = $1, path = m.newpath FROM snf_mc m WHERE n.node = m.node', [d0]));
   return n;
 }
@@ -333,7 +361,7 @@ export async function mergeAccount(ctx: StepContext, S: string, D: string): Prom
     throw new UserError(`cannot merge ${S} into ${D}: there is no pithos account ${D}`, 'decide step 6.2 again (snf-upgrade plan 6.2 shows the sets)');
   }
   for (const [a, node] of [[S, s0], [D, d0]] as const) {
-    const broken = await brokenPaths(pool, node);
+    const broken = await brokenPaths(pool, node, a === S ? D : undefined);
     if (broken.length) {
       throw new UserError(`the tree of ${a} is inconsistent: ${broken.join(', ')} do not start with their parent's path`,
         'repair these nodes by hand (or delete the account instead of merging it), then run the step again');
@@ -346,6 +374,15 @@ export async function mergeAccount(ctx: StepContext, S: string, D: string): Prom
     out.rows += r.rows;
     return r;
   };
+  let moved: number | undefined;
+  for (;;) {
+    if (ctx.stopRequested()) { out.stopped = true; return out; }
+    const first = await firstMovingObject(pool, S, D, s0);
+    if (first === undefined) break;
+    if (first === moved) throw changedWhileRunning('pithos', `account ${S} (objects from node ${first} are back after their move batch committed)`);
+    moved = first;
+    await run(`moving objects from ${first}`, (c) => renameMovingObjects(c, S, D, s0, first, objectChunk()));
+  }
   await run('containers', (c, keep) => moveContainers(c, keep, S, D, s0, d0));
   let prev: number | undefined;
   for (;;) {
