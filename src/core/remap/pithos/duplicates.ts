@@ -7,6 +7,7 @@
 // size is shown with what each account holds, the operator merges each set into one exact
 // account (by default the one step 2 kept) or deletes accounts, and the rows that only
 // differ by a member's spelling are de-duplicated, so that 6.4 meets no collision.
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Db } from '../../../db/connection.js';
 import { EXIT, UserError } from '../../../errors.js';
@@ -364,6 +365,15 @@ async function plan(ctx: StepContext, findings: Findings): Promise<Plan> {
 
 // ------------------------------------------------------------------ apply
 
+/**
+ * The member-case batch's key: named by the step's stored decisions, so every attempt that
+ * goes by the same decisions (a resume, a re-run) finds the batch done; new decisions run it again.
+ */
+export function memberCaseBatch(state: StateFile): string {
+  const decisions = [...state.getDecisions(DUPLICATES_STEP)].map(([k, d]) => [k, d.value]).sort((a, b) => byCodeUnits(a[0] as string, b[0] as string));
+  return `member case ${createHash('sha256').update(JSON.stringify(decisions)).digest('hex').slice(0, 16)}`;
+}
+
 async function apply(ctx: StepContext, p: Plan): Promise<ApplyResult> {
   const data = p.data as PithosDuplicatesPlanData;
   // The decisions this run goes by, so a resumed run keeps doing the same.
@@ -428,8 +438,7 @@ async function apply(ctx: StepContext, p: Plan): Promise<ApplyResult> {
     }
     if (ctx.stopRequested()) return { stopped: true, rows, summary: ['stopped before the last batch; run the step again to continue'] };
     ctx.progress({ table: 'member case', done: units.length, total, batch: total, batches: total });
-    const attempt = ctx.state.getStep(DUPLICATES_STEP).attempts;
-    const mc = await ctx.batch('pithos', `member case #${attempt}`, (client, keep) => dedupeMemberCase(client, keep, uuids));
+    const mc = await ctx.batch('pithos', memberCaseBatch(ctx.state), (client, keep) => dedupeMemberCase(client, keep, uuids));
     rows += mc.rows;
     memberCaseRows = mc.rows;
   } finally {
