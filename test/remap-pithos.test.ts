@@ -9,7 +9,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { main, type Io } from '../src/cli/main.js';
-import { byCodeUnits, pyLower } from '../src/core/dedup/fold.js';
+import { byCodeUnits } from '../src/core/dedup/fold.js';
+import { pyLower } from '../src/core/fold.js';
 import {
   encodeUrl, invalidDecision, legacyPublicUrl, parseSetAnswer, suggestInto,
   type AccountHoldings, type DuplicateAccountSet, type PithosDuplicatesFindings, type PithosMigrateFindings,

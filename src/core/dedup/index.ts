@@ -18,7 +18,7 @@ import type { DedupFindings } from './types.js';
 
 export type { DedupFindings, DuplicateGroup, DuplicateUser, CycladesOwned, PithosOwned } from './types.js';
 export { mergeTargets, MERGE_PREFIX, DEDUP_STEP, type MergeTarget } from './decide.js';
-export { pyLower } from './fold.js';
+export { pyLower } from '../fold.js';
 export { astakosCollisions, identifierCollisions, CYCLADES_IDENTIFIERS, PITHOS_ACCOUNTS } from './inspect.js';
 
 /** Users deleted per batch (one transaction each). */

@@ -4,7 +4,7 @@
 // table), and written to a mapping table that the set-based rewrites join.
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { pyLower } from '../../dedup/fold.js';
+import { pyLower } from '../../fold.js';
 import { insertPairs, type UuidMap } from '../uuids.js';
 
 type Q = pg.Pool | pg.PoolClient;
