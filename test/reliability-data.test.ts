@@ -116,6 +116,38 @@ async function addHostile(urls: Record<Service, string>): Promise<Map<string, nu
   return ids;
 }
 
+/**
+ * A user X whose email is the uuid of a user Y that owns a pithos account (astakos at 0.13),
+ * and X's pithos account, named by that email. Returns both uuids and Y's account name.
+ */
+async function uuidShapedEmail(urls: Record<Service, string>): Promise<{ x: string; y: string; yAccount: string }> {
+  const X_UUID = 'f00dface-0000-4000-8000-000000000001';
+  const y = await withDb('pithos', urls.pithos, async ({ pool: p }) => withDb('astakos', urls.astakos, async ({ pool: a }) => {
+    const accounts = (await p.query<{ path: string }>(`SELECT path FROM nodes WHERE parent = 0 AND node <> 0 AND path LIKE '%@%' ORDER BY path`)).rows.map((r) => r.path);
+    const r = await a.query<{ email: string; uuid: string }>(`SELECT u.email, m.uuid FROM auth_user u JOIN im_astakosuser m ON m.user_ptr_id = u.id
+      WHERE u.email = ANY($1::text[]) ORDER BY u.email LIMIT 1`, [accounts]);
+    return r.rows[0]!;
+  }));
+  await withDb('astakos', urls.astakos, async ({ pool }) => {
+    const c = await pool.connect();
+    try {
+      await c.query('CREATE TEMP TABLE u AS SELECT * FROM auth_user WHERE id = (SELECT min(id) FROM auth_user)');
+      await c.query('UPDATE u SET id = (SELECT max(id) + 1 FROM auth_user), username = $1, email = $1', [y.uuid]);
+      await c.query('INSERT INTO auth_user SELECT * FROM u');
+      await c.query('CREATE TEMP TABLE m AS SELECT * FROM im_astakosuser WHERE user_ptr_id = (SELECT min(id) FROM auth_user)');
+      await c.query('UPDATE m SET user_ptr_id = (SELECT id FROM u), uuid = $1, auth_token = NULL', [X_UUID]);
+      await c.query('INSERT INTO im_astakosuser SELECT * FROM m');
+    } finally {
+      c.release();
+    }
+  });
+  await withDb('pithos', urls.pithos, async ({ pool: q }) => {
+    const acct = (await q.query<{ n: number }>('INSERT INTO nodes (parent, path) VALUES (0, $1) RETURNING node AS n', [y.uuid])).rows[0]!.n;
+    await q.query('INSERT INTO nodes (parent, path) VALUES ($1, $2)', [acct, `${y.uuid}/pithos`]);
+  });
+  return { x: X_UUID, y: y.uuid, yAccount: y.email };
+}
+
 describe('hostile data, steps 2.1 → 6.4 headless', () => {
   test('dedup groups, remapped owners and pithos paths are exactly right; every verify passes', async () => {
     const dir = tempDir('reliab-');
@@ -164,6 +196,9 @@ describe('hostile data, steps 2.1 → 6.4 headless', () => {
     /** The uuid each hostile email ends as: its own, or its group's survivor's. */
     const target = (email: string): string => uuidOf.get(KEPT[pyLower(email)] ?? email)!;
 
+    // an email equal to another user's uuid, with a pithos account under that name
+    const twin = await uuidShapedEmail(sbx.urls);
+
     for (const step of ['6.1', '6.2', '6.3', '6.4']) await run(step);
 
     await withDb('cyclades', sbx.urls.cyclades, async ({ pool: q }) => {
@@ -183,6 +218,11 @@ describe('hostile data, steps 2.1 → 6.4 headless', () => {
       assert.deepEqual(grants, [target('100zzoff@x.org'), target("O'Neil@x.org"), `${target('100%_off@x.org')}:team`].sort());
       const members = (await q.query<{ member: string }>(`SELECT member FROM groups WHERE owner = $1 AND name = 'team'`, [target('100%_off@x.org')])).rows.map((r) => r.member).sort();
       assert.deepEqual(members, [target('ÄB@x.org'), target('100_off@x.org'), target('"quoted"@x.org')].sort());
+      // a name that is a uuid stays that uuid's account (as 6.1–6.3 treat it), though it is also X's email:
+      // 6.2 merged it with Y's account, and 6.4 did not move it to X
+      const accounts = (await q.query<{ path: string }>('SELECT path FROM nodes WHERE parent = 0 AND node <> 0 AND path = ANY($1::text[])',
+        [[twin.x, twin.y, twin.yAccount]])).rows.map((r) => r.path);
+      assert.deepEqual(accounts, [twin.y]);
     });
   });
 });

@@ -43,9 +43,13 @@ export function objectChunk(): number {
 /** A short, stable tag of a name for batch keys (names can be 256 characters; keys 200). */
 export const tag = (name: string): string => createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 16);
 
-/** The uuid astakos' user_catalogs would answer for NAME (Python lower(), then username), if any. */
+/**
+ * The uuid astakos' user_catalogs would answer for NAME (Python lower(), then username), if
+ * any. A name that is already an astakos uuid stays itself, even if it is also some user's
+ * email (as 6.1–6.3 and 6.2's sets treat it): mapping it would make the rewrite non-idempotent.
+ */
 export function resolveName(uuids: UuidMap, name: string): string | undefined {
-  if (name === '') return undefined;
+  if (name === '' || uuids.isUuid(name)) return undefined;
   return uuids.lookup(pyLower(name));
 }
 
