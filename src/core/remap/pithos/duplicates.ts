@@ -23,6 +23,7 @@ import { describeCollision, findCollisions } from './collisions.js';
 import { dedupeMemberCase, memberCaseFindings } from './membercase.js';
 import { collectNames, createMapTable, fillMap, objectChunk, unresolvedAccounts } from './names.js';
 import { readRevision, runLatestRepair } from './chain.js';
+import { resolveSetDecisions, type DecidedSet } from '../sets.js';
 import { accountDrift } from './stats.js';
 import type {
   AccountHoldings, AccountSetDecision, DuplicateAccountSet, PithosDuplicatesFindings, PithosDuplicatesPlanData, PlannedSet,
@@ -224,43 +225,14 @@ function answerMap(asker: Asker, key: string, shape: string): Map<string, unknow
   return new Map(Object.entries(raw));
 }
 
-interface Resolved { set: DuplicateAccountSet; decision: AccountSetDecision; source: DecisionSource }
-
-export function resolveSets(sets: DuplicateAccountSet[], state: StateFile, asker: Asker): { decided: Resolved[]; open: string[]; notes: string[] } {
+export function resolveSets(sets: DuplicateAccountSet[], state: StateFile, asker: Asker): { decided: DecidedSet<DuplicateAccountSet, AccountSetDecision>[]; open: string[]; notes: string[] } {
   const answers = answerMap(asker, 'sets', 'an object of set keys');
   if (!(answers instanceof Map)) throw new UserError('answers file: "6.2"."sets" must map set keys to {"merge": "<account>"} or {"delete": ["<account>", …]}', 'e.g. {"6.2": {"sets": {"foo@x.gr": {"merge": "foo@x.gr"}}}}', EXIT.usage);
-  const byFold = new Map([...answers].map(([k, v]) => [pyLower(k), { k, v }]));
-  const decided: Resolved[] = [];
-  const open: string[] = [];
-  const notes: string[] = [];
-  const used = new Set<string>();
-  for (const set of sets) {
-    let decision: AccountSetDecision | undefined;
-    let source: DecisionSource | undefined;
-    const stored = state.getDecision(DUPLICATES_STEP, set.key);
-    if (stored) {
-      const d = stored.value as AccountSetDecision;
-      const why = invalidDecision(set, d);
-      if (why) notes.push(`${set.key}: the stored decision no longer fits the set (${why}); decide again`);
-      else { decision = d; source = stored.source; }
-    }
-    const answer = answers.has(set.key) ? { k: set.key, v: answers.get(set.key) } : byFold.get(set.key);
-    if (answer) {
-      used.add(answer.k);
-      const d = parseSetAnswer(answer.v);
-      const why = d ? invalidDecision(set, d) : 'expected {"merge": "<account>"} or {"delete": ["<account>", …]}';
-      if (why) throw new UserError(`answers file: "6.2"."sets"."${answer.k}": ${why}`, `accounts of this set: ${set.accounts.map((a) => a.name).join(', ')}`, EXIT.usage);
-      if (!decision) { decision = d!; source = 'answers'; } else if (JSON.stringify(decision) !== JSON.stringify(d)) {
-        notes.push(`${set.key}: the answers file says ${JSON.stringify(answer.v)}, but the stored ${source} decision stands`);
-      }
-    }
-    if (!decision && asker.acceptSuggestions) { decision = { action: 'merge', into: set.suggested.into }; source = 'suggested'; }
-    if (!decision) { open.push(set.key); continue; }
-    decided.push({ set, decision, source: source! });
-  }
-  const stray = [...answers.keys()].filter((k) => !used.has(k));
-  if (stray.length) notes.push(`answers file names ${stray.length} set(s) that are not duplicates (any more): ${stray.join(', ')}`);
-  return { decided, open, notes };
+  return resolveSetDecisions(sets, state, asker, {
+    step: DUPLICATES_STEP, answers, parse: parseSetAnswer, invalid: invalidDecision,
+    expected: 'expected {"merge": "<account>"} or {"delete": ["<account>", …]}',
+    members: (set) => `accounts of this set: ${set.accounts.map((a) => a.name).join(', ')}`,
+  });
 }
 
 /** Keep-or-delete for each unknown account that the set decisions leave in place. */
