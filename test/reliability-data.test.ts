@@ -42,6 +42,21 @@ const ALONE = ['100zzoff@x.org', '100_off@x.org', 'e\u0301@x.org', 'é@x.org', '
   // Python 2 lowers Σ to σ everywhere, so a final ς never meets it
   'σίσυφος@x.gr', 'ΣΊΣΥΦΟΣ@x.gr'];
 const OBJECT = `it's a "file" 100%_\\ ü.txt`;
+/** A pithos quota on the accounts of these (alone, so their limit is theirs): 7.1 carries it to astakos. */
+const QUOTA: Record<string, string> = { 'tab\there\u0001\u007f@x.org': '123456789', '100_off@x.org': '987654321' };
+/** Step 5's definitions (those of the quota tests). */
+const SERVICES = {
+  cyclades: {
+    resources: [
+      { name: 'disk', group: 'compute', uplimit: 32212254720, unit: 'bytes', desc: 'Virtual machine disk size' },
+      { name: 'cpu', group: 'compute', uplimit: 8, desc: 'Number of virtual machine processors' },
+      { name: 'ram', group: 'compute', uplimit: 6442450944, unit: 'bytes', desc: 'Virtual machines' },
+      { name: 'vm', group: 'compute', uplimit: 2, desc: 'Number of virtual machines' },
+      { name: 'network.private', group: 'network', uplimit: 5, desc: 'Private networks' },
+    ],
+  },
+  'pithos+': { resources: [{ name: 'diskspace', group: 'storage', uplimit: 5368709120, unit: 'bytes', desc: 'Pithos account diskspace' }] },
+};
 
 async function withDb<T>(service: Service, url: string, fn: (db: Db) => Promise<T>): Promise<T> {
   const db = await openDb(service, url, { max: 2 });
@@ -94,6 +109,7 @@ async function addHostile(urls: Record<Service, string>): Promise<Map<string, nu
     };
     for (const [i, [email]] of [...USERS.entries(), [USERS.length, [NOT_A_USER, 0]] as const]) {
       const acct = await node(0, email, 0);
+      if (QUOTA[email]) await q.query(`INSERT INTO policy (node, key, value) VALUES ($1, 'quota', $2)`, [acct, QUOTA[email]]);
       const cont = await node(acct, `${email}/pithos`, 0);
       await node(cont, `${email}/pithos/${OBJECT}`, 100 + i);
     }
@@ -161,6 +177,7 @@ describe('hostile data, steps 2.1 → 6.4 headless', () => {
     const answers = join(dir, 'answers.json');
     writeFileSync(answers, JSON.stringify({
       '2.2': { confirm: true, survivors: Object.fromEntries(Object.entries(KEPT).map(([k, email]) => [k, ids.get(email)])) },
+      5: { 'rename-pithos': true, 'lower-defaults': true, services: SERVICES },
       '6.1': { confirm: 'delete' }, '6.2': { confirm: true }, '6.3': { confirm: 'delete' },
     }));
     const run = async (step: string) => {
@@ -190,7 +207,8 @@ describe('hostile data, steps 2.1 → 6.4 headless', () => {
 
     await simulateStep('3.2', sbx.urls, { uuidSalt: 'reliab' });
     const s2 = StateFile.open(stateFile);
-    try { for (const id of ['3.1', '3.2', '3.3', '3.4', '3.5', '3.6', '4', '5']) s2.markDone(id, ['test']); } finally { s2.close(); }
+    try { for (const id of ['3.1', '3.2', '3.3', '3.4', '3.5', '3.6', '4']) s2.markDone(id, ['test']); } finally { s2.close(); }
+    await run('5');
     const uuidOf = await withDb('astakos', sbx.urls.astakos, async ({ pool: q }) => new Map(
       (await q.query<{ email: string; uuid: string }>('SELECT u.email, a.uuid FROM auth_user u JOIN im_astakosuser a ON a.user_ptr_id = u.id')).rows.map((r) => [r.email, r.uuid])));
     /** The uuid each hostile email ends as: its own, or its group's survivor's. */
@@ -199,7 +217,7 @@ describe('hostile data, steps 2.1 → 6.4 headless', () => {
     // an email equal to another user's uuid, with a pithos account under that name
     const twin = await uuidShapedEmail(sbx.urls);
 
-    for (const step of ['6.1', '6.2', '6.3', '6.4']) await run(step);
+    for (const step of ['6.1', '6.2', '6.3', '6.4', '7.1', '7.2', '8', '9.1', '9.2']) await run(step);
 
     await withDb('cyclades', sbx.urls.cyclades, async ({ pool: q }) => {
       const vms = await q.query<{ name: string; userid: string }>(`SELECT name, userid FROM db_virtualmachine WHERE name LIKE 'vm ''%'`);
@@ -223,6 +241,16 @@ describe('hostile data, steps 2.1 → 6.4 headless', () => {
       const accounts = (await q.query<{ path: string }>('SELECT path FROM nodes WHERE parent = 0 AND node <> 0 AND path = ANY($1::text[])',
         [[twin.x, twin.y, twin.yAccount]])).rows.map((r) => r.path);
       assert.deepEqual(accounts, [twin.y]);
+    });
+    // 7.1 → 9.1: the quotas and the usage of the hostile accounts reach the quotaholder under their uuids
+    await withDb('astakos', sbx.urls.astakos, async ({ pool: q }) => {
+      const holding = async (email: string) => (await q.query<{ capacity: string; imported: string }>(
+        `SELECT p.capacity::text AS capacity, h.imported::text AS imported FROM quotaholder_app_holding h JOIN quotaholder_app_policy p ON p.policy = h.policy_id
+          WHERE h.entity_id = $1 AND h.resource = 'pithos+.diskspace'`, [target(email)])).rows[0];
+      for (const [email, quota] of Object.entries(QUOTA)) {
+        const i = USERS.findIndex(([e]) => e === email);
+        assert.deepEqual(await holding(email), { capacity: quota, imported: String(100 + i) }, JSON.stringify(email));
+      }
     });
   });
 });
