@@ -1,4 +1,4 @@
-// Hostile data through steps 2.1 → 6.4 on a generated deployment: quotes, backslashes, LIKE
+// Hostile data through steps 2.1 → 9.2 on a generated deployment: quotes, backslashes, LIKE
 // wildcards, control characters, astral and non-ASCII case, emails at the column limit, and
 // uuid-shaped names. Every step runs headlessly and must end with its verify passing, and the
 // dedup groups, remapped owners and pithos paths must be exactly the expected ones.
@@ -164,7 +164,7 @@ async function uuidShapedEmail(urls: Record<Service, string>): Promise<{ x: stri
   return { x: X_UUID, y: y.uuid, yAccount: y.email };
 }
 
-describe('hostile data, steps 2.1 → 6.4 headless', () => {
+describe('hostile data, steps 2.1 → 9.2 headless', () => {
   test('dedup groups, remapped owners and pithos paths are exactly right; every verify passes', async () => {
     const dir = tempDir('reliab-');
     const base = serverUrl();
