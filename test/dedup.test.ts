@@ -10,13 +10,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HeadlessAsker, type Answers } from '../src/cli/asker.js';
 import { main } from '../src/cli/main.js';
+import { UserError } from '../src/errors.js';
 import type { Config } from '../src/config.js';
 import { astakosCollisions, batchesOf, DEDUP_STEP, mergeTargets, pyLower, USERS_PER_BATCH, type DedupFindings } from '../src/core/dedup/index.js';
-import { openDb, SERVICES, type Db, type Service } from '../src/db/connection.js';
+import { closeAllEmbedded, openDb, SERVICES, type Db, type Service } from '../src/db/connection.js';
 import { Engine } from '../src/engine/index.js';
 import { createSandbox, loadSchema } from '../src/sandbox/index.js';
 import { StateFile } from '../src/state/index.js';
-import { cleanupAll, emptyDatabases, serverUrl, tempDir, testDbName, usingServer, writeConfig } from './support.js';
+import { cleanupAll, emptyDatabases, runCli, serverUrl, tempDir, testDbName, usingServer, writeConfig } from './support.js';
 
 after(cleanupAll);
 
@@ -631,6 +632,59 @@ describe('dedup: crash between batches', () => {
     assert.deepEqual(await journalBatches(urls.astakos), [referenceBatches.find((b) => b.includes(`n${USERS_PER_BATCH}`))]);
     await disarm(urls);
     await resumeAndCompare(urls, config);
+  });
+
+  test('rows that change under a batch stop the step with an operator error, not an unexpected one; the resume ends like the reference', async () => {
+    // the trap makes PostgreSQL skip one user's delete, as a still-running service writing the row would
+    const { urls } = await armed('dedup_t_skip', 'RETURN NULL');
+    const config = configFor(urls, tempDir('dedup-skip-state-'));
+    const engine = engineFor(config, { '2.2': { survivors: ANSWERS, confirm: true } });
+    try {
+      await engine.run('2.1');
+      await assert.rejects(engine.run('2.2'), (e: unknown) => e instanceof UserError
+        && /auth_user rows of the users being deleted .*changed while this batch ran/.test(e.message) && !e.message.includes('\n')
+        && /nothing else writes to the astakos database/.test(e.next));
+      assert.equal(engine.state.getStep('2.2').status, 'failed');
+    } finally {
+      await closeEngine(engine);
+    }
+    assert.deepEqual(await journalBatches(urls.astakos), [referenceBatches.find((b) => b.includes(`n${USERS_PER_BATCH}`))]);
+    await disarm(urls);
+    await resumeAndCompare(urls, config);
+  });
+
+  test('undo restores batch by batch: killed inside its second batch, it resumes and restores every row byte for byte', { skip: !usingServer() && 'kills need a server (an embedded database dies with its process)' }, async () => {
+    const urls = await fixture('dedup_t_undokill', BULK);
+    const before = await dumpAll(urls);
+    const dir = tempDir('dedup-undokill-');
+    const config = configFor(urls, dir);
+    const engine = engineFor(config, { '2.2': { survivors: ANSWERS, confirm: true } });
+    try {
+      await engine.run('2.1');
+      assert.equal((await engine.run('2.2')).status, 'done');
+    } finally {
+      await closeEngine(engine);
+    }
+    assert.deepEqual(await journalBatches(urls.astakos), referenceBatches);
+    const cfg = writeConfig(dir, urls);
+    await closeAllEmbedded();
+    const killed = await runCli(['undo', '2.2', '--config', cfg], { SNF_UPGRADE_FAULT: 'batch:before-commit#2:kill' });
+    assert.equal(killed.code, null, killed.stderr);
+    const [first, second] = [...referenceBatches].sort((a, b) => Number(/users (\d+)/.exec(a)![1]) - Number(/users (\d+)/.exec(b)![1]));
+    assert.deepEqual(await journalBatches(urls.astakos), [second!, `undo ${first}`].sort(), 'the first batch restored and forgotten, the second not');
+    await closeAllEmbedded();
+    const resumed = await runCli(['undo', '2.2', '--config', cfg]);
+    assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+    assert.match(resumed.stdout, /in 1 batch\(es\) \(1 restored by an earlier, interrupted undo\)/);
+    assert.deepEqual(await journalBatches(urls.astakos), []);
+    assert.deepEqual(await dumpAll(urls), before);
+    const state = StateFile.open(config.state);
+    try {
+      assert.equal(state.countBeforeImages(DEDUP_STEP), 0);
+      assert.equal(state.getStep('2.2').status, 'pending');
+    } finally {
+      state.close();
+    }
   });
 
   test('a killed process resumes after its committed batch and ends like the reference', { skip: !usingServer() && 'kills need a server (an embedded database dies with its process)' }, async () => {

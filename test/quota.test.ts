@@ -16,7 +16,7 @@ import { loadSettingsDir, PyDict } from '../src/core/settings/index.js';
 import type { ApplyResult } from '../src/core/step.js';
 import { openDb, type Db, type Service } from '../src/db/connection.js';
 import { Engine, type EngineEvent, type PlanView } from '../src/engine/index.js';
-import { NeedsAnswer } from '../src/errors.js';
+import { NeedsAnswer, UserError } from '../src/errors.js';
 import { findStep } from '../src/runbook/steps.js';
 import { createSandbox, dropSandbox, simulateStep } from '../src/sandbox/index.js';
 import { StateFile } from '../src/state/index.js';
@@ -217,8 +217,22 @@ describe('quota steps 5 → 9.2 on a sandbox', () => {
     if (pg) await dropSandbox({ name: testDbName('quota_t_main'), pg, configPath: join(dir, 'snf-upgrade.json') });
   });
 
+  it('step 5 asks before loading lower defaults, with the user counts; a no loads nothing', async () => {
+    const empty = async () => {
+      assert.deepEqual((await q('astakos', 'SELECT name FROM im_service ORDER BY id')).map((r) => r.name), ['cyclades', 'pithos']);
+      assert.equal((await q('astakos', 'SELECT count(*)::int AS n FROM im_resource'))[0].n, 0);
+    };
+    await assert.rejects(run('5', { 5: { services: SERVICES_ANSWER } }, false), (e: unknown) => e instanceof NeedsAnswer
+      && /^step 5 asks: Load default limits lower than 0\.12's\? cyclades\.vm: 3 → 2; \d+ of the \d+ email-verified users on the default would lose headroom \(\d+ already use more\); pithos\+\.diskspace: 50 GiB → 5 GiB; \d+ of the \d+ email-verified users/.test((e as Error).message)
+      && /"5": \{"lower-defaults": true\}/.test((e as NeedsAnswer).next), (e: unknown) => String((e as Error).message));
+    await empty();
+    await assert.rejects(run('5', { 5: { services: SERVICES_ANSWER, 'lower-defaults': false, 'rename-pithos': true } }, false),
+      (e: unknown) => e instanceof UserError && !(e instanceof NeedsAnswer) && /lower default limits were declined \(cyclades\.vm, pithos\+\.diskspace\); nothing was loaded/.test(e.message));
+    await empty();
+  });
+
   it('step 5 will not load anything before the pithos → pithos+ rename is confirmed', async () => {
-    await assert.rejects(run('5', { 5: { services: SERVICES_ANSWER } }, false), (e: unknown) => e instanceof NeedsAnswer && /pithos\+/.test((e as Error).message));
+    await assert.rejects(run('5', { 5: { services: SERVICES_ANSWER, 'lower-defaults': true } }, false), (e: unknown) => e instanceof NeedsAnswer && /pithos\+/.test((e as Error).message));
     assert.deepEqual((await q('astakos', 'SELECT name FROM im_service ORDER BY id')).map((r) => r.name), ['cyclades', 'pithos']);
     assert.equal((await q('astakos', 'SELECT count(*)::int AS n FROM im_resource'))[0].n, 0);
   });

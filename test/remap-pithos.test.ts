@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { main, type Io } from '../src/cli/main.js';
 import { byCodeUnits } from '../src/core/dedup/fold.js';
+import { pyLower } from '../src/core/fold.js';
 import {
   encodeUrl, invalidDecision, legacyPublicUrl, parseSetAnswer, suggestInto,
   type AccountHoldings, type DuplicateAccountSet, type PithosDuplicatesFindings, type PithosMigrateFindings,
@@ -573,6 +574,20 @@ describe('a hand-made deployment: 6.2 merges and deletes exactly, 6.4 equals ups
     assert.match(again.out, /already done/);
   });
 
+  test('6.2 run again after it finished (same decisions) finds its member-case batch done and changes nothing', async () => {
+    const journal = () => withDb('pithos', urls.pithos, async (db) => (await db.pool.query<{ batch: string }>(
+      `SELECT batch FROM snf_upgrade_journal WHERE step = '6.2' AND batch LIKE 'member case%'`)).rows.map((x) => x.batch));
+    const tables = () => withDb('pithos', urls.pithos, (db) => Promise.all(PITHOS_TABLES.map((t) => digest(db.pool, t))));
+    const first = await journal();
+    assert.equal(first.length, 1, first.join(', '));
+    const before = await tables();
+    withState(stateFile, (s) => s.resetStep('6.2'));
+    const r = await cli(cfg, 'run', '6.2', '--accept-suggestions');
+    assert.equal(r.code, 0, r.err + r.out);
+    assert.deepEqual(await journal(), first, 'the same key, found done');
+    assert.deepEqual(await tables(), before);
+  });
+
   // Every starting point of the chain, from the state 6.2 left, against the oracle.
   const variants: { name: string; setup: string[]; oracle: { latestRepair?: boolean; urlExists?: boolean } }[] = [
     { name: 'at 3dd56e750a3', setup: [], oracle: {} },
@@ -663,7 +678,7 @@ async function preparedSandbox(name: string): Promise<{ cfg: string; urls: Urls;
   const base = serverUrl();
   const cfgPath = join(dir, 'snf-upgrade.json');
   const r = await createSandbox({ name: testDbName(name), ...(base ? { pg: base } : { embedded: join(dir, 'db') }), scale: 'tiny', seed: 5, configPath: cfgPath });
-  const state = join(dir, `${name}-state.db`);
+  const state = join(dir, `${testDbName(name)}-state.db`);
   withState(state, (s) => s.markDone('1'));
   const a = answersFile(dir, 'a22', { '2.2': { confirm: true } });
   assert.equal((await cli(cfgPath, 'run', '2.1')).code, 0);
@@ -733,6 +748,16 @@ describe('a generated deployment (sandbox)', () => {
     assert.equal(k1.code, null, k1.stderr);
     const r1 = await runCli(['run', '6.2', '--accept-suggestions', '--answers', a62, '--config', two.cfg], env62);
     assert.equal(r1.code, 0, r1.stderr + r1.stdout);
+    // bounded batches: objects of moved containers are renamed 2 at a time; the container batch moves containers only
+    withState(two.state, (s) => {
+      const batches = s.batchesFor('6.2');
+      const moving = batches.filter((b) => / moving objects from \d+$/.test(b.batch));
+      assert.ok(moving.length >= 2, batches.map((b) => b.batch).join(', '));
+      for (const b of moving) assert.ok(b.rows <= 2, `${b.batch}: ${b.rows} rows`);
+      for (const b of batches.filter((x) => / containers$/.test(x.batch))) {
+        assert.equal(b.rows, s.countBeforeImages('6.2', b.batch), `${b.batch}: only its containers`);
+      }
+    });
     // … and just after the 3rd COMMIT of 6.4
     const env64 = { SNF_UPGRADE_PITHOS_BATCH: '150' };
     const k2 = await runCli(['run', '6.4', '--accept-suggestions', '--config', two.cfg], { ...env64, SNF_UPGRADE_FAULT: 'batch:after-commit#3:kill' });
@@ -744,6 +769,85 @@ describe('a generated deployment (sandbox)', () => {
     assert.match(r2.stdout, /✓ no row still names an account by a name astakos resolves/);
     await withDb('pithos', two.urls.pithos, async ({ pool: q }) => {
       for (const [t, d] of digests) assert.equal(await digest(q, t), d, `${t} equals the uninterrupted run's`);
+    });
+  });
+  test('6.4 killed inside its statistics recompute (node ranges), resumed in a new run after astakos learned a name: ends as upstream, old spellings kept in the mapping', async () => {
+    const three = await preparedSandbox('rpit_t_c');
+    const r62 = await cli(three.cfg, 'run', '6.2', '--accept-suggestions', '--answers', answersFile(three.dir, 'a62', ANSWERS_62));
+    assert.equal(r62.code, 0, r62.err);
+    const LATE = 'deleted.user@example.org';
+    const LATE_UUID = 'c0ffee00-0000-4000-8000-000000000abc';
+    await withDb('pithos', three.urls.pithos, async ({ pool: q }) => {
+      assert.equal((await q.query('SELECT 1 FROM nodes WHERE parent = 0 AND path = $1', [LATE])).rowCount, 1, 'an account astakos does not know (yet)');
+      // statistics that no longer add up, so that 6.4 recomputes them
+      await q.query('UPDATE statistics SET size = size + 7 WHERE node IN (SELECT node FROM nodes WHERE parent = 0 AND node <> 0)');
+      await copySchema(q, 'pre64');
+      await copySchema(q, 'oracle');
+    });
+    const W = 40;
+    const plan = JSON.parse((await cli(three.cfg, 'plan', '6.4', '--json')).out).findings.data as PithosMigrateFindings;
+    assert.ok(!plan.revision.latestRepair);
+    const ranges = (max: number) => Math.max(1, Math.ceil((max + 1) / W));
+    // uuid map, the five ranged rewrites, groups, 2a309a9a3438, the ideal statistics, then the first statistics range
+    const firstStatsRange = 1 + ranges(plan.maxNode) + ranges(plan.maxSerial) + ranges(plan.maxPublicId) + 2 * ranges(plan.maxFeatureId) + 3 + 1;
+    assert.ok(ranges(plan.maxNode) > 2, 'several statistics ranges');
+    await closeAllEmbedded();
+    const env = { SNF_UPGRADE_PITHOS_BATCH: String(W) };
+    const killed = await runCli(['run', '6.4', '--accept-suggestions', '--config', three.cfg], { ...env, SNF_UPGRADE_FAULT: `batch:after-commit#${firstStatsRange}:kill` });
+    assert.equal(killed.code, null, killed.stderr);
+    const journal = () => withDb('pithos', three.urls.pithos, async (db) => (await db.pool.query<{ batch: string }>(
+      `SELECT batch FROM snf_upgrade_journal WHERE step = '6.4' AND batch LIKE 'statistics%' ORDER BY batch`)).rows.map((x) => x.batch));
+    assert.deepEqual(await journal(), [`statistics 0-${W}`, 'statistics ideal']);
+
+    // astakos learns the kept account's name before the resume: a second mapping round
+    await withDb('astakos', three.urls.astakos, async ({ pool }) => {
+      const c = await pool.connect();
+      try {
+        await c.query('CREATE TEMP TABLE u AS SELECT * FROM auth_user WHERE id = (SELECT min(id) FROM auth_user)');
+        await c.query(`UPDATE u SET id = (SELECT max(id) + 1 FROM auth_user), username = $1, email = $1`, [LATE]);
+        await c.query('INSERT INTO auth_user SELECT * FROM u');
+        await c.query('CREATE TEMP TABLE a AS SELECT * FROM im_astakosuser WHERE user_ptr_id = (SELECT min(id) FROM auth_user)');
+        await c.query('UPDATE a SET user_ptr_id = (SELECT id FROM u), uuid = $1, auth_token = NULL', [LATE_UUID]);
+        await c.query('INSERT INTO im_astakosuser SELECT * FROM a');
+      } finally {
+        c.release();
+      }
+    });
+    await closeAllEmbedded();
+    const resumed = await runCli(['run', '6.4', '--accept-suggestions', '--config', three.cfg], env);
+    assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+    assert.doesNotMatch(resumed.stdout, /✗/);
+    assert.match(resumed.stdout, /✓ every account is named by an astakos uuid/);
+    assert.match(resumed.stdout, /✓ statistics match the files/);
+    assert.match(resumed.stdout, /✓ no row still names an account by a name astakos resolves/);
+    const statsBatches = await journal();
+    assert.equal(statsBatches.filter((b) => /^statistics \d+-\d+$/.test(b)).length, ranges(plan.maxNode), statsBatches.join(', '));
+    assert.ok(statsBatches.includes('statistics ideal dropped'));
+
+    await withDb('pithos', three.urls.pithos, async ({ pool: q }) => {
+      await withDb('astakos', three.urls.astakos, (a) => upstreamOracle(q, a.pool, 'oracle'));
+      for (const t of PITHOS_TABLES.filter((x) => x !== 'statistics')) {
+        assert.deepEqual(await tableDiff(q, t, 'public', 'oracle'), [], `${t} differs from upstream's result`);
+      }
+      assert.equal(await referenceStatisticsDrift(q), 0, 'statistics recomputed from versions');
+      assert.equal((await q.query(`SELECT 1 FROM information_schema.tables WHERE table_name = 'snf_upgrade_pithos_ideal'`)).rowCount, 0);
+      // every name pithos held before 6.4 that astakos resolves, with its uuid: both rounds' pairs
+      const users = await withDb('astakos', three.urls.astakos, async (a) => (await a.pool.query<{ username: string; uuid: string }>(
+        'SELECT u.username, a.uuid FROM auth_user u JOIN im_astakosuser a ON a.user_ptr_id = u.id')).rows);
+      const byUsername = new Map(users.map((u) => [u.username, u.uuid]));
+      const names = await q.query<{ name: string }>(`
+        SELECT split_part(path, '/', 1) AS name FROM pre64.nodes WHERE node <> 0 UNION SELECT split_part(path, '/', 1) FROM pre64.public
+        UNION SELECT split_part(path, '/', 1) FROM pre64.xfeatures UNION SELECT muser FROM pre64.versions
+        UNION SELECT split_part(value, ':', 1) FROM pre64.xfeaturevals WHERE value <> '*' UNION SELECT owner FROM pre64.groups UNION SELECT member FROM pre64.groups`);
+      const expected = names.rows.flatMap(({ name }) => {
+        const uuid = name ? byUsername.get(pyLower(name)) : undefined;
+        return uuid && uuid !== name ? [`${name} → ${uuid}`] : [];
+      }).sort(byCodeUnits);
+      const map = (await q.query<{ identifier: string; uuid: string }>('SELECT identifier, uuid FROM snf_upgrade_pithos_uuids'))
+        .rows.map((r) => `${r.identifier} → ${r.uuid}`).sort(byCodeUnits);
+      assert.ok(expected.includes(`${LATE} → ${LATE_UUID}`));
+      assert.deepEqual(map, expected);
+      await q.query('DROP SCHEMA oracle CASCADE; DROP SCHEMA pre64 CASCADE');
     });
   });
 });

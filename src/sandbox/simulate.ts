@@ -7,6 +7,7 @@
 // Like South, each migration commits on its own: if 0016 fails (duplicate emails left,
 // usernames that collide), 0015 stays applied and 0016 can be run again.
 import { randomBytes } from 'node:crypto';
+import { pyLower } from '../core/fold.js';
 import { openDb, SERVICES, type Service } from '../db/connection.js';
 import { EXIT, UserError } from '../errors.js';
 import { simulateSettingsStep } from './simulate-settings.js';
@@ -127,7 +128,7 @@ async function migration0016(c: Queryable, salt: string, log: (l: string) => voi
   if (wide.rows.length > 0) {
     await c.query(`UPDATE auth_user u SET username = x.username
                      FROM unnest($1::integer[], $2::text[]) AS x(id, username) WHERE u.id = x.id`,
-    [wide.rows.map((r) => r.id), wide.rows.map((r) => (r.email as string).toLowerCase())]);
+    [wide.rows.map((r) => r.id), wide.rows.map((r) => pyLower(r.email as string))]);
   }
   log(`astakos 0016: ${a1.rowCount} activations fixed, ${a2.rowCount} uuids, ${b.rowCount} auth providers, `
     + `${(d1.rowCount ?? 0) + wide.rows.length} usernames set to the lower-cased email`);

@@ -18,6 +18,7 @@ import { DEDUP_STEP } from './decide.js';
 import type pg from 'pg';
 import type { BeforeImage } from '../step.js';
 import { UserError } from '../../errors.js';
+import { changedWhileRunning } from '../errors.js';
 
 type Q = pg.Pool | pg.PoolClient;
 
@@ -137,7 +138,7 @@ export async function deleteUsers(client: pg.PoolClient, cascade: Cascade, ids: 
     })));
     const del = await client.query(`DELETE FROM ${quoteIdent(t.table)} WHERE ${where}`, [ids]);
     if (del.rowCount !== rows.rows.length) {
-      throw new Error(`${t.table}: read ${rows.rows.length} row(s) to delete but deleted ${del.rowCount}; the batch was rolled back`);
+      throw changedWhileRunning('astakos', `the ${t.table} rows of the users being deleted (read ${rows.rows.length}, deleted ${del.rowCount})`);
     }
     deleted.set(t.table, del.rowCount);
   }

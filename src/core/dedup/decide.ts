@@ -10,7 +10,7 @@
 import { EXIT, UserError } from '../../errors.js';
 import type { DecisionSource, StateFile } from '../../state/index.js';
 import type { Asker } from '../step.js';
-import { pyLower } from './fold.js';
+import { pyLower } from '../fold.js';
 import type { DuplicateGroup } from './types.js';
 
 export const DEDUP_STEP = '2.2';

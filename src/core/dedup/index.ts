@@ -5,7 +5,7 @@
 //                          exactly-once batches with before-images; undo restores them.
 import { createHash } from 'node:crypto';
 import { detectSchema, describeVersion } from '../../db/detect.js';
-import { forgetBatches } from '../../db/journal.js';
+import { forgetBatches, JOURNAL_TABLE } from '../../db/journal.js';
 import { forgetSecrets, unstashSecrets } from '../../db/secrets.js';
 import { UserError } from '../../errors.js';
 import type { ApplyResult, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../step.js';
@@ -18,7 +18,7 @@ import type { DedupFindings } from './types.js';
 
 export type { DedupFindings, DuplicateGroup, DuplicateUser, CycladesOwned, PithosOwned } from './types.js';
 export { mergeTargets, MERGE_PREFIX, DEDUP_STEP, type MergeTarget } from './decide.js';
-export { pyLower } from './fold.js';
+export { pyLower } from '../fold.js';
 export { astakosCollisions, identifierCollisions, CYCLADES_IDENTIFIERS, PITHOS_ACCOUNTS } from './inspect.js';
 
 /** Users deleted per batch (one transaction each). */
@@ -180,51 +180,74 @@ export const removeDuplicates: StepModule = {
     return undefined;
   },
 
+  /**
+   * Restores each apply batch's rows in an exactly-once batch of its own ("undo <batch>"), which
+   * also forgets that apply batch; a crash leaves whole batches restored or not, and the undo
+   * can simply run again. A last, idempotent transaction moves the sequences and forgets the rest.
+   */
   async undo(ctx): Promise<ApplyResult> {
     const total = ctx.state.countBeforeImages(DEDUP_STEP);
     const db = await ctx.db('astakos');
     const cascade = await loadCascade(db.pool);
     const tables = new Set<string>();
-    const ids: number[] = [];
+    const idsOf = new Map<string, number[]>();
     for (const image of ctx.state.beforeImages(DEDUP_STEP)) {
       tables.add(image.table);
-      if (image.table === ROOT_TABLE) ids.push(Number((image.pk as { id: string }).id));
+      if (!idsOf.has(image.batch)) idsOf.set(image.batch, []);
+      if (image.table === ROOT_TABLE) idsOf.get(image.batch)!.push(Number((image.pk as { id: string }).id));
     }
     const order = [...cascade.tables.map((t) => t.table).filter((t) => tables.has(t)), ...[...tables].filter((t) => !cascade.tables.some((c) => c.table === t)).sort()];
+    const perTable = new Map<string, number>();
+    let users = 0;
+    let restored = 0;
+    let already = 0;
+    let resumed = 0;
+    const applied = [...idsOf.keys()];
+    for (const [i, batch] of applied.entries()) {
+      const ids = idsOf.get(batch)!;
+      const r = await ctx.batch('astakos', `undo ${batch}`, async (client) => {
+        await fixTextFormats(client);
+        const present = ids.length
+          ? Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${ROOT_TABLE} WHERE id = ANY($1::int[])`, [ids])).rows[0]!.n)
+          : 0;
+        if (present > 0 && present < ids.length) {
+          throw new UserError(`${present} of the ${ids.length} users deleted in batch "${batch}" exist again in astakos; refusing to restore over them`,
+            'restore the backup taken in step 1 instead');
+        }
+        let n = 0;
+        if (present === ids.length && ids.length > 0) {
+          already += ids.length;
+        } else {
+          for (const table of order) {
+            const t = cascade.tables.find((c) => c.table === table);
+            const withSecrets = await unstashSecrets(client, DEDUP_STEP, table, t ? (t.pk.length ? t.pk : t.columns) : []);
+            const rows = (function* () {
+              for (const image of ctx.state.beforeImages(DEDUP_STEP, batch)) {
+                if (image.table === table && image.action === 'delete') yield withSecrets(image.row as Record<string, string | null>);
+              }
+            })();
+            const added = await insertRows(client, table, rows);
+            if (added) perTable.set(table, (perTable.get(table) ?? 0) + added);
+            n += added;
+          }
+          users += ids.length;
+        }
+        await client.query(`DELETE FROM ${JOURNAL_TABLE} WHERE step = $1 AND batch = $2`, [DEDUP_STEP, batch]);
+        return n;
+      });
+      if (r.skipped) resumed++;
+      restored += r.rows;
+      ctx.progress({ table: ROOT_TABLE, done: i + 1, total: applied.length, batch: i + 1, batches: applied.length });
+    }
+
+    const summary: string[] = [];
     const client = await db.pool.connect();
     let broken = false;
-    const summary: string[] = [];
-    let restored = 0;
     try {
       await client.query('BEGIN');
-      await fixTextFormats(client);
-      const present = ids.length
-        ? Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${ROOT_TABLE} WHERE id = ANY($1::int[])`, [ids])).rows[0]!.n)
-        : 0;
-      if (present > 0 && present < ids.length) {
-        throw new UserError(`${present} of the ${ids.length} deleted users exist again in astakos; refusing to restore over them`,
-          'restore the backup taken in step 1 instead');
-      }
-      if (present === ids.length && ids.length > 0) {
-        summary.push(`the ${ids.length} user(s) were already restored; nothing inserted`);
-      } else {
-        for (const [i, table] of order.entries()) {
-          const t = cascade.tables.find((c) => c.table === table);
-          const withSecrets = await unstashSecrets(client, DEDUP_STEP, table, t ? (t.pk.length ? t.pk : t.columns) : []);
-          const rows = (function* () {
-            for (const image of ctx.state.beforeImages(DEDUP_STEP)) {
-              if (image.table === table && image.action === 'delete') yield withSecrets(image.row as Record<string, string | null>);
-            }
-          })();
-          const n = await insertRows(client, table, rows);
-          restored += n;
-          summary.push(`${table}: ${n} row(s) restored`);
-          ctx.progress({ table, done: i + 1, total: order.length });
-        }
-        for (const table of order) {
-          const t = cascade.tables.find((c) => c.table === table);
-          if (t && t.pk.length === 1 && await fixSequence(client, table, t.pk[0]!)) summary.push(`${table}: id sequence moved past the restored ids`);
-        }
+      for (const table of order) {
+        const t = cascade.tables.find((c) => c.table === table);
+        if (t && t.pk.length === 1 && await fixSequence(client, table, t.pk[0]!)) summary.push(`${table}: id sequence moved past the restored ids`);
       }
       await forgetBatches(client, DEDUP_STEP);
       await forgetSecrets(client, DEDUP_STEP);
@@ -237,8 +260,11 @@ export const removeDuplicates: StepModule = {
     }
     ctx.state.deleteBeforeImages(DEDUP_STEP);
     forgetAppliedDecisions(ctx.state);
-    if (!total) summary.push('nothing to restore');
-    else summary.unshift(`restored ${ids.length} astakos user(s) and ${restored - ids.length} dependent row(s)`);
-    return { summary, rows: restored };
+    if (!total) return { summary: ['nothing to restore'], rows: 0 };
+    const lines = [...perTable].map(([t, n]) => `${t}: ${n} row(s) restored`);
+    const head = `restored ${users} astakos user(s) and ${restored - users} dependent row(s) in ${applied.length - resumed} batch(es)`
+      + (resumed ? ` (${resumed} restored by an earlier, interrupted undo)` : '');
+    if (already) lines.push(`${already} user(s) were already back in astakos; nothing inserted for them`);
+    return { summary: [head, ...lines, ...summary], rows: restored };
   },
 };

@@ -4,7 +4,8 @@
 import type pg from 'pg';
 import type { Service } from '../../db/connection.js';
 import type { StepContext } from '../step.js';
-import { asciiFolder, byCodeUnits, isAscii, NON_ASCII_PATTERN, pyLower, UnionFind } from './fold.js';
+import { isAscii, pyLower } from '../fold.js';
+import { asciiFolder, byCodeUnits, NON_ASCII_PATTERN, UnionFind } from './fold.js';
 import type { CycladesOwned, DedupFindings, DuplicateGroup, DuplicateUser, PithosOwned } from './types.js';
 
 type Q = pg.Pool | pg.PoolClient;

@@ -372,6 +372,22 @@ export const loadServiceResources: StepModule = {
     if (p.blocking.length) {
       throw new CheckFailed(`step 5 cannot load the definitions: ${p.blocking.join('; ')}`, 'fix that and run step 5 again');
     }
+    // lowered defaults are loaded only on the operator's word, asked before anything is written
+    const lowered = hasWork(p) ? (await headroom(ctx, p.defaults)).rows.filter((r) => r.lowered) : [];
+    if (lowered.length) {
+      const lines = lowered.map((r) => `${r.resource}: ${fmtLimit(r.resource, BigInt(r.oldDefault!))} → ${fmtLimit(r.resource, BigInt(r.newDefault))}; `
+        + `${r.loseHeadroom} of the ${plural(r.onDefault, 'email-verified user')} on the default would lose headroom (${r.overNewDefault} already use more)`);
+      const ok = await ctx.asker.confirm({
+        step: '5', key: 'lower-defaults',
+        message: `Load default limits lower than 0.12's? ${lines.join('; ')}`,
+        detail: ['Users with a per-user limit in 0.12 keep it (steps 7.1 / 7.2); everyone else gets the new default.',
+          'Over-limit users keep what they have but cannot create more (step 8 shows them).'],
+      });
+      if (!ok) {
+        throw new UserError(`the lower default limits were declined (${lowered.map((r) => r.resource).join(', ')}); nothing was loaded`,
+          'raise those uplimits in the resource definitions (the services answer or the settings) and run step 5 again, or answer yes');
+      }
+    }
     const summary: string[] = [];
     let rows = 0;
     if (p.rename) {

@@ -3,7 +3,7 @@
 import Cursor from 'pg-cursor';
 import type pg from 'pg';
 import type { Db } from '../../db/connection.js';
-import { pyLower } from '../dedup/fold.js';
+import { pyLower } from '../fold.js';
 
 
 export interface UuidMap {

@@ -13,6 +13,7 @@ import type pg from 'pg';
 import { UserError } from '../../../errors.js';
 import type { BeforeImage } from '../../step.js';
 import type { Q } from './identifiers.js';
+import { changedWhileRunning } from '../../errors.js';
 
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
@@ -117,7 +118,7 @@ export async function deleteOwned(client: pg.PoolClient, cascade: OwnerCascade, 
     })));
     const del = await client.query(`DELETE FROM ${quoteIdent(t.table)} WHERE ${where}`, [ids]);
     if (del.rowCount !== rows.rows.length) {
-      throw new Error(`${t.table}: read ${rows.rows.length} row(s) to delete but deleted ${del.rowCount}; the batch was rolled back`);
+      throw changedWhileRunning('cyclades', `the ${t.table} rows being deleted (read ${rows.rows.length}, deleted ${del.rowCount})`);
     }
     deleted.set(t.table, del.rowCount);
   }

@@ -7,7 +7,8 @@ import type pg from 'pg';
 import { EXIT, UserError } from '../../../errors.js';
 import type { DecisionSource, StateFile } from '../../../state/index.js';
 import { mergeTargets } from '../../dedup/decide.js';
-import { byCodeUnits, isAscii, pyLower } from '../../dedup/fold.js';
+import { byCodeUnits } from '../../dedup/fold.js';
+import { isAscii, pyLower } from '../../fold.js';
 import type { ApplyResult, Asker, BeforeImage, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../../step.js';
 import { loadUuidMap } from '../uuids.js';
 import { countDeletion, deleteOwned, loadOwnerCascade } from './cascade.js';
@@ -15,6 +16,8 @@ import {
   astakosEmails, caseSets, eachIdentifier, isEmailish, known, OWNER_TABLES, ownedBy, requireAstakosUuids, totalOwned,
 } from './identifiers.js';
 import type { DuplicateSet, DuplicatesFindings, SetDecision, SetMember } from './types.js';
+import { changedWhileRunning } from '../../errors.js';
+import { resolveSetDecisions } from '../sets.js';
 
 export const DUPLICATES_STEP = '6.1';
 export const SET_BATCH_PREFIX = 'set:';
@@ -166,56 +169,13 @@ function answeredSets(asker: Asker): Map<string, unknown> {
   return new Map(Object.entries(raw));
 }
 
-const sameDecision = (a: SetDecision, b: SetDecision): boolean =>
-  a.action === b.action && a.into === b.into && JSON.stringify([...(a.delete ?? [])].sort()) === JSON.stringify([...(b.delete ?? [])].sort());
-
-/**
- * Per set: the stored decision (the operator's, or one a previous apply stored, so a resumed
- * run keeps doing the same), else the answers file's, else the suggestion when the operator
- * accepts suggestions; anything else stays open.
- */
 export function resolveSets(sets: DuplicateSet[], state: StateFile, asker: Asker): SetResolution {
-  const answers = answeredSets(asker);
-  const byFold = new Map([...answers].map(([k, v]) => [pyLower(k), { k, v }]));
-  const decided: ResolvedSet[] = [];
-  const open: string[] = [];
-  const notes: string[] = [];
-  const used = new Set<string>();
-  for (const set of sets) {
-    let decision: SetDecision | undefined;
-    let source: DecisionSource | undefined;
-    const stored = state.getDecision(DUPLICATES_STEP, set.key);
-    if (stored) {
-      const d = stored.value as SetDecision;
-      const why = invalidDecision(set, d);
-      if (why) notes.push(`${set.key}: the stored decision no longer fits the set (${why}); decide again`);
-      else { decision = d; source = stored.source; }
-    }
-    const answer = answers.has(set.key) ? { k: set.key, v: answers.get(set.key) } : byFold.get(set.key);
-    if (answer) {
-      used.add(answer.k);
-      const d = parseSetAnswer(answer.v);
-      const why = d ? invalidDecision(set, d) : 'expected {"merge": "<identifier>"} or {"delete": ["<identifier>", …]}';
-      if (why) {
-        throw new UserError(`answers file: "6.1"."sets"."${answer.k}": ${why}`,
-          `members of this set: ${set.identifiers.map((m) => m.id).join(', ')}`, EXIT.usage);
-      }
-      if (!decision) { decision = d!; source = 'answers'; } else if (!sameDecision(decision, d!)) {
-        notes.push(`${set.key}: the answers file says ${JSON.stringify(answer.v)}, but the stored ${source} decision stands`);
-      }
-    }
-    if (!decision && asker.acceptSuggestions) {
-      decision = { action: 'merge', into: set.suggested.into };
-      source = 'suggested';
-    }
-    if (!decision) { open.push(set.key); continue; }
-    decided.push({ set, decision, source: source! });
-  }
-  const stray = [...answers.keys()].filter((k) => !used.has(k));
-  if (stray.length) notes.push(`answers file names ${stray.length} set(s) that are not duplicates (any more): ${stray.join(', ')}`);
-  return { decided, open, notes };
+  return resolveSetDecisions(sets, state, asker, {
+    step: DUPLICATES_STEP, answers: answeredSets(asker), parse: parseSetAnswer, invalid: invalidDecision,
+    expected: 'expected {"merge": "<identifier>"} or {"delete": ["<identifier>", …]}',
+    members: (set) => `members of this set: ${set.identifiers.map((m) => m.id).join(', ')}`,
+  });
 }
-
 
 // ------------------------------------------------------------------ plan
 
@@ -289,7 +249,7 @@ export async function renameOwners(client: pg.PoolClient, from: string[], to: st
     const col = t.column.replace(/"/g, '');
     keep(old.rows.map((r) => ({ service: 'cyclades', table: t.table, action: 'update', pk: { id: r.id }, row: { id: r.id, [col]: r.owner } })));
     const upd = await client.query(`UPDATE ${t.table} SET ${t.column} = $2 WHERE ${t.column} = ANY($1::text[])`, [from, to]);
-    if (upd.rowCount !== old.rows.length) throw new Error(`${t.table}: read ${old.rows.length} row(s) to rewrite but changed ${upd.rowCount}; the batch was rolled back`);
+    if (upd.rowCount !== old.rows.length) throw changedWhileRunning('cyclades', `the ${t.table} owners being merged (read ${old.rows.length}, rewrote ${upd.rowCount})`);
     n += upd.rowCount;
   }
   return n;

@@ -5,7 +5,8 @@
 import Cursor from 'pg-cursor';
 import type pg from 'pg';
 import { UserError } from '../../../errors.js';
-import { byCodeUnits, pyLower } from '../../dedup/fold.js';
+import { byCodeUnits } from '../../dedup/fold.js';
+import { pyLower } from '../../fold.js';
 import { identifierCollisions } from '../../dedup/inspect.js';
 import type { UuidMap } from '../uuids.js';
 import type { Owned, TableCounts, UnknownKind } from './types.js';

@@ -17,7 +17,8 @@ import type pg from 'pg';
 import { committedBatches } from '../../../db/journal.js';
 import { EXIT, UserError } from '../../../errors.js';
 import type { DecisionSource, StateFile } from '../../../state/index.js';
-import { byCodeUnits, pyLower } from '../../dedup/fold.js';
+import { byCodeUnits } from '../../dedup/fold.js';
+import { pyLower } from '../../fold.js';
 import type { ApplyResult, Asker, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../../step.js';
 import { insertPairs, loadUuidMap, type UuidMap } from '../uuids.js';
 import { countDeletion, deleteOwned, loadOwnerCascade } from './cascade.js';
@@ -28,6 +29,7 @@ import {
 } from './identifiers.js';
 import { planSettings, settingsKeys, settingsLeftovers, settingsSummary, writeSettings, type KeyResolver } from './settings.js';
 import type { MigrateFindings, TableCounts, UnknownAction, UnknownIdentifier } from './types.js';
+import { changedWhileRunning } from '../../errors.js';
 
 export const MIGRATE_STEP = '6.3';
 export const MAP_TABLE = 'snf_upgrade_uuid_map';
@@ -379,7 +381,7 @@ export async function applyMigrate(ctx: StepContext, plan: Plan): Promise<ApplyR
           `UPDATE ${b.table.table} SET ${b.table.column} = m.uuid FROM ${MAP_TABLE} m
             WHERE m.identifier = ${b.table.table}.${b.table.column} AND ${b.table.table}.id BETWEEN $1 AND $2`, [b.lo, b.hi]);
         if (upd.rowCount !== old.rows.length) {
-          throw new Error(`${b.table.table}: read ${old.rows.length} row(s) to rewrite but changed ${upd.rowCount}; the batch was rolled back`);
+          throw changedWhileRunning('cyclades', `the ${b.table.table} owners of ids ${b.lo}–${b.hi} (read ${old.rows.length}, rewrote ${upd.rowCount})`);
         }
         return upd.rowCount;
       });

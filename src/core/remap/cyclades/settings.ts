@@ -6,7 +6,7 @@
 // same identifier or are dropped, and everything is reported. The new files are written
 // beside the old ones (never over them); the unified diff goes in the findings and summary.
 import { existsSync, readFileSync } from 'node:fs';
-import { pyLower } from '../../dedup/fold.js';
+import { pyLower } from '../../fold.js';
 import {
   formatPyValue, loadSettingsDir, maskSecrets, parseSettings, pyEquals, PyDict, pyString, rewriteDictKeys, SettingsError, unifiedDiff, writeBeside,
   type DictKeyChange, type PyValue, type SettingsFile,

@@ -31,6 +31,7 @@ import { UserError } from '../../../errors.js';
 import type { BeforeImage, StepContext } from '../../step.js';
 import { objectChunk, tag } from './names.js';
 import { recomputeAccount, RootDelta } from './stats.js';
+import { changedWhileRunning } from '../../errors.js';
 
 type Keep = (images: BeforeImage[]) => void;
 type Q = pg.Pool | pg.PoolClient;
@@ -76,14 +77,17 @@ export async function accountNode(q: Q, name: string): Promise<number | undefine
 }
 
 /** Nodes under ACCOUNT whose paths do not extend their parent's path (the rewrite would garble them). */
-async function brokenPaths(q: Q, account: number): Promise<string[]> {
+async function brokenPaths(q: Q, account: number, movingTo?: string): Promise<string[]> {
+  // while S's containers move to D, their objects already renamed (D/c/x under S/c) are in order
+  const moving = movingTo === undefined ? '' : `
+       AND left(o.path, length($2::text || substr(c.path, length(a.path) + 1)) + 1) <> $2::text || substr(c.path, length(a.path) + 1) || '/'`;
   const r = await q.query<{ path: string }>(`
     SELECT c.path FROM nodes c JOIN nodes a ON a.node = c.parent
      WHERE a.node = $1 AND c.node <> $1 AND left(c.path, length(a.path) + 1) <> a.path || '/'
     UNION ALL
-    SELECT o.path FROM nodes o JOIN nodes c ON c.node = o.parent
-     WHERE c.parent = $1 AND c.node <> $1 AND left(o.path, length(c.path) + 1) <> c.path || '/'
-     LIMIT 5`, [account]);
+    SELECT o.path FROM nodes o JOIN nodes c ON c.node = o.parent JOIN nodes a ON a.node = c.parent
+     WHERE c.parent = $1 AND c.node <> $1 AND left(o.path, length(c.path) + 1) <> c.path || '/'${moving}
+     LIMIT 5`, movingTo === undefined ? [account] : [account, movingTo]);
   return r.rows.map((x) => x.path);
 }
 
@@ -131,7 +135,32 @@ export async function dropHelperIndexes(q: Q): Promise<void> {
 
 // ------------------------------------------------------------------ merge
 
-/** Batch A: S's containers that D lacks move under D with everything in them. */
+/** Objects of S's containers that D lacks, whose paths still start with their container's. */
+const MOVING_OBJECTS = `
+  FROM nodes c JOIN nodes o ON o.parent = c.node
+ WHERE c.parent = $3 AND c.node <> $3
+   AND NOT EXISTS (SELECT 1 FROM nodes d WHERE d.path = $2::text || substr(c.path, length($1::text) + 1))
+   AND left(o.path, length(c.path) + 1) = c.path || '/'`;
+
+async function firstMovingObject(q: Q, S: string, D: string, s0: number): Promise<number | undefined> {
+  const r = await q.query<{ first: number | null }>(`SELECT min(o.node) AS first ${MOVING_OBJECTS}`, [S, D, s0]);
+  return r.rows[0]?.first ?? undefined;
+}
+
+/**
+ * Batch A1 (large accounts, repeated): the paths of up to LIMIT objects of S's containers
+ * that D lacks, from node FIRST on, become D's; batch A then moves the containers themselves.
+ * (The containers' before-images, in batch A, say how their objects' paths changed.)
+ */
+async function renameMovingObjects(client: pg.PoolClient, S: string, D: string, s0: number, first: number, limit: number): Promise<number> {
+  await client.query(`CREATE TEMP TABLE snf_mv ON COMMIT DROP AS
+                      SELECT o.node ${MOVING_OBJECTS} AND o.node >= $4 ORDER BY o.node LIMIT ${Math.floor(limit)}`, [S, D, s0, first]);
+  const head = await client.query<{ m: number | null }>('SELECT min(node) AS m FROM snf_mv');
+  if (head.rows[0]?.m !== first) throw changedWhileRunning('pithos', `the objects of account ${S} being moved (expected node ${first} first)`);
+  return num(await client.query(`UPDATE nodes o SET path = $2::text || substr(o.path, length($1::text) + 1) FROM snf_mv m WHERE o.node = m.node`, [S, D]));
+}
+
+/** Batch A: S's containers that D lacks move under D with everything in them (objects not renamed yet included). */
 async function moveContainers(client: pg.PoolClient, keep: Keep, S: string, D: string, s0: number, d0: number): Promise<number> {
   await client.query(`
     CREATE TEMP TABLE snf_mc ON COMMIT DROP AS
@@ -149,7 +178,7 @@ async function moveContainers(client: pg.PoolClient, keep: Keep, S: string, D: s
     };
   }));
   let n = num(await client.query(`UPDATE nodes o SET path = $2::text || substr(o.path, length($1::text) + 1)
-                                     FROM snf_mc m WHERE o.parent = m.node`, [S, D]));
+                                     FROM snf_mc m WHERE o.parent = m.node AND left(o.path, length(m.path) + 1) = m.path || '/'`, [S, D]));
   n += num(await client.query('UPDATE nodes n SET parent = $1, path = m.newpath FROM snf_mc m WHERE n.node = m.node', [d0]));
   return n;
 }
@@ -175,7 +204,7 @@ async function mergeObjects(client: pg.PoolClient, keep: Keep, S: string, D: str
       ${TWIN_OBJECTS} AND o.node >= $5
      ORDER BY o.node LIMIT ${Math.floor(limit)}`, [S, D, s0, d0, first]);
   const head = await client.query<{ m: number | null }>('SELECT min(src) AS m FROM snf_mo');
-  if (head.rows[0]?.m !== first) throw new Error(`the objects of ${S} changed while merging (expected node ${first} first); nothing of this batch was kept`);
+  if (head.rows[0]?.m !== first) throw changedWhileRunning('pithos', `the objects of account ${S} being merged (expected node ${first} first)`);
   await client.query('UPDATE snf_mo m SET dst = n.node, dst_latest = n.latest_version FROM nodes n WHERE n.path = m.dst_path');
   await client.query('ANALYZE snf_mo');
   let n = 0;
@@ -225,7 +254,7 @@ async function mergeObjects(client: pg.PoolClient, keep: Keep, S: string, D: str
 async function finishMerge(client: pg.PoolClient, keep: Keep, S: string, D: string, s0: number, d0: number, notes: string[]): Promise<number> {
   const left = await client.query<{ n: string }>(
     'SELECT count(*) AS n FROM nodes o JOIN nodes c ON c.node = o.parent WHERE c.parent = $1 AND c.node <> $1', [s0]);
-  if (left.rows[0]!.n !== '0') throw new Error(`${S} still has ${left.rows[0]!.n} object(s) after its objects were merged; nothing of this batch was kept`);
+  if (left.rows[0]!.n !== '0') throw changedWhileRunning('pithos', `account ${S} (it still has ${left.rows[0]!.n} object(s) after they were merged)`);
   let n = 0;
   const gone = 'SELECT node FROM nodes WHERE parent = $1 AND node <> $1 UNION ALL SELECT $1::integer';
 
@@ -332,7 +361,7 @@ export async function mergeAccount(ctx: StepContext, S: string, D: string): Prom
     throw new UserError(`cannot merge ${S} into ${D}: there is no pithos account ${D}`, 'decide step 6.2 again (snf-upgrade plan 6.2 shows the sets)');
   }
   for (const [a, node] of [[S, s0], [D, d0]] as const) {
-    const broken = await brokenPaths(pool, node);
+    const broken = await brokenPaths(pool, node, a === S ? D : undefined);
     if (broken.length) {
       throw new UserError(`the tree of ${a} is inconsistent: ${broken.join(', ')} do not start with their parent's path`,
         'repair these nodes by hand (or delete the account instead of merging it), then run the step again');
@@ -345,13 +374,22 @@ export async function mergeAccount(ctx: StepContext, S: string, D: string): Prom
     out.rows += r.rows;
     return r;
   };
+  let moved: number | undefined;
+  for (;;) {
+    if (ctx.stopRequested()) { out.stopped = true; return out; }
+    const first = await firstMovingObject(pool, S, D, s0);
+    if (first === undefined) break;
+    if (first === moved) throw changedWhileRunning('pithos', `account ${S} (objects from node ${first} are back after their move batch committed)`);
+    moved = first;
+    await run(`moving objects from ${first}`, (c) => renameMovingObjects(c, S, D, s0, first, objectChunk()));
+  }
   await run('containers', (c, keep) => moveContainers(c, keep, S, D, s0, d0));
   let prev: number | undefined;
   for (;;) {
     if (ctx.stopRequested()) { out.stopped = true; return out; }
     const first = await firstTwinObject(pool, S, D, s0, d0);
     if (first === undefined) break;
-    if (first === prev) throw new Error(`merging ${S}: the batch for objects from node ${first} is recorded as done but they are still there`);
+    if (first === prev) throw changedWhileRunning('pithos', `account ${S} (objects from node ${first} are back after their merge batch committed)`);
     prev = first;
     await run(`objects from ${first}`, (c, keep) => mergeObjects(c, keep, S, D, s0, d0, first, objectChunk()));
   }
@@ -368,7 +406,7 @@ async function deleteObjects(client: pg.PoolClient, keep: Keep, a0: number, firs
   await client.query(`CREATE TEMP TABLE snf_do ON COMMIT DROP AS
                       SELECT o.node ${ACCOUNT_OBJECTS} AND o.node >= $2 ORDER BY o.node LIMIT ${Math.floor(limit)}`, [a0, first]);
   const head = await client.query<{ m: number | null }>('SELECT min(node) AS m FROM snf_do');
-  if (head.rows[0]?.m !== first) throw new Error(`the objects of account node ${a0} changed while deleting (expected node ${first} first)`);
+  if (head.rows[0]?.m !== first) throw changedWhileRunning('pithos', `the objects of account node ${a0} being deleted (expected node ${first} first)`);
   const delta = new RootDelta();
   await delta.addQuery(client, -1, 'SELECT v.cluster, 0 AS pop, sum(v.size) AS size FROM versions v JOIN snf_do d ON d.node = v.node GROUP BY v.cluster', []);
   await captureSubtreeRows(client, keep, 'SELECT node FROM snf_do', []);
@@ -379,7 +417,7 @@ async function deleteObjects(client: pg.PoolClient, keep: Keep, a0: number, firs
 
 async function finishDelete(client: pg.PoolClient, keep: Keep, A: string, a0: number): Promise<number> {
   const left = await client.query<{ n: string }>(`SELECT count(*) AS n ${ACCOUNT_OBJECTS}`, [a0]);
-  if (left.rows[0]!.n !== '0') throw new Error(`${A} still has ${left.rows[0]!.n} object(s); nothing of this batch was kept`);
+  if (left.rows[0]!.n !== '0') throw changedWhileRunning('pithos', `account ${A} (it still has ${left.rows[0]!.n} object(s) after they were deleted)`);
   const gone = 'SELECT node FROM nodes WHERE parent = $1 AND node <> $1 UNION ALL SELECT $1::integer';
   const delta = new RootDelta();
   await delta.addQuery(client, -1, `SELECT v.cluster, sum(CASE WHEN v.node = $1 THEN 1 ELSE 0 END) AS pop, sum(v.size) AS size
@@ -413,7 +451,7 @@ export async function deleteAccount(ctx: StepContext, A: string): Promise<Accoun
     const r0 = await pool.query<{ first: number | null }>(`SELECT min(o.node) AS first ${ACCOUNT_OBJECTS}`, [a0]);
     const first = r0.rows[0]?.first ?? undefined;
     if (first === undefined || first === null) break;
-    if (first === prev) throw new Error(`deleting ${A}: the batch for objects from node ${first} is recorded as done but they are still there`);
+    if (first === prev) throw changedWhileRunning('pithos', `account ${A} (objects from node ${first} are back after their delete batch committed)`);
     prev = first;
     const r = await ctx.batch('pithos', `${prefix} objects from ${first}`, (c, keep) => deleteObjects(c, keep, a0, first, objectChunk()));
     out.batches++;

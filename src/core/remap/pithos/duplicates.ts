@@ -7,12 +7,14 @@
 // size is shown with what each account holds, the operator merges each set into one exact
 // account (by default the one step 2 kept) or deletes accounts, and the rows that only
 // differ by a member's spelling are de-duplicated, so that 6.4 meets no collision.
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Db } from '../../../db/connection.js';
 import { EXIT, UserError } from '../../../errors.js';
 import type { DecisionSource, StateFile } from '../../../state/index.js';
 import { mergeTargets } from '../../dedup/decide.js';
-import { byCodeUnits, isAscii, pyLower, UnionFind } from '../../dedup/fold.js';
+import { byCodeUnits, UnionFind } from '../../dedup/fold.js';
+import { isAscii, pyLower } from '../../fold.js';
 import { identifierCollisions, PITHOS_ACCOUNTS, pithosOwned } from '../../dedup/inspect.js';
 import type { ApplyResult, Asker, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../../step.js';
 import { loadUuidMap, type UuidMap } from '../uuids.js';
@@ -21,6 +23,7 @@ import { describeCollision, findCollisions } from './collisions.js';
 import { dedupeMemberCase, memberCaseFindings } from './membercase.js';
 import { collectNames, createMapTable, fillMap, objectChunk, unresolvedAccounts } from './names.js';
 import { readRevision, runLatestRepair } from './chain.js';
+import { resolveSetDecisions, type DecidedSet } from '../sets.js';
 import { accountDrift } from './stats.js';
 import type {
   AccountHoldings, AccountSetDecision, DuplicateAccountSet, PithosDuplicatesFindings, PithosDuplicatesPlanData, PlannedSet,
@@ -222,43 +225,14 @@ function answerMap(asker: Asker, key: string, shape: string): Map<string, unknow
   return new Map(Object.entries(raw));
 }
 
-interface Resolved { set: DuplicateAccountSet; decision: AccountSetDecision; source: DecisionSource }
-
-export function resolveSets(sets: DuplicateAccountSet[], state: StateFile, asker: Asker): { decided: Resolved[]; open: string[]; notes: string[] } {
+export function resolveSets(sets: DuplicateAccountSet[], state: StateFile, asker: Asker): { decided: DecidedSet<DuplicateAccountSet, AccountSetDecision>[]; open: string[]; notes: string[] } {
   const answers = answerMap(asker, 'sets', 'an object of set keys');
   if (!(answers instanceof Map)) throw new UserError('answers file: "6.2"."sets" must map set keys to {"merge": "<account>"} or {"delete": ["<account>", …]}', 'e.g. {"6.2": {"sets": {"foo@x.gr": {"merge": "foo@x.gr"}}}}', EXIT.usage);
-  const byFold = new Map([...answers].map(([k, v]) => [pyLower(k), { k, v }]));
-  const decided: Resolved[] = [];
-  const open: string[] = [];
-  const notes: string[] = [];
-  const used = new Set<string>();
-  for (const set of sets) {
-    let decision: AccountSetDecision | undefined;
-    let source: DecisionSource | undefined;
-    const stored = state.getDecision(DUPLICATES_STEP, set.key);
-    if (stored) {
-      const d = stored.value as AccountSetDecision;
-      const why = invalidDecision(set, d);
-      if (why) notes.push(`${set.key}: the stored decision no longer fits the set (${why}); decide again`);
-      else { decision = d; source = stored.source; }
-    }
-    const answer = answers.has(set.key) ? { k: set.key, v: answers.get(set.key) } : byFold.get(set.key);
-    if (answer) {
-      used.add(answer.k);
-      const d = parseSetAnswer(answer.v);
-      const why = d ? invalidDecision(set, d) : 'expected {"merge": "<account>"} or {"delete": ["<account>", …]}';
-      if (why) throw new UserError(`answers file: "6.2"."sets"."${answer.k}": ${why}`, `accounts of this set: ${set.accounts.map((a) => a.name).join(', ')}`, EXIT.usage);
-      if (!decision) { decision = d!; source = 'answers'; } else if (JSON.stringify(decision) !== JSON.stringify(d)) {
-        notes.push(`${set.key}: the answers file says ${JSON.stringify(answer.v)}, but the stored ${source} decision stands`);
-      }
-    }
-    if (!decision && asker.acceptSuggestions) { decision = { action: 'merge', into: set.suggested.into }; source = 'suggested'; }
-    if (!decision) { open.push(set.key); continue; }
-    decided.push({ set, decision, source: source! });
-  }
-  const stray = [...answers.keys()].filter((k) => !used.has(k));
-  if (stray.length) notes.push(`answers file names ${stray.length} set(s) that are not duplicates (any more): ${stray.join(', ')}`);
-  return { decided, open, notes };
+  return resolveSetDecisions(sets, state, asker, {
+    step: DUPLICATES_STEP, answers, parse: parseSetAnswer, invalid: invalidDecision,
+    expected: 'expected {"merge": "<account>"} or {"delete": ["<account>", …]}',
+    members: (set) => `accounts of this set: ${set.accounts.map((a) => a.name).join(', ')}`,
+  });
 }
 
 /** Keep-or-delete for each unknown account that the set decisions leave in place. */
@@ -364,6 +338,15 @@ async function plan(ctx: StepContext, findings: Findings): Promise<Plan> {
 
 // ------------------------------------------------------------------ apply
 
+/**
+ * The member-case batch's key: named by the step's stored decisions, so every attempt that
+ * goes by the same decisions (a resume, a re-run) finds the batch done; new decisions run it again.
+ */
+export function memberCaseBatch(state: StateFile): string {
+  const decisions = [...state.getDecisions(DUPLICATES_STEP)].map(([k, d]) => [k, d.value]).sort((a, b) => byCodeUnits(a[0] as string, b[0] as string));
+  return `member case ${createHash('sha256').update(JSON.stringify(decisions)).digest('hex').slice(0, 16)}`;
+}
+
 async function apply(ctx: StepContext, p: Plan): Promise<ApplyResult> {
   const data = p.data as PithosDuplicatesPlanData;
   // The decisions this run goes by, so a resumed run keeps doing the same.
@@ -428,8 +411,7 @@ async function apply(ctx: StepContext, p: Plan): Promise<ApplyResult> {
     }
     if (ctx.stopRequested()) return { stopped: true, rows, summary: ['stopped before the last batch; run the step again to continue'] };
     ctx.progress({ table: 'member case', done: units.length, total, batch: total, batches: total });
-    const attempt = ctx.state.getStep(DUPLICATES_STEP).attempts;
-    const mc = await ctx.batch('pithos', `member case #${attempt}`, (client, keep) => dedupeMemberCase(client, keep, uuids));
+    const mc = await ctx.batch('pithos', memberCaseBatch(ctx.state), (client, keep) => dedupeMemberCase(client, keep, uuids));
     rows += mc.rows;
     memberCaseRows = mc.rows;
   } finally {

@@ -6,5 +6,5 @@ export { HEAD_REVISION, CHAIN, readRevision, describeRevision } from './chain.js
 export { encodeUrl, legacyPublicUrl, LEGACY_URL_ALPHABET } from './url.js';
 export { mergeAccount, deleteAccount, accountNode } from './accounts.js';
 export { MAP_TABLE, batchRows, objectChunk } from './names.js';
-export { IDEAL_FIXED_SQL, IDEAL_RECURSIVE_SQL, idealAllSql, statisticsDrift, recomputeAll } from './stats.js';
+export { IDEAL_FIXED_SQL, IDEAL_RECURSIVE_SQL, idealAllSql, statisticsDrift, snapshotIdeal, recomputeRange, dropIdeal, IDEAL_TABLE } from './stats.js';
 export type * from './types.js';

@@ -19,7 +19,7 @@ import { loadUuidMap, type UuidMap } from '../uuids.js';
 import { describeCollision, findCollisions } from './collisions.js';
 import { DUPLICATES_STEP, requireAstakosUuids, UNKNOWN_PREFIX } from './duplicates.js';
 import { ALL_SOURCES, batchRows, collectNames, createMapTable, fillMap, MAP_TABLE, markAmbiguous, unresolvedAccounts } from './names.js';
-import { recomputeAll, statisticsDrift } from './stats.js';
+import { dropIdeal, recomputeRange, snapshotIdeal, statisticsDrift } from './stats.js';
 import type { PithosMigrateFindings, PithosMigratePlanData } from './types.js';
 import { legacyPublicUrl } from './url.js';
 import { describeRevision, exists, hasColumn, hasIndex, hasTable, HEAD_REVISION, readRevision, runLatestRepair } from './chain.js';
@@ -207,11 +207,27 @@ async function imagesOf(client: pg.PoolClient, keep: Keep, table: string, pk: st
   if (r.rows.length) keep(r.rows.map((row) => ({ service: 'pithos', table, action: 'update', row, pk: Object.fromEntries(pk.map((k) => [k, row[k]])) })));
 }
 
-/** The batch of the mapping table: names of every source × astakos, checked for collisions before anything else is written. */
+/**
+ * The batch of the mapping table: names of every source × astakos, checked for collisions
+ * before anything else is written. The table keeps the pairs of earlier rounds (the old
+ * spellings of rows already rewritten), so old → new can always be read back; a round only
+ * adds the pairs astakos now resolves that it lacked.
+ */
 async function buildMap(client: pg.PoolClient, uuids: UuidMap): Promise<number> {
   await collectNames(client, 'snf_mn', ALL_SOURCES, true);
   await createMapTable(client, MAP_TABLE, { persistent: true });
-  const n = await fillMap(client, 'snf_mn', MAP_TABLE, uuids);
+  await createMapTable(client, 'snf_mr', { onCommitDrop: true });
+  await fillMap(client, 'snf_mn', 'snf_mr', uuids);
+  const moved = await client.query<{ identifier: string; was: string; now: string }>(`
+    SELECT p.identifier, p.uuid AS was, r.uuid AS now FROM ${MAP_TABLE} p JOIN snf_mr r ON r.identifier = p.identifier
+     WHERE r.uuid <> p.uuid ORDER BY 1 LIMIT ${LIST_LIMIT}`);
+  if (moved.rows.length) {
+    throw new UserError(`astakos now gives ${sample(moved.rows.map((r) => `${r.identifier} the uuid ${r.now} (an earlier attempt of 6.4 wrote ${r.was})`))}`,
+      'restore the uuids in astakos as they were when 6.4 started (or restore the backups of both databases), then run 6.4 again');
+  }
+  const n = rc(await client.query(`INSERT INTO ${MAP_TABLE} (identifier, uuid)
+    SELECT r.identifier, r.uuid FROM snf_mr r WHERE NOT EXISTS (SELECT 1 FROM ${MAP_TABLE} p WHERE p.identifier = r.identifier)`));
+  await client.query(`ANALYZE ${MAP_TABLE}`);
   await markAmbiguous(client, 'snf_mn', MAP_TABLE);
   const collisions = (await findCollisions(client, 'snf_mn', MAP_TABLE)).filter((c) => c.groups > 0);
   if (collisions.length) {
@@ -388,9 +404,13 @@ async function apply(ctx: StepContext, p: Plan): Promise<ApplyResult> {
   if (neg.rows) out.push(`2a309a9a3438: ${neg.rows} negative population(s) set to 0`);
   if (data.recomputeStatistics) {
     if (ctx.stopRequested()) return stopped();
-    const st = await ctx.batch('pithos', 'statistics recomputed', (c, keep) => recomputeAll(c, keep));
-    rows += st.rows;
-    if (st.rows) out.push(`statistics: ${st.rows} row(s) recomputed from versions`);
+    // the ideal statistics once, then the rows node range by node range, each an exactly-once batch
+    await ctx.batch('pithos', 'statistics ideal', (c) => snapshotIdeal(c));
+    const st = await ranged('statistics', data.maxNode, 0, (lo, hi) => `statistics ${lo}-${hi}`, recomputeRange);
+    if (st === undefined) return stopped();
+    await ctx.batch('pithos', 'statistics ideal dropped', (c) => dropIdeal(c));
+    rows += st;
+    if (st) out.push(`statistics: ${st} row(s) recomputed from versions`);
   }
   if (ctx.stopRequested()) return stopped();
   await ctx.batch('pithos', '27381099d477 public.url', async (c) => {

@@ -4,7 +4,7 @@
 // table), and written to a mapping table that the set-based rewrites join.
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { pyLower } from '../../dedup/fold.js';
+import { pyLower } from '../../fold.js';
 import { insertPairs, type UuidMap } from '../uuids.js';
 
 type Q = pg.Pool | pg.PoolClient;
@@ -43,9 +43,13 @@ export function objectChunk(): number {
 /** A short, stable tag of a name for batch keys (names can be 256 characters; keys 200). */
 export const tag = (name: string): string => createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 16);
 
-/** The uuid astakos' user_catalogs would answer for NAME (Python lower(), then username), if any. */
+/**
+ * The uuid astakos' user_catalogs would answer for NAME (Python lower(), then username), if
+ * any. A name that is already an astakos uuid stays itself, even if it is also some user's
+ * email (as 6.1–6.3 and 6.2's sets treat it): mapping it would make the rewrite non-idempotent.
+ */
 export function resolveName(uuids: UuidMap, name: string): string | undefined {
-  if (name === '') return undefined;
+  if (name === '' || uuids.isUuid(name)) return undefined;
   return uuids.lookup(pyLower(name));
 }
 
@@ -67,11 +71,10 @@ export async function collectNames(client: pg.PoolClient, table: string, sources
   return Number(r.rows[0]!.n);
 }
 
-/** A fresh (identifier, uuid) table; temporary unless PERSISTENT. */
+/** An (identifier, uuid) table: a fresh temporary one, or the PERSISTENT one as it is (created if missing). */
 export async function createMapTable(client: pg.PoolClient, table: string, opts: { persistent?: boolean; onCommitDrop?: boolean } = {}): Promise<void> {
   if (opts.persistent) {
-    await client.query(`DROP TABLE IF EXISTS ${table}`);
-    await client.query(`CREATE TABLE ${table} (identifier varchar(2048) PRIMARY KEY, uuid varchar(256) NOT NULL,
+    await client.query(`CREATE TABLE IF NOT EXISTS ${table} (identifier varchar(2048) PRIMARY KEY, uuid varchar(256) NOT NULL,
       ambiguous varchar(16) NOT NULL DEFAULT '')`);
   } else {
     await client.query(`DROP TABLE IF EXISTS pg_temp.${table}`);

@@ -181,12 +181,33 @@ export async function statisticsDrift(pool: pg.Pool): Promise<{ size: number; po
   };
 }
 
-/** Recomputes every statistics row from versions (pithos.md §1.7). Returns rows changed. */
-export async function recomputeAll(client: pg.PoolClient, keep: Keep): Promise<number> {
+/** Where a recompute in ranges keeps the ideal statistics of every node between its batches. */
+export const IDEAL_TABLE = 'snf_upgrade_pithos_ideal';
+
+/**
+ * First batch of a recompute in ranges: the ideal statistics of every node (pithos.md §1.7),
+ * computed once into IDEAL_TABLE (the versions do not change while the ranges run).
+ */
+export async function snapshotIdeal(client: pg.PoolClient): Promise<number> {
   await client.query(`SET LOCAL work_mem = '${WORK_MEM}'`);
-  await client.query('DROP TABLE IF EXISTS pg_temp.snf_ideal_all');
-  await client.query(`CREATE TEMP TABLE snf_ideal_all ON COMMIT DROP AS ${await idealAllSql(client)}`);
-  await client.query('CREATE INDEX ON snf_ideal_all (node, cluster)');
-  await client.query('ANALYZE snf_ideal_all');
-  return applyIdeal(client, keep, 'snf_ideal_all', 'SELECT node FROM statistics UNION SELECT node FROM snf_ideal_all', []);
+  await client.query(`DROP TABLE IF EXISTS ${IDEAL_TABLE}`);
+  await client.query(`CREATE TABLE ${IDEAL_TABLE} AS ${await idealAllSql(client)}`);
+  await client.query(`CREATE INDEX ${IDEAL_TABLE}_node ON ${IDEAL_TABLE} (node, cluster)`);
+  await client.query(`ANALYZE ${IDEAL_TABLE}`);
+  return 0;
+}
+
+/** One batch of the recompute: the statistics rows of nodes LO ≤ node < HI made equal to the snapshot. Returns rows changed. */
+export async function recomputeRange(client: pg.PoolClient, keep: Keep, lo: number, hi: number): Promise<number> {
+  await client.query('DROP TABLE IF EXISTS pg_temp.snf_ideal_part');
+  await client.query(`CREATE TEMP TABLE snf_ideal_part ON COMMIT DROP AS SELECT * FROM ${IDEAL_TABLE} WHERE node >= $1 AND node < $2`, [lo, hi]);
+  await client.query('CREATE INDEX ON snf_ideal_part (node, cluster)');
+  await client.query('ANALYZE snf_ideal_part');
+  return applyIdeal(client, keep, 'snf_ideal_part', 'SELECT node FROM statistics WHERE node >= $1 AND node < $2', [lo, hi]);
+}
+
+/** Last batch of the recompute: the snapshot goes. */
+export async function dropIdeal(client: pg.PoolClient): Promise<number> {
+  await client.query(`DROP TABLE IF EXISTS ${IDEAL_TABLE}`);
+  return 0;
 }
