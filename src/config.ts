@@ -39,7 +39,7 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
   let base = process.cwd();
   const present = existsSync(path);
   if (present) {
-    const text = readFileSync(path, 'utf8');
+    const text = readText(path, 'config file', 'pass the right --config FILE (see "Configuration" in the README)');
     try {
       raw = JSON.parse(text);
     } catch (err) {
@@ -64,6 +64,20 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
   config.backups = at(config.backups);
   if (present) config.file = path;
   return config;
+}
+
+/** A file's text, or a one-line UserError (exit 2) for a folder, a missing or unreadable file. */
+export function readText(path: string, what: string, next: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const cause = code === 'EACCES' || code === 'EPERM' ? 'cannot be read (permission denied)'
+      : code === 'EISDIR' ? 'is a folder, not a file'
+      : code === 'ENOENT' ? 'does not exist'
+      : `cannot be read (${code ?? (err as Error).message})`;
+    throw new UserError(`${what} ${path} ${cause}`, next, EXIT.usage);
+  }
 }
 
 function validate(raw: unknown, path: string): Config {

@@ -1,0 +1,89 @@
+// Before a command takes its locks or writes anything: every database must exist, belong to
+// its service, and be at a release the target step can work on (design rule 9).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import { embeddedDir, isEmbeddedUrl, SERVICES, type Service } from '../db/connection.js';
+import { describeVersion, detectSchema, MARKERS, type SchemaVersion } from '../db/detect.js';
+import type { Engine } from '../engine/index.js';
+import { CheckFailed, UserError } from '../errors.js';
+import { STEPS } from '../runbook/steps.js';
+
+/** The step that migrates each service's schema: before it 0.12.5, after it 0.13, during it either. */
+const MIGRATED_BY: Record<Service, string> = { astakos: '3.2', cyclades: '3.2', pithos: '6.4' };
+
+type Release = '0.12.5' | '0.13' | 'any';
+
+export function expectedRelease(service: Service, stepId: string | undefined): Release {
+  if (stepId === undefined) return 'any';
+  const at = STEPS.findIndex((s) => s.id === stepId);
+  const migration = STEPS.findIndex((s) => s.id === MIGRATED_BY[service]);
+  if (at < 0 || at === migration) return 'any';
+  return at < migration ? '0.12.5' : '0.13';
+}
+
+/** An embedded database directory that is not there would be created empty: refuse instead. */
+export function requireEmbeddedDatabases(config: Config): void {
+  for (const service of SERVICES) {
+    const url = config[service].db;
+    if (!url || !isEmbeddedUrl(url)) continue;
+    if (!existsSync(join(embeddedDir(url), 'data'))) {
+      throw new UserError(`the ${service} database at ${url} does not exist (no embedded database in that folder)`,
+        `check "${service}.db" in the config file (or SNF_${service.toUpperCase()}_DB)`);
+    }
+  }
+}
+
+/** What the database of SERVICE looks like instead, when it is another service's. */
+async function looksLike(engine: Engine, service: Service): Promise<string> {
+  const pool = (await engine.db(service)).pool;
+  for (const other of SERVICES) {
+    if (other === service) continue;
+    const v = await detectSchema(pool, other);
+    if (v.kind !== 'foreign' && v.kind !== 'empty') return ` (it holds the ${other} tables: ${MARKERS[other].identity.join(', ')})`;
+  }
+  return ` (no ${MARKERS[service].identity.join(' or ')} table)`;
+}
+
+function problem(service: Service, label: string, v: SchemaVersion, want: Release, stepId: string | undefined): string | undefined {
+  const db = `the ${service} database at ${label}`;
+  switch (v.kind) {
+    case 'empty': return `${db} is empty (no tables)`;
+    case 'older': return `${db} is older than 0.12.5 (missing: ${v.missing.join(', ')}); snf-upgrade upgrades 0.12.5 only`;
+    case 'partial':
+      if (want === 'any') return undefined;
+      return want === '0.12.5'
+        ? `${db} is half-migrated to 0.13 (present: ${v.present013.join(', ')}), and step ${stepId} needs it at 0.12.5`
+        : `${db} is not fully at 0.13 (missing: ${v.missing.join(', ')}), and step ${stepId} needs 0.13`;
+    case '0.12.5':
+    case '0.13':
+      if (want === 'any' || want === v.kind) return undefined;
+      return want === '0.12.5'
+        ? `${db} is already at 0.13, and step ${stepId} works on 0.12.5`
+        : `${db} is still at 0.12.5, and step ${stepId} needs it at 0.13 (step ${MIGRATED_BY[service]} is done in this state file)`;
+    default: return `${db} is ${describeVersion(service, v)}`;
+  }
+}
+
+/**
+ * Refuses (exit 4, nothing written) when a database is empty, another service's, older than
+ * 0.12.5, or at the wrong release for STEP (undefined: any release the upgrade passes through).
+ */
+export async function checkDatabases(engine: Engine, stepId: string | undefined): Promise<void> {
+  const problems: string[] = [];
+  let wrongRelease = false;
+  for (const service of SERVICES) {
+    if (!engine.config[service].db) continue;
+    const db = await engine.db(service);
+    const v = await detectSchema(db.pool, service);
+    const found = problem(service, db.label, v, expectedRelease(service, stepId), stepId);
+    if (!found) continue;
+    if (v.kind === 'partial' || v.kind === '0.12.5' || v.kind === '0.13') wrongRelease = true;
+    problems.push(v.kind === 'foreign' ? `${found}${await looksLike(engine, service)}` : found);
+  }
+  if (!problems.length) return;
+  const next = wrongRelease && problems.length === 1 && !problems[0]!.includes('older')
+    ? 'check that the config and --state name this deployment\'s databases and state file; restore the step 1 backup if the schema was changed by hand'
+    : 'point each service\'s "db" in the config file at that service\'s 0.12.5 database (snf-upgrade status shows what each one holds)';
+  throw new CheckFailed(problems[0]!, next).withDetails(problems.slice(1));
+}
