@@ -1,5 +1,5 @@
 // Headless answers: from an answers file ({"<step>": {"<key>": value}}) and flags.
-import { readText } from '../config.js';
+import { jsonErrorWhere, readText } from '../config.js';
 import type { Asker, Question } from '../core/step.js';
 import { SERVICES } from '../db/connection.js';
 import { EXIT, NeedsAnswer, UserError } from '../errors.js';
@@ -21,8 +21,7 @@ export function loadAnswers(file: string): Answers {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    // Only the parser's first line: later lines may quote the file's text.
-    const why = (err as Error).message.split('\n')[0]!.replace(/,? ".*" is not valid JSON$/, ' (not valid JSON)');
+    const why = jsonErrorWhere(text, err as Error);
     throw new UserError(`answers file ${file} is not valid JSON: ${why}`, `fix it; ${SHAPE}`, EXIT.usage);
   }
   const bad = (why: string): never => { throw new UserError(`answers file ${file}: ${why}`, `fix it; ${SHAPE}`, EXIT.usage); };

@@ -70,7 +70,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     try {
       parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
     } catch (err) {
-      throw new UserError((err as Error).message.split('\n')[0]!, 'see snf-upgrade --help', EXIT.usage);
+      // Node appends advice about '--' to unknown options; the option is all the operator needs.
+      throw new UserError((err as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''), 'see snf-upgrade --help', EXIT.usage);
     }
     const flags = parsed.values as Flags;
     const [command, ...rest] = parsed.positionals;
@@ -243,6 +244,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
     }
     case 'confirm': {
       const id = step(true)!;
+      if (findStep(id)!.kind !== 'manual') throw new UserError(`step ${id} is not a manual step`, `run it with: snf-upgrade run ${id}`, EXIT.usage);
       return withEngine(loadCfg(), flags, `snf-upgrade confirm ${id}`, async (engine) => {
         const checks = await engine.confirm(id);
         if (flags.json) json({ step: id, status: 'done', checks });

@@ -2,8 +2,9 @@
 // its service, and be at a release the target step can work on (design rule 9).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../config.js';
+import { requireDb, type Config } from '../config.js';
 import { embeddedDir, isEmbeddedUrl, SERVICES, type Service } from '../db/connection.js';
+import { loadSettingsDir, SettingsError } from '../core/settings/index.js';
 import { describeVersion, detectSchema, MARKERS, type SchemaVersion } from '../db/detect.js';
 import type { Engine } from '../engine/index.js';
 import { CheckFailed, UserError } from '../errors.js';
@@ -30,6 +31,28 @@ export function requireEmbeddedDatabases(config: Config): void {
     if (!existsSync(join(embeddedDir(url), 'data'))) {
       throw new UserError(`the ${service} database at ${url} does not exist (no embedded database in that folder)`,
         `check "${service}.db" in the config file (or SNF_${service.toUpperCase()}_DB)`);
+    }
+  }
+}
+
+/** The first step whose checks or changes read the settings folders. */
+const FIRST_SETTINGS_STEP = '3.3';
+
+/**
+ * Parses every configured settings folder when STEP reads them, so that a file Python would
+ * not accept stops the command (exit 4, file:line:col) before anything is written.
+ */
+export function checkSettings(config: Config, stepId: string | undefined): void {
+  const at = STEPS.findIndex((s) => s.id === stepId);
+  if (stepId === undefined || at < STEPS.findIndex((s) => s.id === FIRST_SETTINGS_STEP)) return;
+  for (const service of SERVICES) {
+    const dir = config[service].settings;
+    if (!dir) continue;
+    try {
+      loadSettingsDir(dir);
+    } catch (err) {
+      if (err instanceof SettingsError) throw new CheckFailed(`${service} settings: ${err.message}`, err.next);
+      throw err;
     }
   }
 }
@@ -66,14 +89,15 @@ function problem(service: Service, label: string, v: SchemaVersion, want: Releas
 }
 
 /**
- * Refuses (exit 4, nothing written) when a database is empty, another service's, older than
+ * Refuses (exit 4, nothing written) when a settings file does not parse, or a database is empty, another service's, older than
  * 0.12.5, or at the wrong release for STEP (undefined: any release the upgrade passes through).
  */
 export async function checkDatabases(engine: Engine, stepId: string | undefined): Promise<void> {
+  checkSettings(engine.config, stepId);
   const problems: string[] = [];
   let wrongRelease = false;
   for (const service of SERVICES) {
-    if (!engine.config[service].db) continue;
+    requireDb(engine.config, service);
     const db = await engine.db(service);
     const v = await detectSchema(db.pool, service);
     const found = problem(service, db.label, v, expectedRelease(service, stepId), stepId);
