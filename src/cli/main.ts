@@ -135,7 +135,7 @@ export async function withEngine<T>(config: Config, flags: Flags, command: strin
   } finally {
     try {
       await engine?.close(outcome);
-      blank = !existed && outcome === 'failed' && state.isBlank();
+      blank = !existed && outcome !== 'completed' && state.isBlank();
     } finally {
       state.close();
       // A state file this command created and then failed before recording anything is removed again.
