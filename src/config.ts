@@ -39,7 +39,7 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
   let base = process.cwd();
   const present = existsSync(path);
   if (present) {
-    const text = readFileSync(path, 'utf8');
+    const text = readText(path, 'config file', 'pass the right --config FILE (see "Configuration" in the README)');
     try {
       raw = JSON.parse(text);
     } catch (err) {
@@ -55,7 +55,13 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
   const at = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
   for (const s of SERVICES) {
     const fromEnv = env[ENV_DB[s]];
-    if (fromEnv) config[s].db = fromEnv;
+    if (fromEnv) {
+      if (!isDbUrl(fromEnv)) {
+        throw new UserError(`${ENV_DB[s]} must be a postgres:// URL (or pglite:DIR for an embedded database)`,
+          `fix or unset ${ENV_DB[s]}`, EXIT.usage);
+      }
+      config[s].db = fromEnv;
+    }
     const db = config[s].db;
     if (db && isEmbeddedUrl(db)) config[s].db = `pglite:${at(db.slice('pglite:'.length))}`;
     if (config[s].settings) config[s].settings = at(config[s].settings!);
@@ -64,6 +70,20 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
   config.backups = at(config.backups);
   if (present) config.file = path;
   return config;
+}
+
+/** A file's text, or a one-line UserError (exit 2) for a folder, a missing or unreadable file. */
+export function readText(path: string, what: string, next: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const cause = code === 'EACCES' || code === 'EPERM' ? 'cannot be read (permission denied)'
+      : code === 'EISDIR' ? 'is a folder, not a file'
+      : code === 'ENOENT' ? 'does not exist'
+      : `cannot be read (${code ?? (err as Error).message})`;
+    throw new UserError(`${what} ${path} ${cause}`, next, EXIT.usage);
+  }
 }
 
 function validate(raw: unknown, path: string): Config {
@@ -84,7 +104,7 @@ function validate(raw: unknown, path: string): Config {
       config[s][k as keyof ServiceConfig] = val as string;
     }
     const db = config[s].db;
-    if (db && !isEmbeddedUrl(db) && !/^postgres(ql)?:\/\//.test(db)) bad(`"${s}.db" must be a postgres:// URL (or pglite:DIR for an embedded database)`);
+    if (db && !isDbUrl(db)) bad(`"${s}.db" must be a postgres:// URL (or pglite:DIR for an embedded database)`);
   }
   for (const k of ['state', 'backups'] as const) {
     if (obj[k] === undefined) continue;
@@ -94,15 +114,34 @@ function validate(raw: unknown, path: string): Config {
   return config;
 }
 
-function jsonErrorWhere(text: string, err: Error): string {
-  const m = /position (\d+)/.exec(err.message);
-  // Some messages quote the source text, which may hold a password: never show the quote.
-  if (!m) return err.message.split('\n')[0]!.replace(/,? ".*" is not valid JSON$/, ' (not valid JSON)');
-  const pos = Number(m[1]);
+const isDbUrl = (url: string): boolean => isEmbeddedUrl(url) || /^postgres(ql)?:\/\//.test(url);
+
+/** V8 quotes this many characters either side of an unexpected token. */
+const JSON_CONTEXT = 10;
+
+/**
+ * The parser's complaint with its line and column, without the excerpt of the source that
+ * V8 quotes (it may hold a password).
+ */
+export function jsonErrorWhere(text: string, err: Error): string {
+  const message = err.message.split('\n')[0]!;
+  let pos: number | undefined;
+  let why = message;
+  const at = / in JSON at position (\d+).*$/.exec(message) ?? / at position (\d+).*$/.exec(message);
+  const quoted = /, (\.\.\.)?"([\s\S]*)"(\.\.\.)? is not valid JSON$/.exec(message);
+  if (at) {
+    pos = Number(at[1]);
+    why = message.slice(0, at.index);
+  } else if (quoted) {
+    why = message.slice(0, quoted.index);
+    const start = text.indexOf(quoted[2]!);
+    if (start >= 0) pos = quoted[1] ? start + JSON_CONTEXT : quoted[3] ? start + quoted[2]!.length - JSON_CONTEXT : undefined;
+  }
+  if (pos === undefined) return why.replace(/ is not valid JSON$/, '');
   const before = text.slice(0, pos);
   const line = before.split('\n').length;
   const col = pos - before.lastIndexOf('\n');
-  return `${err.message.replace(/ in JSON at position \d+.*/, '')} at line ${line}, column ${col}`;
+  return `${why} at line ${line}, column ${col}`;
 }
 
 /** The URL of a service's database, or a usage error naming where to set it. */

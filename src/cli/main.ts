@@ -1,15 +1,17 @@
 // Command line: picks the interactive wizard or a headless command; maps errors to exit codes.
-import { existsSync } from 'node:fs';
+import { existsSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
 import { checkSymbol, type Asker } from '../core/step.js';
 import { closeAllEmbedded, scrubSecrets, SERVICES } from '../db/connection.js';
 import { buildReport, reportMarkdown } from '../engine/report.js';
-import { Engine, type EngineEvent, type StepView } from '../engine/index.js';
+import { deploymentFingerprint, Engine, type EngineEvent, type StepView } from '../engine/index.js';
 import { EXIT, UserError } from '../errors.js';
-import { phaseTitle } from '../runbook/steps.js';
+import { findStep, phaseTitle, STEPS } from '../runbook/steps.js';
 import { StateFile } from '../state/index.js';
 import { HeadlessAsker, loadAnswers } from './asker.js';
+import { checkDatabases, requireEmbeddedDatabases } from './preflight.js';
 import { renderStatus, renderPlan, formatEta } from './render.js';
 
 export const VERSION = '0.1.0';
@@ -68,7 +70,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     try {
       parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
     } catch (err) {
-      throw new UserError((err as Error).message.split('\n')[0]!, 'see snf-upgrade --help', EXIT.usage);
+      // Node appends advice about '--' to unknown options; the option is all the operator needs.
+      throw new UserError((err as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''), 'see snf-upgrade --help', EXIT.usage);
     }
     const flags = parsed.values as Flags;
     const [command, ...rest] = parsed.positionals;
@@ -97,28 +100,61 @@ function fail(err: unknown, io: Io): number {
 
 function openState(config: Config, readonly: boolean): StateFile {
   const urls = SERVICES.map((s) => config[s].db).filter((u): u is string => !!u);
-  return StateFile.open(config.state, { readonly, create: !readonly, scrub: (t) => scrubSecrets(t, urls), toolVersion: VERSION });
+  return StateFile.open(config.state, {
+    readonly, create: !readonly, scrub: (t) => scrubSecrets(t, urls), toolVersion: VERSION, deployment: deploymentFingerprint(config),
+  });
 }
 
 function asker(flags: Flags): Asker {
   return new HeadlessAsker(flags.answers ? loadAnswers(flags.answers) : {}, !!flags.yes, !!flags['accept-suggestions']);
 }
 
-export async function withEngine<T>(config: Config, flags: Flags, command: string, fn: (e: Engine) => Promise<T>, readonly = false): Promise<T> {
-  const state = openState(config, readonly && existsSync(config.state));
+/**
+ * For commands that write: the step whose release expectations the databases must meet
+ * (undefined: any release), checked before any lock is taken or anything is written.
+ */
+export type Preflight = (engine: Engine) => string | undefined;
+
+export async function withEngine<T>(config: Config, flags: Flags, command: string, fn: (e: Engine) => Promise<T>, readonly = false, preflight?: Preflight): Promise<T> {
+  requireEmbeddedDatabases(config);
+  const answers = asker(flags);
+  const existed = existsSync(config.state);
+  const folderExisted = existsSync(dirname(config.state));
+  const state = openState(config, readonly && existed);
   let engine: Engine | undefined;
   let outcome: 'completed' | 'paused' | 'failed' = 'completed';
+  let blank = false;
   try {
-    engine = new Engine(config, state, asker(flags), command);
+    engine = new Engine(config, state, answers, command);
+    if (preflight) await checkDatabases(engine, preflight(engine));
     if (flags['take-over']) await engine.lock({ takeOver: true });
     return await fn(engine);
   } catch (err) {
     outcome = err instanceof UserError && err.exitCode === EXIT.needsAnswer ? 'paused' : 'failed';
     throw err;
   } finally {
-    await engine?.close(outcome);
-    state.close();
+    try {
+      await engine?.close(outcome);
+      blank = !existed && outcome !== 'completed' && state.isBlank();
+    } finally {
+      state.close();
+      // A state file this command created and then failed before recording anything is removed again.
+      if (blank) removeStateFile(config.state, !folderExisted);
+    }
   }
+}
+
+function removeStateFile(path: string, folderToo: boolean): void {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+  if (folderToo) try { rmdirSync(dirname(path)); } catch { /* not empty: keep it */ }
+}
+
+/** A step id from the command line, or a usage error listing the real ones. */
+function knownStep(id: string | undefined): string | undefined {
+  if (id !== undefined && !findStep(id)) {
+    throw new UserError(`there is no step "${id}"`, `steps are ${STEPS.map((s) => s.id).join(', ')}`, EXIT.usage);
+  }
+  return id;
 }
 
 async function dispatch(command: string | undefined, args: string[], flags: Flags, io: Io): Promise<number> {
@@ -131,7 +167,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
   const step = (required: boolean) => {
     if (args.length > 1) throw new UserError(`too many arguments: ${args.join(' ')}`, 'see snf-upgrade --help', EXIT.usage);
     if (required && !args[0]) throw new UserError(`${command} needs a STEP (e.g. ${command} 3.2)`, 'snf-upgrade status lists the steps', EXIT.usage);
-    return args[0];
+    return knownStep(args[0]);
   };
 
   switch (command) {
@@ -180,6 +216,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
     case 'run': {
       const id = step(false);
       if (id && flags.through) throw new UserError('give either STEP or --through STEP, not both', 'see snf-upgrade --help', EXIT.usage);
+      knownStep(flags.through);
       return withEngine(loadCfg(), flags, `snf-upgrade run ${id ?? (flags.through ? `--through ${flags.through}` : '')}`.trim(), async (engine) => {
         const stopOnSignal = () => {
           engine.requestStop();
@@ -203,16 +240,17 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
         } finally {
           process.removeListener('SIGINT', stopOnSignal);
         }
-      });
+      }, false, (engine) => id ?? engine.current()?.def.id);
     }
     case 'confirm': {
       const id = step(true)!;
+      if (findStep(id)!.kind !== 'manual') throw new UserError(`step ${id} is not a manual step`, `run it with: snf-upgrade run ${id}`, EXIT.usage);
       return withEngine(loadCfg(), flags, `snf-upgrade confirm ${id}`, async (engine) => {
         const checks = await engine.confirm(id);
         if (flags.json) json({ step: id, status: 'done', checks });
         else io.out([`${id}: done`, ...checks.map((c) => `  ${checkSymbol(c)} ${c.label}${c.detail ? `: ${c.detail}` : ''}`)].join('\n'));
         return EXIT.ok;
-      });
+      }, false, () => id);
     }
     case 'undo': {
       const id = step(true)!;
@@ -221,7 +259,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
         if (flags.json) json({ step: id, ...r });
         else io.out([`${id}: undone`, ...r.summary.map((l) => `  ${l}`)].join('\n'));
         return EXIT.ok;
-      });
+      }, false, () => id);
     }
     case 'backup':
       step(false);
@@ -231,7 +269,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
         if (flags.json) json({ backups: lines });
         else io.out(lines.join('\n'));
         return EXIT.ok;
-      });
+      }, false, () => undefined);
     case 'report': {
       step(false);
       const format = flags.format ?? (flags.json ? 'json' : 'md');

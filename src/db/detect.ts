@@ -5,12 +5,18 @@ import type { Service } from './connection.js';
 export type SchemaVersion =
   | { kind: '0.12.5' }
   | { kind: '0.13' }
-  | { kind: 'partial'; missing: string[] }
+  | { kind: 'partial'; missing: string[]; present013: string[] }
+  /** The service's tables are there but 0.12 additions are missing and no 0.13 one is present. */
+  | { kind: 'older'; missing: string[] }
+  /** No tables at all. */
+  | { kind: 'empty' }
   | { kind: 'foreign' };
 
 export function describeVersion(service: Service, v: SchemaVersion): string {
   switch (v.kind) {
     case 'partial': return `partial (missing: ${v.missing.join(', ')})`;
+    case 'older': return `older than 0.12.5 (missing: ${v.missing.join(', ')})`;
+    case 'empty': return 'empty (no tables)';
     case 'foreign': return `not a ${service} database`;
     default: return v.kind;
   }
@@ -139,12 +145,18 @@ function has(c: Catalog, m: Marker): boolean {
 export async function detectSchema(q: pg.Pool | pg.PoolClient, service: Service): Promise<SchemaVersion> {
   const c = await readCatalog(q);
   const markers = MARKERS[service];
-  if (!markers.identity.every((t) => c.tables.has(t))) return { kind: 'foreign' };
+  if (!markers.identity.every((t) => c.tables.has(t))) return [...c.tables].every((t) => t.startsWith('snf_upgrade_')) ? { kind: 'empty' } : { kind: 'foreign' };
   const missingBase = markers.release0125.filter((m) => !has(c, m));
   const missingNew = markers.release013.filter((m) => !has(c, m));
   if (missingBase.length === 0 && missingNew.length === 0) return { kind: '0.13' };
-  if (missingBase.length === 0 && missingNew.length === markers.release013.length) return { kind: '0.12.5' };
-  return { kind: 'partial', missing: summarise([...missingBase, ...missingNew]) };
+  const noneNew = missingNew.length === markers.release013.length;
+  if (missingBase.length === 0 && noneNew) return { kind: '0.12.5' };
+  if (noneNew) return { kind: 'older', missing: summarise(missingBase) };
+  return {
+    kind: 'partial',
+    missing: summarise([...missingBase, ...missingNew]),
+    present013: summarise(markers.release013.filter((m) => has(c, m))),
+  };
 }
 
 /** Collapses runs of missing South migrations into "im 0015–0024". */

@@ -27,6 +27,11 @@ export interface StateFileOptions {
   scrub?: (text: string) => string;
   /** Recorded as meta tool_version when the file is opened for writing. */
   toolVersion?: string;
+  /**
+   * The deployment this file must belong to (meta "deployment"): a file recorded for another
+   * one is refused before anything is written to it.
+   */
+  deployment?: string;
   /** Source of timestamps (tests). */
   clock?: () => Date;
   /** Who this process says it is in runs and the lock (tests). */
@@ -43,6 +48,8 @@ export interface AcquireLockOptions {
 /** Well-known meta keys. */
 export const META = {
   deploymentFingerprint: 'deployment_fingerprint',
+  /** The database locations the record belongs to (written by the engine). */
+  deployment: 'deployment',
   createdAt: 'created_at',
   toolVersion: 'tool_version',
 } as const;
@@ -92,7 +99,19 @@ export class StateFile {
   static open(path: string, options: StateFileOptions = {}): StateFile {
     const db = openStateDatabase(path, { create: options.create, readonly: options.readonly });
     const state = new StateFile(db, path, options.readonly ?? false, options);
-    if (options.toolVersion && !state.readonly) state.setMeta(META.toolVersion, options.toolVersion);
+    try {
+      const recorded = state.getMeta(META.deployment);
+      if (options.deployment !== undefined && recorded !== undefined && recorded !== options.deployment) {
+        throw new UserError(`state file ${path} belongs to another deployment (${recorded})`,
+          'point --state (or SNF_UPGRADE_STATE) at this deployment\'s state file, or at a new file to start over');
+      }
+      if (options.toolVersion && !state.readonly && state.getMeta(META.toolVersion) !== options.toolVersion) {
+        state.setMeta(META.toolVersion, options.toolVersion);
+      }
+    } catch (err) {
+      db.close();
+      throw err;
+    }
     return state;
   }
 
@@ -104,6 +123,13 @@ export class StateFile {
     } finally {
       this.db.close();
     }
+  }
+
+  /** True while the file records nothing but its own meta rows (no run, step, backup or event). */
+  isBlank(): boolean {
+    const tables = ['runs', 'steps', 'findings', 'decisions', 'batches', 'journal', 'backups', 'events'];
+    const existing = new Set((this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+    return tables.filter((t) => existing.has(t)).every((t) => !this.db.prepare(`SELECT 1 FROM ${t} LIMIT 1`).get());
   }
 
   get schemaVersion(): number {

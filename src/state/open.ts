@@ -1,6 +1,6 @@
 // Opening the state file without ever damaging it: refuse (with a UserError) anything that
 // is not one of our files at a version we understand, before writing a single byte.
-import { chmodSync, closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { UserError } from '../errors.js';
@@ -33,10 +33,14 @@ export function openStateDatabase(path: string, options: OpenDatabaseOptions = {
     checkHeader(path, file, size);
   }
 
+  // SQLite creates -wal/-shm beside a file in WAL mode even to read it; a refused file keeps none.
+  const sidecars = ['-wal', '-shm'].filter((suffix) => !existsSync(file + suffix));
+  const removeSidecars = () => { for (const suffix of sidecars) rmSync(file + suffix, { force: true }); };
   let db: Database.Database;
   try {
     db = new Database(file, { readonly, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
   } catch (err) {
+    removeSidecars();
     throw translate(err, path);
   }
   try {
@@ -54,6 +58,7 @@ export function openStateDatabase(path: string, options: OpenDatabaseOptions = {
     return db;
   } catch (err) {
     db.close();
+    removeSidecars();
     throw translate(err, path);
   }
 }

@@ -1,0 +1,118 @@
+// Before a command takes its locks or writes anything: every database must exist, belong to
+// its service, and be at a release the target step can work on (design rule 9).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { requireDb, type Config } from '../config.js';
+import { embeddedDir, isEmbeddedUrl, SERVICES, type Service } from '../db/connection.js';
+import { loadSettingsDir, SettingsError } from '../core/settings/index.js';
+import { describeVersion, detectSchema, MARKERS, type SchemaVersion } from '../db/detect.js';
+import type { Engine } from '../engine/index.js';
+import { CheckFailed, UserError } from '../errors.js';
+import { STEPS } from '../runbook/steps.js';
+
+/** The step that migrates each service's schema: before it 0.12.5, after it 0.13, during it either. */
+const MIGRATED_BY: Record<Service, string> = { astakos: '3.2', cyclades: '3.2', pithos: '6.4' };
+
+type Release = '0.12.5' | '0.13' | 'any';
+
+export function expectedRelease(service: Service, stepId: string | undefined): Release {
+  if (stepId === undefined) return 'any';
+  const at = STEPS.findIndex((s) => s.id === stepId);
+  const migration = STEPS.findIndex((s) => s.id === MIGRATED_BY[service]);
+  if (at < 0 || at === migration) return 'any';
+  return at < migration ? '0.12.5' : '0.13';
+}
+
+/** An embedded database directory that is not there would be created empty: refuse instead. */
+export function requireEmbeddedDatabases(config: Config): void {
+  for (const service of SERVICES) {
+    const url = config[service].db;
+    if (!url || !isEmbeddedUrl(url)) continue;
+    if (!existsSync(join(embeddedDir(url), 'data'))) {
+      throw new UserError(`the ${service} database at ${url} does not exist (no embedded database in that folder)`,
+        `check "${service}.db" in the config file (or SNF_${service.toUpperCase()}_DB)`);
+    }
+  }
+}
+
+/** The first step whose checks or changes read the settings folders. */
+const FIRST_SETTINGS_STEP = '3.3';
+
+/**
+ * Parses every configured settings folder when STEP reads them, so that a file Python would
+ * not accept stops the command (exit 4, file:line:col) before anything is written.
+ */
+export function checkSettings(config: Config, stepId: string | undefined): void {
+  const at = STEPS.findIndex((s) => s.id === stepId);
+  if (stepId === undefined || at < STEPS.findIndex((s) => s.id === FIRST_SETTINGS_STEP)) return;
+  for (const service of SERVICES) {
+    const dir = config[service].settings;
+    if (!dir) continue;
+    try {
+      loadSettingsDir(dir);
+    } catch (err) {
+      if (err instanceof SettingsError) throw new CheckFailed(`${service} settings: ${err.message}`, err.next);
+      throw err;
+    }
+  }
+}
+
+/** What the database of SERVICE looks like instead, when it is another service's. */
+async function looksLike(engine: Engine, service: Service): Promise<string> {
+  const pool = (await engine.db(service)).pool;
+  for (const other of SERVICES) {
+    if (other === service) continue;
+    const v = await detectSchema(pool, other);
+    if (v.kind !== 'foreign' && v.kind !== 'empty') return ` (it holds the ${other} tables: ${MARKERS[other].identity.join(', ')})`;
+  }
+  return ` (no ${MARKERS[service].identity.join(' or ')} table)`;
+}
+
+function problem(service: Service, label: string, v: SchemaVersion, want: Release, stepId: string | undefined): string | undefined {
+  const db = `the ${service} database at ${label}`;
+  switch (v.kind) {
+    // Later steps may work on some services only (and tests load only those); step 1 and
+    // backups start from every database, where an empty one is the wrong one.
+    case 'empty': return stepId === undefined || stepId === STEPS[0]!.id ? `${db} is empty (no tables)` : undefined;
+    case 'older': return `${db} is older than 0.12.5 (missing: ${v.missing.join(', ')}); snf-upgrade upgrades 0.12.5 only`;
+    case 'partial':
+      if (want === 'any') return undefined;
+      return want === '0.12.5'
+        ? `${db} is half-migrated to 0.13 (present: ${v.present013.join(', ')}), and step ${stepId} needs it at 0.12.5`
+        : `${db} is not fully at 0.13 (missing: ${v.missing.join(', ')}), and step ${stepId} needs 0.13`;
+    case '0.12.5':
+    case '0.13':
+      if (want === 'any' || want === v.kind) return undefined;
+      return want === '0.12.5'
+        ? `${db} is already at 0.13, and step ${stepId} works on 0.12.5`
+        : `${db} is still at 0.12.5, and step ${stepId} needs it at 0.13 (step ${MIGRATED_BY[service]} is done in this state file)`;
+    default: return `${db} is ${describeVersion(service, v)}`;
+  }
+}
+
+/**
+ * Refuses (exit 4, nothing written) when a settings file does not parse, or a database is empty, another service's, older than
+ * 0.12.5, or at the wrong release for STEP (undefined: any release the upgrade passes through).
+ */
+export async function checkDatabases(engine: Engine, stepId: string | undefined): Promise<void> {
+  checkSettings(engine.config, stepId);
+  // A step whose earlier steps are not done is refused by the engine, which says which ones.
+  const def = stepId === undefined ? undefined : STEPS.find((s) => s.id === stepId);
+  const ready = !def || engine.unmetNeeds(def).length === 0;
+  const problems: string[] = [];
+  let wrongDatabase = false;
+  for (const service of SERVICES) {
+    requireDb(engine.config, service);
+    const db = await engine.db(service);
+    const v = await detectSchema(db.pool, service);
+    const found = problem(service, db.label, v, ready ? expectedRelease(service, stepId) : 'any', stepId);
+    if (!found) continue;
+    if (v.kind === 'foreign' || v.kind === 'empty' || v.kind === 'older') wrongDatabase = true;
+    problems.push(v.kind === 'foreign' ? `${found}${await looksLike(engine, service)}` : found);
+  }
+  if (!problems.length) return;
+  const next = wrongDatabase
+    ? 'point each service\'s "db" in the config file at that service\'s 0.12.5 database (snf-upgrade status shows what each one holds)'
+    : 'check that the config and --state name this deployment\'s databases and state file; restore the step 1 backup if the schema was changed by hand';
+  throw new CheckFailed(problems[0]!, next).withDetails(problems.slice(1));
+}
