@@ -7,7 +7,8 @@ import { scrubSecrets } from '../db/connection.js';
 import type { DeploymentInfo, PlanView, StepView } from '../engine/index.js';
 import { UserError } from '../errors.js';
 import type { PendingQuestion, UiAsker } from './asker.js';
-import { SIMULATED_STEPS, type Backend, type DecisionInput } from './backend.js';
+import { isSettingsStep, SIMULATED_STEPS, type Backend, type DecisionInput } from './backend.js';
+import type { SnippetSet } from '../runbook/settings-checks.js';
 import { initialTable, summarize, type TableState } from './conflicts/model.js';
 import { conflictData, CONFLICT_STEPS, decisionStep, type DecisionLike, type Decisions } from './conflicts/types.js';
 import { deleteDecision, mergeDecision, remapConflicts, tableDecisions } from './conflicts/remap.js';
@@ -41,6 +42,9 @@ interface PageData {
   loading?: boolean;
   checks?: Check[];
   checking?: boolean;
+  /** Steps 3.3–3.6: the settings to paste (kept in memory only: they carry tokens). */
+  snippets?: SnippetSet;
+  snippetsError?: Message;
 }
 
 export interface AppProps {
@@ -168,6 +172,10 @@ export function App(props: AppProps) {
       set({ checking: true });
       backend.checks(stepId).then((checks) => set({ checks, checking: false, planError: undefined }),
         (err) => set({ checking: false, planError: errorMessage(err) }));
+      if (isSettingsStep(stepId)) {
+        backend.snippets(stepId).then((snippets) => set({ snippets, snippetsError: undefined }),
+          (err) => set({ snippetsError: errorMessage(err) }));
+      }
     } else if (view.implemented) {
       set({ loading: true });
       backend.plan(stepId).then((plan) => set({ plan, loading: false, planError: undefined }),
@@ -455,7 +463,7 @@ export function App(props: AppProps) {
       <StepScreen
         key={id}
         view={view} plan={page.plan} loading={page.loading} planError={page.planError}
-        checks={page.checks} checking={page.checking} conflicts={conflictsOf(id)}
+        checks={page.checks} checking={page.checking} snippets={page.snippets} snippetsError={page.snippetsError} conflicts={conflictsOf(id)}
         unknown={(() => { const u = unknownOf(id); return u ? { total: u.list.items.length, open: openCount(u.list, u.decisions), noun: u.list.noun } : undefined; })()}
         onUnknown={() => go({ kind: 'unknown', id })}
         onAcceptAll={() => void acceptAll(id)}

@@ -6,6 +6,7 @@ import { SERVICES, isEmbeddedUrl, type Service } from '../db/connection.js';
 import { buildReport, reportMarkdown } from '../engine/report.js';
 import { UserError } from '../errors.js';
 import type { DeploymentInfo, Engine, EngineEvent, PlanView, RunOutcome, StepView } from '../engine/index.js';
+import { deploymentSnippets, SETTINGS_STEPS, type SettingsStep, type SnippetSet } from '../runbook/settings-checks.js';
 import type { DecisionSource } from '../state/index.js';
 import type { Decisions } from './conflicts/types.js';
 import { when } from './format.js';
@@ -48,7 +49,11 @@ export interface Backend {
   report(): Promise<string>;
   /** Performs manual step ID on the sandbox's data; returns what it did. */
   simulate(id: string): Promise<string[]>;
+  /** Steps 3.3–3.6: the settings to paste, with this deployment's values (secrets included: show only on screen). */
+  snippets(id: string): Promise<SnippetSet | undefined>;
 }
+
+export const isSettingsStep = (id: string): id is SettingsStep => (SETTINGS_STEPS as readonly string[]).includes(id);
 
 /** Steps the sandbox can simulate on the data (the others change nothing in the databases). */
 export const SIMULATED_STEPS = new Set(['3.2', '3.3', '3.4', '3.5', '3.6', '4']);
@@ -148,6 +153,11 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
     },
     async report() {
       return reportMarkdown(buildReport(engine.state, await engine.deployment()));
+    },
+    async snippets(id) {
+      if (!isSettingsStep(id)) return undefined;
+      const astakos = config.astakos.db ? (await engine.db('astakos')).pool : undefined;
+      return deploymentSnippets(id, astakos, { astakos: config.astakos.settings, cyclades: config.cyclades.settings, pithos: config.pithos.settings });
     },
     async simulate(id) {
       if (!SIMULATED_STEPS.has(id)) return [`step ${id} changes nothing in the databases: nothing to simulate`];

@@ -5,7 +5,8 @@ import type { DeploymentInfo, EngineEvent, PlanView, RunOutcome, StepView } from
 import { isImplemented } from '../engine/index.js';
 import { STEPS } from '../runbook/steps.js';
 import type { Decision, StepRecord } from '../state/index.js';
-import type { Backend, DecisionInput } from './backend.js';
+import { settingsSnippets } from '../runbook/settings-checks.js';
+import { isSettingsStep, type Backend, type DecisionInput } from './backend.js';
 import type { ConflictGroup, ConflictUser } from './conflicts/types.js';
 
 /** A deterministic pseudo-random generator (tests want the same data every time). */
@@ -61,6 +62,8 @@ export interface FakeBackendOptions {
   sandbox?: boolean;
   /** Steps to present as not implemented (default: as the runbook says). */
   unimplemented?: string[];
+  /** The token the settings snippets of 3.3 carry (default: a fixed one). */
+  token?: string;
   /** What run(id) does; default: marks the step done. */
   run?: (id: string, b: FakeBackend) => Promise<RunOutcome>;
 }
@@ -159,6 +162,15 @@ export function fakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
       b.calls.push(`decide ${step} ${items.length}`);
     },
     report: async () => ['# snf-upgrade report: Synnefo 0.12.5 → 0.13', '', ...Array.from({ length: 60 }, (_, i) => `line ${i + 1}`)].join('\n'),
+    async snippets(id) {
+      if (!isSettingsStep(id)) return undefined;
+      const token = id === '3.3' ? opts.token ?? 'fixtureQuotaholderToken0123456789' : '';
+      return {
+        snippets: settingsSnippets(id, token, { astakosUrl: 'https://accounts.grnet.example' }),
+        secrets: token ? [{ value: token, what: 'quotaholder token, generated once, kept in the astakos database' }] : [],
+        notes: id === '3.5' ? ['the cyclades service token is not in astakos\' im_service yet: fill in its auth_token from snf-manage service-list'] : [],
+      };
+    },
     async simulate(id) { b.calls.push(`simulate ${id}`); checksByStep[id] = (checksByStep[id] ?? []).map((c) => ({ ...c, ok: true })); return [`${id} simulated`]; },
   };
   return b;
