@@ -508,6 +508,7 @@ export function App(props: AppProps) {
     name = 'unknown';
     body = u ? (
       <UnknownList list={u.list} decisions={u.decisions} size={size} active={active}
+        onFind={id === '6.3' ? (q) => backend.findUser(q) : undefined}
         onDecide={(items) => decide(id, items)} onBack={() => go({ kind: 'step', id })} onHelp={() => setHelp('unknown')} />
     ) : (
       <Pager title={`${id} unknown identifiers`} lines={[line(pages[id]?.loading ? ' looking at the databases…' : ' nothing unknown to astakos here')]} size={size} active={active} onBack={() => go({ kind: 'step', id })} />

@@ -1,6 +1,8 @@
 // What the wizard's screens need from the engine, as one small interface: the real Engine
 // is adapted by engineBackend(); tests drive the screens with a plain object.
+import type pg from 'pg';
 import type { Config } from '../config.js';
+import { pyLower } from '../core/dedup/fold.js';
 import type { ApplyResult, Check } from '../core/step.js';
 import { SERVICES, isEmbeddedUrl, type Service } from '../db/connection.js';
 import { buildReport, reportMarkdown } from '../engine/report.js';
@@ -49,8 +51,32 @@ export interface Backend {
   report(): Promise<string>;
   /** Performs manual step ID on the sandbox's data; returns what it did. */
   simulate(id: string): Promise<string[]>;
+  /** Step 6.3: the astakos user a typed uuid or email names, or undefined (a UserError when it is neither). */
+  findUser(query: string): Promise<AstakosUser | undefined>;
   /** Steps 3.3–3.6: the settings to paste, with this deployment's values (secrets included: show only on screen). */
   snippets(id: string): Promise<SnippetSet | undefined>;
+}
+
+/** An astakos user, as the wizard names one before an identifier is mapped to it. */
+export interface AstakosUser { id: number; email: string; uuid: string; active: boolean; verified: boolean }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The astakos user QUERY names: a uuid of im_astakosuser, or an email matched the way 0.13
+ * astakos matches names (its lower() is the username). Needs astakos at 0.13 (step 3.2).
+ */
+export async function findAstakosUser(pool: pg.Pool, query: string): Promise<AstakosUser | undefined> {
+  const q = query.trim();
+  const byUuid = UUID.test(q);
+  if (!byUuid && !(q.includes('@') && q.length > 2)) {
+    throw new UserError(`"${q}" is neither a uuid nor an email`, 'type the uuid of an astakos user (8-4-4-4-12 hex digits) or the email of one');
+  }
+  const r = await pool.query<{ id: number; email: string; uuid: string; is_active: boolean; email_verified: boolean }>(
+    `SELECT u.id, u.email, a.uuid, u.is_active, a.email_verified FROM auth_user u JOIN im_astakosuser a ON a.user_ptr_id = u.id
+      WHERE ${byUuid ? 'a.uuid = $1' : 'u.username = $1'} AND a.uuid IS NOT NULL LIMIT 1`, [byUuid ? q.toLowerCase() : pyLower(q)]);
+  const row = r.rows[0];
+  return row && { id: row.id, email: row.email, uuid: row.uuid, active: row.is_active, verified: row.email_verified };
 }
 
 export const isSettingsStep = (id: string): id is SettingsStep => (SETTINGS_STEPS as readonly string[]).includes(id);
@@ -153,6 +179,9 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
     },
     async report() {
       return reportMarkdown(buildReport(engine.state, await engine.deployment()));
+    },
+    async findUser(query) {
+      return findAstakosUser((await engine.db('astakos')).pool, query);
     },
     async snippets(id) {
       if (!isSettingsStep(id)) return undefined;

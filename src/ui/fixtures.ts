@@ -6,7 +6,8 @@ import { isImplemented } from '../engine/index.js';
 import { STEPS } from '../runbook/steps.js';
 import type { Decision, StepRecord } from '../state/index.js';
 import { settingsSnippets } from '../runbook/settings-checks.js';
-import { isSettingsStep, type Backend, type DecisionInput } from './backend.js';
+import { UserError } from '../errors.js';
+import { isSettingsStep, type AstakosUser, type Backend, type DecisionInput } from './backend.js';
 import type { ConflictGroup, ConflictUser } from './conflicts/types.js';
 
 /** A deterministic pseudo-random generator (tests want the same data every time). */
@@ -62,6 +63,8 @@ export interface FakeBackendOptions {
   sandbox?: boolean;
   /** Steps to present as not implemented (default: as the runbook says). */
   unimplemented?: string[];
+  /** The astakos users findUser knows (by uuid or lower-case email). */
+  users?: AstakosUser[];
   /** The token the settings snippets of 3.3 carry (default: a fixed one). */
   token?: string;
   /** What run(id) does; default: marks the step done. */
@@ -162,6 +165,12 @@ export function fakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
       b.calls.push(`decide ${step} ${items.length}`);
     },
     report: async () => ['# snf-upgrade report: Synnefo 0.12.5 → 0.13', '', ...Array.from({ length: 60 }, (_, i) => `line ${i + 1}`)].join('\n'),
+    async findUser(query) {
+      b.calls.push(`find ${query}`);
+      const q = query.trim().toLowerCase();
+      if (!q.includes('@') && !/^[0-9a-f-]{36}$/.test(q)) throw new UserError(`"${query.trim()}" is neither a uuid nor an email`, 'type the uuid or the email of an astakos user');
+      return opts.users?.find((u) => u.uuid === q || u.email.toLowerCase() === q);
+    },
     async snippets(id) {
       if (!isSettingsStep(id)) return undefined;
       const token = id === '3.3' ? opts.token ?? 'fixtureQuotaholderToken0123456789' : '';

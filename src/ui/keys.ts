@@ -69,6 +69,7 @@ export const HELP: Record<ScreenName, { title: string; keys: [string, string][] 
       ['↓ ↑  j', 'move'],
       ['d', 'delete: the highlighted one\'s rows go when the step runs'],
       ['k', 'keep it as it is (listed in the report)'],
+      ['m', '6.3: map it to an astakos user: type a uuid or an email, enter looks it up and says who it is, enter again maps'],
       ['a', 'take the suggested answer for every open one (after a summary)'],
       ['?', 'these keys'],
       ['q esc', 'back'],

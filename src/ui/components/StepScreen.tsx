@@ -301,7 +301,7 @@ export function StepScreen(p: StepScreenProps) {
   // A manual step's checks below the window: their verdict stays in sight.
   const checksAt = manual ? wrappedBody.findIndex((l) => l.text.startsWith(' Checks:')) : -1;
   const bottomHeight = (extra: number) => Math.max(3, size.rows - 1 - head.length - Math.min(8, wrapLines(bottom, width - 1).length + extra) - 1);
-  const checksHidden = checksAt >= 0 && checksAt >= Math.min(scroll, Math.max(0, wrappedBody.length - bottomHeight(1))) + bottomHeight(1);
+  const checksHidden = checksAt >= 0 && (p.checks?.length !== 0) && checksAt >= Math.min(scroll, Math.max(0, wrappedBody.length - bottomHeight(1))) + bottomHeight(1);
   if (checksHidden) {
     const failing = blocking(p.checks ?? []).length;
     bottom.unshift(p.checks
