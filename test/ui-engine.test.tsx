@@ -14,7 +14,7 @@ import { StateFile } from '../src/state/index.js';
 import { App } from '../src/ui/App.js';
 import { UiAsker } from '../src/ui/asker.js';
 import { engineBackend } from '../src/ui/backend.js';
-import { cleanupAll, tempDir } from './support.js';
+import { cleanupAll, emptyDatabases, tempDir, usingServer, writeConfig } from './support.js';
 
 const KEY = { enter: '\r', esc: '\u001B' };
 const SIZE = { columns: 80, rows: 24 };
@@ -169,5 +169,55 @@ describe('the wizard over the real engine (sandbox)', { timeout: 240_000 }, () =
     await press(again, KEY.esc);
     const home = await shows(again, 'enter continue');
     assert.match(home, /› ▶ 3\.3 .*interrupted/);
+  });
+});
+
+describe('step 1 where pg_dump cannot back up the server: the wizard asks where each external backup is', {
+  timeout: 60_000, skip: usingServer() ? false : 'embedded databases are backed up without pg_dump',
+}, () => {
+  test('a free-text question per database; esc stops with nothing recorded; the answers are recorded as external backups', async () => {
+    const dir = tempDir('ui-external-');
+    const config = loadConfig(writeConfig(dir, await emptyDatabases('wizext')));
+    const state = StateFile.open(config.state, { create: true });
+    const asker = new UiAsker();
+    const engine = new Engine(config, state, asker, 'snf-upgrade wizard (test)');
+    const path = process.env.PATH;
+    process.env.PATH = tempDir('no-pg-dump-'); // no pg_dump to be found
+    try {
+      await engine.lock();
+      const r = render(<App backend={engineBackend(engine)} asker={asker} size={SIZE} interrupted={null} onExit={() => undefined} />);
+      await shows(r, 'enter continue', 15_000);
+      await press(r, KEY.enter);
+      await shows(r, /Found: .*\n.*pg_dump is not installed on this machine/, 15_000);
+      await press(r, KEY.enter);
+      let f = await shows(r, /where is that\s+backup\?/, 15_000);
+      assert.match(flat(f), /pg_dump is not installed on this machine, so this tool cannot back up astakos \(\S+wizext_astakos\)\. Back it up yourself: where is that backup\?/);
+      assert.match(f, /^ > ▏$/m);
+      assert.match(f, /enter answer/);
+      await press(r, KEY.enter);
+      await shows(r, '✗ nothing typed', 15_000);
+      await press(r, KEY.esc);
+      f = await shows(r, /cannot back up\s+astakos/, 15_000);
+      await shows(r, '▶ next', 15_000);
+      assert.equal(state.getStep('1').status, 'pending', 'nothing recorded, the step can run again');
+      assert.equal(state.latestBackup('astakos'), undefined);
+      await press(r, KEY.enter);
+      await shows(r, /back up\s+astakos\s+\(/, 15_000);
+      await press(r, ...'db1:/srv/backups/astakos.dump', KEY.enter);
+      await shows(r, /back up\s+cyclades\s+\(/, 15_000);
+      await press(r, ...'  db1:/srv/backups/cyclades.dump ', KEY.enter);
+      await shows(r, /back up\s+pithos\s+\(/, 15_000);
+      await press(r, ...'db2:/srv/backups/pithos.dump', KEY.enter);
+      f = await shows(r, '✓ done', 15_000);
+      assert.match(flat(f), /cyclades: external backup recorded \(db1:\/srv\/backups\/cyclades\.dump\)/);
+      assert.deepEqual(SERVICES.map((s) => [state.latestBackup(s)?.kind, state.latestBackup(s)?.path]), [
+        ['external', 'db1:/srv/backups/astakos.dump'], ['external', 'db1:/srv/backups/cyclades.dump'], ['external', 'db2:/srv/backups/pithos.dump']]);
+    } finally {
+      cleanup();
+      process.env.PATH = path;
+      await engine.close();
+      state.close();
+      await cleanupAll();
+    }
   });
 });

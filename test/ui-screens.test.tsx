@@ -332,6 +332,42 @@ describe('manual steps', () => {
   });
 });
 
+describe('free-text question', () => {
+  test('typed text answers (trimmed; a paste counts); enter on nothing says so; ? shows the keys; esc leaves it unanswered', async () => {
+    const asker = new UiAsker();
+    const replies: (string | undefined)[] = [];
+    const { r } = start({
+      run: async (id) => {
+        for (const service of ['astakos', 'cyclades']) {
+          replies.push(await asker.ask({ step: id, key: `external-backup-${service}`, message: `pg_dump is not installed, so this tool cannot back up ${service}. Where is that backup?`, detail: ['it is recorded as is'] }));
+        }
+        return { step: id, status: 'done', summary: [] };
+      },
+    }, { asker });
+    await shows(r, 'enter continue');
+    await press(r, KEY.enter, KEY.enter);
+    let f = await shows(r, /cannot back up astakos\. Where is that\s+backup\?/);
+    assertFits(f);
+    assert.match(f, /^ > ▏$/m);
+    assert.match(f, /it is recorded as is/);
+    await press(r, '?');
+    f = await shows(r, 'Keys · Question (free text)');
+    assert.match(f, /esc +leave it unanswered: the step stops, nothing is changed/);
+    await press(r, 'x');
+    await shows(r, /Where is that\s+backup\?/);
+    await press(r, KEY.enter);
+    await shows(r, '✗ nothing typed');
+    r.stdin.write('  db1:/srv/astakos.dump ');
+    await shows(r, '>   db1:/srv/astakos.dump ▏');
+    await press(r, KEY.backspace, KEY.enter);
+    f = await shows(r, 'cannot back up cyclades');
+    assert.doesNotMatch(f, /db1:/, 'a fresh answer line for the next question');
+    await press(r, 'q', KEY.esc);
+    await waitFor(r, () => replies.length === 2, 'the second reply');
+    assert.deepEqual(replies, ['db1:/srv/astakos.dump', undefined]);
+  });
+});
+
 describe('destructive confirmation', () => {
   function destructive(asker: UiAsker): FakeBackendOptions {
     return {

@@ -16,6 +16,7 @@ import { openCount, unknownList } from './conflicts/unknown.js';
 import { UnknownList } from './components/UnknownList.js';
 import { line, messageLines as messageLinesOf, useTerminalSize, type Size, type StyledLine, useKeys } from './components/common.js';
 import { ConflictTable } from './components/ConflictTable.js';
+import { Ask } from './components/Ask.js';
 import { Confirm } from './components/Confirm.js';
 import { Help } from './components/Help.js';
 import { Home, type Message } from './components/Home.js';
@@ -422,7 +423,13 @@ export function App(props: AppProps) {
   let body: ReactElement;
   let name: ScreenName = 'home';
   const shownQuestion = question ?? localQuestion;
-  if (shownQuestion) {
+  if (question?.kind === 'text') {
+    name = 'text';
+    body = (
+      <Ask key={`${question.question.step}:${question.question.key}`} question={question.question} size={size} active={active}
+        onReply={(text) => question.reply(text)} onHelp={() => setHelp('text')} />
+    );
+  } else if (shownQuestion) {
     name = shownQuestion.question.typeToConfirm !== undefined ? 'confirm' : 'question';
     body = (
       <Confirm

@@ -1,5 +1,5 @@
 // The keys of every screen, for `?` (help) and the key bars.
-export type ScreenName = 'home' | 'step' | 'manual' | 'conflicts' | 'unknown' | 'confirm' | 'question' | 'progress' | 'report' | 'result';
+export type ScreenName = 'home' | 'step' | 'manual' | 'conflicts' | 'unknown' | 'confirm' | 'question' | 'text' | 'progress' | 'report' | 'result';
 
 export const HELP: Record<ScreenName, { title: string; keys: [string, string][] }> = {
   home: {
@@ -89,6 +89,16 @@ export const HELP: Record<ScreenName, { title: string; keys: [string, string][] 
     keys: [
       ['y', 'yes'],
       ['n esc', 'no (nothing is changed)'],
+    ],
+  },
+  text: {
+    title: 'Question (free text)',
+    keys: [
+      ['type', 'the answer (a paste works too)'],
+      ['backspace', 'erase'],
+      ['enter', 'answer (not when nothing is typed)'],
+      ['?', 'these keys (before typing)'],
+      ['esc', 'leave it unanswered: the step stops, nothing is changed'],
     ],
   },
   progress: {
