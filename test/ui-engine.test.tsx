@@ -221,3 +221,55 @@ describe('step 1 where pg_dump cannot back up the server: the wizard asks where 
     }
   });
 });
+
+describe('another runner holds the lock', { timeout: 60_000 }, () => {
+  test('the wizard says who holds it and whether it looks alive; q quits; t takes it over after typing "take over"', async () => {
+    const dir = tempDir('ui-lock-');
+    const config = loadConfig(writeConfig(dir, await emptyDatabases('wizlock')));
+    const first = StateFile.open(config.state, { create: true });
+    const holder = new Engine(config, first, new UiAsker(), 'snf-upgrade run 6.4');
+    await holder.lock();
+    const second = StateFile.open(config.state);
+    const asker = new UiAsker();
+    const engine = new Engine(config, second, asker, 'snf-upgrade wizard (test)');
+    let problem: string | undefined;
+    try {
+      await assert.rejects(engine.lock(), (err: unknown) => { problem = (err as Error).message; return true; });
+      const backend = engineBackend(engine, { lockProblem: () => problem });
+      const exits: number[] = [];
+      let r = render(<App backend={backend} asker={asker} size={SIZE} interrupted={null} onExit={(c) => exits.push(c)} />);
+      let f = await shows(r, 'Another snf-upgrade holds the lock', 15_000);
+      assert.match(f, new RegExp(`state file +\\S+ +${process.pid} +\\S.* running +snf-upgrade run 6\\.4$`, 'm'));
+      assert.match(flat(f), new RegExp(`It looks alive: (its session on .* is still connected|process ${process.pid} is running on this machine)\\.`));
+      assert.match(f, /t take over +q quit and wait/);
+      await press(r, 'q');
+      assert.deepEqual(exits, [1]);
+      assert.equal(second.holdsLock(), false, 'quitting takes nothing');
+      cleanup();
+
+      r = render(<App backend={backend} asker={asker} size={SIZE} interrupted={null} onExit={(c) => exits.push(c)} />);
+      await shows(r, 'Another snf-upgrade holds the lock', 15_000);
+      await press(r, 't');
+      f = await shows(r, 'Type take over to confirm');
+      assert.match(flat(f), new RegExp(`Take the lock over from snf-upgrade run 6\\.4 \\(pid ${process.pid} on \\S+\\)\\?`));
+      await press(r, KEY.esc);
+      await shows(r, 'the lock was not taken over; nothing changed');
+      assert.equal(second.holdsLock(), false);
+      await press(r, 't');
+      await shows(r, 'Type take over to confirm');
+      await press(r, ...'take over', KEY.enter);
+      f = await shows(r, 'lock: held by this session', 15_000);
+      assert.match(flat(f), /took the lock over from pid \d+/);
+      assert.equal(second.holdsLock(), true);
+      assert.equal(first.holdsLock(), false, 'the first session lost it');
+      for (const { holder: h } of await engine.lockHolders()) assert.equal(h?.command, 'snf-upgrade wizard (test)');
+      cleanup();
+    } finally {
+      await engine.close();
+      await holder.close().catch(() => undefined);
+      second.close();
+      first.close();
+      await cleanupAll();
+    }
+  });
+});

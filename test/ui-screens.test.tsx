@@ -17,6 +17,7 @@ const now = new Date().toISOString();
 const done = (summary: string[]) => ({ status: 'done' as const, finishedAt: now, summary });
 
 type Instance = ReturnType<typeof render>;
+const flat = (f: string) => f.replace(/\s+/g, ' ');
 
 async function waitFor(r: Instance, pred: (frame: string) => boolean, what: string, timeout = 3000): Promise<string> {
   const end = Date.now() + timeout;
@@ -365,6 +366,39 @@ describe('free-text question', () => {
     await press(r, 'q', KEY.esc);
     await waitFor(r, () => replies.length === 2, 'the second reply');
     assert.deepEqual(replies, ['db1:/srv/astakos.dump', undefined]);
+  });
+});
+
+describe('lock held by another runner', () => {
+  test('a stale holder: who it was, why it looks stale; t asks y/n, then the wizard goes on', async () => {
+    const since = '21:04';
+    const lockConflict = {
+      problem: 'the astakos database is locked by db1 pid 4242 (snf-upgrade run 6.4) since 2013-03-02 21:04:00 (that session is gone: run again with --take-over)',
+      holders: [
+        { where: 'state file' as const, host: 'db1', pid: 4242, since, command: 'snf-upgrade run 6.4', status: 'other host' },
+        { where: 'astakos' as const, host: 'db1', pid: 4242, since, command: 'snf-upgrade run 6.4', status: 'gone' },
+      ],
+      stale: true, verdict: 'it looks stale: none of its database sessions is connected (it ran on db1: check there if you can)',
+    };
+    const { r, backend } = start({ lockConflict });
+    let f = await shows(r, 'Another snf-upgrade holds the lock');
+    assertFits(f);
+    assert.match(f, /^ {3}state file +db1 +4242 +21:04 +other host +snf-upgrade run 6\.4$/m);
+    assert.match(f, /^ {3}astakos +db1 +4242 +21:04 +gone +snf-upgrade run 6\.4$/m);
+    assert.match(flat(f), /· It looks stale: none of its database sessions is connected \(it ran on db1: check there if you can\)\./);
+    assert.match(f, /t take over +q quit +\? keys/);
+    await press(r, '?');
+    f = await shows(r, 'Keys · The deployment is in use');
+    await press(r, 'x');
+    await press(r, 't');
+    f = await shows(r, 'Take the lock over from snf-upgrade run 6.4 (pid 4242 on db1)?');
+    assertFits(f);
+    assert.match(f, /Go on\? y yes · n no/);
+    await press(r, 'y');
+    f = await shows(r, 'lock: held by this session');
+    assert.match(f, /took the lock over from pid 4242 on db1/);
+    assert.match(f, /enter continue/);
+    assert.deepEqual(backend.calls.filter((c) => c === 'take over'), ['take over']);
   });
 });
 

@@ -7,7 +7,7 @@ import { scrubSecrets } from '../db/connection.js';
 import type { DeploymentInfo, PlanView, StepView } from '../engine/index.js';
 import { UserError } from '../errors.js';
 import type { PendingQuestion, UiAsker } from './asker.js';
-import { isSettingsStep, SIMULATED_STEPS, type Backend, type DecisionInput } from './backend.js';
+import { isSettingsStep, SIMULATED_STEPS, type Backend, type DecisionInput, type LockConflict } from './backend.js';
 import type { SnippetSet } from '../runbook/settings-checks.js';
 import { initialTable, summarize, type TableState } from './conflicts/model.js';
 import { conflictData, CONFLICT_STEPS, decisionStep, type DecisionLike, type Decisions } from './conflicts/types.js';
@@ -20,6 +20,7 @@ import { Ask } from './components/Ask.js';
 import { Confirm } from './components/Confirm.js';
 import { Help } from './components/Help.js';
 import { Home, type Message } from './components/Home.js';
+import { LockScreen } from './components/LockScreen.js';
 import { Pager } from './components/Pager.js';
 import { Progress } from './components/Progress.js';
 import { decidesBeforeRun, StepScreen } from './components/StepScreen.js';
@@ -95,6 +96,8 @@ export function App(props: AppProps) {
   const [phaseDone, setPhaseDone] = useState<string | undefined>();
   const [deployment, setDeployment] = useState<DeploymentInfo[] | undefined>();
   const [lock, setLock] = useState<string | undefined>();
+  /** Another runner held the lock at start: nothing but the take-over screen until it is resolved. */
+  const [lockConflict, setLockConflict] = useState<LockConflict | undefined>();
   const [interrupted, setInterrupted] = useState<{ step: string; text: string } | undefined>(props.interrupted ?? undefined);
   const [pages, setPages] = useState<Record<string, PageData>>({});
   const [decisions, setDecisions] = useState<Record<string, Decisions>>({});
@@ -126,6 +129,7 @@ export function App(props: AppProps) {
     let live = true;
     backend.deployment().then((d) => live && setDeployment(d), (err) => live && setMessage(errorMessage(err)));
     backend.lockLine().then((l) => live && setLock(l), () => live && setLock('lock: unknown'));
+    backend.lockConflict().then((c) => live && setLockConflict(c), (err) => live && setMessage(errorMessage(err)));
     if (props.interrupted === undefined) {
       backend.interrupted().then((i) => {
         if (!live || !i) return;
@@ -378,6 +382,30 @@ export function App(props: AppProps) {
     });
   };
 
+  /** t on the lock screen: confirm (typing "take over" when the holder looks alive), then take the lock. */
+  const takeOver = (c: LockConflict) => {
+    setMessage(undefined);
+    const holder = c.holders[0];
+    setLocalQuestion({
+      question: {
+        step: 'lock', key: 'take-over',
+        message: `Take the lock over from ${holder ? `${holder.command} (pid ${holder.pid} on ${holder.host})` : 'its holder'}?`,
+        detail: [c.verdict, 'its database sessions are ended: a batch it has open rolls back; its own state file lock is replaced'],
+        typeToConfirm: c.stale ? undefined : 'take over',
+      },
+      onAnswer: (ok) => {
+        setLocalQuestion(undefined);
+        if (!ok) { setMessage({ text: 'the lock was not taken over; nothing changed', level: 'info' }); return; }
+        backend.takeOver().then(async () => {
+          setLockConflict(undefined);
+          setLock(await backend.lockLine().catch(() => 'lock: unknown'));
+          setMessage({ text: `took the lock over from ${holder ? `pid ${holder.pid} on ${holder.host}` : 'its holder'}`, level: 'info' });
+          refresh();
+        }, (err) => setMessage(errorMessage(err)));
+      },
+    });
+  };
+
   const undoStep = (id: string) => {
     setLocalQuestion({
       question: UNDO_QUESTION(id),
@@ -443,6 +471,10 @@ export function App(props: AppProps) {
         onHelp={() => setHelp(name)}
       />
     );
+  } else if (lockConflict) {
+    name = 'lock';
+    body = <LockScreen conflict={lockConflict} message={message} size={size} active={active}
+      onTakeOver={() => takeOver(lockConflict)} onQuit={() => exit(1)} onHelp={() => setHelp('lock')} />;
   } else if (busy && progress) {
     name = 'progress';
     body = <Progress title={busy.title} state={progress} size={size}

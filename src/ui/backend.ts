@@ -4,7 +4,8 @@ import type pg from 'pg';
 import type { Config } from '../config.js';
 import { pyLower } from '../core/dedup/fold.js';
 import type { ApplyResult, Check } from '../core/step.js';
-import { SERVICES, isEmbeddedUrl, type Service } from '../db/connection.js';
+import { hostname } from 'node:os';
+import { processAlive, SERVICES, isEmbeddedUrl, type Service } from '../db/connection.js';
 import { buildReport, reportMarkdown } from '../engine/report.js';
 import { UserError } from '../errors.js';
 import type { DeploymentInfo, Engine, EngineEvent, PlanView, RunOutcome, StepView } from '../engine/index.js';
@@ -34,6 +35,10 @@ export interface Backend {
   interrupted(): Promise<{ step: string; text: string } | undefined>;
   /** One line about the runner lock ("held by this session", or who else holds it). */
   lockLine(): Promise<string>;
+  /** Who holds the runner lock when this session could not take it at start (undefined: this session holds it). */
+  lockConflict(): Promise<LockConflict | undefined>;
+  /** Takes the runner lock from its holder (--take-over), after the operator confirmed. */
+  takeOver(): Promise<void>;
   /** ACCEPT: plan as if the operator accepted every suggestion of this step. */
   plan(id: string, opts?: RunOptions): Promise<PlanView>;
   run(id: string, opts?: RunOptions): Promise<RunOutcome>;
@@ -55,6 +60,44 @@ export interface Backend {
   findUser(query: string): Promise<AstakosUser | undefined>;
   /** Steps 3.3–3.6: the settings to paste, with this deployment's values (secrets included: show only on screen). */
   snippets(id: string): Promise<SnippetSet | undefined>;
+}
+
+/** One holder of the runner lock: the state file's, or a database's. */
+export interface LockHolderView {
+  where: 'state file' | Service;
+  host: string;
+  pid: number;
+  since: string;
+  command: string;
+  /** What this machine can tell: state file: running | gone | other host; database: connected | gone (its session). */
+  status: string;
+}
+
+export interface LockConflict {
+  /** Why this session could not take the lock (message and next action). */
+  problem: string;
+  holders: LockHolderView[];
+  /** Whether the holder looks gone, and why. */
+  stale: boolean;
+  verdict: string;
+}
+
+/**
+ * Whether the holders look alive: a database session of theirs still connected, or their
+ * process running on this machine. Otherwise the lock looks stale.
+ */
+export function lockVerdict(holders: LockHolderView[], here: string, alive: (pid: number) => boolean): { stale: boolean; verdict: string } {
+  const connected = holders.filter((h) => h.where !== 'state file' && h.status === 'connected');
+  if (connected.length) return { stale: false, verdict: `it looks alive: its session on ${connected.map((h) => h.where).join(', ')} is still connected` };
+  const local = holders.find((h) => h.host === here && alive(h.pid));
+  if (local) return { stale: false, verdict: `it looks alive: process ${local.pid} is running on this machine` };
+  const remote = holders.find((h) => h.host !== here);
+  return {
+    stale: true,
+    verdict: remote
+      ? `it looks stale: none of its database sessions is connected (it ran on ${remote.host}: check there if you can)`
+      : 'it looks stale: its process is gone and none of its database sessions is connected',
+  };
 }
 
 /** An astakos user, as the wizard names one before an identifier is mapped to it. */
@@ -154,6 +197,27 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
         return `lock: held by ${h.host} pid ${h.pid} since ${when(h.since.toISOString())}`;
       }
       return 'lock: free';
+    },
+    async lockConflict() {
+      if (engine.state.holdsLock()) return undefined;
+      const problem = opts.lockProblem?.();
+      if (!problem) return undefined;
+      const here = hostname();
+      const holders: LockHolderView[] = [];
+      const file = engine.state.lockHolder();
+      if (file) {
+        holders.push({ where: 'state file', host: file.host, pid: file.pid, since: when(file.startedAt), command: file.command,
+          status: file.host === here ? (processAlive(file.pid) ? 'running' : 'gone') : 'other host' });
+      }
+      for (const { service, holder } of await engine.lockHolders()) {
+        if (!holder) continue;
+        holders.push({ where: service, host: holder.host, pid: holder.pid, since: when(holder.since.toISOString()), command: holder.command,
+          status: holder.connected ? 'connected' : 'gone' });
+      }
+      return { problem, holders, ...lockVerdict(holders, here, processAlive) };
+    },
+    async takeOver() {
+      await engine.lock({ takeOver: true });
     },
     plan: (id, o) => withAccept(id, o, () => engine.plan(id)),
     run: (id, o) => withAccept(id, o, () => engine.run(id)),

@@ -63,6 +63,8 @@ export interface FakeBackendOptions {
   sandbox?: boolean;
   /** Steps to present as not implemented (default: as the runbook says). */
   unimplemented?: string[];
+  /** A runner lock held by another session at start (takeOver() clears it). */
+  lockConflict?: import('./backend.js').LockConflict;
   /** The astakos users findUser knows (by uuid or lower-case email). */
   users?: AstakosUser[];
   /** The token the settings snippets of 3.3 carry (default: a fixed one). */
@@ -100,6 +102,7 @@ export function fakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
     const next = STEPS[i + 1];
     if (!next || next.phase !== STEPS[i]!.phase) b.emit({ type: 'phase-done', phase: STEPS[i]!.phase });
   };
+  let conflict = opts.lockConflict;
   const b: FakeBackend = {
     calls: [], records, decisionsByStep, checksByStep,
     statePath: '/var/lib/snf-upgrade/state/upgrade.db',
@@ -114,7 +117,9 @@ export function fakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
       ];
     },
     interrupted: async () => opts.interrupted,
-    lockLine: async () => 'lock: held by this session',
+    lockLine: async () => (conflict ? `lock: ${conflict.problem}` : 'lock: held by this session'),
+    lockConflict: async () => conflict,
+    async takeOver() { b.calls.push('take over'); conflict = undefined; },
     async plan(id, o) {
       b.calls.push(`plan ${id}${o?.acceptSuggestions ? ' accept' : ''}`);
       const def = STEPS.find((s) => s.id === id)!;

@@ -1,5 +1,5 @@
 // The keys of every screen, for `?` (help) and the key bars.
-export type ScreenName = 'home' | 'step' | 'manual' | 'conflicts' | 'unknown' | 'confirm' | 'question' | 'text' | 'progress' | 'report' | 'result';
+export type ScreenName = 'home' | 'step' | 'manual' | 'conflicts' | 'unknown' | 'confirm' | 'question' | 'text' | 'lock' | 'progress' | 'report' | 'result';
 
 export const HELP: Record<ScreenName, { title: string; keys: [string, string][] }> = {
   home: {
@@ -99,6 +99,14 @@ export const HELP: Record<ScreenName, { title: string; keys: [string, string][] 
       ['enter', 'answer (not when nothing is typed)'],
       ['?', 'these keys (before typing)'],
       ['esc', 'leave it unanswered: the step stops, nothing is changed'],
+    ],
+  },
+  lock: {
+    title: 'The deployment is in use',
+    keys: [
+      ['t', 'take the lock over, after a confirmation (typing "take over" when the holder looks alive)'],
+      ['q esc', 'quit and wait: nothing is changed'],
+      ['?', 'these keys'],
     ],
   },
   progress: {
