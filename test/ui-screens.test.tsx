@@ -390,6 +390,7 @@ describe('lock held by another runner', () => {
     await press(r, '?');
     f = await shows(r, 'Keys · The deployment is in use');
     await press(r, 'x');
+    await shows(r, 't take over');
     await press(r, 't');
     f = await shows(r, 'Take the lock over from snf-upgrade run 6.4 (pid 4242 on db1)?');
     assertFits(f);

@@ -764,7 +764,7 @@ export async function deploymentSnippets(step: SettingsStep, astakos: pg.Pool | 
   if (step === '3.3') {
     if (!astakos) throw new Error('no astakos database is configured: the quotaholder token is kept there');
     token = await quotaholderToken(astakos);
-    secrets.push({ value: token, what: 'quotaholder token, generated once, kept in the astakos database' });
+    secrets.push({ value: token, what: 'quotaholder token, generated once, kept in astakos' });
   } else if (service) {
     try {
       token = astakos ? await serviceToken(astakos, service.names) : '';

@@ -181,7 +181,7 @@ export function fakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
       const token = id === '3.3' ? opts.token ?? 'fixtureQuotaholderToken0123456789' : '';
       return {
         snippets: settingsSnippets(id, token, { astakosUrl: 'https://accounts.grnet.example' }),
-        secrets: token ? [{ value: token, what: 'quotaholder token, generated once, kept in the astakos database' }] : [],
+        secrets: token ? [{ value: token, what: 'quotaholder token, generated once, kept in astakos' }] : [],
         notes: id === '3.5' ? ['the cyclades service token is not in astakos\' im_service yet: fill in its auth_token from snf-manage service-list'] : [],
       };
     },

@@ -120,14 +120,15 @@ export function UnknownList(p: UnknownListProps) {
       : [line(' Every one is already answered: nothing to accept.')];
     keys = pending.length ? [['y', `accept ${num(pending.length)}`], ['n esc', 'cancel']] : [['esc', 'back']];
   } else {
-    const idw = Math.min(38, Math.max(16, width - 50));
-    body = [line(`     ${cell(list.noun.replace(/s$/, ''), idw)} ${cell('what', width - idw - 30)} answer`, { dim: true })];
+    const idw = Math.min(36, Math.max(16, width - 44));
+    body = [line(`     ${cell(list.noun.replace(/s$/, ''), idw)} ${cell('what', width - idw - 29)} answer`, { dim: true })];
     for (let i = t; i < Math.min(n, t + height); i++) {
       const it = list.items[i]!;
       const a = answerOf(list, decisions, it.id);
-      const src = a !== undefined && decisions.get(UNKNOWN_PREFIX + it.id)?.source === 'operator' ? ' (you)' : '';
+      // A hand mapping ("→ …") is always the operator's.
+      const src = a !== undefined && !UUID.test(a) && decisions.get(UNKNOWN_PREFIX + it.id)?.source === 'operator' ? ' (you)' : '';
       const ans = a !== undefined ? `${shownAnswer(a, names)}${src}` : `${it.suggested}?`;
-      body.push(line(` ${i === cur ? '▶' : ' '} ${a !== undefined ? '✓' : '·'} ${cell(it.id, idw)} ${cell(it.detail, width - idw - 30)} ${cut(ans, 22)}`,
+      body.push(line(` ${i === cur ? '▶' : ' '} ${a !== undefined ? '✓' : '·'} ${cell(it.id, idw)} ${cell(it.detail, width - idw - 29)} ${cut(ans, 21)}`,
         { bold: i === cur, color: a !== undefined ? 'green' : 'yellow' }));
     }
     const it = list.items[cur];
