@@ -99,6 +99,7 @@ describe('the wizard over the real engine (sandbox)', { timeout: 240_000 }, () =
     await shows(r, 'open 0');
     assert.equal(state.getDecisions('2.2').size, groups);
     await press(r, KEY.esc);
+    await shows(r, 'n next step (2.2)'); // the step screen listens again before n
     await press(r, 'n');
     f = await shows(r, /2\.2 {2}Remove duplicate astakos users[\s\S]*Will change \(astakos\): auth_user −\d+/);
     assert.match(f, /Decided: \d+ \(\d+ suggested, 1 by hand\)\. {3}Open: 0/);
