@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createSandbox } from '../src/sandbox/index.js';
@@ -135,6 +135,7 @@ describe('end to end: the demo walk in a terminal', { skip: HAVE_TMUX ? false : 
   test('step 1 to 11 by keystrokes, killed in 6.4 and resumed; every step done and verified', { timeout: 15 * 60_000 }, async (t) => {
     const started = Date.now();
     // ---------------------------------------------------------------- first session: 1 … up to 6.4
+    let s = '';
     startWizard();
     await waitFor('enter continue');
     await keys('Enter');
@@ -152,15 +153,32 @@ describe('end to end: the demo walk in a terminal', { skip: HAVE_TMUX ? false : 
 
     await next('3.1');
     await simulate('3.1', false);
+    let token = '';
     for (const id of ['3.2', '3.3', '3.4', '3.5', '3.6', '4']) {
       await next(id);
+      if (id === '3.3') {
+        // The settings to paste, the generated token hidden until t.
+        s = await waitFor(/^ {3}QUOTAHOLDER_TOKEN = <hidden sha256:[0-9a-f]{8}, t shows it>$/m);
+        assert.match(s, /^ On the astakos host, \/etc\/synnefo\/20-snf-astakos-app-settings\.conf:$/m);
+        await keys('t');
+        token = /^ {3}QUOTAHOLDER_TOKEN = '([A-Za-z0-9_-]{32})'$/m.exec(await waitFor(/^ {3}QUOTAHOLDER_TOKEN = '/m))![1]!;
+        await keys('t');
+        await waitFor('t show token');
+      }
       await simulate(id, true);
     }
     await next('5');
     await run('5');
 
+    // The sandbox wrote the snippets the screen showed: the same token on every host.
+    const settings = loadConfig(cfg);
+    for (const service of ['astakos', 'cyclades', 'pithos'] as const) {
+      const files = readdirSync(settings[service].settings!).map((f) => readFileSync(join(settings[service].settings!, f), 'utf8')).join('\n');
+      assert.ok(files.includes(`'${token}'`), `${service} settings carry the token shown on screen`);
+    }
+
     // 6.1 and 6.2: the sets in the conflict table; 6.2 and 6.3: the unknown lists.
-    let s = await next('6.1');
+    s = await next('6.1');
     assert.match(s, /sets of cyclades owner identifiers that differ only in case/);
     await keys('Enter');
     s = await waitFor('x delete rows');

@@ -9,8 +9,10 @@ import {
   rewriteDictKeys, SettingsError, unifiedDiff, userLimitEntries, writeBeside, type PyValue,
 } from '../src/core/settings/index.js';
 import { UserError } from '../src/errors.js';
+import { openDb } from '../src/db/connection.js';
+import { cleanupAll, emptyDatabases } from './support.js';
 import {
-  checkSettings, fingerprint, generateToken, memcachedAddresses, servicesChecks, settingsSnippets, snippetOptionsFrom,
+  checkSettings, deploymentSnippets, fingerprint, generateToken, quotaholderToken, memcachedAddresses, servicesChecks, settingsSnippets, snippetOptionsFrom,
 } from '../src/runbook/settings-checks.js';
 import type { Check } from '../src/core/step.js';
 
@@ -608,6 +610,46 @@ describe('snippets, tokens and quota settings', () => {
       }
     } finally {
       server.close();
+    }
+  });
+
+  it('deploymentSnippets: one stored quotaholder token per deployment; service tokens from astakos, placeholders otherwise', async () => {
+    const urls = await emptyDatabases('wizsnip');
+    const pools = [await openDb('astakos', urls.astakos), await openDb('astakos', urls.astakos)];
+    try {
+      const a = pools[0]!.pool;
+      // Two sessions at once, then again later: always the same token, kept in astakos only.
+      const [t1, t2] = await Promise.all(pools.map((d) => quotaholderToken(d.pool)));
+      assert.equal(t1, t2);
+      assert.equal(t1.length, 32);
+      const set = await deploymentSnippets('3.3', a, {});
+      assert.deepEqual(set.secrets.map((x) => x.value), [t1]);
+      assert.equal(set.snippets.flatMap((x) => x.lines).filter((l) => l.includes(`'${t1}'`)).length, 4);
+      assert.match(set.notes.join('\n'), /no settings folders are configured: URLs and e-mails are the guide's examples/);
+      const stored = await a.query('SELECT step, tbl, pk, col, value FROM snf_upgrade_secrets');
+      assert.deepEqual(stored.rows, [{ step: 'snippets', tbl: 'settings', pk: 'QUOTAHOLDER_TOKEN', col: 'token', value: t1 }]);
+
+      // No im_service table: a placeholder and why.
+      let svc = await deploymentSnippets('3.5', a, {});
+      assert.deepEqual(svc.secrets, []);
+      assert.match(svc.snippets[0]!.lines[0]!, /^CYCLADES_ASTAKOS_SERVICE_TOKEN = '<auth_token of cyclades from snf-manage service-list>'$/);
+      assert.match(svc.notes[0]!, /^the cyclades service token could not be read from astakos \(.*im_service.*\): fill it in from snf-manage service-list$/);
+      await a.query(`CREATE TABLE im_service (id integer PRIMARY KEY, name varchar(255) NOT NULL, auth_token varchar(32))`);
+      await a.query(`INSERT INTO im_service VALUES (1, 'cyclades', NULL), (2, 'pithos', 'pithosTok3n')`);
+      svc = await deploymentSnippets('3.5', a, {});
+      assert.match(svc.notes[0]!, /^the cyclades service token is not in astakos' im_service yet/);
+      await a.query(`UPDATE im_service SET auth_token = 'cycl4desTok3n' WHERE name = 'cyclades'`);
+      const dirs = { astakos: folder({ 'a.conf': "ASTAKOS_QUOTAHOLDER_URL = 'https://id.grnet.example/quotaholder/v'\n" }), cyclades: folder({}), pithos: folder({}) };
+      svc = await deploymentSnippets('3.5', a, dirs);
+      assert.deepEqual([svc.secrets.map((x) => x.value), svc.notes], [['cycl4desTok3n'], []]);
+      assert.deepEqual(svc.snippets[0]!.lines, ["CYCLADES_ASTAKOS_SERVICE_TOKEN = 'cycl4desTok3n'", "ASTAKOS_URL = 'https://id.grnet.example/im/authenticate'"]);
+      // 3.6: pithos is still named "pithos" until step 5 renames it.
+      const p = await deploymentSnippets('3.6', a, dirs);
+      assert.ok(p.snippets[0]!.lines.includes("PITHOS_SERVICE_TOKEN = 'pithosTok3n'"));
+      assert.equal(await quotaholderToken(a), t1, 'still the same token');
+    } finally {
+      for (const d of pools) await d.close();
+      await cleanupAll();
     }
   });
 

@@ -58,6 +58,47 @@ describe('colour', () => {
   });
 });
 
+describe('NO_COLOR on the settings snippets, the lock screen and the 6.3 mapping', () => {
+  test('no colour; the hidden token, the verdict and the user found read as text', async () => {
+    process.env.NO_COLOR = '1';
+    const before = (id: string) => Object.fromEntries(['1', '2.1', '2.2', '3.1', '3.2', '3.3', '3.4', '3.5', '3.6', '4', '5', '6.1', '6.2'].slice(0, ['1', '2.1', '2.2', '3.1', '3.2', '3.3', '3.4', '3.5', '3.6', '4', '5', '6.1', '6.2'].indexOf(id))
+      .map((x) => [x, { status: 'done' as const, finishedAt: now, summary: ['ok'] }]));
+    let r = render(<App backend={fakeBackend({ records: before('3.3') })} size={SIZE} onExit={() => undefined} />);
+    await shows(r, 'enter continue');
+    r.stdin.write('\r');
+    let f = await shows(r, 'Settings to add');
+    assert.doesNotMatch(f, COLOUR);
+    assert.match(strip(f), /QUOTAHOLDER_TOKEN = <hidden sha256:[0-9a-f]{8}, t shows it>/);
+    cleanup();
+    const holder = { where: 'state file' as const, host: 'db1', pid: 7, since: '21:04', command: 'snf-upgrade', status: 'running' };
+    r = render(<App backend={fakeBackend({ lockConflict: { problem: 'in use', holders: [holder], stale: false, verdict: 'it looks alive: process 7 is running on this machine' } })} size={SIZE} onExit={() => undefined} />);
+    f = await shows(r, 'It looks alive');
+    assert.doesNotMatch(f, COLOUR);
+    assert.match(strip(f), /! It looks alive: process 7 is running on this machine\./);
+    cleanup();
+    const unknown = [{ id: 'gone@x.org', kind: 'email', vms_live: 1, vms_deleted: 0, networks: 0, keys: 0, suggested: 'delete', reason: 'unknown' }];
+    const b = fakeBackend({
+      records: { ...before('6.2'), '6.2': { status: 'done', finishedAt: now, summary: ['ok'] } },
+      plans: { '6.3': { findings: { summary: [], data: { mapped: { identifiers: 1, rows: {} }, alreadyUuid: 0, unknown } }, plan: { summary: [], changes: [], open: 1 } } },
+      users: [{ id: 31, email: 'kpap@grnet.gr', uuid: '0a1b2c3d-0000-4000-8000-00000000a031', active: true, verified: false }],
+    });
+    r = render(<App backend={b} size={SIZE} onExit={() => undefined} />);
+    await shows(r, 'enter continue');
+    r.stdin.write('\r');
+    await shows(r, 'without an answer');
+    r.stdin.write('\r');
+    await shows(r, 'open 1');
+    r.stdin.write('m');
+    await shows(r, 'uuid or email');
+    r.stdin.write('kpap@grnet.gr');
+    await shows(r, 'kpap@grnet.gr▏');
+    r.stdin.write('\r');
+    f = await shows(r, '→ #31 kpap@grnet.gr');
+    assert.doesNotMatch(f, COLOUR);
+    assert.match(strip(f), /✓ active · ✗ email not verified/);
+  });
+});
+
 describe('keys in one chunk', () => {
   test('"39⏎" typed at once confirms; "jjj" moves three steps', async () => {
     const asker = new UiAsker();

@@ -123,13 +123,17 @@ describe('conflict table, 10,000 groups', () => {
     for (const m of f.matchAll(/^[▶ ] [·✓] (\S+)/gm)) assert.match(m[1]!, /kpap12/);
   });
 
-  test('enter keeps the highlighted user; the cursor moves to the next open group', async () => {
-    await press(r, 'j');
-    const f0 = await shows(r, /^ {3}› #\d+/m);
-    const key = /^▶ · (\S+)/m.exec(f0)![1]!;
-    const id = Number(/^ {3}› #(\d+)/m.exec(f0)![1]);
+  test('the cursor starts on the suggested survivor; enter keeps the highlighted user and moves to the next open group', async () => {
+    const start = await shows(r, /^ {3}› #\d+/m);
+    const key = /^▶ · (\S+)/m.exec(start)![1]!;
     const g = groups.find((x) => x.key === key)!;
-    assert.equal(g.users[1]!.id, id, 'the second user is highlighted');
+    assert.equal(Number(/^ {3}› #(\d+)/m.exec(start)![1]), g.suggested, 'the suggestion is highlighted first');
+    const at = g.users.findIndex((u) => u.id === g.suggested);
+    const other = at < g.users.length - 1 ? at + 1 : at - 1;
+    await press(r, other > at ? 'j' : 'k');
+    const f0 = await shows(r, new RegExp(`^ {3}› #${g.users[other]!.id} `, 'm'));
+    assert.equal(/^▶ · (\S+)/m.exec(f0)![1], key);
+    const id = g.users[other]!.id;
     await press(r, KEY.enter);
     const f = await shows(r, `kept #${id} (you)`);
     assert.equal(backend.decisionsByStep.get('2.2')!.get(key)!.value, id);

@@ -14,7 +14,7 @@ import { StateFile } from '../src/state/index.js';
 import { App } from '../src/ui/App.js';
 import { UiAsker } from '../src/ui/asker.js';
 import { engineBackend } from '../src/ui/backend.js';
-import { cleanupAll, tempDir } from './support.js';
+import { cleanupAll, emptyDatabases, tempDir, usingServer, writeConfig } from './support.js';
 
 const KEY = { enter: '\r', esc: '\u001B' };
 const SIZE = { columns: 80, rows: 24 };
@@ -99,6 +99,7 @@ describe('the wizard over the real engine (sandbox)', { timeout: 240_000 }, () =
     await shows(r, 'open 0');
     assert.equal(state.getDecisions('2.2').size, groups);
     await press(r, KEY.esc);
+    await shows(r, 'n next step (2.2)'); // the step screen listens again before n
     await press(r, 'n');
     f = await shows(r, /2\.2 {2}Remove duplicate astakos users[\s\S]*Will change \(astakos\): auth_user −\d+/);
     assert.match(f, /Decided: \d+ \(\d+ suggested, 1 by hand\)\. {3}Open: 0/);
@@ -169,5 +170,107 @@ describe('the wizard over the real engine (sandbox)', { timeout: 240_000 }, () =
     await press(again, KEY.esc);
     const home = await shows(again, 'enter continue');
     assert.match(home, /› ▶ 3\.3 .*interrupted/);
+  });
+});
+
+describe('step 1 where pg_dump cannot back up the server: the wizard asks where each external backup is', {
+  timeout: 60_000, skip: usingServer() ? false : 'embedded databases are backed up without pg_dump',
+}, () => {
+  test('a free-text question per database; esc stops with nothing recorded; the answers are recorded as external backups', async () => {
+    const dir = tempDir('ui-external-');
+    const config = loadConfig(writeConfig(dir, await emptyDatabases('wizext')));
+    const state = StateFile.open(config.state, { create: true });
+    const asker = new UiAsker();
+    const engine = new Engine(config, state, asker, 'snf-upgrade wizard (test)');
+    const path = process.env.PATH;
+    process.env.PATH = tempDir('no-pg-dump-'); // no pg_dump to be found
+    try {
+      await engine.lock();
+      const r = render(<App backend={engineBackend(engine)} asker={asker} size={SIZE} interrupted={null} onExit={() => undefined} />);
+      await shows(r, 'enter continue', 15_000);
+      await press(r, KEY.enter);
+      await shows(r, /Found: .*\n.*pg_dump is not installed on this machine/, 15_000);
+      await press(r, KEY.enter);
+      let f = await shows(r, /where is that\s+backup\?/, 15_000);
+      assert.match(flat(f), /pg_dump is not installed on this machine, so this tool cannot back up astakos \(\S+wizext_astakos\)\. Back it up yourself: where is that backup\?/);
+      assert.match(f, /^ > ▏$/m);
+      assert.match(f, /enter answer/);
+      await press(r, KEY.enter);
+      await shows(r, '✗ nothing typed', 15_000);
+      await press(r, KEY.esc);
+      f = await shows(r, /cannot back up\s+astakos/, 15_000);
+      await shows(r, '▶ next', 15_000);
+      assert.equal(state.getStep('1').status, 'pending', 'nothing recorded, the step can run again');
+      assert.equal(state.latestBackup('astakos'), undefined);
+      await press(r, KEY.enter);
+      await shows(r, /back up\s+astakos\s+\(/, 15_000);
+      await press(r, ...'db1:/srv/backups/astakos.dump', KEY.enter);
+      await shows(r, /back up\s+cyclades\s+\(/, 15_000);
+      await press(r, ...'  db1:/srv/backups/cyclades.dump ', KEY.enter);
+      await shows(r, /back up\s+pithos\s+\(/, 15_000);
+      await press(r, ...'db2:/srv/backups/pithos.dump', KEY.enter);
+      f = await shows(r, '✓ done', 15_000);
+      assert.match(flat(f), /cyclades: external backup recorded \(db1:\/srv\/backups\/cyclades\.dump\)/);
+      assert.deepEqual(SERVICES.map((s) => [state.latestBackup(s)?.kind, state.latestBackup(s)?.path]), [
+        ['external', 'db1:/srv/backups/astakos.dump'], ['external', 'db1:/srv/backups/cyclades.dump'], ['external', 'db2:/srv/backups/pithos.dump']]);
+    } finally {
+      cleanup();
+      process.env.PATH = path;
+      await engine.close();
+      state.close();
+      await cleanupAll();
+    }
+  });
+});
+
+describe('another runner holds the lock', { timeout: 60_000 }, () => {
+  test('the wizard says who holds it and whether it looks alive; q quits; t takes it over after typing "take over"', async () => {
+    const dir = tempDir('ui-lock-');
+    const config = loadConfig(writeConfig(dir, await emptyDatabases('wizlock')));
+    const first = StateFile.open(config.state, { create: true });
+    const holder = new Engine(config, first, new UiAsker(), 'snf-upgrade run 6.4');
+    await holder.lock();
+    const second = StateFile.open(config.state);
+    const asker = new UiAsker();
+    const engine = new Engine(config, second, asker, 'snf-upgrade wizard (test)');
+    let problem: string | undefined;
+    try {
+      await assert.rejects(engine.lock(), (err: unknown) => { problem = (err as Error).message; return true; });
+      const backend = engineBackend(engine, { lockProblem: () => problem });
+      const exits: number[] = [];
+      let r = render(<App backend={backend} asker={asker} size={SIZE} interrupted={null} onExit={(c) => exits.push(c)} />);
+      let f = await shows(r, 'Another snf-upgrade holds the lock', 15_000);
+      assert.match(f, new RegExp(`state file +\\S+ +${process.pid} +\\S.* running +snf-upgrade run 6\\.4$`, 'm'));
+      assert.match(flat(f), new RegExp(`It looks alive: (its session on .* is still connected|process ${process.pid} is running on this machine)\\.`));
+      assert.match(f, /t take over +q quit and wait/);
+      await press(r, 'q');
+      assert.deepEqual(exits, [1]);
+      assert.equal(second.holdsLock(), false, 'quitting takes nothing');
+      cleanup();
+
+      r = render(<App backend={backend} asker={asker} size={SIZE} interrupted={null} onExit={(c) => exits.push(c)} />);
+      await shows(r, 'Another snf-upgrade holds the lock', 15_000);
+      await press(r, 't');
+      f = await shows(r, 'Type take over to confirm');
+      assert.match(flat(f), new RegExp(`Take the lock over from snf-upgrade run 6\\.4 \\(pid ${process.pid} on \\S+\\)\\?`));
+      await press(r, KEY.esc);
+      await shows(r, 'the lock was not taken over; nothing changed');
+      assert.equal(second.holdsLock(), false);
+      await press(r, 't');
+      await shows(r, 'Type take over to confirm');
+      await press(r, ...'take over', KEY.enter);
+      f = await shows(r, 'lock: held by this session', 15_000);
+      assert.match(flat(f), /took the lock over from pid \d+/);
+      assert.equal(second.holdsLock(), true);
+      assert.equal(first.holdsLock(), false, 'the first session lost it');
+      for (const { holder: h } of await engine.lockHolders()) assert.equal(h?.command, 'snf-upgrade wizard (test)');
+      cleanup();
+    } finally {
+      await engine.close();
+      await holder.close().catch(() => undefined);
+      second.close();
+      first.close();
+      await cleanupAll();
+    }
   });
 });

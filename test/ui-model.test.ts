@@ -77,9 +77,32 @@ describe('conflict model', () => {
     assert.notEqual(view(groups, 'kpa', 'key', 1, none), b);
   });
 
+  test('cursor: starts on the suggested survivor of the first group, and again after a filter or sort', () => {
+    const envFor = envOf(groups, none, 12);
+    const order = keyOrder(groups);
+    const at = (s: TableState) => groups[order[s.group]!]!;
+    // A first group whose suggestion is not its first member, so the test can tell.
+    const pos = order.findIndex((i) => groups[i]!.users[0]!.id !== groups[i]!.suggested);
+    assert.ok(pos >= 0, 'the fixture has a group whose suggestion is not listed first');
+    let s = tableReducer(initialTable({ sort: 'key' }), { type: 'settle' }, envFor);
+    assert.equal(at(s).users[s.user]!.id, at(s).suggested, 'the first group opens on its suggestion');
+    const key = groups[order[pos]!]!.key;
+    s = tableReducer(s, { type: 'filterStart' }, envFor);
+    for (const ch of key) s = tableReducer(s, { type: 'filterType', text: ch }, envFor);
+    s = tableReducer(s, { type: 'filterCommit' }, envFor);
+    const g = groups[filterGroups(groups, key)[s.group]!]!;
+    assert.notEqual(s.user, 0);
+    assert.equal(g.users[s.user]!.id, g.suggested, 'a filtered view opens on the suggestion too');
+    // A key moves from where the cursor is shown, not from the first member.
+    const down = tableReducer(tableReducer(initialTable({ sort: 'key' }), { type: 'settle' }, envFor), { type: 'down' }, envFor);
+    const first = at(down);
+    const sugg = first.users.findIndex((u) => u.id === first.suggested);
+    assert.deepEqual([down.group, down.user], sugg < first.users.length - 1 ? [0, sugg + 1] : [1, 0]);
+  });
+
   test('cursor: j/k walk through the users of each group, then to the next group', () => {
     const envFor = envOf(groups, none, 12);
-    let s = initialTable({ sort: 'key' });
+    let s = initialTable({ sort: 'key', user: 0 });
     const first = groups[keyOrder(groups)[0]!]!;
     for (let k = 0; k < first.users.length - 1; k++) s = tableReducer(s, { type: 'down' }, envFor);
     assert.deepEqual([s.group, s.user], [0, first.users.length - 1]);

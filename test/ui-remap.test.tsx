@@ -10,6 +10,10 @@ import { UiAsker } from '../src/ui/asker.js';
 import { deleteDecision, remapConflicts, tableDecisions } from '../src/ui/conflicts/remap.js';
 import { fakeBackend, type FakeBackendOptions } from '../src/ui/fixtures.js';
 import { STEPS } from '../src/runbook/steps.js';
+import { findAstakosUser } from '../src/ui/backend.js';
+import { openDb } from '../src/db/connection.js';
+import { UserError } from '../src/errors.js';
+import { cleanupAll, emptyDatabases } from './support.js';
 import type { PlanView } from '../src/engine/index.js';
 
 const KEY = { enter: '\r', esc: '\u001B', up: '\u001B[A', down: '\u001B[B' };
@@ -155,6 +159,86 @@ describe('6.3 unknown identifiers', () => {
     await press(r, KEY.enter);
     await shows(r, '✓ done');
     assert.ok(b.calls.includes('run 6.3'));
+  });
+});
+
+describe('6.3: m maps an unknown identifier to an astakos user by hand', () => {
+  const unknown = [
+    { id: 'Gone@Example.org', kind: 'email', vms_live: 1, vms_deleted: 0, networks: 2, keys: 0, suggested: 'delete', reason: 'astakos has no account gone@example.org' },
+    { id: '12', kind: 'numeric', vms_live: 0, vms_deleted: 0, networks: 0, keys: 1, suggested: 'keep', reason: 'an old numeric user id' },
+  ];
+  const kpap = { id: 31, email: 'kpap@grnet.gr', uuid: '0a1b2c3d-0000-4000-8000-00000000a031', active: true, verified: true };
+  const plans = { '6.3': { findings: { summary: ['40 identifiers map'], data: { mapped: { identifiers: 40, rows: {} }, alreadyUuid: 0, unknown } }, plan: { summary: [], changes: [], open: 2 } } };
+
+  test('type an email or a uuid; the wizard says who it is; enter again stores the uuid as the answer', async () => {
+    const b = fakeBackend({ records: doneBefore('6.3'), plans, users: [kpap] });
+    const r = render(<App backend={b} size={SIZE} onExit={() => undefined} />);
+    await shows(r, 'enter continue');
+    await press(r, KEY.enter);
+    await shows(r, 'without an answer');
+    await press(r, KEY.enter);
+    let f = await shows(r, 'open 2');
+    assert.match(f, /m map to user/);
+    await press(r, 'm');
+    f = await shows(r, 'uuid or email: ▏');
+    assertFits(f);
+    assert.match(f, /identifier +Gone@Example\.org/);
+    assert.match(f, /owns +email · 1 VM, 2 networks/);
+    // Not a uuid or an email: said at once, nothing stored.
+    await press(r, 'n', 'o', 'b', 'o', 'd', 'y', KEY.enter);
+    f = await shows(r, '"nobody" is neither a uuid nor an email');
+    for (let i = 0; i < 6; i++) await press(r, '\u007F');
+    // An email astakos does not know.
+    await press(r, ...'who@x.org', KEY.enter);
+    f = await shows(r, '✗ astakos has no user with the email who@x.org');
+    assert.equal(b.decisionsByStep.get('6.3')?.size ?? 0, 0, 'nothing stored');
+    for (let i = 0; i < 9; i++) await press(r, '\u007F');
+    // Any case: astakos matches emails case-insensitively.
+    await press(r, ...'KPap@grnet.gr', KEY.enter);
+    f = await shows(r, '→ #31 kpap@grnet.gr');
+    assertFits(f);
+    assert.match(f, /uuid 0a1b2c3d-0000-4000-8000-00000000a031/);
+    assert.match(f, /✓ active · ✓ email verified/);
+    assert.match(f.replace(/\s+/g, ' '), /enter maps Gone@Example\.org to this user: its VMs, networks and keys become theirs when 6\.3 runs\./);
+    assert.match(f, /enter map to #31/);
+    assert.equal(b.decisionsByStep.get('6.3')?.size ?? 0, 0, 'not before the second enter');
+    await press(r, KEY.enter);
+    f = await shows(r, 'open 1');
+    assert.match(f, /✓ Gone@Example\.org .*→ kpap@grnet\.gr$/m);
+    const d = b.decisionsByStep.get('6.3')!.get('unknown:Gone@Example.org')!;
+    assert.deepEqual([d.value, d.source], [kpap.uuid, 'operator'], 'the same answer as {"6.3": {"unknown": {"Gone@Example.org": "<uuid>"}}}');
+    // esc leaves the m screen with nothing stored; a uuid works too.
+    await press(r, 'm', 'x', KEY.esc);
+    f = await shows(r, 'open 1');
+    await press(r, 'm', ...kpap.uuid, KEY.enter);
+    await shows(r, '→ #31 kpap@grnet.gr');
+    await press(r, KEY.enter);
+    f = await shows(r, 'open 0');
+    assert.equal(b.decisionsByStep.get('6.3')!.get('unknown:12')!.value, kpap.uuid);
+    await press(r, KEY.up);
+    f = await shows(r, /mapped by hand to kpap@grnet\.gr \(uuid 0a1b2c3d/);
+    await press(r, KEY.esc);
+    f = await shows(r, 'every one answered');
+  });
+
+  test('the lookup against a real astakos: uuid or email (any case), users without a uuid never match', async () => {
+    const urls = await emptyDatabases('wizfind');
+    const db = await openDb('astakos', urls.astakos);
+    try {
+      await db.pool.query(`CREATE TABLE auth_user (id integer PRIMARY KEY, username varchar(75) NOT NULL, email varchar(75) NOT NULL, is_active boolean NOT NULL)`);
+      await db.pool.query(`CREATE TABLE im_astakosuser (user_ptr_id integer PRIMARY KEY REFERENCES auth_user (id), uuid varchar(255), email_verified boolean NOT NULL)`);
+      await db.pool.query(`INSERT INTO auth_user VALUES (31, 'kpap@grnet.gr', 'KPap@grnet.gr', true), (40, 'nouuid@x.org', 'nouuid@x.org', true)`);
+      await db.pool.query(`INSERT INTO im_astakosuser VALUES (31, '0a1b2c3d-0000-4000-8000-00000000a031', false), (40, NULL, true)`);
+      const want = { id: 31, email: 'KPap@grnet.gr', uuid: '0a1b2c3d-0000-4000-8000-00000000a031', active: true, verified: false };
+      assert.deepEqual(await findAstakosUser(db.pool, ' kPAP@grnet.gr '), want);
+      assert.deepEqual(await findAstakosUser(db.pool, '0A1B2C3D-0000-4000-8000-00000000A031'), want);
+      assert.equal(await findAstakosUser(db.pool, 'nouuid@x.org'), undefined);
+      assert.equal(await findAstakosUser(db.pool, '0a1b2c3d-0000-4000-8000-00000000ffff'), undefined);
+      await assert.rejects(findAstakosUser(db.pool, '12'), (e: unknown) => e instanceof UserError && /"12" is neither a uuid nor an email/.test(e.message));
+    } finally {
+      await db.close();
+      await cleanupAll();
+    }
   });
 });
 

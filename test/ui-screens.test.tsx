@@ -17,6 +17,7 @@ const now = new Date().toISOString();
 const done = (summary: string[]) => ({ status: 'done' as const, finishedAt: now, summary });
 
 type Instance = ReturnType<typeof render>;
+const flat = (f: string) => f.replace(/\s+/g, ' ');
 
 async function waitFor(r: Instance, pred: (frame: string) => boolean, what: string, timeout = 3000): Promise<string> {
   const end = Date.now() + timeout;
@@ -252,11 +253,66 @@ describe('manual steps', () => {
     assert.match(f, /Checks: +✓ astakos at 0\.13/);
     // 3.3 writes the settings snippets into the sandbox's settings folders, then confirms.
     await press(r, 'n');
-    f = await shows(r, 's do it in the sandbox');
+    await shows(r, 's do it in the sandbox');
+    await press(r, 'G');
+    f = await shows(r, 'Sandbox: s performs');
     assert.match(f.replace(/\s+/g, ' '), /Sandbox: s performs this step on the sandbox's data/);
     await press(r, 's');
     await shows(r, '3.3 performed in the sandbox and confirmed');
     assert.deepEqual(backend.calls.filter((c) => /simulate|confirm/.test(c)), ['simulate 3.2', 'confirm 3.2', 'simulate 3.3', 'confirm 3.3']);
+  });
+
+  test('3.3: the settings to paste per host and file; the token hidden until t, and again after leaving', async () => {
+    const token = 'tok3nFixtureForTheScreens_000001';
+    const checks = { '3.3': [{ label: 'astakos: QUOTAHOLDER_TOKEN set', ok: false, detail: 'not set' }] };
+    const { r } = start({ records: { ...before32, '3.2': done(['ok']) }, token, checks });
+    await shows(r, 'enter continue');
+    await press(r, KEY.enter);
+    let f = await shows(r, 'Settings to add, per host and file');
+    assertFits(f);
+    assert.match(f, /^ On the astakos host, \/etc\/synnefo\/20-snf-astakos-app-settings\.conf:$/m);
+    assert.match(f, /^ {3}QUOTAHOLDER_TOKEN = <hidden sha256:[0-9a-f]{8}, t shows it>$/m);
+    assert.match(f, /^ {3}ASTAKOS_QUOTAHOLDER_URL = 'https:\/\/accounts\.grnet\.example\/quotaholder\/v'$/m);
+    // Too long for the screen: continued behind ↪ in the margin, the Python itself untouched.
+    assert.match(f, /^ {3}QUOTAHOLDER_URL = 'https:\/\/accounts\.grnet\.example\/quotaholder\/v'\n ↪ # not read by 0\.13; kept as in the guide$/m);
+    assert.doesNotMatch(f, / \\$/m, 'no shell line continuation');
+    assert.ok(!f.includes(token), 'the token is hidden');
+    // The checks are further down: their verdict stays in sight.
+    assert.match(f, /^ Checks: ✗ 1 of 1 fail \(below: G shows them\)$/m);
+    assert.match(f, /t show token/);
+    await press(r, 't');
+    f = await shows(r, `QUOTAHOLDER_TOKEN = '${token}'`);
+    assertFits(f);
+    assert.match(f, /! The token is on screen: copy, then t hides it\./);
+    assert.match(f, /t hide token/);
+    await press(r, 'G');
+    f = await shows(r, /Checks: +✗ astakos: QUOTAHOLDER_TOKEN set \(not set\)/);
+    assert.match(f, /^ {3}PITHOS_QUOTAHOLDER_TOKEN = 'tok3nFixture/m);
+    assert.doesNotMatch(f, /below: G shows them/);
+    await press(r, KEY.esc);
+    await shows(r, 'enter continue');
+    await press(r, KEY.enter);
+    f = await shows(r, 'Settings to add');
+    assert.ok(!f.includes(token), 'hidden again after leaving the screen');
+    await press(r, '?');
+    f = await shows(r, 'Keys · Manual step');
+    assert.match(f, /t +3\.3–3\.6: show \/ hide the token in the settings to paste/);
+  });
+
+  test('3.5: a service token astakos does not have yet is a placeholder, and the screen says so', async () => {
+    const records = Object.fromEntries(['1', '2.1', '2.2', '3.1', '3.2', '3.3', '3.4'].map((id) => [id, done(['ok'])]));
+    const { r } = start({ records });
+    await shows(r, 'enter continue');
+    await press(r, KEY.enter);
+    const f = await shows(r, 'Settings to add');
+    assertFits(f);
+    assert.match(f, /On the astakos host: +snf-manage service-list/);
+    assert.match(f, /^ {3}CYCLADES_ASTAKOS_SERVICE_TOKEN = '<auth_token of cyclades from snf-manage$/m);
+    assert.match(f, /^ ↪ service-list>'$/m);
+    assert.match(f, /On the cyclades host, \/etc\/synnefo\/20-snf-cyclades-app-vmapi\.conf:/);
+    assert.doesNotMatch(f, /t show token/, 'nothing to hide');
+    await press(r, 'G');
+    assert.match((await shows(r, 'not in astakos\' im_service yet')).replace(/\s+/g, ' '), /! the cyclades service token is not in astakos' im_service yet: fill in its auth_token from snf-manage service-list/);
   });
 
   test('an advisory check shows ! and does not block c; a blocking one does', async () => {
@@ -274,6 +330,76 @@ describe('manual steps', () => {
     await press(r, 'c');
     f = await shows(r, '✓ done');
     assert.deepEqual(backend.calls.filter((c) => /confirm/.test(c)), ['confirm 3.2']);
+  });
+});
+
+describe('free-text question', () => {
+  test('typed text answers (trimmed; a paste counts); enter on nothing says so; ? shows the keys; esc leaves it unanswered', async () => {
+    const asker = new UiAsker();
+    const replies: (string | undefined)[] = [];
+    const { r } = start({
+      run: async (id) => {
+        for (const service of ['astakos', 'cyclades']) {
+          replies.push(await asker.ask({ step: id, key: `external-backup-${service}`, message: `pg_dump is not installed, so this tool cannot back up ${service}. Where is that backup?`, detail: ['it is recorded as is'] }));
+        }
+        return { step: id, status: 'done', summary: [] };
+      },
+    }, { asker });
+    await shows(r, 'enter continue');
+    await press(r, KEY.enter, KEY.enter);
+    let f = await shows(r, /cannot back up astakos\. Where is that\s+backup\?/);
+    assertFits(f);
+    assert.match(f, /^ > ▏$/m);
+    assert.match(f, /it is recorded as is/);
+    await press(r, '?');
+    f = await shows(r, 'Keys · Question (free text)');
+    assert.match(f, /esc +leave it unanswered: the step stops, nothing is changed/);
+    await press(r, 'x');
+    await shows(r, /Where is that\s+backup\?/);
+    await press(r, KEY.enter);
+    await shows(r, '✗ nothing typed');
+    r.stdin.write('  db1:/srv/astakos.dump ');
+    await shows(r, '>   db1:/srv/astakos.dump ▏');
+    await press(r, KEY.backspace, KEY.enter);
+    f = await shows(r, 'cannot back up cyclades');
+    assert.doesNotMatch(f, /db1:/, 'a fresh answer line for the next question');
+    await press(r, 'q', KEY.esc);
+    await waitFor(r, () => replies.length === 2, 'the second reply');
+    assert.deepEqual(replies, ['db1:/srv/astakos.dump', undefined]);
+  });
+});
+
+describe('lock held by another runner', () => {
+  test('a stale holder: who it was, why it looks stale; t asks y/n, then the wizard goes on', async () => {
+    const since = '21:04';
+    const lockConflict = {
+      problem: 'the astakos database is locked by db1 pid 4242 (snf-upgrade run 6.4) since 2013-03-02 21:04:00 (that session is gone: run again with --take-over)',
+      holders: [
+        { where: 'state file' as const, host: 'db1', pid: 4242, since, command: 'snf-upgrade run 6.4', status: 'other host' },
+        { where: 'astakos' as const, host: 'db1', pid: 4242, since, command: 'snf-upgrade run 6.4', status: 'gone' },
+      ],
+      stale: true, verdict: 'it looks stale: none of its database sessions is connected (it ran on db1: check there if you can)',
+    };
+    const { r, backend } = start({ lockConflict });
+    let f = await shows(r, 'Another snf-upgrade holds the lock');
+    assertFits(f);
+    assert.match(f, /^ {3}state file +db1 +4242 +21:04 +other host +snf-upgrade run 6\.4$/m);
+    assert.match(f, /^ {3}astakos +db1 +4242 +21:04 +gone +snf-upgrade run 6\.4$/m);
+    assert.match(flat(f), /· It looks stale: none of its database sessions is connected \(it ran on db1: check there if you can\)\./);
+    assert.match(f, /t take over +q quit +\? keys/);
+    await press(r, '?');
+    f = await shows(r, 'Keys · The deployment is in use');
+    await press(r, 'x');
+    await shows(r, 't take over');
+    await press(r, 't');
+    f = await shows(r, 'Take the lock over from snf-upgrade run 6.4 (pid 4242 on db1)?');
+    assertFits(f);
+    assert.match(f, /Go on\? y yes · n no/);
+    await press(r, 'y');
+    f = await shows(r, 'lock: held by this session');
+    assert.match(f, /took the lock over from pid 4242 on db1/);
+    assert.match(f, /enter continue/);
+    assert.deepEqual(backend.calls.filter((c) => c === 'take over'), ['take over']);
   });
 });
 

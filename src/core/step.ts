@@ -86,6 +86,8 @@ export interface Asker {
   answer(step: string, key: string): unknown;
   /** Whether the operator asked to accept every suggestion (--accept-suggestions or `a`). */
   readonly acceptSuggestions: boolean;
+  /** A free-text answer typed by the operator (the wizard); undefined when not given. Headless askers have none. */
+  ask?(q: Question): Promise<string | undefined>;
 }
 
 export interface StepContext {

@@ -17,6 +17,12 @@ type TextRow = Record<string, string | null>;
 
 const pkKey = (row: TextRow, pk: readonly string[]): string => JSON.stringify(pk.map((c) => row[c] ?? null));
 
+/** Creates snf_upgrade_secrets when it is missing (also where the wizard keeps the quotaholder token it generated). */
+export async function ensureSecretsTable(client: pg.PoolClient): Promise<void> {
+  await client.query(`CREATE TABLE IF NOT EXISTS snf_upgrade_secrets (
+    step varchar(16) NOT NULL, tbl varchar(64) NOT NULL, pk text NOT NULL, col varchar(64) NOT NULL, value text)`);
+}
+
 /**
  * Copies the secret columns of ROWS of TABLE into snf_upgrade_secrets (inside the caller's
  * transaction) and returns the rows with those values replaced by a placeholder.
@@ -24,8 +30,7 @@ const pkKey = (row: TextRow, pk: readonly string[]): string => JSON.stringify(pk
 export async function stashSecrets(client: pg.PoolClient, step: string, table: string, pk: readonly string[], rows: TextRow[]): Promise<TextRow[]> {
   const columns = (SECRET_COLUMNS[table] ?? []).filter((c) => rows.some((r) => r[c] !== null && r[c] !== undefined));
   if (!columns.length) return rows;
-  await client.query(`CREATE TABLE IF NOT EXISTS snf_upgrade_secrets (
-    step varchar(16) NOT NULL, tbl varchar(64) NOT NULL, pk text NOT NULL, col varchar(64) NOT NULL, value text)`);
+  await ensureSecretsTable(client);
   const entries: (string | null)[][] = [];
   const out = rows.map((row) => {
     const copy = { ...row };

@@ -4,7 +4,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { basename } from 'node:path';
+import type pg from 'pg';
 import type { Check, StepModule } from '../core/step.js';
+import { ensureSecretsTable } from '../db/secrets.js';
 import {
   formatPyValue, KNOWN_RESOURCES, loadDirs, PyDict, pyString, typeName,
   type Assignment, type Host, type Loaded, type PyValue, type QuotaSettings, type SettingsDir, type SettingsDirs,
@@ -687,4 +689,94 @@ export function snippetOptionsFrom(dirs: SettingsDirs): SnippetOptions {
   const contact = str('astakos', 'ASTAKOS_DEFAULT_CONTACT_EMAIL');
   if (contact && !contact.toLowerCase().endsWith('example.synnefo.org')) out.contactEmail = contact;
   return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// The tokens the snippets carry (secrets: shown to the operator only, never logged or stored
+// in the state file)
+
+/** Where the generated quotaholder token is kept: astakos' snf_upgrade_secrets, one row. */
+const QUOTAHOLDER_TOKEN_ROW = ['snippets', 'settings', 'QUOTAHOLDER_TOKEN', 'token'] as const;
+/** Transaction-level advisory lock around reading or making it (not the runner lock's key). */
+const TOKEN_LOCK_KEY = '8317698216382919200';
+
+/**
+ * The deployment's shared quotaholder token for the 3.3 snippets: generated on first use and
+ * kept in the astakos database (which holds the deployment's other tokens anyway), so every
+ * screen and every later session shows the same one.
+ */
+export async function quotaholderToken(pool: pg.Pool): Promise<string> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    // Two sessions asking at once (even before the table exists) get the same token.
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [TOKEN_LOCK_KEY]);
+    await ensureSecretsTable(client);
+    const where = 'step = $1 AND tbl = $2 AND pk = $3 AND col = $4';
+    const r = await client.query<{ value: string | null }>(`SELECT value FROM snf_upgrade_secrets WHERE ${where}`, [...QUOTAHOLDER_TOKEN_ROW]);
+    let token = r.rows[0]?.value ?? '';
+    if (!token) {
+      token = generateToken();
+      await client.query(`DELETE FROM snf_upgrade_secrets WHERE ${where}`, [...QUOTAHOLDER_TOKEN_ROW]);
+      await client.query('INSERT INTO snf_upgrade_secrets (step, tbl, pk, col, value) VALUES ($1, $2, $3, $4, $5)', [...QUOTAHOLDER_TOKEN_ROW, token]);
+    }
+    await client.query('COMMIT');
+    return token;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** A service's auth_token from astakos' im_service (what `snf-manage service-list` shows), or ''. */
+export async function serviceToken(pool: pg.Pool, names: string[]): Promise<string> {
+  const r = await pool.query<{ auth_token: string | null }>(
+    'SELECT auth_token FROM im_service WHERE name = ANY($1) AND auth_token IS NOT NULL ORDER BY id LIMIT 1', [names]);
+  return r.rows[0]?.auth_token ?? '';
+}
+
+/** The snippets of a step with this deployment's values filled in. */
+export interface SnippetSet {
+  snippets: SettingsSnippet[];
+  /** The secret values inside the lines (to hide until the operator asks), with what each is. */
+  secrets: { value: string; what: string }[];
+  /** What could not be filled in, and why. */
+  notes: string[];
+}
+
+const SERVICE_OF: Partial<Record<SettingsStep, { names: string[]; what: string }>> = {
+  '3.5': { names: ['cyclades'], what: 'the cyclades service token' },
+  '3.6': { names: ['pithos+', 'pithos'], what: 'the pithos+ service token' },
+};
+
+/**
+ * STEP's snippets for this deployment: the shared quotaholder token (3.3) or the service's
+ * token from astakos (3.5, 3.6; a placeholder when it cannot be read), and URLs and e-mail
+ * settings taken from the settings folders when they are configured.
+ */
+export async function deploymentSnippets(step: SettingsStep, astakos: pg.Pool | undefined, dirs: SettingsDirs): Promise<SnippetSet> {
+  const notes: string[] = [];
+  const secrets: SnippetSet['secrets'] = [];
+  let token = '';
+  const service = SERVICE_OF[step];
+  if (step === '3.3') {
+    if (!astakos) throw new Error('no astakos database is configured: the quotaholder token is kept there');
+    token = await quotaholderToken(astakos);
+    secrets.push({ value: token, what: 'quotaholder token, generated once, kept in astakos' });
+  } else if (service) {
+    try {
+      token = astakos ? await serviceToken(astakos, service.names) : '';
+      if (!token) notes.push(`${service.what} is not in astakos' im_service yet: fill in its auth_token from snf-manage service-list`);
+    } catch (err) {
+      notes.push(`${service.what} could not be read from astakos (${(err as Error).message.split('\n')[0]}): fill it in from snf-manage service-list`);
+    }
+    if (token) secrets.push({ value: token, what: `${service.what.replace(/^the /, '')}, from astakos' im_service` });
+  }
+  const configured = Object.values(dirs).some((d) => !!d);
+  const options = configured ? snippetOptionsFrom(dirs) : {};
+  if (!configured) notes.push('no settings folders are configured: URLs and e-mails are the guide\'s examples; change them to this deployment\'s');
+  else if (!options.astakosUrl && step !== '3.4') notes.push('the astakos URL is not in the settings folders yet: the guide\'s example stands in for it');
+  return { snippets: settingsSnippets(step, token, options), secrets, notes };
 }

@@ -30,7 +30,12 @@ export async function backupAll(ctx: StepContext, label: string): Promise<string
     ctx.progress({ table: `backup ${service}`, done: i, total: SERVICES.length });
     const problem = await pgDumpProblem(db);
     if (problem) {
-      const external = ctx.asker.answer(ctx.step, `external-backup-${service}`);
+      let external = ctx.asker.answer(ctx.step, `external-backup-${service}`);
+      if ((typeof external !== 'string' || external.trim() === '') && ctx.asker.ask) {
+        external = await ctx.asker.ask({ step: ctx.step, key: `external-backup-${service}`,
+          message: `${problem}, so this tool cannot back up ${service} (${db.label}). Back it up yourself: where is that backup?`,
+          detail: ['e.g. backuphost:/srv/backups/snf_apps-2013-03-02.dump; it is recorded as is, not checked'] });
+      }
       if (typeof external !== 'string' || external.trim() === '') {
         throw new NeedsAnswer(`${problem}, so this tool cannot back up ${service}`,
           `back it up yourself, then record it: {"${ctx.step}": {"external-backup-${service}": "where the backup is"}} in --answers FILE (or answer in the wizard)`);

@@ -7,7 +7,8 @@ import { scrubSecrets } from '../db/connection.js';
 import type { DeploymentInfo, PlanView, StepView } from '../engine/index.js';
 import { UserError } from '../errors.js';
 import type { PendingQuestion, UiAsker } from './asker.js';
-import { SIMULATED_STEPS, type Backend, type DecisionInput } from './backend.js';
+import { isSettingsStep, SIMULATED_STEPS, type Backend, type DecisionInput, type LockConflict } from './backend.js';
+import type { SnippetSet } from '../runbook/settings-checks.js';
 import { initialTable, summarize, type TableState } from './conflicts/model.js';
 import { conflictData, CONFLICT_STEPS, decisionStep, type DecisionLike, type Decisions } from './conflicts/types.js';
 import { deleteDecision, mergeDecision, remapConflicts, tableDecisions } from './conflicts/remap.js';
@@ -15,9 +16,11 @@ import { openCount, unknownList } from './conflicts/unknown.js';
 import { UnknownList } from './components/UnknownList.js';
 import { line, messageLines as messageLinesOf, useTerminalSize, type Size, type StyledLine, useKeys } from './components/common.js';
 import { ConflictTable } from './components/ConflictTable.js';
+import { Ask } from './components/Ask.js';
 import { Confirm } from './components/Confirm.js';
 import { Help } from './components/Help.js';
 import { Home, type Message } from './components/Home.js';
+import { LockScreen } from './components/LockScreen.js';
 import { Pager } from './components/Pager.js';
 import { Progress } from './components/Progress.js';
 import { decidesBeforeRun, StepScreen } from './components/StepScreen.js';
@@ -41,6 +44,9 @@ interface PageData {
   loading?: boolean;
   checks?: Check[];
   checking?: boolean;
+  /** Steps 3.3–3.6: the settings to paste (kept in memory only: they carry tokens). */
+  snippets?: SnippetSet;
+  snippetsError?: Message;
 }
 
 export interface AppProps {
@@ -90,6 +96,8 @@ export function App(props: AppProps) {
   const [phaseDone, setPhaseDone] = useState<string | undefined>();
   const [deployment, setDeployment] = useState<DeploymentInfo[] | undefined>();
   const [lock, setLock] = useState<string | undefined>();
+  /** Another runner held the lock at start: nothing but the take-over screen until it is resolved. */
+  const [lockConflict, setLockConflict] = useState<LockConflict | undefined>();
   const [interrupted, setInterrupted] = useState<{ step: string; text: string } | undefined>(props.interrupted ?? undefined);
   const [pages, setPages] = useState<Record<string, PageData>>({});
   const [decisions, setDecisions] = useState<Record<string, Decisions>>({});
@@ -121,6 +129,7 @@ export function App(props: AppProps) {
     let live = true;
     backend.deployment().then((d) => live && setDeployment(d), (err) => live && setMessage(errorMessage(err)));
     backend.lockLine().then((l) => live && setLock(l), () => live && setLock('lock: unknown'));
+    backend.lockConflict().then((c) => live && setLockConflict(c), (err) => live && setMessage(errorMessage(err)));
     if (props.interrupted === undefined) {
       backend.interrupted().then((i) => {
         if (!live || !i) return;
@@ -168,6 +177,10 @@ export function App(props: AppProps) {
       set({ checking: true });
       backend.checks(stepId).then((checks) => set({ checks, checking: false, planError: undefined }),
         (err) => set({ checking: false, planError: errorMessage(err) }));
+      if (isSettingsStep(stepId)) {
+        backend.snippets(stepId).then((snippets) => set({ snippets, snippetsError: undefined }),
+          (err) => set({ snippetsError: errorMessage(err) }));
+      }
     } else if (view.implemented) {
       set({ loading: true });
       backend.plan(stepId).then((plan) => set({ plan, loading: false, planError: undefined }),
@@ -369,6 +382,30 @@ export function App(props: AppProps) {
     });
   };
 
+  /** t on the lock screen: confirm (typing "take over" when the holder looks alive), then take the lock. */
+  const takeOver = (c: LockConflict) => {
+    setMessage(undefined);
+    const holder = c.holders[0];
+    setLocalQuestion({
+      question: {
+        step: 'lock', key: 'take-over',
+        message: `Take the lock over from ${holder ? `${holder.command} (pid ${holder.pid} on ${holder.host})` : 'its holder'}?`,
+        detail: [c.verdict, 'its database sessions are ended: a batch it has open rolls back; its own state file lock is replaced'],
+        typeToConfirm: c.stale ? undefined : 'take over',
+      },
+      onAnswer: (ok) => {
+        setLocalQuestion(undefined);
+        if (!ok) { setMessage({ text: 'the lock was not taken over; nothing changed', level: 'info' }); return; }
+        backend.takeOver().then(async () => {
+          setLockConflict(undefined);
+          setLock(await backend.lockLine().catch(() => 'lock: unknown'));
+          setMessage({ text: `took the lock over from ${holder ? `pid ${holder.pid} on ${holder.host}` : 'its holder'}`, level: 'info' });
+          refresh();
+        }, (err) => setMessage(errorMessage(err)));
+      },
+    });
+  };
+
   const undoStep = (id: string) => {
     setLocalQuestion({
       question: UNDO_QUESTION(id),
@@ -414,7 +451,13 @@ export function App(props: AppProps) {
   let body: ReactElement;
   let name: ScreenName = 'home';
   const shownQuestion = question ?? localQuestion;
-  if (shownQuestion) {
+  if (question?.kind === 'text') {
+    name = 'text';
+    body = (
+      <Ask key={`${question.question.step}:${question.question.key}`} question={question.question} size={size} active={active}
+        onReply={(text) => question.reply(text)} onHelp={() => setHelp('text')} />
+    );
+  } else if (shownQuestion) {
     name = shownQuestion.question.typeToConfirm !== undefined ? 'confirm' : 'question';
     body = (
       <Confirm
@@ -428,6 +471,10 @@ export function App(props: AppProps) {
         onHelp={() => setHelp(name)}
       />
     );
+  } else if (lockConflict) {
+    name = 'lock';
+    body = <LockScreen conflict={lockConflict} message={message} size={size} active={active}
+      onTakeOver={() => takeOver(lockConflict)} onQuit={() => exit(1)} onHelp={() => setHelp('lock')} />;
   } else if (busy && progress) {
     name = 'progress';
     body = <Progress title={busy.title} state={progress} size={size}
@@ -455,7 +502,7 @@ export function App(props: AppProps) {
       <StepScreen
         key={id}
         view={view} plan={page.plan} loading={page.loading} planError={page.planError}
-        checks={page.checks} checking={page.checking} conflicts={conflictsOf(id)}
+        checks={page.checks} checking={page.checking} snippets={page.snippets} snippetsError={page.snippetsError} conflicts={conflictsOf(id)}
         unknown={(() => { const u = unknownOf(id); return u ? { total: u.list.items.length, open: openCount(u.list, u.decisions), noun: u.list.noun } : undefined; })()}
         onUnknown={() => go({ kind: 'unknown', id })}
         onAcceptAll={() => void acceptAll(id)}
@@ -500,6 +547,7 @@ export function App(props: AppProps) {
     name = 'unknown';
     body = u ? (
       <UnknownList list={u.list} decisions={u.decisions} size={size} active={active}
+        onFind={id === '6.3' ? (q) => backend.findUser(q) : undefined}
         onDecide={(items) => decide(id, items)} onBack={() => go({ kind: 'step', id })} onHelp={() => setHelp('unknown')} />
     ) : (
       <Pager title={`${id} unknown identifiers`} lines={[line(pages[id]?.loading ? ' looking at the databases…' : ' nothing unknown to astakos here')]} size={size} active={active} onBack={() => go({ kind: 'step', id })} />

@@ -1,10 +1,15 @@
-// The wizard's Asker: the engine's questions become a confirmation screen; the promise it
-// returns settles when the operator answers there (or cancels with Esc).
+// The wizard's Asker: the engine's questions become a confirmation screen (yes / no, or a
+// typed word) or a free-text question; the promise it returns settles when the operator
+// answers there (or cancels with Esc).
 import type { Asker, Question } from '../core/step.js';
 
 export interface PendingQuestion {
   question: Question;
+  /** 'text': a free-text answer is wanted (reply); 'confirm': yes / no (answer). */
+  kind: 'confirm' | 'text';
   answer(ok: boolean): void;
+  /** The operator's text (trimmed), or undefined: not answered. */
+  reply(text: string | undefined): void;
 }
 
 export class UiAsker implements Asker {
@@ -38,17 +43,25 @@ export class UiAsker implements Asker {
   confirm(question: Question): Promise<boolean> {
     // A question nobody can see on screen is a no: nothing happens without an answer.
     if (this.listeners.size === 0) return Promise.resolve(false);
+    return this.put<boolean>(question, 'confirm', (v) => v === true);
+  }
+
+  /** A free-text question (e.g. where an external backup is); undefined when not answered. */
+  ask(question: Question): Promise<string | undefined> {
+    if (this.listeners.size === 0) return Promise.resolve(undefined);
+    return this.put<string | undefined>(question, 'text', (v) => (typeof v === 'string' && v.trim() ? v.trim() : undefined));
+  }
+
+  private put<T>(question: Question, kind: PendingQuestion['kind'], settle: (v: boolean | string | undefined) => T): Promise<T> {
     this.pending?.answer(false);
-    return new Promise<boolean>((resolve) => {
-      const p: PendingQuestion = {
-        question,
-        answer: (ok) => {
-          if (this.pending !== p) return;
-          this.pending = undefined;
-          this.emit(undefined);
-          resolve(ok);
-        },
+    return new Promise<T>((resolve) => {
+      const done = (v: boolean | string | undefined) => {
+        if (this.pending !== p) return;
+        this.pending = undefined;
+        this.emit(undefined);
+        resolve(settle(v));
       };
+      const p: PendingQuestion = { question, kind, answer: done, reply: done };
       this.pending = p;
       this.emit(p);
     });

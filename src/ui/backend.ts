@@ -1,11 +1,15 @@
 // What the wizard's screens need from the engine, as one small interface: the real Engine
 // is adapted by engineBackend(); tests drive the screens with a plain object.
+import type pg from 'pg';
 import type { Config } from '../config.js';
+import { pyLower } from '../core/dedup/fold.js';
 import type { ApplyResult, Check } from '../core/step.js';
-import { SERVICES, isEmbeddedUrl, type Service } from '../db/connection.js';
+import { hostname } from 'node:os';
+import { processAlive, SERVICES, isEmbeddedUrl, type Service } from '../db/connection.js';
 import { buildReport, reportMarkdown } from '../engine/report.js';
 import { UserError } from '../errors.js';
 import type { DeploymentInfo, Engine, EngineEvent, PlanView, RunOutcome, StepView } from '../engine/index.js';
+import { deploymentSnippets, SETTINGS_STEPS, type SettingsStep, type SnippetSet } from '../runbook/settings-checks.js';
 import type { DecisionSource } from '../state/index.js';
 import type { Decisions } from './conflicts/types.js';
 import { when } from './format.js';
@@ -31,6 +35,10 @@ export interface Backend {
   interrupted(): Promise<{ step: string; text: string } | undefined>;
   /** One line about the runner lock ("held by this session", or who else holds it). */
   lockLine(): Promise<string>;
+  /** Who holds the runner lock when this session could not take it at start (undefined: this session holds it). */
+  lockConflict(): Promise<LockConflict | undefined>;
+  /** Takes the runner lock from its holder (--take-over), after the operator confirmed. */
+  takeOver(): Promise<void>;
   /** ACCEPT: plan as if the operator accepted every suggestion of this step. */
   plan(id: string, opts?: RunOptions): Promise<PlanView>;
   run(id: string, opts?: RunOptions): Promise<RunOutcome>;
@@ -48,7 +56,73 @@ export interface Backend {
   report(): Promise<string>;
   /** Performs manual step ID on the sandbox's data; returns what it did. */
   simulate(id: string): Promise<string[]>;
+  /** Step 6.3: the astakos user a typed uuid or email names, or undefined (a UserError when it is neither). */
+  findUser(query: string): Promise<AstakosUser | undefined>;
+  /** Steps 3.3–3.6: the settings to paste, with this deployment's values (secrets included: show only on screen). */
+  snippets(id: string): Promise<SnippetSet | undefined>;
 }
+
+/** One holder of the runner lock: the state file's, or a database's. */
+export interface LockHolderView {
+  where: 'state file' | Service;
+  host: string;
+  pid: number;
+  since: string;
+  command: string;
+  /** What this machine can tell: state file: running | gone | other host; database: connected | gone (its session). */
+  status: string;
+}
+
+export interface LockConflict {
+  /** Why this session could not take the lock (message and next action). */
+  problem: string;
+  holders: LockHolderView[];
+  /** Whether the holder looks gone, and why. */
+  stale: boolean;
+  verdict: string;
+}
+
+/**
+ * Whether the holders look alive: a database session of theirs still connected, or their
+ * process running on this machine. Otherwise the lock looks stale.
+ */
+export function lockVerdict(holders: LockHolderView[], here: string, alive: (pid: number) => boolean): { stale: boolean; verdict: string } {
+  const connected = holders.filter((h) => h.where !== 'state file' && h.status === 'connected');
+  if (connected.length) return { stale: false, verdict: `it looks alive: its session on ${connected.map((h) => h.where).join(', ')} is still connected` };
+  const local = holders.find((h) => h.host === here && alive(h.pid));
+  if (local) return { stale: false, verdict: `it looks alive: process ${local.pid} is running on this machine` };
+  const remote = holders.find((h) => h.host !== here);
+  return {
+    stale: true,
+    verdict: remote
+      ? `it looks stale: none of its database sessions is connected (it ran on ${remote.host}: check there if you can)`
+      : 'it looks stale: its process is gone and none of its database sessions is connected',
+  };
+}
+
+/** An astakos user, as the wizard names one before an identifier is mapped to it. */
+export interface AstakosUser { id: number; email: string; uuid: string; active: boolean; verified: boolean }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The astakos user QUERY names: a uuid of im_astakosuser, or an email matched the way 0.13
+ * astakos matches names (its lower() is the username). Needs astakos at 0.13 (step 3.2).
+ */
+export async function findAstakosUser(pool: pg.Pool, query: string): Promise<AstakosUser | undefined> {
+  const q = query.trim();
+  const byUuid = UUID.test(q);
+  if (!byUuid && !(q.includes('@') && q.length > 2)) {
+    throw new UserError(`"${q}" is neither a uuid nor an email`, 'type the uuid of an astakos user (8-4-4-4-12 hex digits) or the email of one');
+  }
+  const r = await pool.query<{ id: number; email: string; uuid: string; is_active: boolean; email_verified: boolean }>(
+    `SELECT u.id, u.email, a.uuid, u.is_active, a.email_verified FROM auth_user u JOIN im_astakosuser a ON a.user_ptr_id = u.id
+      WHERE ${byUuid ? 'a.uuid = $1' : 'u.username = $1'} AND a.uuid IS NOT NULL LIMIT 1`, [byUuid ? q.toLowerCase() : pyLower(q)]);
+  const row = r.rows[0];
+  return row && { id: row.id, email: row.email, uuid: row.uuid, active: row.is_active, verified: row.email_verified };
+}
+
+export const isSettingsStep = (id: string): id is SettingsStep => (SETTINGS_STEPS as readonly string[]).includes(id);
 
 /** Steps the sandbox can simulate on the data (the others change nothing in the databases). */
 export const SIMULATED_STEPS = new Set(['3.2', '3.3', '3.4', '3.5', '3.6', '4']);
@@ -124,6 +198,27 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
       }
       return 'lock: free';
     },
+    async lockConflict() {
+      if (engine.state.holdsLock()) return undefined;
+      const problem = opts.lockProblem?.();
+      if (!problem) return undefined;
+      const here = hostname();
+      const holders: LockHolderView[] = [];
+      const file = engine.state.lockHolder();
+      if (file) {
+        holders.push({ where: 'state file', host: file.host, pid: file.pid, since: when(file.startedAt), command: file.command,
+          status: file.host === here ? (processAlive(file.pid) ? 'running' : 'gone') : 'other host' });
+      }
+      for (const { service, holder } of await engine.lockHolders()) {
+        if (!holder) continue;
+        holders.push({ where: service, host: holder.host, pid: holder.pid, since: when(holder.since.toISOString()), command: holder.command,
+          status: holder.connected ? 'connected' : 'gone' });
+      }
+      return { problem, holders, ...lockVerdict(holders, here, processAlive) };
+    },
+    async takeOver() {
+      await engine.lock({ takeOver: true });
+    },
     plan: (id, o) => withAccept(id, o, () => engine.plan(id)),
     run: (id, o) => withAccept(id, o, () => engine.run(id)),
     confirm: (id) => engine.confirm(id),
@@ -148,6 +243,14 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
     },
     async report() {
       return reportMarkdown(buildReport(engine.state, await engine.deployment()));
+    },
+    async findUser(query) {
+      return findAstakosUser((await engine.db('astakos')).pool, query);
+    },
+    async snippets(id) {
+      if (!isSettingsStep(id)) return undefined;
+      const astakos = config.astakos.db ? (await engine.db('astakos')).pool : undefined;
+      return deploymentSnippets(id, astakos, { astakos: config.astakos.settings, cyclades: config.cyclades.settings, pithos: config.pithos.settings });
     },
     async simulate(id) {
       if (!SIMULATED_STEPS.has(id)) return [`step ${id} changes nothing in the databases: nothing to simulate`];

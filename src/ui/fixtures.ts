@@ -5,7 +5,9 @@ import type { DeploymentInfo, EngineEvent, PlanView, RunOutcome, StepView } from
 import { isImplemented } from '../engine/index.js';
 import { STEPS } from '../runbook/steps.js';
 import type { Decision, StepRecord } from '../state/index.js';
-import type { Backend, DecisionInput } from './backend.js';
+import { settingsSnippets } from '../runbook/settings-checks.js';
+import { UserError } from '../errors.js';
+import { isSettingsStep, type AstakosUser, type Backend, type DecisionInput } from './backend.js';
 import type { ConflictGroup, ConflictUser } from './conflicts/types.js';
 
 /** A deterministic pseudo-random generator (tests want the same data every time). */
@@ -61,6 +63,12 @@ export interface FakeBackendOptions {
   sandbox?: boolean;
   /** Steps to present as not implemented (default: as the runbook says). */
   unimplemented?: string[];
+  /** A runner lock held by another session at start (takeOver() clears it). */
+  lockConflict?: import('./backend.js').LockConflict;
+  /** The astakos users findUser knows (by uuid or lower-case email). */
+  users?: AstakosUser[];
+  /** The token the settings snippets of 3.3 carry (default: a fixed one). */
+  token?: string;
   /** What run(id) does; default: marks the step done. */
   run?: (id: string, b: FakeBackend) => Promise<RunOutcome>;
 }
@@ -94,6 +102,7 @@ export function fakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
     const next = STEPS[i + 1];
     if (!next || next.phase !== STEPS[i]!.phase) b.emit({ type: 'phase-done', phase: STEPS[i]!.phase });
   };
+  let conflict = opts.lockConflict;
   const b: FakeBackend = {
     calls: [], records, decisionsByStep, checksByStep,
     statePath: '/var/lib/snf-upgrade/state/upgrade.db',
@@ -108,7 +117,9 @@ export function fakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
       ];
     },
     interrupted: async () => opts.interrupted,
-    lockLine: async () => 'lock: held by this session',
+    lockLine: async () => (conflict ? `lock: ${conflict.problem}` : 'lock: held by this session'),
+    lockConflict: async () => conflict,
+    async takeOver() { b.calls.push('take over'); conflict = undefined; },
     async plan(id, o) {
       b.calls.push(`plan ${id}${o?.acceptSuggestions ? ' accept' : ''}`);
       const def = STEPS.find((s) => s.id === id)!;
@@ -159,6 +170,21 @@ export function fakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
       b.calls.push(`decide ${step} ${items.length}`);
     },
     report: async () => ['# snf-upgrade report: Synnefo 0.12.5 → 0.13', '', ...Array.from({ length: 60 }, (_, i) => `line ${i + 1}`)].join('\n'),
+    async findUser(query) {
+      b.calls.push(`find ${query}`);
+      const q = query.trim().toLowerCase();
+      if (!q.includes('@') && !/^[0-9a-f-]{36}$/.test(q)) throw new UserError(`"${query.trim()}" is neither a uuid nor an email`, 'type the uuid or the email of an astakos user');
+      return opts.users?.find((u) => u.uuid === q || u.email.toLowerCase() === q);
+    },
+    async snippets(id) {
+      if (!isSettingsStep(id)) return undefined;
+      const token = id === '3.3' ? opts.token ?? 'fixtureQuotaholderToken0123456789' : '';
+      return {
+        snippets: settingsSnippets(id, token, { astakosUrl: 'https://accounts.grnet.example' }),
+        secrets: token ? [{ value: token, what: 'quotaholder token, generated once, kept in astakos' }] : [],
+        notes: id === '3.5' ? ['the cyclades service token is not in astakos\' im_service yet: fill in its auth_token from snf-manage service-list'] : [],
+      };
+    },
     async simulate(id) { b.calls.push(`simulate ${id}`); checksByStep[id] = (checksByStep[id] ?? []).map((c) => ({ ...c, ok: true })); return [`${id} simulated`]; },
   };
   return b;

@@ -1,5 +1,5 @@
 // The keys of every screen, for `?` (help) and the key bars.
-export type ScreenName = 'home' | 'step' | 'manual' | 'conflicts' | 'unknown' | 'confirm' | 'question' | 'progress' | 'report' | 'result';
+export type ScreenName = 'home' | 'step' | 'manual' | 'conflicts' | 'unknown' | 'confirm' | 'question' | 'text' | 'lock' | 'progress' | 'report' | 'result';
 
 export const HELP: Record<ScreenName, { title: string; keys: [string, string][] }> = {
   home: {
@@ -27,6 +27,7 @@ export const HELP: Record<ScreenName, { title: string; keys: [string, string][] 
       ['n', 'next step, once this one is done'],
       ['b', 'back up every database now (offered after each phase)'],
       ['↑ ↓  j k', 'scroll when the text is longer than the screen'],
+      ['g G', 'top / bottom of the text'],
       ['?', 'these keys'],
       ['q esc', 'back to home'],
     ],
@@ -37,8 +38,10 @@ export const HELP: Record<ScreenName, { title: string; keys: [string, string][] 
       ['enter', 're-check (looks at the databases again)'],
       ['c', 'confirm the step is done (only when every check passes)'],
       ['s', 'sandbox only: perform this step on the sandbox\'s data, then confirm'],
+      ['t', '3.3–3.6: show / hide the token in the settings to paste (hidden again when you leave)'],
       ['n', 'next step, once this one is done'],
       ['↑ ↓  j k', 'scroll when the text is longer than the screen'],
+      ['g G', 'top / bottom of the text'],
       ['?', 'these keys'],
       ['q esc', 'back to home'],
     ],
@@ -66,6 +69,7 @@ export const HELP: Record<ScreenName, { title: string; keys: [string, string][] 
       ['↓ ↑  j', 'move'],
       ['d', 'delete: the highlighted one\'s rows go when the step runs'],
       ['k', 'keep it as it is (listed in the report)'],
+      ['m', '6.3: map it to an astakos user: type a uuid or an email, enter looks it up and says who it is, enter again maps'],
       ['a', 'take the suggested answer for every open one (after a summary)'],
       ['?', 'these keys'],
       ['q esc', 'back'],
@@ -85,6 +89,24 @@ export const HELP: Record<ScreenName, { title: string; keys: [string, string][] 
     keys: [
       ['y', 'yes'],
       ['n esc', 'no (nothing is changed)'],
+    ],
+  },
+  text: {
+    title: 'Question (free text)',
+    keys: [
+      ['type', 'the answer (a paste works too)'],
+      ['backspace', 'erase'],
+      ['enter', 'answer (not when nothing is typed)'],
+      ['?', 'these keys (before typing)'],
+      ['esc', 'leave it unanswered: the step stops, nothing is changed'],
+    ],
+  },
+  lock: {
+    title: 'The deployment is in use',
+    keys: [
+      ['t', 'take the lock over, after a confirmation (typing "take over" when the holder looks alive)'],
+      ['q esc', 'quit and wait: nothing is changed'],
+      ['?', 'these keys'],
     ],
   },
   progress: {

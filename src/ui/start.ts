@@ -48,6 +48,11 @@ export async function startWizard(config: Config, opts: { takeOver?: boolean }):
       }), { exitOnCtrlC: false });
     });
     if (tty) process.stdout.write(LEAVE_ALT_SCREEN);
+    if (lockProblem && !engine.state.holdsLock()) {
+      process.stderr.write(`snf-upgrade: not started: ${lockProblem}\n  next: wait for it to finish (snf-upgrade status shows who holds the lock), then run snf-upgrade again\n`);
+      await engine.close('paused');
+      return code;
+    }
     const next = engine.current();
     if (hard) {
       process.stderr.write(`snf-upgrade: quit while work was in progress; nothing half-done is kept (an open batch rolls back, a partial backup is removed next time). Run snf-upgrade again to resume${next ? ` at ${next.def.id}` : ''}.\n`);

@@ -62,7 +62,8 @@ export function Confirm(p: ConfirmProps) {
 
   const body: StyledLine[] = [
     line(` ${q.dangerous ? '! ' : ''}${q.message}${word !== undefined && !/[?.]$/.test(q.message) ? '?' : ''}`, { bold: true, color: q.dangerous ? 'yellow' : undefined }),
-    line(` step ${q.step}`, { dim: true }),
+    // A runbook step's question names the step; the wizard's own (taking the lock over) does not.
+    line(/^\d/.test(q.step) ? ` step ${q.step}` : '', { dim: true }),
     line(''),
     ...detailLines(q.detail ?? [], width),
   ];

@@ -4,11 +4,13 @@ import { Box } from 'ink';
 import { useEffect, useMemo, useState } from 'react';
 import { blocking, checkSymbol, type Check, type TableChange } from '../../core/step.js';
 import type { PlanView, StepView } from '../../engine/index.js';
+import type { SnippetSet } from '../../runbook/settings-checks.js';
 import { phaseTitle } from '../../runbook/steps.js';
 import { SIMULATED_STEPS } from '../backend.js';
 import { summarize } from '../conflicts/model.js';
 import type { ConflictData, Decisions } from '../conflicts/types.js';
 import { num, spread, when } from '../format.js';
+import { snippetLines } from '../snippets.js';
 import { KeyBar, line, Lines, messageLines, wrapLines, type Size, type StyledLine, useKeys } from './common.js';
 import type { Message } from './Home.js';
 
@@ -21,6 +23,9 @@ export interface StepScreenProps {
   /** Manual steps: the checks that gate confirm (undefined while checking). */
   checks?: Check[];
   checking?: boolean;
+  /** Steps 3.3–3.6: the settings to paste (undefined while loading), or why they are missing. */
+  snippets?: SnippetSet;
+  snippetsError?: Message;
   conflicts?: { data: ConflictData; decisions: Decisions };
   /** Steps 6.2 / 6.3: identifiers astakos does not know, and how many have no answer yet. */
   unknown?: { total: number; open: number; noun: string };
@@ -166,8 +171,8 @@ function summaryLines(label: string, lines: string[]): StyledLine[] {
   return shown;
 }
 
-/** Everything the step screen says about the step, before wrapping. Pure. */
-export function stepBody(p: StepScreenProps, width: number): StyledLine[] {
+/** Everything the step screen says about the step, before wrapping. Pure. REVEAL shows the snippets' secrets. */
+export function stepBody(p: StepScreenProps, width: number, reveal = false): StyledLine[] {
   const { view } = p;
   const def = view.def;
   const manual = def.kind === 'manual';
@@ -183,7 +188,9 @@ export function stepBody(p: StepScreenProps, width: number): StyledLine[] {
   } else if (manual) {
     const cmds = manualCommandLines(view, width);
     if (cmds.length) body.push(...cmds);
-    else body.push(line(' Nothing to run: make the change described above on the hosts.'));
+    else if (!p.snippets && !p.snippetsError) body.push(line(' Nothing to run: make the change described above on the hosts.'));
+    if (p.snippets) body.push(...(cmds.length ? [line('')] : []), ...snippetLines(p.snippets, { reveal, width }));
+    if (p.snippetsError) body.push(...messageLines({ ...p.snippetsError, text: `settings snippets: ${p.snippetsError.text}` }));
   } else if (def.commands?.length && !done) {
     body.push(line(' First, on the hosts:'), ...manualCommandLines(view, width), line(''));
   }
@@ -247,9 +254,12 @@ export function StepScreen(p: StepScreenProps) {
   // Steps 2.x have the table's `a` (their decisions carry into 6.1/6.2): no step-wide A there.
   const canAccept = !!p.onAcceptAll && planOpen > 0 && !done && view.implemented && !manual && !def.id.startsWith('2');
   const [scroll, setScroll] = useState(0);
+  // The snippets' secrets show only while the operator asks (t), on this screen.
+  const [reveal, setReveal] = useState(false);
+  const secrets = (p.snippets?.secrets.length ?? 0) > 0;
 
-  const body = useMemo(() => stepBody(p, width), [view, p.plan, p.loading, p.planError, p.checks, p.checking, p.conflicts?.data,
-    p.conflicts?.decisions, p.unknown?.open, p.unknown?.total, p.unmet?.join(), p.sandbox, p.notice, width]);
+  const body = useMemo(() => stepBody(p, width, reveal), [view, p.plan, p.loading, p.planError, p.checks, p.checking, p.conflicts?.data,
+    p.conflicts?.decisions, p.unknown?.open, p.unknown?.total, p.unmet?.join(), p.sandbox, p.notice, p.snippets, p.snippetsError, reveal, width]);
 
   // ------------------------------------------------------------------ bottom: message, phase banner, keys
   const bottom: StyledLine[] = [];
@@ -282,12 +292,23 @@ export function StepScreen(p: StepScreenProps) {
     keys.push(['enter', status === 'failed' ? 'run again' : 'run']);
   }
   if (canAccept) keys.push(['A', 'accept all']);
+  if (secrets) keys.push(['t', reveal ? 'hide token' : 'show token']);
   keys.push(['?', 'keys'], ['esc', 'back']);
 
   const head = [line(spread(` ${def.id}  ${def.title}${manual ? ' (manual)' : ''}`, statusLine(view, p.currentId).text, width), { bold: true }),
     line(` phase ${def.phase} · ${phaseTitle(def.phase)}`, { dim: true })];
-  const wrappedBottom = wrapLines(bottom, width - 1).slice(0, 8);
   const wrappedBody = useMemo(() => wrapLines(body, width - 1), [body, width]);
+  // A manual step's checks below the window: their verdict stays in sight.
+  const checksAt = manual ? wrappedBody.findIndex((l) => l.text.startsWith(' Checks:')) : -1;
+  const bottomHeight = (extra: number) => Math.max(3, size.rows - 1 - head.length - Math.min(8, wrapLines(bottom, width - 1).length + extra) - 1);
+  const checksHidden = checksAt >= 0 && (p.checks?.length !== 0) && checksAt >= Math.min(scroll, Math.max(0, wrappedBody.length - bottomHeight(1))) + bottomHeight(1);
+  if (checksHidden) {
+    const failing = blocking(p.checks ?? []).length;
+    bottom.unshift(p.checks
+      ? line(` Checks: ${failing ? `✗ ${failing} of ${p.checks.length} fail` : `✓ ${p.checks.length} pass`} (below: G shows them)`, { color: failing ? 'red' : 'green' })
+      : line(' Checks:  looking…', { dim: true }));
+  }
+  const wrappedBottom = wrapLines(bottom, width - 1).slice(0, 8);
   const height = Math.max(3, size.rows - 1 - head.length - wrappedBottom.length - 1);
   const maxScroll = Math.max(0, wrappedBody.length - height);
   useEffect(() => { if (scroll > maxScroll) setScroll(maxScroll); }, [scroll, maxScroll]);
@@ -305,7 +326,10 @@ export function StepScreen(p: StepScreenProps) {
     if (key.upArrow || input === 'k') return setScroll((s) => Math.max(0, s - 1));
     if (key.pageDown || input === ' ') return setScroll((s) => Math.min(maxScroll, s + height - 1));
     if (key.pageUp) return setScroll((s) => Math.max(0, s - height + 1));
+    if (input === 'g' || key.home) return setScroll(0);
+    if (input === 'G' || key.end) return setScroll(maxScroll);
     if (input === 'b' && p.phaseDone) return p.onBackup();
+    if (input === 't' && secrets) return setReveal((r) => !r);
     if (done) {
       if (input === 'v' && p.conflicts) return p.onReview();
       if ((input === 'n' || key.return) && p.nextId) return p.onNext();

@@ -1,13 +1,14 @@
 // Identifiers astakos does not know (step 6.3's cyclades owners, step 6.2's pithos
 // accounts): one row each with the suggestion and the answer given; d / k answer the
-// highlighted one, a takes every open suggestion after a summary.
+// highlighted one, a takes every open suggestion after a summary; in 6.3, m maps the
+// highlighted identifier to an astakos user typed as a uuid or an email (shown before it is taken).
 import { Box } from 'ink';
 import { useState } from 'react';
-import type { DecisionInput } from '../backend.js';
+import type { AstakosUser, DecisionInput } from '../backend.js';
 import type { Decisions } from '../conflicts/types.js';
 import { answerOf, openCount, UNKNOWN_PREFIX, type UnknownList as List } from '../conflicts/unknown.js';
 import { cell, cut, num, spread } from '../format.js';
-import { KeyBar, line, Lines, wrapLines, Row as TextRow, type Size, type StyledLine, useKeys } from './common.js';
+import { KeyBar, line, Lines, wrapLines, Row as TextRow, type Size, type StyledLine, useKeys, useLatest } from './common.js';
 
 export interface UnknownListProps {
   list: List;
@@ -15,6 +16,8 @@ export interface UnknownListProps {
   size: Size;
   active: boolean;
   onDecide(items: DecisionInput[]): void;
+  /** Step 6.3: looks up the astakos user a uuid or email names (m maps to it). */
+  onFind?(query: string): Promise<AstakosUser | undefined>;
   onBack(): void;
   onHelp(): void;
 }
@@ -25,6 +28,10 @@ export function UnknownList(p: UnknownListProps) {
   const [cursor, setCursor] = useState(0);
   const [top, setTop] = useState(0);
   const [asking, setAsking] = useState(false);
+  // m: the identifier being mapped by hand, what is typed, and what the lookup said.
+  const [mapping, setMapping, mappingNow] = useLatest<Mapping | undefined>(undefined);
+  /** Emails of the users mapped to in this visit, to show instead of their uuids. */
+  const [names, setNames] = useState<ReadonlyMap<string, string>>(new Map());
   const height = Math.max(3, size.rows - 1 - 6);
   const n = list.items.length;
   const cur = Math.min(cursor, Math.max(0, n - 1));
@@ -35,7 +42,43 @@ export function UnknownList(p: UnknownListProps) {
   const pending = list.items.filter((it) => answerOf(list, decisions, it.id) === undefined);
 
   const move = (to: number) => setCursor(Math.max(0, Math.min(n - 1, to)));
+  const lookUp = (m: Mapping) => {
+    const text = m.text.trim();
+    if (!text || !p.onFind) return;
+    setMapping({ ...m, looking: true, found: undefined, problem: undefined });
+    p.onFind(text).then((user) => {
+      const now = mappingNow.current;
+      if (!now || now.id !== m.id || now.text !== m.text) return; // typed on meanwhile
+      setMapping(user ? { ...now, looking: false, found: user }
+        : { ...now, looking: false, problem: `astakos has no user with ${text.includes('@') ? 'the email' : 'the uuid'} ${text}` });
+    }, (err: unknown) => {
+      const now = mappingNow.current;
+      if (!now || now.id !== m.id) return;
+      const e = err as { message?: string; next?: string };
+      setMapping({ ...now, looking: false, problem: `${e.message ?? String(err)}${e.next ? `: ${e.next}` : ''}` });
+    });
+  };
+
   useKeys((input, key) => {
+    const m = mappingNow.current;
+    if (m) {
+      if (key.escape) return setMapping(undefined);
+      if (input === '?') return p.onHelp();
+      if (key.return) {
+        if (m.found) {
+          p.onDecide([{ key: UNKNOWN_PREFIX + m.id, value: m.found.uuid, source: 'operator' }]);
+          setNames((n) => new Map(n).set(m.found!.uuid, m.found!.email));
+          setMapping(undefined);
+          return move(cur + 1);
+        }
+        return lookUp(m);
+      }
+      if (key.backspace || key.delete) return setMapping({ id: m.id, text: m.text.slice(0, -1) });
+      if (input && !key.ctrl && !key.meta && !key.upArrow && !key.downArrow && !key.leftArrow && !key.rightArrow && !key.tab) {
+        setMapping({ id: m.id, text: (m.text + input).slice(0, 254) });
+      }
+      return;
+    }
     if (asking) {
       if (input === 'y' || key.return) {
         if (pending.length) p.onDecide(pending.map((it) => ({ key: UNKNOWN_PREFIX + it.id, value: it.suggested, source: 'suggested' })));
@@ -52,6 +95,7 @@ export function UnknownList(p: UnknownListProps) {
     if (input === '?') return p.onHelp();
     if (key.escape || input === 'q') return p.onBack();
     if (input === 'a') return setAsking(true);
+    if (input === 'm' && p.onFind && list.items[cur]) return setMapping({ id: list.items[cur]!.id, text: '' });
     const answer = list.answers.find((a) => a.key === input);
     const it = list.items[cur];
     if (answer && it) {
@@ -63,7 +107,12 @@ export function UnknownList(p: UnknownListProps) {
   const header = line(spread(` Unknown to astakos: ${num(n)} ${list.noun} · open ${num(open)}`, `step ${list.step}`, width - 1), { bold: true });
   let body: StyledLine[];
   let keys: [string, string][];
-  if (asking) {
+  const mappingItem = mapping && list.items.find((x) => x.id === mapping.id);
+  if (mapping && mappingItem) {
+    body = mappingLines(mapping, mappingItem, width);
+    keys = mapping.found ? [['enter', `map to #${mapping.found.id}`], ['type', 'change'], ['?', 'keys'], ['esc', 'cancel']]
+      : [['type', 'a uuid or an email'], ['enter', 'look it up'], ['?', 'keys'], ['esc', 'cancel']];
+  } else if (asking) {
     body = pending.length
       ? [line(` Take the suggested answer for ${num(pending.length)} open ${list.noun}?`, { bold: true }),
         ...list.answers.map((a) => line(`   ${a.value}: ${num(pending.filter((it) => it.suggested === a.value).length)}`)), line(''),
@@ -71,19 +120,25 @@ export function UnknownList(p: UnknownListProps) {
       : [line(' Every one is already answered: nothing to accept.')];
     keys = pending.length ? [['y', `accept ${num(pending.length)}`], ['n esc', 'cancel']] : [['esc', 'back']];
   } else {
-    const idw = Math.min(38, Math.max(16, width - 44));
-    body = [line(`     ${cell(list.noun.replace(/s$/, ''), idw)} ${cell('what', width - idw - 24)} answer`, { dim: true })];
+    const idw = Math.min(36, Math.max(16, width - 44));
+    body = [line(`     ${cell(list.noun.replace(/s$/, ''), idw)} ${cell('what', width - idw - 29)} answer`, { dim: true })];
     for (let i = t; i < Math.min(n, t + height); i++) {
       const it = list.items[i]!;
       const a = answerOf(list, decisions, it.id);
-      const src = a !== undefined && decisions.get(UNKNOWN_PREFIX + it.id)?.source === 'operator' ? ' (you)' : '';
-      const ans = a !== undefined ? `${a}${src}` : `${it.suggested}?`;
-      body.push(line(` ${i === cur ? '▶' : ' '} ${a !== undefined ? '✓' : '·'} ${cell(it.id, idw)} ${cell(it.detail, width - idw - 24)} ${cut(ans, 16)}`,
+      // A hand mapping ("→ …") is always the operator's.
+      const src = a !== undefined && !UUID.test(a) && decisions.get(UNKNOWN_PREFIX + it.id)?.source === 'operator' ? ' (you)' : '';
+      const ans = a !== undefined ? `${shownAnswer(a, names)}${src}` : `${it.suggested}?`;
+      body.push(line(` ${i === cur ? '▶' : ' '} ${a !== undefined ? '✓' : '·'} ${cell(it.id, idw)} ${cell(it.detail, width - idw - 29)} ${cut(ans, 21)}`,
         { bold: i === cur, color: a !== undefined ? 'green' : 'yellow' }));
     }
     const it = list.items[cur];
-    if (it) body.push(line(''), ...wrapLines([line(` why ${it.suggested}: ${it.reason}`, { dim: true })], width - 1).slice(0, 3));
-    keys = [...list.answers.map((a) => [a.key, a.value] as [string, string]), ['a', 'accept suggestions'], ['↑↓ j', 'move'], ['?', 'keys'], ['esc', 'back']];
+    const chosen = it && answerOf(list, decisions, it.id);
+    const about = chosen && UUID.test(chosen)
+      ? ` mapped by hand to ${names.get(chosen) ? `${names.get(chosen)} (uuid ${chosen})` : `uuid ${chosen}`}: its rows become that user's`
+      : it && ` why ${it.suggested}: ${it.reason}`;
+    if (about) body.push(line(''), ...wrapLines([line(about, { dim: true })], width - 1).slice(0, 3));
+    keys = [...list.answers.map((a) => [a.key, a.value] as [string, string]), ...(p.onFind ? [['m', 'map to user'] as [string, string]] : []),
+      ['a', 'accept all'], ['↑↓ j', 'move'], ['?', 'keys'], ['esc', 'back']];
   }
   return (
     <Box flexDirection="column" width={width}>
@@ -93,4 +148,43 @@ export function UnknownList(p: UnknownListProps) {
       <KeyBar keys={keys} width={width} />
     </Box>
   );
+}
+
+interface Mapping {
+  id: string;
+  text: string;
+  looking?: boolean;
+  found?: AstakosUser;
+  problem?: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An answer as the list shows it: a hand mapping as "→ email" when known, else "→ uuid…". */
+function shownAnswer(a: string, names: ReadonlyMap<string, string>): string {
+  if (!UUID.test(a)) return a;
+  return `→ ${names.get(a) ?? `${a.slice(0, 8)}…`}`;
+}
+
+/** The m screen: the identifier, what it owns, the typed uuid or email, and who that is. */
+function mappingLines(m: Mapping, item: { id: string; detail: string }, width: number): StyledLine[] {
+  const out: StyledLine[] = [
+    line(' Map it to an astakos user: type the user\'s uuid or email, then enter.', { bold: true }),
+    line(''),
+    line(`   identifier  ${item.id}`),
+    line(`   owns        ${item.detail}`),
+    line(''),
+    line(` uuid or email: ${m.text}▏`, { bold: true }),
+    line(''),
+  ];
+  if (m.looking) out.push(line(' looking it up in astakos…', { dim: true }));
+  else if (m.found) {
+    const u = m.found;
+    out.push(line(` → #${u.id} ${u.email}`, { bold: true, color: 'green' }),
+      line(`   uuid ${u.uuid}`),
+      line(`   ${u.active ? '✓ active' : '✗ not active'} · ${u.verified ? '✓ email verified' : '✗ email not verified'}`),
+      line(''),
+      line(` enter maps ${item.id} to this user: its VMs, networks and keys become theirs when 6.3 runs.`));
+  } else if (m.problem) out.push(line(` ✗ ${m.problem}`, { color: 'red' }), line('   type again, or esc to cancel'));
+  return wrapLines(out, width - 1);
 }

@@ -177,7 +177,7 @@ export function createViewCache() {
 // ---------------------------------------------------------------------------- cursor and scroll
 
 export interface TableState {
-  /** Cursor: position in the view, and the user within that (expanded) group. */
+  /** Cursor: position in the view, and the user within that (expanded) group (-1: its suggested or decided user). */
   group: number;
   user: number;
   /** First visible row. */
@@ -194,7 +194,7 @@ export interface TableState {
 }
 
 export const initialTable = (over: Partial<TableState> = {}): TableState => ({
-  group: 0, user: 0, top: 0, filter: '', editing: false, draft: '', sort: 'open', epoch: 0, acceptAll: false, ...over,
+  group: 0, user: -1, top: 0, filter: '', editing: false, draft: '', sort: 'open', epoch: 0, acceptAll: false, ...over,
 });
 
 /** What the reducer needs to know about the current view. */
@@ -242,10 +242,10 @@ function nextOpenFrom(env: TableEnv, from: number, skip: number): number | undef
 
 /** Clamps the cursor to the view and scrolls so that it (and ideally its whole group) shows. */
 export function settle(s: TableState, env: TableEnv): TableState {
-  if (env.count === 0) return s.group === 0 && s.user === 0 && s.top === 0 ? s : { ...s, group: 0, user: 0, top: 0 };
+  if (env.count === 0) return s.group === 0 && s.user === -1 && s.top === 0 ? s : { ...s, group: 0, user: -1, top: 0 };
   const group = Math.max(0, Math.min(s.group, env.count - 1));
   const users = env.usersAt(group);
-  const user = Math.max(0, Math.min(s.user, users - 1));
+  const user = s.user < 0 ? env.preferredUserAt(group) : Math.max(0, Math.min(s.user, users - 1));
   const height = Math.max(1, env.height);
   const extra = expandedExtra(users);
   const total = env.count + extra;
@@ -263,8 +263,9 @@ export function settle(s: TableState, env: TableEnv): TableState {
 /** The reducer. ENV_FOR gives the view of a state (the view depends on its filter and sort). */
 export function tableReducer(s: TableState, a: TableAction, envFor: (s: TableState) => TableEnv): TableState {
   const env = envFor(s);
-  const next = step(s, a, env);
-  return next === s && a.type !== 'settle' ? s : settle(next, envFor(next));
+  const base = settle(s, env);
+  const next = step(base, a, env);
+  return next === base && a.type !== 'settle' ? base : settle(next, envFor(next));
 }
 
 function step(s: TableState, a: TableAction, env: TableEnv): TableState {
@@ -303,14 +304,14 @@ function step(s: TableState, a: TableAction, env: TableEnv): TableState {
       return moveTo(s, g, env.preferredUserAt(g));
     }
     case 'filterStart': return { ...s, editing: true, draft: s.filter, acceptAll: false };
-    case 'filterType': return s.editing ? { ...s, draft: s.draft + a.text, group: 0, user: 0, top: 0 } : s;
-    case 'filterBackspace': return s.editing ? { ...s, draft: s.draft.slice(0, -1), group: 0, user: 0, top: 0 } : s;
+    case 'filterType': return s.editing ? { ...s, draft: s.draft + a.text, group: 0, user: -1, top: 0 } : s;
+    case 'filterBackspace': return s.editing ? { ...s, draft: s.draft.slice(0, -1), group: 0, user: -1, top: 0 } : s;
     case 'filterCommit': return s.editing ? { ...s, editing: false, filter: s.draft.trim(), draft: '', epoch: s.epoch + 1 } : s;
-    case 'filterCancel': return s.editing ? { ...s, editing: false, draft: '', group: 0, user: 0, top: 0 } : s;
-    case 'filterClear': return s.filter ? { ...s, filter: '', group: 0, user: 0, top: 0, epoch: s.epoch + 1 } : s;
+    case 'filterCancel': return s.editing ? { ...s, editing: false, draft: '', group: 0, user: -1, top: 0 } : s;
+    case 'filterClear': return s.filter ? { ...s, filter: '', group: 0, user: -1, top: 0, epoch: s.epoch + 1 } : s;
     case 'sortCycle': {
       const sort = SORT_ORDER[(SORT_ORDER.indexOf(s.sort) + 1) % SORT_ORDER.length]!;
-      return { ...s, sort, epoch: s.epoch + 1, group: 0, user: 0, top: 0 };
+      return { ...s, sort, epoch: s.epoch + 1, group: 0, user: -1, top: 0 };
     }
     case 'acceptAllAsk': return { ...s, acceptAll: true };
     case 'acceptAllClose': return { ...s, acceptAll: false, epoch: a.accepted ? s.epoch + 1 : s.epoch };
