@@ -4,128 +4,22 @@
 // resumes and ends with the same tables as an uninterrupted run.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
-import { closeAllEmbedded, openDb, type Db, type Service } from '../src/db/connection.js';
-import { createSandbox, simulateStep } from '../src/sandbox/index.js';
-import { StateFile } from '../src/state/index.js';
-import { cleanupAll, runCli, serverUrl, spawnCli, tempDir, testDbName, usingServer } from './support.js';
+import { cleanupAll, runCli, usingServer } from './support.js';
+import {
+  assertLikeReference, BATCH_ENV, journal, prepared, referenceRun, startPaused, terminateSessionsOf, withDb, withState,
+} from './helpers/reliability.js';
 
 after(cleanupAll);
 
-type Urls = Record<Service, string>;
-export interface Prepared { cfg: string; urls: Urls; dir: string; state: string }
-const PITHOS_TABLES = ['nodes', 'versions', 'attributes', 'statistics', 'policy', 'public', 'xfeatures', 'xfeaturevals', 'groups', 'alembic_version', 'snf_upgrade_pithos_uuids'];
-/** Small 6.4 batches, so that a tiny sandbox has many. */
-const BATCH_ENV = { SNF_UPGRADE_PITHOS_BATCH: '150' };
 const noServer = !usingServer() && 'embedded PostgreSQL serves every client from one backend: there is no session of the tool to end';
-
-// ------------------------------------------------------------------------ helpers
-
-/** A tiny sandbox with steps 1–6.2 behind it (so 6.4, many batches on pithos, is next). */
-async function prepared(name: string): Promise<Prepared> {
-  const dir = tempDir(`${name}-`);
-  const base = serverUrl();
-  const cfg = join(dir, 'snf-upgrade.json');
-  const r = await createSandbox({ name: testDbName(name), ...(base ? { pg: base } : { embedded: join(dir, 'db') }), scale: 'tiny', seed: 5, configPath: cfg });
-  const state = join(dir, 'state.db');
-  writeFileSync(cfg, JSON.stringify({ ...JSON.parse((await import('node:fs')).readFileSync(cfg, 'utf8')), state }));
-  withState(state, (s) => s.markDone('1'));
-  const answers = join(dir, 'answers.json');
-  writeFileSync(answers, JSON.stringify({ '2.2': { confirm: true }, '6.2': { confirm: true } }));
-  await closeAllEmbedded();
-  for (const step of ['2.1', '2.2']) {
-    const x = await runCli(['run', step, '--accept-suggestions', '--answers', answers, '--config', cfg]);
-    assert.equal(x.code, 0, x.stderr);
-  }
-  await simulateStep('3.2', r.urls, { uuidSalt: 'faults' });
-  await closeAllEmbedded();
-  withState(state, (s) => { s.markDone('3.1'); s.markDone('3.2'); });
-  const r62 = await runCli(['run', '6.2', '--accept-suggestions', '--answers', answers, '--config', cfg]);
-  assert.equal(r62.code, 0, r62.stderr);
-  return { cfg, urls: r.urls, dir, state };
-}
-
-function withState<T>(file: string, fn: (s: StateFile) => T): T {
-  const s = StateFile.open(file);
-  try { return fn(s); } finally { s.close(); }
-}
-
-async function withDb<T>(service: Service, url: string, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDb(service, url, { max: 2 });
-  try { return await fn(db); } finally { await db.close(); await closeAllEmbedded(); }
-}
-
-/** Order-independent digests of the pithos tables 6.4 writes. */
-async function pithosDigests(url: string): Promise<Record<string, string>> {
-  return withDb('pithos', url, async ({ pool }) => {
-    const out: Record<string, string> = {};
-    for (const t of PITHOS_TABLES) {
-      const r = await pool.query<{ d: string; n: string }>(
-        `SELECT md5(coalesce(string_agg(h, '' ORDER BY h), '')) AS d, count(*) AS n FROM (SELECT md5(t::text) AS h FROM ${t} t) x`);
-      out[t] = `${r.rows[0]!.n}:${r.rows[0]!.d}`;
-    }
-    return out;
-  });
-}
-
-/** The 6.4 batches the pithos journal holds (each exactly once: it is the primary key). */
-async function journal(url: string): Promise<string[]> {
-  return withDb('pithos', url, async ({ pool }) =>
-    (await pool.query<{ batch: string }>(`SELECT batch FROM snf_upgrade_journal WHERE step = '6.4' ORDER BY batch`)).rows.map((r) => r.batch));
-}
-
-export interface Paused { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }>; marker: string }
-
-/** Starts `snf-upgrade ARGS` with a pause fault and waits until it is paused there. */
-async function startPaused(args: string[], fault: string, dir: string, env: NodeJS.ProcessEnv = {}): Promise<Paused> {
-  const marker = join(dir, `paused-${Date.now()}`);
-  const child = spawnCli(args, { ...env, SNF_UPGRADE_FAULT: fault, SNF_UPGRADE_FAULT_MARKER: marker });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => { stdout += d; });
-  child.stderr!.on('data', (d) => { stderr += d; });
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((res) => child.on('close', (code) => res({ code, stdout, stderr })));
-  let exited = false;
-  void done.then(() => { exited = true; });
-  for (let i = 0; !existsSync(marker); i++) {
-    if (exited || i > 2400) assert.fail(`the run never reached ${fault}: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { child, done, marker };
-}
-
-async function onServer<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: serverUrl() });
-  await c.connect();
-  try { return await fn(c); } finally { await c.end(); }
-}
-
-/** Ends every session of process PID on the server, as an administrator (or a restart) would. */
-async function terminateSessionsOf(pid: number): Promise<number> {
-  return onServer(async (c) => (await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [`snf-upgrade:${pid}`])).rowCount ?? 0);
-}
 
 // ------------------------------------------------------------------------ the reference
 
-let reference: Record<string, string>;
-let referenceBatches: string[];
-
-before(async () => {
-  const ref = await prepared('rf_t_ref');
-  const r = await runCli(['run', '6.4', '--accept-suggestions', '--config', ref.cfg], BATCH_ENV);
-  assert.equal(r.code, 0, r.stderr);
-  reference = await pithosDigests(ref.urls.pithos);
-  referenceBatches = await journal(ref.urls.pithos);
-  assert.ok(referenceBatches.length >= 4, `6.4 runs in several batches (${referenceBatches.length})`);
-});
-
-async function assertLikeReference(p: Prepared): Promise<void> {
-  assert.deepEqual(await journal(p.urls.pithos), referenceBatches, 'the same batches, each once');
-  assert.deepEqual(await pithosDigests(p.urls.pithos), reference, 'the same tables as the uninterrupted run');
-}
+let reference: Awaited<ReturnType<typeof referenceRun>>;
+before(async () => { reference = await referenceRun('rf_t_ref'); });
 
 // ------------------------------------------------------------------------ faults
 
@@ -158,7 +52,7 @@ describe('database faults during a step', () => {
 
     const again = await runCli(run, BATCH_ENV);
     assert.equal(again.code, 0, again.stderr);
-    await assertLikeReference(p);
+    await assertLikeReference(p, reference);
     console.log(`    operator saw:\n      ${[...lines, ...stopped.stderr.split('\n')].filter((l) => l.startsWith('snf-upgrade') || l.includes('next:')).join('\n      ')}`);
   });
 
@@ -184,7 +78,7 @@ describe('database faults during a step', () => {
     });
     const again = await runCli(run, BATCH_ENV);
     assert.equal(again.code, 0, again.stderr);
-    await assertLikeReference(p);
+    await assertLikeReference(p, reference);
     console.log(`    operator saw:\n      ${line}\n      ${slow.stderr.split('\n').find((l) => l.includes('next:'))}`);
   });
 
@@ -198,7 +92,7 @@ describe('database faults during a step', () => {
     const next = await runCli(run, BATCH_ENV);
     assert.equal(next.code, 0, next.stderr);
     assert.match(next.stderr, new RegExp(`warn: the previous session \\(snf-upgrade run 6\\.4, process ${paused.child.pid} on \\S+ since [0-9-]+ [0-9:]+\\) ended without finishing; its lock went with it`));
-    await assertLikeReference(p);
+    await assertLikeReference(p, reference);
     console.log(`    operator saw: ${next.stderr.split('\n').find((l) => l.includes('previous session'))!.trim()}`);
   });
 });

@@ -22,7 +22,7 @@ export async function otherSessions(db: Db): Promise<Session[]> {
   const pidCol = Number(v.rows[0]!.n) < 90200 ? 'procpid' : 'pid';
   const stateCol = Number(v.rows[0]!.n) < 90200 ? "''" : 'state';
   const r = await db.pool.query<{ pid: number; app: string | null; client: string | null; usename: string | null; since: Date | null; state: string | null }>(
-    `SELECT ${pidCol} AS pid, application_name AS app, client_addr::text AS client, usename, backend_start AS since, ${stateCol} AS state
+    `SELECT ${pidCol} AS pid, application_name AS app, host(client_addr) AS client, usename, backend_start AS since, ${stateCol} AS state
        FROM pg_stat_activity
       WHERE datname = current_database() AND ${pidCol} <> pg_backend_pid()
         AND coalesce(application_name, '') NOT IN ($1, $2) AND coalesce(application_name, '') NOT LIKE $3

@@ -72,6 +72,7 @@ export class Engine {
   private locks: HeldLock[] = [];
   private stopping = false;
   private runId: number | null = null;
+  private lockNotice: string | undefined;
 
   constructor(readonly config: Config, readonly state: StateFile, readonly asker: Asker, readonly command = 'snf-upgrade') {
     const fingerprint = deploymentFingerprint(config);
@@ -258,6 +259,8 @@ export class Engine {
   async lock(opts: { takeOver?: boolean } = {}): Promise<void> {
     if (this.locks.length) return;
     const before = this.state.lockHolder();
+    // An embedded database a live process has open refuses here, before anything is taken over.
+    if (opts.takeOver) for (const service of SERVICES) await this.db(service);
     try {
       this.state.acquireLock({ command: this.command, force: opts.takeOver });
     } catch (err) {
@@ -285,10 +288,17 @@ export class Engine {
     }
     this.runId = this.state.startRun({ command: this.command });
     if (previous) {
-      this.emit({ type: 'log', step: null, level: 'warn', message: opts.takeOver
+      this.lockNotice = opts.takeOver
         ? `took over from ${previous} (--take-over): its sessions were ended, its open batch rolled back`
-        : `the previous session (${previous}) ended without finishing; its lock went with it` });
+        : `the previous session (${previous}) ended without finishing; its lock went with it`;
     }
+  }
+
+  /** Says once, to whoever listens by now, that the lock was taken from a run that had not finished. */
+  private async lockAndAnnounce(): Promise<void> {
+    await this.lock();
+    if (this.lockNotice) this.emit({ type: 'log', step: null, level: 'warn', message: this.lockNotice });
+    this.lockNotice = undefined;
   }
 
   /** Refuses to write once a database lock was lost (a second runner took over). */
@@ -382,7 +392,7 @@ export class Engine {
         'perform it with the upstream commands of the guide, then continue from the next step with this tool');
     }
     this.requireReady(def);
-    await this.lock();
+    await this.lockAndAnnounce();
     this.stopping = false;
     const ctx = this.context(def);
     this.state.markRunning(def.id, this.runId);
@@ -422,8 +432,10 @@ export class Engine {
     } catch (caught) {
       const err = caught instanceof UserError ? caught : (await this.translate(caught, { step: def.id })) ?? caught;
       const message = err instanceof UserError ? err.message : scrubSecrets((err as Error).message ?? String(err), this.urls());
-      if (err instanceof NeedsAnswer) this.state.resetStep(def.id);
-      else this.state.markFailed(def.id, message);
+      // A runner that was taken over from leaves the step's record to the new one.
+      const ours = !this.locks.length || this.state.holdsLock();
+      if (ours && err instanceof NeedsAnswer) this.state.resetStep(def.id);
+      else if (ours) this.state.markFailed(def.id, message);
       this.emit({ type: 'step-failed', step: def.id, error: message });
       throw err;
     }
@@ -444,7 +456,7 @@ export class Engine {
     }
     if (this.state.getStep(def.id).status === 'done') return [];
     this.requireReady(def);
-    await this.lock();
+    await this.lockAndAnnounce();
     const checks = await this.checks(def.id);
     const failed = blocking(checks);
     if (failed.length) {
@@ -475,7 +487,7 @@ export class Engine {
     const ctx = this.context(def);
     const refusal = await def.module.undoRefusal?.(ctx);
     if (refusal) throw new UserError(`undo ${def.id} refused: ${refusal}`, 'restore the backup taken before it instead');
-    await this.lock();
+    await this.lockAndAnnounce();
     const result = await def.module.undo(ctx);
     this.state.resetStep(def.id);
     this.emit({ type: 'log', step: def.id, level: 'info', message: `undone: ${result.summary.join('; ')}` });
@@ -484,7 +496,7 @@ export class Engine {
 
   /** A fresh backup of every database (offered at every phase boundary). */
   async backup(label: string): Promise<string[]> {
-    await this.lock();
+    await this.lockAndAnnounce();
     return backupAll({ ...this.context(this.def('1')), step: label }, label);
   }
 
