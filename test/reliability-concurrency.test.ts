@@ -4,12 +4,13 @@
 // and the batch list equals the reference's).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { cleanupAll, runCli, spawnCli, usingServer } from './support.js';
+import { cleanupAll, spawnCli, usingServer } from './support.js';
 import {
-  assertLikeReference, BATCH_ENV, errorLines, journal, prepared, referenceRun, startPaused, withState, type Prepared,
+  assertLikeReference, BATCH_ENV, cli, errorLines, journal, prepared, referenceRun, startPaused, withState, type Prepared,
 } from './helpers/reliability.js';
 
 after(cleanupAll);
@@ -37,6 +38,27 @@ function otherStateConfig(p: Prepared): string {
   return cfg;
 }
 
+const HAVE_TMUX = spawnSync('tmux', ['-V']).status === 0;
+
+/** Starts the wizard on CFG in a detached 80×24 terminal and returns its screen once it shows WHAT. */
+async function wizardScreen(cfg: string, what: RegExp): Promise<string> {
+  const session = `snf-conc-${process.pid}`;
+  const root = resolve(import.meta.dirname, '..');
+  // -u CI: Ink renders only the last frame when it believes it runs under CI.
+  execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '80', '-y', '24',
+    `cd '${root}' && env -u CI node --import tsx test/helpers/cli.ts --config '${cfg}'; sleep 600`]);
+  try {
+    let screen = '';
+    for (let i = 0; i < 600 && !what.test(screen); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      screen = execFileSync('tmux', ['capture-pane', '-p', '-J', '-t', session], { encoding: 'utf8' });
+    }
+    return screen;
+  } finally {
+    spawnSync('tmux', ['kill-session', '-t', session]);
+  }
+}
+
 describe('two runners on one deployment', () => {
   test('started at the same moment: exactly one runs, the other is told who holds the lock; the result equals an uninterrupted run', async () => {
     const p = await prepared('rc_t_two');
@@ -50,18 +72,25 @@ describe('two runners on one deployment', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     const winner = children[1 - first.i]!;
-    assert.equal(readFileSync(marker, 'utf8').split('\n')[0], String(winner.pid));
     assert.equal(first.code, 1, first.stderr);
+    assert.equal(readFileSync(marker, 'utf8').split('\n')[0], String(winner.pid), `the one that did not exit is paused: ${first.stderr}`);
     const [line, next] = errorLines(first.stderr);
+    assert.ok(line && next, first.stderr);
     assert.match(line!, new RegExp(`^snf-upgrade: the upgrade is in use by process ${winner.pid} on \\S+ \\(snf-upgrade run 6\\.4\\) since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d$`));
     assert.match(next!, /wait for it to finish; to take over from it .* run again with --take-over/);
 
     // A runner with its own state file is stopped by the databases' own lock.
-    const elsewhere = await runCli(run64(p).map((a) => (a === p.cfg ? otherStateConfig(p) : a)), BATCH_ENV);
+    const elsewhere = await cli(run64(p).map((a) => (a === p.cfg ? otherStateConfig(p) : a)), BATCH_ENV);
     assert.equal(elsewhere.code, 1, elsewhere.stderr);
     const [line2] = errorLines(elsewhere.stderr);
     if (usingServer()) assert.match(line2!, new RegExp(`^snf-upgrade: the astakos database is locked by \\S+ pid ${winner.pid} \\(snf-upgrade run 6\\.4\\) since `));
     else assert.match(line2!, new RegExp(`^snf-upgrade: the embedded database \\S+ is in use by process ${winner.pid} on \\S+ since `));
+
+    // The wizard's start takes the same lock and says who holds it on its home screen.
+    if (HAVE_TMUX) {
+      const screen = await wizardScreen(p.cfg, /lock: .*\n?.*since/);
+      assert.match(screen.replace(/\s*\n\s*/g, ' '), new RegExp(`lock: the upgrade is in use by process ${winner.pid} on \\S+ \\(snf-upgrade run 6\\.4\\)`), screen);
+    }
 
     rmSync(marker);
     const won = await results[1 - first.i]!;
@@ -76,7 +105,7 @@ describe('two runners on one deployment', () => {
     const a = await startPaused(run64(p), 'batch:before-commit#2:pause', p.dir, BATCH_ENV);
     if (!usingServer()) {
       // The live process has the embedded database open: nothing can be taken from it.
-      const b = await runCli(run64(p, '--take-over'), BATCH_ENV);
+      const b = await cli(run64(p, '--take-over'), BATCH_ENV);
       assert.equal(b.code, 1, b.stderr);
       assert.match(errorLines(b.stderr)[0]!, new RegExp(`^snf-upgrade: the embedded database \\S+ is in use by process ${a.child.pid} on \\S+ since `));
       assert.equal(withState(p.state, (s) => s.lockHolder()?.pid), a.child.pid, 'the state file lock was not taken either');
@@ -117,14 +146,14 @@ describe('an upstream service connecting while a step runs', () => {
       assert.match(line!, /^snf-upgrade: pithos has a session that is not snf-upgrade: gunicorn from 127\.0\.0\.1 as \S+ since [0-9: -]+ \(pid \d+\); 6\.4 stopped after 1 batch\(es\) of this run, nothing half-done$/);
       assert.match(next!, /stop that service \(services stay down until phase 11\), then run the same command again to resume/);
       assert.equal((await journal(p.urls.pithos)).length, 1);
-      const still = await runCli(run64(p), BATCH_ENV);
+      const still = await cli(run64(p), BATCH_ENV);
       assert.equal(still.code, 1, still.stderr);
       assert.match(errorLines(still.stderr)[0]!, /gunicorn .*; 6\.4 stopped before its first batch of this run, nothing half-done$/);
       console.log(`    the operator saw:\n      ${errorLines(stopped.stderr).join('\n      ')}`);
     } finally {
       await gunicorn.end();
     }
-    const again = await runCli(run64(p), BATCH_ENV);
+    const again = await cli(run64(p), BATCH_ENV);
     assert.equal(again.code, 0, again.stderr);
     await assertLikeReference(p, reference);
   });

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanupAll, runCli, usingServer } from './support.js';
+import { cleanupAll, usingServer } from './support.js';
 import {
-  assertLikeReference, BATCH_ENV, journal, prepared, referenceRun, startPaused, terminateSessionsOf, withDb, withState,
+  assertLikeReference, BATCH_ENV, cli, journal, prepared, referenceRun, startPaused, terminateSessionsOf, withDb, withState,
 } from './helpers/reliability.js';
 
 after(cleanupAll);
@@ -50,7 +50,7 @@ describe('database faults during a step', () => {
     assert.match(line2 ?? '', /^snf-upgrade: the connections holding the astakos, cyclades and pithos locks were closed \(a server restart or an administrator\) during 6\.4; stopped before the next batch, nothing half-done$/);
     assert.equal((await journal(p.urls.pithos)).length, 3);
 
-    const again = await runCli(run, BATCH_ENV);
+    const again = await cli(run, BATCH_ENV);
     assert.equal(again.code, 0, again.stderr);
     await assertLikeReference(p, reference);
     console.log(`    operator saw:\n      ${[...lines, ...stopped.stderr.split('\n')].filter((l) => l.startsWith('snf-upgrade') || l.includes('next:')).join('\n      ')}`);
@@ -66,7 +66,7 @@ describe('database faults during a step', () => {
       await pool.query(`CREATE TRIGGER rf_slow BEFORE INSERT ON snf_upgrade_journal FOR EACH ROW WHEN (NEW.step = '6.4') EXECUTE PROCEDURE rf_slow()`);
       await pool.query(`ALTER DATABASE "${new URL(p.urls.pithos).pathname.slice(1)}" SET statement_timeout = '1s'`);
     });
-    const slow = await runCli(run, { SNF_UPGRADE_PITHOS_BATCH: '100000' });
+    const slow = await cli(run, { SNF_UPGRADE_PITHOS_BATCH: '100000' });
     const line = slow.stderr.split('\n').find((l) => l.startsWith('snf-upgrade: '));
     assert.equal(slow.code, 1, slow.stderr);
     assert.match(line ?? '', /^snf-upgrade: a statement in the pithos database ran longer than statement_timeout \(1s\) during 6\.4, batch 1 \("[^"]+"\); nothing of that batch was kept$/);
@@ -76,7 +76,7 @@ describe('database faults during a step', () => {
       await pool.query(`ALTER DATABASE "${new URL(p.urls.pithos).pathname.slice(1)}" RESET statement_timeout`);
       await pool.query('DROP TRIGGER rf_slow ON snf_upgrade_journal');
     });
-    const again = await runCli(run, BATCH_ENV);
+    const again = await cli(run, BATCH_ENV);
     assert.equal(again.code, 0, again.stderr);
     await assertLikeReference(p, reference);
     console.log(`    operator saw:\n      ${line}\n      ${slow.stderr.split('\n').find((l) => l.includes('next:'))}`);
@@ -89,7 +89,7 @@ describe('database faults during a step', () => {
     paused.child.kill('SIGKILL');
     assert.equal((await paused.done).code, null);
     rmSync(paused.marker, { force: true });
-    const next = await runCli(run, BATCH_ENV);
+    const next = await cli(run, BATCH_ENV);
     assert.equal(next.code, 0, next.stderr);
     assert.match(next.stderr, new RegExp(`warn: the previous session \\(snf-upgrade run 6\\.4, process ${paused.child.pid} on \\S+ since [0-9-]+ [0-9:]+\\) ended without finishing; its lock went with it`));
     await assertLikeReference(p, reference);
@@ -118,7 +118,7 @@ describe('the backup folder full (step 1)', () => {
     const state = join(p.dir, 'full-state.db');
     writeFileSync(cfg, JSON.stringify({ astakos: { db: p.urls.astakos }, cyclades: { db: p.urls.cyclades }, pithos: { db: p.urls.pithos }, state, backups: folder }));
     try {
-      const full = await runCli(['run', '1', '--config', cfg]);
+      const full = await cli(['run', '1', '--config', cfg]);
       assert.equal(full.code, 1, full.stderr);
       const line = full.stderr.split('\n').find((l) => l.startsWith('snf-upgrade: '));
       assert.match(line ?? '', new RegExp(`^snf-upgrade: the backup folder ${folder.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is full: the astakos backup needs (up to )?[0-9.]+ (KiB|MiB).*, [0-9.]+ (B|KiB) free; nothing was recorded$`));
@@ -130,7 +130,7 @@ describe('the backup folder full (step 1)', () => {
     } finally {
       execFileSync('umount', [folder]);
     }
-    const ok = await runCli(['run', '1', '--config', cfg]);
+    const ok = await cli(['run', '1', '--config', cfg]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(withState(state, (s) => s.listBackups().length), 3);
   });

@@ -3,7 +3,8 @@
 import type { Config } from '../config.js';
 import { requireDb } from '../config.js';
 import { blocking, checkSymbol, type ApplyResult, type Asker, type Check, type Findings, type Plan, type Progress, type StepContext } from '../core/step.js';
-import { openDb, redactUrl, scrubSecrets, SERVICES, type Db, type Service } from '../db/connection.js';
+import { hostname } from 'node:os';
+import { openDb, processAlive, redactUrl, scrubSecrets, SERVICES, type Db, type Service } from '../db/connection.js';
 import { describeVersion, detectSchema } from '../db/detect.js';
 import { committedBatches, ensureJournal, runBatch } from '../db/journal.js';
 import { databaseFault, classifyDbError } from '../db/errors.js';
@@ -134,6 +135,9 @@ export class Engine {
   async interrupted(): Promise<{ step: string; text: string } | undefined> {
     const view = this.steps().find((s) => s.record.status === 'running');
     if (!view) return undefined;
+    // Still running in another live process (the lock line names it), not interrupted.
+    const h = this.state.lockHolder();
+    if (h && !this.state.holdsLock() && (h.host !== hostname() || processAlive(h.pid))) return undefined;
     const committed: string[] = [];
     for (const service of SERVICES) {
       try {
@@ -265,7 +269,7 @@ export class Engine {
       this.state.acquireLock({ command: this.command, force: opts.takeOver });
     } catch (err) {
       const h = this.state.lockHolder();
-      if (!(err instanceof UserError) || !h) throw err;
+      if (!(err instanceof UserError) || !h || !/ is in use by /.test(err.message)) throw err;
       throw new UserError(`the upgrade is in use by process ${h.pid} on ${h.host} (${h.command}) since ${h.startedAt.slice(0, 19).replace('T', ' ')}`,
         'wait for it to finish; to take over from it (it hangs, or its host is gone) run again with --take-over: its sessions are ended and its open batch rolls back');
     }

@@ -3,13 +3,16 @@
 // run of the CLI paused at a fault point so a test can act at that exact moment.
 import assert from 'node:assert/strict';
 import { type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { closeAllEmbedded, openDb, type Db, type Service } from '../../src/db/connection.js';
+import { loadConfig } from '../../src/config.js';
+import { closeAllEmbedded, embeddedDir, openDb, SERVICES, type Db, type Service } from '../../src/db/connection.js';
+import { deploymentFingerprint } from '../../src/engine/index.js';
 import { createSandbox, simulateStep } from '../../src/sandbox/index.js';
 import { StateFile } from '../../src/state/index.js';
-import { runCli, serverUrl, spawnCli, tempDir, testDbName } from '../support.js';
+import { main } from '../../src/cli/main.js';
+import { dbUrl, serverUrl, spawnCli, tempDir, testDbName } from '../support.js';
 
 export type Urls = Record<Service, string>;
 export interface Prepared { cfg: string; urls: Urls; dir: string; state: string }
@@ -19,8 +22,28 @@ export const BATCH_ENV = { SNF_UPGRADE_PITHOS_BATCH: '150' };
 
 // ------------------------------------------------------------------------ helpers
 
+/**
+ * `snf-upgrade ARGS` in this process, with ENV set for its duration: the same code as a
+ * child process, without loading embedded PostgreSQL anew (seconds per run).
+ */
+export async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    const code = await main(args, { out: (x) => { stdout += `${x}\n`; }, err: (x) => { stderr += `${x}\n`; }, isTTY: false });
+    return { code, stdout, stderr };
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
 /** A tiny sandbox with steps 1–6.2 behind it (so 6.4, many batches on pithos, is next). */
-export async function prepared(name: string): Promise<Prepared> {
+async function build(name: string): Promise<Prepared> {
   const dir = tempDir(`${name}-`);
   const base = serverUrl();
   const cfg = join(dir, 'snf-upgrade.json');
@@ -32,15 +55,52 @@ export async function prepared(name: string): Promise<Prepared> {
   writeFileSync(answers, JSON.stringify({ '2.2': { confirm: true }, '6.2': { confirm: true } }));
   await closeAllEmbedded();
   for (const step of ['2.1', '2.2']) {
-    const x = await runCli(['run', step, '--accept-suggestions', '--answers', answers, '--config', cfg]);
+    const x = await cli(['run', step, '--accept-suggestions', '--answers', answers, '--config', cfg]);
     assert.equal(x.code, 0, x.stderr);
   }
   await simulateStep('3.2', r.urls, { uuidSalt: 'faults' });
   await closeAllEmbedded();
   withState(state, (s) => { s.markDone('3.1'); s.markDone('3.2'); });
-  const r62 = await runCli(['run', '6.2', '--accept-suggestions', '--answers', answers, '--config', cfg]);
+  const r62 = await cli(['run', '6.2', '--accept-suggestions', '--answers', answers, '--config', cfg]);
   assert.equal(r62.code, 0, r62.stderr);
   return { cfg, urls: r.urls, dir, state };
+}
+
+let template: Promise<Prepared> | undefined;
+
+/**
+ * A deployment with steps 1–6.2 done and 6.4 next, as a copy of one built once per test
+ * file (CREATE DATABASE … TEMPLATE on the server, a copy of the data directories embedded).
+ */
+export async function prepared(name: string): Promise<Prepared> {
+  template ??= build('rl_t_template');
+  const from = await template;
+  await closeAllEmbedded();
+  const dir = tempDir(`${name}-`);
+  const urls = {} as Urls;
+  const server = serverUrl();
+  for (const s of SERVICES) {
+    if (server) {
+      const target = `${testDbName(name)}_${s}`;
+      await onServer(async (c) => {
+        await c.query(`DROP DATABASE IF EXISTS "${target}" WITH (FORCE)`);
+        await c.query(`CREATE DATABASE "${target}" TEMPLATE "${decodeURIComponent(new URL(from.urls[s]).pathname.slice(1))}"`);
+      });
+      urls[s] = dbUrl(server, target);
+    } else {
+      const target = join(dir, 'db', `${name}_${s}`);
+      cpSync(embeddedDir(from.urls[s]), target, { recursive: true });
+      urls[s] = `pglite:${target}`;
+    }
+  }
+  const cfg = join(dir, 'snf-upgrade.json');
+  const state = join(dir, 'state.db');
+  const config = JSON.parse(readFileSync(from.cfg, 'utf8'));
+  for (const s of SERVICES) config[s] = { ...config[s], db: urls[s] };
+  writeFileSync(cfg, JSON.stringify({ ...config, state, backups: join(dir, 'backups') }));
+  copyFileSync(from.state, state);
+  withState(state, (s) => s.setMeta('deployment', deploymentFingerprint(loadConfig(cfg))));
+  return { cfg, urls, dir, state };
 }
 
 export function withState<T>(file: string, fn: (s: StateFile) => T): T {
@@ -106,7 +166,7 @@ export async function terminateSessionsOf(pid: number): Promise<number> {
 /** Runs 6.4 uninterrupted on a fresh sandbox: the tables and batches every faulted run must end with. */
 export async function referenceRun(name: string): Promise<{ digests: Record<string, string>; batches: string[] }> {
   const ref = await prepared(name);
-  const r = await runCli(['run', '6.4', '--accept-suggestions', '--config', ref.cfg], BATCH_ENV);
+  const r = await cli(['run', '6.4', '--accept-suggestions', '--config', ref.cfg], BATCH_ENV);
   assert.equal(r.code, 0, r.stderr);
   const batches = await journal(ref.urls.pithos);
   assert.ok(batches.length >= 4, `6.4 runs in several batches (${batches.length})`);
