@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openDb, type Db } from '../src/db/connection.js';
 import { describeVersion, detectSchema } from '../src/db/detect.js';
+import { classifyDbError, databaseFault } from '../src/db/errors.js';
 import { committedBatches, ensureJournal, runBatch } from '../src/db/journal.js';
 import { acquireLock, LockHeld } from '../src/db/lock.js';
 import { loadSchema } from '../src/sandbox/schema.js';
@@ -90,5 +91,57 @@ describe('advisory lock', () => {
       await held.release();
       await second.close();
     }
+  });
+});
+
+describe('database faults', () => {
+  it('a deadlock inside a batch: the batch rolls back, and the operator is told which database, step and batch', { skip: !usingServer() && 'embedded PostgreSQL has one session per process' }, async () => {
+    const db = old.cyclades;
+    await db.pool.query('DROP TABLE IF EXISTS dbt_deadlock; CREATE TABLE dbt_deadlock (id int PRIMARY KEY, v int); INSERT INTO dbt_deadlock VALUES (1, 0), (2, 0)');
+    await ensureJournal(db);
+    const other = await db.pool.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('UPDATE dbt_deadlock SET v = 1 WHERE id = 2');
+      let otherDone: Promise<unknown> = Promise.resolve();
+      const err = await runBatch(db, { step: 'T', batch: 'deadlock' }, async (c) => {
+        await c.query('UPDATE dbt_deadlock SET v = 2 WHERE id = 1');
+        // The batch waits for row 2 first, so its deadlock check fires first and it is the one aborted.
+        setTimeout(() => { otherDone = other.query('UPDATE dbt_deadlock SET v = 1 WHERE id = 1'); }, 200);
+        await c.query('UPDATE dbt_deadlock SET v = 2 WHERE id = 2');
+        return 2;
+      }).then(() => undefined, (e: unknown) => e);
+      assert.equal((err as { code?: string }).code, '40P01');
+      assert.equal(classifyDbError(err), 'deadlock');
+      const fault = databaseFault(err, { service: 'cyclades', step: 'T', batch: '1 ("deadlock")' })!;
+      assert.equal(fault.message, 'a deadlock with another session in the cyclades database aborted the batch during T, batch 1 ("deadlock"); nothing of that batch was kept');
+      assert.match(fault.next, /stop the services still connected to it .*run the same command again to resume/);
+      await otherDone;
+      await other.query('COMMIT');
+      assert.ok(!(await committedBatches(db, 'T')).some((b) => b.batch === 'deadlock'), 'no journal row');
+      const rows = await db.pool.query<{ id: number; v: number }>('SELECT id, v FROM dbt_deadlock ORDER BY id');
+      assert.deepEqual(rows.rows, [{ id: 1, v: 1 }, { id: 2, v: 1 }], 'only the other session\'s writes are kept');
+    } finally {
+      other.release();
+    }
+  });
+
+  it('tells database faults (connection, timeout, disk, concurrency) from other errors', () => {
+    const cases: [unknown, string | undefined][] = [
+      [Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }), 'terminated'],
+      [Object.assign(new Error('the database system is starting up'), { code: '57P03' }), 'starting'],
+      [Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }), 'statement-timeout'],
+      [Object.assign(new Error('canceling statement due to user request'), { code: '57014' }), 'canceled'],
+      [Object.assign(new Error('could not extend file: No space left on device'), { code: '53100' }), 'disk-full'],
+      [Object.assign(new Error('could not serialize access'), { code: '40001' }), 'serialization'],
+      [Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 'connection-lost'],
+      [new Error('Connection terminated unexpectedly'), 'connection-lost'],
+      [Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }), undefined],
+      [new TypeError('x is undefined'), undefined],
+    ];
+    for (const [err, kind] of cases) assert.equal(classifyDbError(err), kind, (err as Error).message);
+    const cut = databaseFault(new Error('Connection terminated unexpectedly'), { service: 'pithos', step: '6.4' })!;
+    assert.equal(cut.message, 'the connection to pithos was lost (Connection terminated unexpectedly) during 6.4');
+    assert.equal(databaseFault(new Error('a bug'), { service: 'pithos' }), undefined);
   });
 });

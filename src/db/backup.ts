@@ -2,7 +2,7 @@
 // A backup is written under a .partial name and renamed only once it is complete and checked.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, createReadStream, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, createReadStream, mkdirSync, readdirSync, renameSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { embeddedDir, scrubSecrets, type Db } from './connection.js';
@@ -62,18 +62,49 @@ export async function backupDatabase(db: Db, dir: string, label: string): Promis
   const base = `${label}-${db.service}-${stamp}`;
   const final = join(dir, db.embedded ? `${base}.tar.gz` : `${base}.dump`);
   const partial = `${final}.partial`;
-  writeFileSync(partial, '', { mode: 0o600 });
+  let needed: number | undefined;
   try {
-    if (db.embedded) await dumpEmbedded(db, partial);
+    writeFileSync(partial, '', { mode: 0o600 });
+    if (db.embedded) needed = await dumpEmbedded(db, partial);
     else await pgDump(db, partial);
     chmodSync(partial, 0o600);
-    faultPoint('backup:written');
+    await faultPoint('backup:written');
     renameSync(partial, final);
   } catch (err) {
     rmSync(partial, { force: true });
+    if (isDiskFull(err)) throw await folderFull(db, dir, needed ?? (err as { needed?: number }).needed);
     throw err;
   }
   return { path: final, bytes: statSync(final).size, sha256: await sha256File(final), kind: db.embedded ? 'embedded' : 'pg_dump' };
+}
+
+function isDiskFull(err: unknown): boolean {
+  const e = err as NodeJS.ErrnoException;
+  return e?.code === 'ENOSPC' || e?.code === 'EDQUOT' || /No space left on device|Disk quota exceeded/i.test(e?.message ?? '');
+}
+
+/** The backup folder is full: name it, what the backup needs and what is free. */
+async function folderFull(db: Db, dir: string, needed?: number): Promise<UserError> {
+  let free = '';
+  try {
+    const fs = statfsSync(dir);
+    free = `, ${formatBytes(fs.bavail * fs.bsize)} free`;
+  } catch { /* the folder's file system cannot be asked */ }
+  let need = needed !== undefined ? `needs ${formatBytes(needed)}` : '';
+  if (!need) {
+    const r = await db.pool.query<{ n: string }>('SELECT pg_database_size(current_database()) AS n').catch(() => undefined);
+    if (r) need = `needs up to ${formatBytes(Number(r.rows[0]!.n))} (the database's size; the dump is compressed)`;
+  }
+  return new UserError(`the backup folder ${dir} is full: the ${db.service} backup ${need || 'did not fit'}${free}; nothing was recorded`,
+    'free space there (or point "backups" in the config at a bigger disk), then run the same command again');
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
 
 async function pgDump(db: Db, file: string): Promise<void> {
@@ -96,14 +127,21 @@ async function pgDump(db: Db, file: string): Promise<void> {
   }
 }
 
-async function dumpEmbedded(db: Db, file: string): Promise<void> {
+/** Writes the archive to FILE and returns its size (what the folder must hold). */
+async function dumpEmbedded(db: Db, file: string): Promise<number> {
   const r = await db.pool.query<{ n: string }>('SELECT 1 AS n');
   if (!r.rowCount) throw new Error('embedded database did not answer');
   const { dumpEmbeddedDir } = await import('./connection.js');
   const data = await dumpEmbeddedDir(embeddedDir(db.url));
-  writeFileSync(file, data, { mode: 0o600 });
+  try {
+    writeFileSync(file, data, { mode: 0o600 });
+  } catch (err) {
+    if (isDiskFull(err)) throw Object.assign(err as Error, { needed: data.length });
+    throw err;
+  }
   const tar = gunzipSync(data);
   if (tar.subarray(257, 262).toString() !== 'ustar') {
     throw new UserError(`the ${db.service} backup ${file} is not a readable archive`, 'run step 1 again');
   }
+  return data.length;
 }

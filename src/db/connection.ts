@@ -136,12 +136,12 @@ async function openEmbedded(service: Service, url: string, label: string, opts: 
 function takeDirLock(dir: string): () => void {
   const file = join(dir, 'snf-upgrade.pid');
   if (existsSync(file)) {
-    const [pidText, host] = readFileSync(file, 'utf8').split('\n');
+    const [pidText, host, since] = readFileSync(file, 'utf8').split('\n');
     const pid = Number(pidText);
     const alive = host === hostname() && pid > 0 && pid !== process.pid && processAlive(pid);
     if (alive) {
-      throw new UserError(`the embedded database ${dir} is in use by process ${pid} on ${host}`,
-        'wait for that process to finish, or stop it');
+      throw new UserError(`the embedded database ${dir} is in use by process ${pid} on ${host}${since ? ` since ${since.slice(0, 19).replace('T', ' ')}` : ''}`,
+        'wait for that process to finish, or stop it (--take-over cannot end a live process that has an embedded database open)');
     }
   }
   writeFileSync(file, `${process.pid}\n${hostname()}\n${new Date().toISOString()}\n`, { mode: 0o600 });

@@ -31,6 +31,8 @@ export interface BatchOptions {
   step: string;
   batch: string;
   runId?: string;
+  /** Runs in the batch's transaction after its work; throws to roll it back (e.g. the lock is gone). */
+  guard?: (client: pg.PoolClient) => Promise<void>;
   /** Runs after the batch's work and before COMMIT (e.g. to store before-images). */
   beforeCommit?: (rows: number) => void | Promise<void>;
 }
@@ -41,6 +43,11 @@ export interface BatchOptions {
  */
 export async function runBatch(db: Db, opts: BatchOptions, work: (client: pg.PoolClient) => Promise<number>): Promise<BatchResult> {
   const client = await db.pool.connect();
+  // A checked-out client has no error listener: without one, a connection the server closes
+  // while this batch waits (e.g. pg_terminate_backend) would crash the process.
+  let cut: Error | undefined;
+  const onError = (err: Error) => { cut ??= err; };
+  client.on('error', onError);
   let broken = false;
   try {
     await client.query('BEGIN');
@@ -52,16 +59,20 @@ export async function runBatch(db: Db, opts: BatchOptions, work: (client: pg.Poo
     const rows = await work(client);
     await client.query(`INSERT INTO ${JOURNAL_TABLE} (step, batch, run_id, rows_changed) VALUES ($1, $2, $3, $4)`,
       [opts.step, opts.batch, opts.runId ?? null, rows]);
+    await opts.guard?.(client);
     await opts.beforeCommit?.(rows);
-    faultPoint('batch:before-commit');
+    await faultPoint('batch:before-commit');
     await client.query('COMMIT');
-    faultPoint('batch:after-commit');
+    await faultPoint('batch:after-commit');
     return { done: true, skipped: false, rows };
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => { broken = true; });
-    throw err;
+    broken = !!cut;
+    if (!cut) await client.query('ROLLBACK').catch(() => { broken = true; });
+    // The server's own reason (e.g. 57P01) beats the driver's "not queryable" that follows it.
+    throw cut ?? err;
   } finally {
-    client.release(broken);
+    client.removeListener('error', onError);
+    client.release(broken || !!cut);
   }
 }
 

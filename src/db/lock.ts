@@ -22,6 +22,10 @@ export interface LockHolder {
 
 export interface HeldLock {
   db: Db;
+  /** A holder recorded by a run whose session ended without releasing the lock (killed, cut off). */
+  previous?: LockHolder;
+  /** The backend holding the lock (a batch checks it still does before it commits). */
+  backendPid: number;
   /** True once the lock's session was cut (e.g. a second runner took over). */
   lost(): boolean;
   release(): Promise<void>;
@@ -35,8 +39,16 @@ export class LockHeld extends UserError {
     super(`the ${service} database is locked by ${who}`,
       holder && !holder.connected
         ? 'that session is gone: run again with --take-over'
-        : 'wait for it to finish; if that process is dead, run again with --take-over');
+        : 'wait for it to finish; to take over from it (it hangs, or its host is gone) run again with --take-over: its sessions are ended and its open batch rolls back');
   }
+}
+
+const HELD_BY = `locktype = 'advisory' AND granted AND classid = 1936615029 AND objid = 1885827684`;
+
+/** Whether backend PID still holds the advisory lock (asked from any session, e.g. a batch's). */
+export async function lockStillHeld(q: pg.Pool | pg.PoolClient, pid: number): Promise<boolean> {
+  const r = await q.query(`SELECT 1 FROM pg_locks WHERE ${HELD_BY} AND pid = $1`, [pid]);
+  return r.rowCount! > 0;
 }
 
 async function tryLock(client: pg.PoolClient): Promise<boolean> {
@@ -51,8 +63,12 @@ export async function lockHolder(q: pg.Pool | pg.PoolClient): Promise<LockHolder
     `SELECT host, pid, command, since, backend_pid FROM ${HOLDER_TABLE} ORDER BY since DESC LIMIT 1`);
   const row = r.rows[0];
   if (!row) return undefined;
-  const alive = await q.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 1936615029 AND objid = 1885827684 AND pid = $1`, [row.backend_pid]);
-  return { host: row.host, pid: row.pid, command: row.command, since: row.since, backendPid: row.backend_pid, connected: alive.rowCount! > 0 };
+  const connected = await lockStillHeld(q, row.backend_pid);
+  return { host: row.host, pid: row.pid, command: row.command, since: row.since, backendPid: row.backend_pid, connected };
+}
+
+async function backendPidOf(client: pg.PoolClient): Promise<number> {
+  return (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
 }
 
 /**
@@ -62,14 +78,20 @@ export async function lockHolder(q: pg.Pool | pg.PoolClient): Promise<LockHolder
 export async function acquireLock(db: Db, command: string, opts: { takeOver?: boolean } = {}): Promise<HeldLock> {
   const client = await db.pool.connect();
   let lost = false;
+  let previous: LockHolder | undefined;
+  let backendPid = 0;
   client.on('error', () => { lost = true; });
   try {
     let ok = await tryLock(client);
     if (!ok) {
       const holder = await lockHolder(client);
       if (!opts.takeOver) throw new LockHeld(db.service, holder);
+      // The holder's lock session and its batch sessions (application_name snf-upgrade:PID),
+      // so that an open batch of the old runner rolls back instead of committing next to ours.
       const pids = await client.query<{ pid: number }>(
-        `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 1936615029 AND objid = 1885827684 AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND pid <> pg_backend_pid()`);
+        `SELECT pid FROM pg_locks WHERE ${HELD_BY} AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND pid <> pg_backend_pid()
+         UNION SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = $1`,
+        [holder && holder.pid !== process.pid ? `snf-upgrade:${holder.pid}` : '']);
       for (const { pid } of pids.rows) {
         try {
           await client.query('SELECT pg_terminate_backend($1)', [pid]);
@@ -84,7 +106,11 @@ export async function acquireLock(db: Db, command: string, opts: { takeOver?: bo
         ok = await tryLock(client);
       }
       if (!ok) throw new LockHeld(db.service, holder);
+    } else {
+      const before = await lockHolder(client);
+      if (before && before.backendPid !== (await backendPidOf(client))) previous = before;
     }
+    backendPid = await backendPidOf(client);
     await client.query(`CREATE TABLE IF NOT EXISTS ${HOLDER_TABLE} (
       host varchar(255) NOT NULL, pid integer NOT NULL, command varchar(255) NOT NULL,
       since timestamp with time zone NOT NULL DEFAULT now(), backend_pid integer NOT NULL)`);
@@ -98,6 +124,8 @@ export async function acquireLock(db: Db, command: string, opts: { takeOver?: bo
   let released = false;
   return {
     db,
+    previous,
+    backendPid,
     lost: () => lost,
     async release() {
       if (released) return;

@@ -1,4 +1,6 @@
-// Other sessions connected to a service database (step 1: services must be down).
+// Other sessions connected to a service database: services must be down from step 1 on, and
+// the engine looks again before every batch. Sessions of snf-upgrade itself (this process,
+// or a `status` in another terminal; a second runner is kept out by the lock) do not count.
 import type { Db } from './connection.js';
 
 export interface Session {
@@ -10,8 +12,9 @@ export interface Session {
   state: string;
 }
 
-/** The application_name this process uses, so its own sessions are not counted. */
+/** The application_name this process uses (snf-upgrade:PID), so its sessions can be told apart. */
 export const ownApplicationName = (): string => `snf-upgrade:${process.pid}`;
+const OWN_PREFIX = 'snf-upgrade';
 
 export async function otherSessions(db: Db): Promise<Session[]> {
   const v = await db.pool.query<{ n: string }>('SHOW server_version_num');
@@ -19,11 +22,11 @@ export async function otherSessions(db: Db): Promise<Session[]> {
   const pidCol = Number(v.rows[0]!.n) < 90200 ? 'procpid' : 'pid';
   const stateCol = Number(v.rows[0]!.n) < 90200 ? "''" : 'state';
   const r = await db.pool.query<{ pid: number; app: string | null; client: string | null; usename: string | null; since: Date | null; state: string | null }>(
-    `SELECT ${pidCol} AS pid, application_name AS app, client_addr::text AS client, usename, backend_start AS since, ${stateCol} AS state
+    `SELECT ${pidCol} AS pid, application_name AS app, host(client_addr) AS client, usename, backend_start AS since, ${stateCol} AS state
        FROM pg_stat_activity
       WHERE datname = current_database() AND ${pidCol} <> pg_backend_pid()
-        AND coalesce(application_name, '') <> $1
-      ORDER BY backend_start`, [ownApplicationName()]);
+        AND coalesce(application_name, '') NOT IN ($1, $2) AND coalesce(application_name, '') NOT LIKE $3
+      ORDER BY backend_start`, [ownApplicationName(), OWN_PREFIX, `${OWN_PREFIX}:%`]);
   return r.rows
     .filter((row) => !(row.state === '' && row.app === null && row.usename === null)) // background workers
     .map((row) => ({

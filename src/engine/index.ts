@@ -3,11 +3,13 @@
 import type { Config } from '../config.js';
 import { requireDb } from '../config.js';
 import { blocking, checkSymbol, type ApplyResult, type Asker, type Check, type Findings, type Plan, type Progress, type StepContext } from '../core/step.js';
-import { openDb, redactUrl, scrubSecrets, SERVICES, type Db, type Service } from '../db/connection.js';
+import { hostname } from 'node:os';
+import { openDb, processAlive, redactUrl, scrubSecrets, SERVICES, type Db, type Service } from '../db/connection.js';
 import { describeVersion, detectSchema } from '../db/detect.js';
 import { committedBatches, ensureJournal, runBatch } from '../db/journal.js';
-import { acquireLock, lockHolder, type HeldLock, type LockHolder } from '../db/lock.js';
-import { ownApplicationName } from '../db/sessions.js';
+import { databaseFault, classifyDbError } from '../db/errors.js';
+import { acquireLock, lockHolder, lockStillHeld, type HeldLock, type LockHolder } from '../db/lock.js';
+import { describeSession, otherSessions, ownApplicationName } from '../db/sessions.js';
 import { CheckFailed, NeedsAnswer, UserError } from '../errors.js';
 import { backupAll } from '../runbook/step1.js';
 import { findStep, STEPS, type StepDef } from '../runbook/steps.js';
@@ -50,6 +52,11 @@ export interface DeploymentInfo {
   error?: string;
 }
 
+/** A batch found, inside its transaction, that this runner no longer holds the lock. */
+class LockLost extends Error {
+  constructor(readonly service: Service) { super(`lock on ${service} lost`); }
+}
+
 export const isImplemented = (def: StepDef): boolean =>
   def.kind === 'manual' ? true : !!def.module?.apply;
 
@@ -66,6 +73,7 @@ export class Engine {
   private locks: HeldLock[] = [];
   private stopping = false;
   private runId: number | null = null;
+  private lockNotice: string | undefined;
 
   constructor(readonly config: Config, readonly state: StateFile, readonly asker: Asker, readonly command = 'snf-upgrade') {
     const fingerprint = deploymentFingerprint(config);
@@ -127,6 +135,9 @@ export class Engine {
   async interrupted(): Promise<{ step: string; text: string } | undefined> {
     const view = this.steps().find((s) => s.record.status === 'running');
     if (!view) return undefined;
+    // Still running in another live process (the lock line names it), not interrupted.
+    const h = this.state.lockHolder();
+    if (h && !this.state.holdsLock() && (h.host !== hostname() || processAlive(h.pid))) return undefined;
     const committed: string[] = [];
     for (const service of SERVICES) {
       try {
@@ -159,6 +170,7 @@ export class Engine {
   private context(def: StepDef): StepContext {
     const started = Date.now();
     const runId = String(this.runId ?? 0);
+    let batchNo = 0;
     return {
       step: def.id,
       runId,
@@ -175,49 +187,143 @@ export class Engine {
       log: (level, message) => this.emit({ type: 'log', step: def.id, level, message }),
       stopRequested: () => this.stopping,
       batch: async (service, batch, work) => {
-        this.assertLocked();
+        await this.assertLocked(def.id);
         const db = await this.db(service);
-        const images: BeforeImageInput[] = [];
-        const result = await runBatch(db, {
-          step: def.id, batch, runId,
-          beforeCommit: () => {
-            // A batch that ran before and rolled back may have left images: replace them.
-            this.state.transaction(() => {
-              this.state.deleteBeforeImages(def.id, batch);
-              if (images.length) this.state.addBeforeImages(def.id, batch, images);
-            });
-          },
-        }, (client) => work(client, (more) => { images.push(...more); }));
-        if (!result.skipped) this.state.recordBatch(def.id, batch, result.rows);
-        return result;
+        const place = { service, step: def.id, batch: `${++batchNo} ("${batch}")` };
+        try {
+          await this.assertNoServices(db, def.id, batchNo);
+          const images: BeforeImageInput[] = [];
+          const lock = this.locks.find((l) => l.db.service === service)!;
+          const result = await runBatch(db, {
+            step: def.id, batch, runId,
+            guard: async (client) => {
+              if (!(await lockStillHeld(client, lock.backendPid))) throw new LockLost(service);
+            },
+            beforeCommit: () => {
+              // A batch that ran before and rolled back may have left images: replace them.
+              this.state.transaction(() => {
+                this.state.deleteBeforeImages(def.id, batch);
+                if (images.length) this.state.addBeforeImages(def.id, batch, images);
+              });
+            },
+          }, (client) => work(client, (more) => { images.push(...more); }));
+          if (!result.skipped) this.state.recordBatch(def.id, batch, result.rows);
+          return result;
+        } catch (err) {
+          if (err instanceof UserError) throw err;
+          const lockGone = err instanceof LockLost || this.locks.some((l) => l.lost());
+          const holder = lockGone || classifyDbError(err) ? await lockHolder(db.pool).catch(() => undefined) : undefined;
+          if (holder?.connected && !this.locks.some((l) => l.backendPid === holder.backendPid)) {
+            throw new UserError(`${holder.command} (process ${holder.pid} on ${holder.host}) took over the ${service} lock during ${def.id}, batch ${place.batch}; nothing of that batch was kept`,
+              'let that runner finish; snf-upgrade status shows where the upgrade stands');
+          }
+          const fault = await this.translate(err, place);
+          if (fault) throw fault;
+          if (lockGone) {
+            throw new UserError(`lost the lock on the ${service} database during ${def.id}, batch ${place.batch}; nothing of that batch was kept`,
+              'run the same command again to resume (snf-upgrade status shows who holds the lock)');
+          }
+          throw err;
+        }
       },
     };
+  }
+
+  /**
+   * Services must stay down while a step writes: a session of anything but snf-upgrade on
+   * DB (gunicorn, a dispatcher, psql) stops the step before its next batch, unless the
+   * operator said to go on anyway ({"STEP": {"ignore-sessions": true}}).
+   */
+  private async assertNoServices(db: Db, step: string, batchNo: number): Promise<void> {
+    if (db.embedded) return; // one backend serves every client: there is no session to see
+    const sessions = await otherSessions(db);
+    if (!sessions.length || this.asker.answer(step, 'ignore-sessions') === true) return;
+    const done = batchNo > 1 ? `after ${batchNo - 1} batch(es) of this run` : 'before its first batch of this run';
+    throw new UserError(`${db.service} has a session that is not snf-upgrade: ${describeSession(sessions[0]!)}${sessions.length > 1 ? ` and ${sessions.length - 1} more` : ''}; ${step} stopped ${done}, nothing half-done`,
+      `stop that service (services stay down until phase 11), then run the same command again to resume; if it is harmless, answer {"${step}": {"ignore-sessions": true}}`)
+      .withDetails(sessions.map((x) => `${db.service}: ${describeSession(x)}`));
+  }
+
+  /** A database fault as a UserError naming the database, the step and the batch. */
+  private async translate(err: unknown, place: { service?: Service; step?: string; batch?: string }): Promise<UserError | undefined> {
+    const kind = classifyDbError(err);
+    if (!kind) return undefined;
+    let setting: string | undefined;
+    if ((kind === 'statement-timeout' || kind === 'lock-timeout') && place.service) {
+      const name = kind === 'statement-timeout' ? 'statement_timeout' : 'lock_timeout';
+      try {
+        const r = await (await this.db(place.service)).pool.query<Record<string, string>>(`SHOW ${name}`);
+        setting = `${r.rows[0]![name]}`;
+      } catch { /* the value is only a help */ }
+    }
+    return databaseFault(err, { ...place, setting });
   }
 
   /** Takes the state-file lock and every database's advisory lock (for commands that write). */
   async lock(opts: { takeOver?: boolean } = {}): Promise<void> {
     if (this.locks.length) return;
-    this.state.acquireLock({ command: this.command, force: opts.takeOver });
+    const before = this.state.lockHolder();
+    // An embedded database a live process has open refuses here, before anything is taken over.
+    if (opts.takeOver) for (const service of SERVICES) await this.db(service);
+    try {
+      this.state.acquireLock({ command: this.command, force: opts.takeOver });
+    } catch (err) {
+      const h = this.state.lockHolder();
+      if (!(err instanceof UserError) || !h || !/ is in use by /.test(err.message)) throw err;
+      throw new UserError(`the upgrade is in use by process ${h.pid} on ${h.host} (${h.command}) since ${h.startedAt.slice(0, 19).replace('T', ' ')}`,
+        'wait for it to finish; to take over from it (it hangs, or its host is gone) run again with --take-over: its sessions are ended and its open batch rolls back');
+    }
+    let previous: string | undefined;
+    if (before) previous = `${before.command}, process ${before.pid} on ${before.host} since ${before.startedAt.slice(0, 19).replace('T', ' ')}`;
     try {
       for (const service of SERVICES) {
         const db = await this.db(service);
-        this.locks.push(await acquireLock(db, this.command, opts));
+        const held = await acquireLock(db, this.command, opts);
+        this.locks.push(held);
+        if (held.previous && !previous) {
+          const p = held.previous;
+          previous = `${p.command}, process ${p.pid} on ${p.host} since ${p.since.toISOString().slice(0, 19).replace('T', ' ')}`;
+        }
         await ensureJournal(db);
       }
     } catch (err) {
       await this.unlock();
-      throw err;
+      throw (await this.translate(err, {})) ?? err;
     }
     this.runId = this.state.startRun({ command: this.command });
+    if (previous) {
+      this.lockNotice = opts.takeOver
+        ? `took over from ${previous} (--take-over): its sessions were ended, its open batch rolled back`
+        : `the previous session (${previous}) ended without finishing; its lock went with it`;
+    }
+  }
+
+  /** Says once, to whoever listens by now, that the lock was taken from a run that had not finished. */
+  private async lockAndAnnounce(): Promise<void> {
+    await this.lock();
+    if (this.lockNotice) this.emit({ type: 'log', step: null, level: 'warn', message: this.lockNotice });
+    this.lockNotice = undefined;
   }
 
   /** Refuses to write once a database lock was lost (a second runner took over). */
-  private assertLocked(): void {
-    const lost = this.locks.find((l) => l.lost());
-    if (lost || !this.locks.length) {
-      throw new UserError(`lost the lock on the ${lost?.db.service ?? 'deployment'} database (another runner took over?); stopped before the next batch`,
-        'run snf-upgrade status to see who holds it');
+  private async assertLocked(step: string): Promise<void> {
+    if (!this.locks.length) throw new UserError('this run holds no lock; nothing was written', 'run the same command again');
+    if (!this.state.holdsLock()) {
+      const h = this.state.lockHolder();
+      throw new UserError(`${h ? `${h.command} (process ${h.pid} on ${h.host})` : 'another runner'} took over the state file during ${step}; stopped before the next batch, nothing half-done`,
+        'let that runner finish; snf-upgrade status shows where the upgrade stands');
     }
+    const lost = this.locks.find((l) => l.lost());
+    if (!lost) return;
+    const holder = await lockHolder(lost.db.pool).catch(() => undefined);
+    if (holder?.connected) {
+      throw new UserError(`${holder.command} (process ${holder.pid} on ${holder.host}) took over the ${lost.db.service} lock during ${step}; stopped before the next batch, nothing half-done`,
+        'let that runner finish; snf-upgrade status shows where the upgrade stands');
+    }
+    const all = this.locks.filter((l) => l.lost()).map((l) => l.db.service);
+    const which = all.length > 1 ? `connections holding the ${all.slice(0, -1).join(', ')} and ${all.at(-1)} locks were` : `connection holding the ${lost.db.service} lock was`;
+    throw new UserError(`the ${which} closed (a server restart or an administrator) during ${step}; stopped before the next batch, nothing half-done`,
+      'check the server is up, then run the same command again to resume (committed batches are kept)');
   }
 
   async unlock(outcome: 'completed' | 'paused' | 'failed' = 'completed'): Promise<void> {
@@ -290,7 +396,7 @@ export class Engine {
         'perform it with the upstream commands of the guide, then continue from the next step with this tool');
     }
     this.requireReady(def);
-    await this.lock();
+    await this.lockAndAnnounce();
     this.stopping = false;
     const ctx = this.context(def);
     this.state.markRunning(def.id, this.runId);
@@ -327,10 +433,13 @@ export class Engine {
       const summary = [...result.summary, ...checks.map((c) => `${checkSymbol(c)} ${c.label}`)];
       this.finishStep(def, summary);
       return { step: def.id, status: 'done', summary };
-    } catch (err) {
+    } catch (caught) {
+      const err = caught instanceof UserError ? caught : (await this.translate(caught, { step: def.id })) ?? caught;
       const message = err instanceof UserError ? err.message : scrubSecrets((err as Error).message ?? String(err), this.urls());
-      if (err instanceof NeedsAnswer) this.state.resetStep(def.id);
-      else this.state.markFailed(def.id, message);
+      // A runner that was taken over from leaves the step's record to the new one.
+      const ours = !this.locks.length || this.state.holdsLock();
+      if (ours && err instanceof NeedsAnswer) this.state.resetStep(def.id);
+      else if (ours) this.state.markFailed(def.id, message);
       this.emit({ type: 'step-failed', step: def.id, error: message });
       throw err;
     }
@@ -351,7 +460,7 @@ export class Engine {
     }
     if (this.state.getStep(def.id).status === 'done') return [];
     this.requireReady(def);
-    await this.lock();
+    await this.lockAndAnnounce();
     const checks = await this.checks(def.id);
     const failed = blocking(checks);
     if (failed.length) {
@@ -382,7 +491,7 @@ export class Engine {
     const ctx = this.context(def);
     const refusal = await def.module.undoRefusal?.(ctx);
     if (refusal) throw new UserError(`undo ${def.id} refused: ${refusal}`, 'restore the backup taken before it instead');
-    await this.lock();
+    await this.lockAndAnnounce();
     const result = await def.module.undo(ctx);
     this.state.resetStep(def.id);
     this.emit({ type: 'log', step: def.id, level: 'info', message: `undone: ${result.summary.join('; ')}` });
@@ -391,7 +500,7 @@ export class Engine {
 
   /** A fresh backup of every database (offered at every phase boundary). */
   async backup(label: string): Promise<string[]> {
-    await this.lock();
+    await this.lockAndAnnounce();
     return backupAll({ ...this.context(this.def('1')), step: label }, label);
   }
 

@@ -1,7 +1,7 @@
 // Step 1: services down (no other database sessions) and a checked backup of each database.
 import type { Check, StepContext, StepModule } from '../core/step.js';
 import { SERVICES, type Db } from '../db/connection.js';
-import { backupDatabase, pgDumpProblem, removePartials } from '../db/backup.js';
+import { backupDatabase, formatBytes, pgDumpProblem, removePartials } from '../db/backup.js';
 import { describeSession, otherSessions } from '../db/sessions.js';
 import { NeedsAnswer, UserError } from '../errors.js';
 
@@ -50,14 +50,6 @@ export async function backupAll(ctx: StepContext, label: string): Promise<string
   }
   ctx.progress({ table: 'backups', done: SERVICES.length, total: SERVICES.length });
   return lines;
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
 
 export const servicesDownAndBackup: StepModule = {
