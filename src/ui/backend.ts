@@ -2,7 +2,7 @@
 // is adapted by engineBackend(); tests drive the screens with a plain object.
 import type pg from 'pg';
 import type { Config } from '../config.js';
-import { pyLower } from '../core/dedup/fold.js';
+import { pyLower } from '../core/fold.js';
 import type { ApplyResult, Check } from '../core/step.js';
 import { hostname } from 'node:os';
 import { processAlive, SERVICES, isEmbeddedUrl, type Service } from '../db/connection.js';
