@@ -291,6 +291,7 @@ export class Engine {
     }
     this.requireReady(def);
     await this.lock();
+    await this.mirrorCommittedBatches(def.id);
     this.stopping = false;
     const ctx = this.context(def);
     this.state.markRunning(def.id, this.runId);
@@ -333,6 +334,19 @@ export class Engine {
       else this.state.markFailed(def.id, message);
       this.emit({ type: 'step-failed', step: def.id, error: message });
       throw err;
+    }
+  }
+
+  /**
+   * Mirrors into the state file the batches of STEP that committed in a database but were
+   * never recorded: a run killed between the COMMIT and the state-file update leaves them.
+   */
+  private async mirrorCommittedBatches(step: string): Promise<void> {
+    const known = new Set(this.state.batchesFor(step).map((b) => b.batch));
+    for (const service of SERVICES) {
+      for (const b of await committedBatches(await this.db(service), step)) {
+        if (!known.has(b.batch)) this.state.recordBatch(step, b.batch, b.rows);
+      }
     }
   }
 
