@@ -44,9 +44,9 @@ while (results.length < maxTrials && Date.now() < deadline) {
     const base = await sb.baseline(new Set(TARGETS));
     const plans = planTrials(roundSeed, Math.min(perSandbox, maxTrials - results.length), base);
     out(`round ${rounds}: sandbox seed ${sandboxSeed}, trial seed ${roundSeed}, batches ${JSON.stringify(base.batches)}`);
-    for (const plan of plans) {
+    for (const [i, plan] of plans.entries()) {
       if (Date.now() >= deadline) break;
-      const r = await runTrial(sb, base, plan);
+      const r = await runTrial(sb, base, plan, { lastUse: !plans.slice(i + 1).some((p) => p.step === plan.step) });
       results.push(r);
       const verdict = r.problems.length ? `MISMATCH\n    ${r.problems.slice(0, 12).join('\n    ')}` : 'ok';
       out(`  ${describePlan(plan)}: ${r.landed} kill(s) landed, ${(r.ms / 1000).toFixed(1)} s: ${verdict}`);

@@ -108,10 +108,10 @@ describe(`crash matrix (seed ${SEED}, sandbox seed ${SANDBOX_SEED}, ${TRIALS} tr
   });
 
   test('trials: killed, restarted, finished; equal to the uninterrupted run', async (t) => {
-    for (const plan of plans) {
-      if (ONLY && !ONLY.has(plan.n)) continue;
+    const run = plans.filter((p) => !ONLY || ONLY.has(p.n));
+    for (const [i, plan] of run.entries()) {
       t.diagnostic(describePlan(plan));
-      const r = await runTrial(sb, base, plan);
+      const r = await runTrial(sb, base, plan, { lastUse: !run.slice(i + 1).some((p) => p.step === plan.step) });
       results.push(r);
       t.diagnostic(`  ${r.landed} kill(s) landed; ${r.problems.length ? `${r.problems.length} problem(s)` : 'equal'} (${(r.ms / 1000).toFixed(1)} s)`);
       for (const p of r.problems) t.diagnostic(`  ${p}`);

@@ -126,14 +126,16 @@ export class CrashSandbox {
   }
 
   /**
-   * Puts the live databases and files back as they were before STEP. On a server the used
-   * databases are renamed away and dropped in the background (a DROP waits for a checkpoint).
+   * Puts the live databases and files back as they were before STEP (lastUse: and drops that
+   * snapshot). On a server the used databases are renamed away and dropped in the background
+   * (a DROP DATABASE takes about half a second).
    */
-  async restore(step: string): Promise<void> {
+  async restore(step: string, opts: { lastUse?: boolean } = {}): Promise<void> {
     if (!this.snapshots.has(step)) throw new Error(`no snapshot before step ${step}`);
     await closeAllEmbedded();
     rmSync(this.live, { recursive: true, force: true });
     cpSync(this.snapDir(step), this.live, { recursive: true });
+    if (opts.lastUse) rmSync(this.snapDir(step), { recursive: true, force: true });
     if (this.server) {
       const used: string[] = [];
       await this.admin(async (c) => {
@@ -143,12 +145,14 @@ export class CrashSandbox {
           await c.query(`ALTER DATABASE "${this.name}_${s}" RENAME TO "${old}"`);
           used.push(old);
           await c.query(`CREATE DATABASE "${this.name}_${s}" TEMPLATE "${this.snapDb(step, s)}"`);
+          if (opts.lastUse) used.push(this.snapDb(step, s));
         }
       });
       this.dropping = this.dropping.then(() => this.admin(async (c) => {
         for (const db of used) await c.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
       })).catch(() => undefined); // what is left is dropped by drop()
     }
+    if (opts.lastUse) this.snapshots.delete(step);
   }
 
   async drop(): Promise<void> {
@@ -234,25 +238,27 @@ export class CrashSandbox {
    * trial planner: batches per step, and how long after its process started each step ends.
    */
   async baseline(snapshots: ReadonlySet<string>): Promise<Baseline> {
-    const spawns: { steps: string[]; ms: number }[] = [];
+    const spawns: { steps: string[]; start: number }[] = [];
     await this.walk(0, {
       breaks: snapshots,
       before: async (step) => { if (snapshots.has(step)) await this.snapshot(step); },
-      ran: (steps, r) => { spawns.push({ steps, ms: r.ms }); },
+      ran: (steps, r) => { spawns.push({ steps, start: Date.now() - r.ms }); },
     });
     const problems = await stateDisagreements(this.state, this.urls);
     if (problems.length) throw new Error(`the uninterrupted run's state file disagrees with its databases:\n${problems.join('\n')}`);
     const batches: Record<string, number> = {};
     for (const b of await this.journal()) batches[b.step] = (batches[b.step] ?? 0) + 1;
-    // a process's own start-up and ending: its wall time less the steps' durations
+    // when each step would end in a process of its own: that process's start-up, then the step
     const sqlite = new Database(this.state, { readonly: true });
-    const duration = new Map((sqlite.prepare('SELECT id, duration_ms FROM steps').all() as { id: string; duration_ms: number | null }[])
-      .map((r) => [r.id, r.duration_ms ?? 0]));
+    const times = new Map((sqlite.prepare('SELECT id, started_at, finished_at FROM steps').all() as { id: string; started_at: string; finished_at: string }[])
+      .map((r) => [r.id, { start: Date.parse(r.started_at), end: Date.parse(r.finished_at) }]));
     sqlite.close();
-    const overhead = Math.min(...spawns.map((sp) => sp.ms - sp.steps.reduce((n, id) => n + duration.get(id)!, 0)));
     const ms: Record<string, number> = {};
-    for (const id of TARGETS) ms[id] = Math.max(0, overhead) + duration.get(id)!;
-    this.log(`baseline: ${spawns.length} processes, start-up and ending ${overhead} ms, steps ${JSON.stringify(ms)}`);
+    for (const sp of spawns) {
+      const startup = times.get(sp.steps[0]!)!.start - sp.start;
+      for (const id of sp.steps) ms[id] = startup + times.get(id)!.end - times.get(id)!.start;
+    }
+    this.log(`baseline: ${spawns.length} processes; each step ends after ${JSON.stringify(ms)} ms`);
     return { hashes: await deploymentHashes(this.urls), batches, ms };
   }
 
@@ -307,10 +313,13 @@ const FAULT: Record<Exclude<KillKind, 'timed'>, string> = {
   backup: 'backup:written',
 };
 
-/** Runs one trial on SANDBOX (its baseline already taken) and compares the outcome. */
-export async function runTrial(sb: CrashSandbox, base: Baseline, plan: TrialPlan): Promise<TrialResult> {
+/**
+ * Runs one trial on SANDBOX (its baseline already taken) and compares the outcome; lastUse:
+ * no later trial starts from this step, so its snapshot can go.
+ */
+export async function runTrial(sb: CrashSandbox, base: Baseline, plan: TrialPlan, opts: { lastUse?: boolean } = {}): Promise<TrialResult> {
   const t0 = Date.now();
-  await sb.restore(plan.step);
+  await sb.restore(plan.step, opts);
   const problems: string[] = [];
   let landed = 0;
   const args = ['run', plan.step, '--answers', sb.answers, '--accept-suggestions', '--yes'];
