@@ -51,7 +51,7 @@ while (results.length < maxTrials && Date.now() < deadline) {
       const verdict = r.problems.length ? `MISMATCH\n    ${r.problems.slice(0, 12).join('\n    ')}` : 'ok';
       out(`  ${describePlan(plan)}: ${r.landed} kill(s) landed, ${(r.ms / 1000).toFixed(1)} s: ${verdict}`);
       if (r.problems.length) {
-        out(`    replay: SNF_CRASH_SANDBOX_SEED=${sandboxSeed} SNF_CRASH_SEED=${roundSeed} SNF_CRASH_TRIALS=${plan.n} node --import tsx --test test/reliability-crash.test.ts`);
+        out(`    replay: SNF_CRASH_SANDBOX_SEED=${sandboxSeed} SNF_CRASH_SEED=${roundSeed} SNF_CRASH_TRIALS=${plan.n} SNF_CRASH_ONLY=${plan.n} node --import tsx --test test/reliability-crash.test.ts`);
       }
     }
   } finally {
