@@ -38,7 +38,7 @@ while (results.length < maxTrials && Date.now() < deadline) {
   const roundSeed = Math.floor(rnd() * 2 ** 31);
   const sandboxSeed = 1 + (roundSeed % 1000);
   rounds++;
-  const sb = new CrashSandbox(mkdtempSync(join(tmpdir(), 'snf-crash-')), crashName('matrix'), sandboxSeed);
+  const sb = new CrashSandbox(mkdtempSync(join(tmpdir(), 'snf-crash-')), crashName('full'), sandboxSeed);
   try {
     await sb.create();
     const base = await sb.baseline(new Set(TARGETS));

@@ -37,7 +37,7 @@ after(cleanupAll);
 
 describe('the per-table hash', () => {
   test('sees a changed value, swapped values and a missing row, not the order of rows or a normalised column', async () => {
-    const urls = await emptyDatabases(crashName('hash'));
+    const urls = await emptyDatabases('crash_hash');
     const db = await openDb('astakos', urls.astakos, { max: 1 });
     try {
       const q = (sql: string) => db.pool.query(sql);
