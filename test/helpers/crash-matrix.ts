@@ -61,6 +61,8 @@ export interface Baseline {
   hashes: Hashes;
   /** Batches each step committed (how often its batch fault points are reached). */
   batches: Record<string, number>;
+  /** Its journal rows, "service step batch rows" (named in a mismatch's details). */
+  journal: string[];
   /** How long after its `run` process starts each target step ends (start-up included). */
   ms: Record<string, number>;
 }
@@ -247,7 +249,8 @@ export class CrashSandbox {
     const problems = await stateDisagreements(this.state, this.urls);
     if (problems.length) throw new Error(`the uninterrupted run's state file disagrees with its databases:\n${problems.join('\n')}`);
     const batches: Record<string, number> = {};
-    for (const b of await this.journal()) batches[b.step] = (batches[b.step] ?? 0) + 1;
+    const journal = await this.journal();
+    for (const b of journal) batches[b.step] = (batches[b.step] ?? 0) + 1;
     // when each step would end in a process of its own: that process's start-up, then the step
     const sqlite = new Database(this.state, { readonly: true });
     const times = new Map((sqlite.prepare('SELECT id, started_at, finished_at FROM steps').all() as { id: string; started_at: string; finished_at: string }[])
@@ -259,14 +262,20 @@ export class CrashSandbox {
       for (const id of sp.steps) ms[id] = startup + times.get(id)!.end - times.get(id)!.start;
     }
     this.log(`baseline: ${spawns.length} processes; each step ends after ${JSON.stringify(ms)} ms`);
-    return { hashes: await deploymentHashes(this.urls), batches, ms };
+    return { hashes: await deploymentHashes(this.urls), batches, ms, journal: journal.map(journalLine) };
   }
 
-  private async journal(): Promise<{ step: string; batch: string }[]> {
-    const out: { step: string; batch: string }[] = [];
-    for (const s of SERVICES) {
-      const db = await openDb(s, this.urls[s], { max: 1, application: 'snf-upgrade crash test' });
-      try { out.push(...(await db.pool.query('SELECT step, batch FROM snf_upgrade_journal')).rows); } finally { await db.close(); }
+  /** The snf_upgrade_journal rows of the three databases. */
+  async journal(): Promise<{ service: Service; step: string; batch: string; rows: string }[]> {
+    const out: { service: Service; step: string; batch: string; rows: string }[] = [];
+    for (const service of SERVICES) {
+      const db = await openDb(service, this.urls[service], { max: 1, application: 'snf-upgrade crash test' });
+      try {
+        const r = await db.pool.query('SELECT step, batch, rows_changed::text AS rows FROM snf_upgrade_journal ORDER BY step, batch');
+        out.push(...r.rows.map((row) => ({ service, ...row })));
+      } finally {
+        await db.close();
+      }
     }
     return out;
   }
@@ -342,7 +351,13 @@ export async function runTrial(sb: CrashSandbox, base: Baseline, plan: TrialPlan
   if (resumed) {
     try {
       await sb.walk(end + 1);
-      problems.push(...hashDifferences(base.hashes, await deploymentHashes(sb.urls)));
+      const differences = hashDifferences(base.hashes, await deploymentHashes(sb.urls));
+      problems.push(...differences);
+      if (differences.some((d) => /^\w+\.snf_upgrade_journal:/.test(d))) {
+        const now = (await sb.journal()).map(journalLine);
+        problems.push(`journal rows only in the uninterrupted run: ${base.journal.filter((l) => !now.includes(l)).join('; ')}`,
+          `journal rows only in this trial: ${now.filter((l) => !base.journal.includes(l)).join('; ')}`);
+      }
       problems.push(...await stateDisagreements(sb.state, sb.urls));
     } catch (err) {
       problems.push(`finishing the upgrade after ${plan.step}: ${(err as Error).message}`);
@@ -350,6 +365,8 @@ export async function runTrial(sb: CrashSandbox, base: Baseline, plan: TrialPlan
   }
   return { plan, landed, resumed, problems, ms: Date.now() - t0 };
 }
+
+const journalLine = (b: { service: string; step: string; batch: string; rows: string }): string => `${b.service} ${b.step} ${b.batch} ${b.rows}`;
 
 export function lastLines(text: string, n = 6): string {
   return text.trim().split('\n').slice(-n).join(' | ');
