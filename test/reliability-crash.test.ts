@@ -88,7 +88,7 @@ describe(`crash matrix (seed ${SEED}, sandbox seed ${SANDBOX_SEED}, ${TRIALS} tr
   });
   after(async () => { await sb?.drop(); });
 
-  test('the uninterrupted run commits many batches in every migrating step, and a second one is equal', async (t) => {
+  test('the uninterrupted run commits batches in every migrating step, and the comparison sees what a step changes', async (t) => {
     t.diagnostic(`replay: SNF_CRASH_SEED=${SEED} SNF_CRASH_SANDBOX_SEED=${SANDBOX_SEED} SNF_CRASH_TRIALS=${TRIALS}`);
     t.diagnostic(`sandbox and uninterrupted run: ${(baselineMs / 1000).toFixed(1)} s; batches per step: ${JSON.stringify(base.batches)}`);
     for (const step of TARGETS.filter((s) => s !== '1')) {
