@@ -397,6 +397,7 @@ export class Engine {
     }
     this.requireReady(def);
     await this.lockAndAnnounce();
+    await this.reconcileWithJournal(def.id);
     this.stopping = false;
     const ctx = this.context(def);
     this.state.markRunning(def.id, this.runId);
@@ -442,6 +443,26 @@ export class Engine {
       else if (ours) this.state.markFailed(def.id, message);
       this.emit({ type: 'step-failed', step: def.id, error: message });
       throw err;
+    }
+  }
+
+  /**
+   * Makes the state file agree with the databases' journals before STEP runs again after a
+   * kill: batches that committed but were never recorded (killed between the COMMIT and the
+   * state-file update) are mirrored; before-images of batches that never committed (killed
+   * before the COMMIT, and planned differently on resume) are dropped, since no row changed.
+   */
+  private async reconcileWithJournal(step: string): Promise<void> {
+    const known = new Set(this.state.batchesFor(step).map((b) => b.batch));
+    const committed = new Set<string>();
+    for (const service of SERVICES) {
+      for (const b of await committedBatches(await this.db(service), step)) {
+        committed.add(b.batch);
+        if (!known.has(b.batch)) this.state.recordBatch(step, b.batch, b.rows);
+      }
+    }
+    for (const batch of this.state.beforeImageBatches(step)) {
+      if (!committed.has(batch)) this.state.deleteBeforeImages(step, batch);
     }
   }
 

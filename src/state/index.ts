@@ -326,6 +326,11 @@ export class StateFile {
     }
   }
 
+  /** The batches of STEP that have before-images. */
+  beforeImageBatches(step: string): string[] {
+    return (this.stmt('SELECT DISTINCT batch FROM journal WHERE step = ? ORDER BY batch').all(step) as { batch: string }[]).map((r) => r.batch);
+  }
+
   countBeforeImages(step: string, batch?: string): number {
     const row = (batch === undefined
       ? this.stmt('SELECT count(*) AS n FROM journal WHERE step = ?').get(step)

@@ -21,8 +21,8 @@ export { mergeTargets, MERGE_PREFIX, DEDUP_STEP, type MergeTarget } from './deci
 export { pyLower } from '../fold.js';
 export { astakosCollisions, identifierCollisions, CYCLADES_IDENTIFIERS, PITHOS_ACCOUNTS } from './inspect.js';
 
-/** Users deleted per batch (one transaction each). */
-export const USERS_PER_BATCH = 500;
+/** Users deleted per batch (one transaction each; SNF_UPGRADE_USERS_BATCH overrides, for tests). */
+export const USERS_PER_BATCH = Number(process.env.SNF_UPGRADE_USERS_BATCH) > 0 ? Math.floor(Number(process.env.SNF_UPGRADE_USERS_BATCH)) : 500;
 
 export interface DedupPlanData {
   decisions: GroupDecision[];

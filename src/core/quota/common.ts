@@ -10,8 +10,8 @@ import { big } from './numbers.js';
 
 export type Q = pg.Pool | pg.PoolClient;
 
-/** Users (or accounts, owners) handled per exactly-once batch. */
-export const USERS_PER_BATCH = 250;
+/** Users (or accounts, owners) handled per exactly-once batch (SNF_UPGRADE_USERS_BATCH overrides, for tests). */
+export const USERS_PER_BATCH = Number(process.env.SNF_UPGRADE_USERS_BATCH) > 0 ? Math.floor(Number(process.env.SNF_UPGRADE_USERS_BATCH)) : 250;
 /** Rows read per round trip when streaming. */
 export const READ_CHUNK = 1000;
 
