@@ -86,10 +86,13 @@ describe('two runners on one deployment', () => {
     if (usingServer()) assert.match(line2!, new RegExp(`^snf-upgrade: the astakos database is locked by \\S+ pid ${winner.pid} \\(snf-upgrade run 6\\.4\\) since `));
     else assert.match(line2!, new RegExp(`^snf-upgrade: the embedded database \\S+ is in use by process ${winner.pid} on \\S+ since `));
 
-    // The wizard's start takes the same lock and says who holds it on its home screen.
+    // The wizard's start takes the same lock and opens on its lock screen, naming the holder.
     if (HAVE_TMUX) {
-      const screen = await wizardScreen(p.cfg, /lock: .*\n?.*since/);
-      assert.match(screen.replace(/\s*\n\s*/g, ' '), new RegExp(`lock: the upgrade is in use by process ${winner.pid} on \\S+ \\(snf-upgrade run 6\\.4\\)`), screen);
+      const screen = await wizardScreen(p.cfg, /t take over/);
+      const flat = screen.replace(/\s*\n\s*/g, ' ');
+      assert.match(flat, /Another snf-upgrade holds the lock on this deployment/, screen);
+      assert.match(flat, new RegExp(`state file \\S+ +${winner.pid} +\\d\\d:\\d\\d +running +snf-upgrade run 6\\.4`), screen);
+      assert.match(flat, /It looks alive/, screen);
     }
 
     rmSync(marker);

@@ -14,7 +14,9 @@ import { SERVICES, openDb, type Service } from '../../src/db/connection.js';
  *   the policy it names (quantity, capacity, limits), so a dangling one still shows;
  * - the times the sandbox's simulation of the manual steps 3.2–3.6 stamps with now()
  *   (south_migrationhistory.applied, im_astakosuser.activation_sent,
- *   im_astakosuserauthprovider.created, db_network.updated): only whether they are set.
+ *   im_astakosuserauthprovider.created, db_network.updated): only whether they are set;
+ * - the quotaholder token the 3.3 snippets generate once per deployment (random by design,
+ *   kept in snf_upgrade_secrets under step 'snippets'): its length.
  */
 export const COMPARABLE: Record<string, string> = {
   'im_service.auth_token': 'length(auth_token)',
@@ -26,6 +28,7 @@ export const COMPARABLE: Record<string, string> = {
   'im_astakosuser.activation_sent': '(activation_sent IS NOT NULL)',
   'im_astakosuserauthprovider.created': '(created IS NOT NULL)',
   'db_network.updated': '(updated IS NOT NULL)',
+  'snf_upgrade_secrets.value': `(CASE WHEN step = 'snippets' THEN length(value)::text ELSE value END)`,
 };
 
 /**
