@@ -434,6 +434,7 @@ describe('a hand-made deployment: 6.2 merges and deletes exactly, 6.4 equals ups
 
   before(async () => {
     urls = await emptyDatabases('rpit_t_f');
+    await withDb('cyclades', urls.cyclades, async () => undefined); // empty, but there (an embedded one is created on first open)
     dir = tempDir('rpit-f-');
     tree = fixtureTree();
     await withDb('astakos', urls.astakos, seedAstakos);

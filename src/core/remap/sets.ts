@@ -3,6 +3,8 @@
 // that folds to it), else the suggestion when the operator accepts suggestions; else open.
 import { EXIT, UserError } from '../../errors.js';
 import type { DecisionSource, StateFile } from '../../state/index.js';
+import { mergeTargets } from '../dedup/decide.js';
+import { asciiFolder, NON_ASCII_PATTERN, type UnionFind } from '../dedup/fold.js';
 import { pyLower } from '../fold.js';
 import type { Asker } from '../step.js';
 
@@ -61,4 +63,33 @@ export function resolveSetDecisions<S extends { key: string; suggested: { into: 
   const stray = [...answers.keys()].filter((k) => !used.has(k));
   if (stray.length) notes.push(`answers file names ${stray.length} set(s) that are not duplicates (any more): ${stray.join(', ')}`);
   return { decided, open, notes };
+}
+
+/**
+ * Step 2's merges (deleted email → survivor's email) that Python lower() tells apart: groups
+ * step 2 formed under the database's upper() only (e.g. a final ς and Σ). 6.1 / 6.2 join
+ * the identifiers of both sides, so the deleted user's rows go to the survivor as in any group.
+ */
+export function crossFoldLinks(state: StateFile): [string, string][] {
+  return [...mergeTargets(state)].filter(([deleted, t]) => pyLower(deleted) !== pyLower(t.into)).map(([deleted, t]) => [deleted, t.into]);
+}
+
+type Q = { query(text: string, values?: unknown[]): Promise<{ rows: any[] }> };
+
+/** Unions in UF, for each of LINKS, every identifier of IDS (SQL with an "id" column) that folds to either side. */
+export async function joinLinked(q: Q, ids: string, links: [string, string][], uf: UnionFind<string>): Promise<void> {
+  if (!links.length) return;
+  const folds = new Set(links.flat().map(pyLower));
+  const fold = await asciiFolder(q);
+  const r = await q.query(`SELECT DISTINCT id FROM (${ids}) i WHERE id IS NOT NULL AND id <> '' AND (id ~ $1 OR ${fold('id')} = ANY($2::text[]))`,
+    [NON_ASCII_PATTERN, [...folds]]);
+  const byFold = new Map<string, string[]>();
+  for (const { id } of r.rows as { id: string }[]) {
+    const k = pyLower(id);
+    if (folds.has(k)) byFold.set(k, [...(byFold.get(k) ?? []), id]);
+  }
+  for (const [a, b] of links) {
+    const members = [...(byFold.get(pyLower(a)) ?? []), ...(byFold.get(pyLower(b)) ?? [])];
+    for (const m of members) uf.union(m, members[0]!);
+  }
 }

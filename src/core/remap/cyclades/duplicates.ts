@@ -17,7 +17,7 @@ import {
 } from './identifiers.js';
 import type { DuplicateSet, DuplicatesFindings, SetDecision, SetMember } from './types.js';
 import { changedWhileRunning } from '../../errors.js';
-import { resolveSetDecisions } from '../sets.js';
+import { crossFoldLinks, resolveSetDecisions } from '../sets.js';
 
 export const DUPLICATES_STEP = '6.1';
 export const SET_BATCH_PREFIX = 'set:';
@@ -34,7 +34,7 @@ export async function inspectDuplicates(ctx: StepContext): Promise<Findings & { 
   const uuids = await loadUuidMap(astakosDb);
   const cyc = (await ctx.db('cyclades')).pool;
 
-  const found = await caseSets(cyc);
+  const found = await caseSets(cyc, crossFoldLinks(ctx.state));
   const members = [...found.values()].flat();
   const owned = await ownedBy(cyc, members);
   const exact = await astakosEmails(astakos, [...found.keys()]);
@@ -42,8 +42,10 @@ export async function inspectDuplicates(ctx: StepContext): Promise<Findings & { 
 
   const sets: DuplicateSet[] = [...found].map(([key, ids]) => {
     const identifiers: SetMember[] = ids.map((id) => ({ id, ...owned.get(id)!, astakos: known(uuids, id) ? 'known' : 'unknown' }));
+    const folds = new Set(ids.map(pyLower));
     const { into, reasons } = suggestInto(key, identifiers, exact.get(key), [...targets].filter(([email, t]) =>
-      t.group === key || pyLower(t.into) === key || pyLower(email) === key).map(([email, t]) => ({ email, ...t })));
+      t.group === key || folds.has(pyLower(t.into)) || folds.has(pyLower(email))).map(([email, t]) => ({ email, ...t })));
+    if (folds.size > 1) reasons.push('joined as step 2 joined their users (equal under the database\'s upper(), not under Python lower())');
     if (ids.some((id) => !isAscii(id))) {
       reasons.push('non-ASCII: grouped by Python lower() as 0.13 astakos folds; upstream\'s merge (SQL UPPER) may miss these variants');
     }
@@ -129,7 +131,8 @@ export interface SetResolution {
 /** Why DECISION cannot apply to SET, or undefined. */
 export function invalidDecision(set: DuplicateSet, d: SetDecision): string | undefined {
   const ids = set.identifiers.map((m) => m.id);
-  if (d.into !== undefined && pyLower(d.into) !== set.key) return `${JSON.stringify(d.into)} is not a case variant of ${set.key}`;
+  const folds = new Set([set.key, ...ids.map(pyLower), pyLower(set.suggested.into)]);
+  if (d.into !== undefined && !folds.has(pyLower(d.into))) return `${JSON.stringify(d.into)} is not a case variant of ${[...folds].join(' / ')}`;
   if (d.action === 'merge') return d.into === undefined ? 'a merge needs the identifier to merge into' : undefined;
   if (d.action !== 'delete') return `unknown action ${JSON.stringify(d.action)}`;
   const del = d.delete ?? [];
@@ -266,7 +269,7 @@ export async function applyDuplicates(ctx: StepContext, plan: Plan): Promise<App
   });
   const cyc = (await ctx.db('cyclades')).pool;
   const cascade = data.sets.some((s) => s.delete?.length) ? await loadOwnerCascade(cyc) : undefined;
-  const found = await caseSets(cyc);
+  const found = await caseSets(cyc, crossFoldLinks(ctx.state));
   let rows = 0;
   let merged = 0;
   let deleted = 0;
@@ -301,7 +304,7 @@ export async function applyDuplicates(ctx: StepContext, plan: Plan): Promise<App
 // ------------------------------------------------------------------ verify
 
 export async function verifyDuplicates(ctx: StepContext): Promise<Check[]> {
-  const left = await caseSets((await ctx.db('cyclades')).pool);
+  const left = await caseSets((await ctx.db('cyclades')).pool, crossFoldLinks(ctx.state));
   return [{
     label: 'no cyclades owners that differ only in case',
     ok: left.size === 0,

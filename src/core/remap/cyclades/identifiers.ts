@@ -5,9 +5,10 @@
 import Cursor from 'pg-cursor';
 import type pg from 'pg';
 import { UserError } from '../../../errors.js';
-import { byCodeUnits } from '../../dedup/fold.js';
+import { byCodeUnits, UnionFind } from '../../dedup/fold.js';
 import { pyLower } from '../../fold.js';
 import { identifierCollisions } from '../../dedup/inspect.js';
+import { joinLinked } from '../sets.js';
 import type { UuidMap } from '../uuids.js';
 import type { Owned, TableCounts, UnknownKind } from './types.js';
 
@@ -67,14 +68,20 @@ export function resolve(uuids: UuidMap, id: string): string | undefined {
 export const known = (uuids: UuidMap, id: string): boolean => uuids.isUuid(id) || resolve(uuids, id) !== undefined;
 
 /**
- * Sets of distinct identifiers equal under Python lower(), keyed by that lowered form.
+ * Sets of distinct identifiers equal under Python lower(), keyed by that lowered form (the
+ * first in code-unit order where step 2's LINKS join identifiers of several folds).
  * ASCII identifiers are grouped by PostgreSQL (translate() folds exactly A–Z, which is
  * Python's lower() for ASCII, in any locale); the few non-ASCII ones are folded here and
  * joined to their ASCII twins.
  */
-export async function caseSets(q: Q): Promise<Map<string, string[]>> {
+export async function caseSets(q: Q, links: [string, string][] = []): Promise<Map<string, string[]>> {
   const found = await identifierCollisions(q, DISTINCT_IDENTIFIERS);
-  return new Map([...found.keys()].sort(byCodeUnits).map((k) => [k, found.get(k)!]));
+  if (!links.length) return new Map([...found.keys()].sort(byCodeUnits).map((k) => [k, found.get(k)!]));
+  const uf = new UnionFind<string>();
+  for (const ids of found.values()) for (const id of ids) uf.union(id, ids[0]!);
+  await joinLinked(q, DISTINCT_IDENTIFIERS, links, uf);
+  const sets = uf.groups(2).map((ids) => [ids.map(pyLower).sort(byCodeUnits)[0]!, ids.sort(byCodeUnits)] as const);
+  return new Map(sets.sort(([a], [b]) => byCodeUnits(a, b)));
 }
 
 /** What each exact identifier of IDS owns: one aggregated query per table. */

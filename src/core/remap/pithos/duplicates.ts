@@ -23,7 +23,7 @@ import { describeCollision, findCollisions } from './collisions.js';
 import { dedupeMemberCase, memberCaseFindings } from './membercase.js';
 import { collectNames, createMapTable, fillMap, objectChunk, unresolvedAccounts } from './names.js';
 import { readRevision, runLatestRepair } from './chain.js';
-import { resolveSetDecisions, type DecidedSet } from '../sets.js';
+import { crossFoldLinks, joinLinked, resolveSetDecisions, type DecidedSet } from '../sets.js';
 import { accountDrift } from './stats.js';
 import type {
   AccountHoldings, AccountSetDecision, DuplicateAccountSet, PithosDuplicatesFindings, PithosDuplicatesPlanData, PlannedSet,
@@ -73,10 +73,14 @@ async function subtreeSizes(q: pg.PoolClient, names: string[]): Promise<Map<stri
   return out;
 }
 
-/** Account sets: equal under Python lower(), or resolving to one uuid (also an account named by the uuid another resolves to). */
-async function accountSets(client: pg.PoolClient, map: string, uuids: UuidMap): Promise<Map<string, string[]>> {
+/**
+ * Account sets: equal under Python lower(), joined by one of step 2's merges (LINKS), or
+ * resolving to one uuid (also an account named by the uuid another resolves to).
+ */
+async function accountSets(client: pg.PoolClient, map: string, uuids: UuidMap, links: [string, string][]): Promise<Map<string, string[]>> {
   const uf = new UnionFind<string>();
   for (const names of (await identifierCollisions(client, PITHOS_ACCOUNTS)).values()) for (const n of names) uf.union(n, names[0]!);
+  await joinLinked(client, PITHOS_ACCOUNTS, links, uf);
   const byUuid = await client.query<{ names: string[] }>(`
     SELECT array_agg(n.path) AS names FROM nodes n LEFT JOIN ${map} m ON m.identifier = n.path
      WHERE n.parent = 0 AND n.node <> 0 GROUP BY coalesce(m.uuid, n.path) HAVING count(*) > 1`);
@@ -134,7 +138,7 @@ async function inspect(ctx: StepContext): Promise<Findings & { data: PithosDupli
     await collectNames(client, 'snf_pn');
     await createMapTable(client, 'snf_pm');
     await fillMap(client, 'snf_pn', 'snf_pm', uuids);
-    const found = await accountSets(client, 'snf_pm', uuids);
+    const found = await accountSets(client, 'snf_pm', uuids, crossFoldLinks(ctx.state));
     const members = [...found.values()].flat();
     const owned = await pithosOwned(client, members);
     const sizes = await subtreeSizes(client, members);
@@ -149,7 +153,8 @@ async function inspect(ctx: StepContext): Promise<Findings & { data: PithosDupli
           ...(sizes.get(name) ?? { nodes: 1, versions: 0 }),
         };
       });
-      const step2 = targets.filter((t) => t.group === key || pyLower(t.into) === key || pyLower(t.deleted) === key);
+      const folds = new Set(names.filter((n) => !uuids.isUuid(n)).map(pyLower));
+      const step2 = targets.filter((t) => t.group === key || folds.has(pyLower(t.into)) || folds.has(pyLower(t.deleted)));
       const { into, reasons } = suggestInto(key, accounts, step2);
       const uuidSet = new Set(accounts.map((a) => a.uuid ?? `-${a.name}`));
       if (accounts.some((a) => uuids.isUuid(a.name))) reasons.push('one of them is already named by the astakos uuid the others resolve to (0.13 pithos served this user already)');
@@ -157,6 +162,7 @@ async function inspect(ctx: StepContext): Promise<Findings & { data: PithosDupli
       else if (uuidSet.size > 1 && accounts.some((a) => !a.uuid)) reasons.push('some of them resolve to no astakos user');
       const noTwin = accounts.filter((a) => a.astakos === 'unknown' && !uuids.isUuid(a.name)).map((a) => a.name);
       if (noTwin.length && noTwin.length < accounts.length) reasons.push(`no astakos user is spelled exactly ${noTwin.join(', ')}`);
+      if (folds.size > 1) reasons.push('joined as step 2 joined their users (equal under the database\'s upper(), not under Python lower())');
       if (names.some((n) => !isAscii(n))) reasons.push('non-ASCII: grouped by Python lower() as 0.13 astakos folds, not by the database\'s lower()');
       if (names.some((n) => /[.+(\[*?\\^$|)]/.test(n))) reasons.push('regex metacharacters in the names: upstream --list-duplicate misreports or crashes on these; compared exactly here');
       return { key, accounts, suggested: { action: 'merge' as const, into }, reasons };
@@ -447,7 +453,7 @@ async function verify(ctx: StepContext): Promise<Check[]> {
     await collectNames(client, 'snf_pn');
     await createMapTable(client, 'snf_pm');
     await fillMap(client, 'snf_pn', 'snf_pm', uuids);
-    const sets = await accountSets(client, 'snf_pm', uuids);
+    const sets = await accountSets(client, 'snf_pm', uuids, crossFoldLinks(ctx.state));
     checks.push({
       label: 'no two pithos accounts become one in 0.13', ok: sets.size === 0,
       detail: sets.size ? `${sets.size} set(s) left: ${sample([...sets.values()].map((s) => s.join(' / ')))}` : 'none',
