@@ -439,7 +439,6 @@ describe('a hand-made deployment: 6.2 merges and deletes exactly, 6.4 equals ups
     tree = fixtureTree();
     await withDb('astakos', urls.astakos, seedAstakos);
     await withDb('pithos', urls.pithos, (db) => seedPithos(db, tree));
-    await withDb('cyclades', urls.cyclades, async () => {}); // exists, empty: the tool refuses a missing embedded one
     cfg = freshConfig(dir, urls, 'state-main');
     stateFile = join(dir, 'state-main.db');
   });
