@@ -37,7 +37,7 @@ describe('schema detection', () => {
 
   it('says when a database belongs to another service', async () => {
     assert.equal(describeVersion('pithos', await detectSchema(old.astakos.pool, 'pithos')), 'not a pithos database');
-    assert.equal(describeVersion('astakos', await detectSchema(old.cyclades.pool, 'astakos')), 'not a astakos database');
+    assert.equal(describeVersion('astakos', await detectSchema(old.cyclades.pool, 'astakos')), 'not an astakos database');
   });
 
   it('lists what is missing from a half-migrated database', async () => {

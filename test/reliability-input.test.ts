@@ -233,7 +233,7 @@ const cases: Case[] = [
     args: () => ['run', '--config', deploymentConfig('nodb', { pithos: serverUrl() ? dbUrl(serverUrl()!, testDbName('inp_t_nonexistent')) : `pglite:${join(dir, 'nonexistent')}` })],
     state: () => statePathOf('nodb') },
   { db: true, name: 'astakos URL pointing at the cyclades database', code: 4,
-    cause: /^the astakos database at .* is not a astakos database \(it holds the cyclades tables: db_virtualmachine, db_network\)$/,
+    cause: /^the astakos database at .* is not an astakos database \(it holds the cyclades tables: db_virtualmachine, db_network\)$/,
     args: () => ['run', '--config', deploymentConfig('wrong-service', { astakos: sandbox.cyclades })],
     state: () => statePathOf('wrong-service') },
   { db: true, name: 'an empty database', code: 4, cause: /^the cyclades database at .* is empty \(no tables\)$/,

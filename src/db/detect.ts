@@ -17,7 +17,7 @@ export function describeVersion(service: Service, v: SchemaVersion): string {
     case 'partial': return `partial (missing: ${v.missing.join(', ')})`;
     case 'older': return `older than 0.12.5 (missing: ${v.missing.join(', ')})`;
     case 'empty': return 'empty (no tables)';
-    case 'foreign': return `not a ${service} database`;
+    case 'foreign': return `not ${service === 'astakos' ? 'an' : 'a'} ${service} database`;
     default: return v.kind;
   }
 }
