@@ -6,13 +6,12 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main, type Io } from '../src/cli/main.js';
 import { pyLower } from '../src/core/fold.js';
 import { DEDUP_STEP, MERGE_PREFIX, type DedupFindings, type MergeTarget } from '../src/core/dedup/index.js';
-import { openDb, type Db, type Service } from '../src/db/connection.js';
+import type { Service } from '../src/db/connection.js';
 import { createSandbox, simulateStep } from '../src/sandbox/index.js';
 import { StateFile } from '../src/state/index.js';
-import { cleanupAll, serverUrl, tempDir, testDbName } from './support.js';
+import { cleanupAll, cliIn as cli, serverUrl, tempDir, testDbName, withDb } from './support.js';
 
 after(cleanupAll);
 
@@ -64,19 +63,6 @@ const SERVICES = {
   },
   'pithos+': { resources: [{ name: 'diskspace', group: 'storage', uplimit: 5368709120, unit: 'bytes', desc: 'Pithos account diskspace' }] },
 };
-
-async function withDb<T>(service: Service, url: string, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDb(service, url, { max: 2 });
-  try { return await fn(db); } finally { await db.close(); }
-}
-
-async function cli(cfg: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (s) => { out += `${s}\n`; }, err: (s) => { err += `${s}\n`; }, isTTY: false };
-  const code = await main([...args, '--config', cfg], io);
-  return { code, out, err };
-}
 
 /** Adds the hostile users to astakos, a VM and a key each to cyclades, and an account each to pithos. */
 async function addHostile(urls: Record<Service, string>): Promise<Map<string, number>> {

@@ -8,17 +8,16 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { main, type Io } from '../src/cli/main.js';
 import { byCodeUnits } from '../src/core/dedup/fold.js';
 import { pyLower } from '../src/core/fold.js';
 import {
   encodeUrl, invalidDecision, legacyPublicUrl, parseSetAnswer, suggestInto,
   type AccountHoldings, type DuplicateAccountSet, type PithosDuplicatesFindings, type PithosMigrateFindings,
 } from '../src/core/remap/pithos/index.js';
-import { closeAllEmbedded, openDb, type Db, type Service } from '../src/db/connection.js';
+import { closeAllEmbedded, type Db, type Service } from '../src/db/connection.js';
 import { createSandbox, loadSchema, simulateStep } from '../src/sandbox/index.js';
 import { StateFile } from '../src/state/index.js';
-import { cleanupAll, emptyDatabases, runCli, serverUrl, tempDir, testDbName, writeConfig } from './support.js';
+import { cleanupAll, cliIn as cli, emptyDatabases, runCli, serverUrl, tempDir, testDbName, withDb, writeConfig } from './support.js';
 
 after(cleanupAll);
 
@@ -26,14 +25,6 @@ type Urls = Record<Service, string>;
 const PITHOS_TABLES = ['nodes', 'versions', 'attributes', 'statistics', 'policy', 'public', 'xfeatures', 'xfeaturevals', 'groups', 'alembic_version'];
 
 // ------------------------------------------------------------------------ helpers
-
-async function cli(cfg: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (s) => { out += `${s}\n`; }, err: (s) => { err += `${s}\n`; }, isTTY: false };
-  const code = await main([...args, '--config', cfg], io);
-  return { code, out, err };
-}
 
 function withState<T>(file: string, fn: (s: StateFile) => T): T {
   const s = StateFile.open(file);
@@ -44,11 +35,6 @@ function answersFile(dir: string, name: string, answers: unknown): string {
   const f = join(dir, `${name}.json`);
   writeFileSync(f, JSON.stringify(answers));
   return f;
-}
-
-async function withDb<T>(service: Service, url: string, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDb(service, url, { max: 2 });
-  try { return await fn(db); } finally { await db.close(); }
 }
 
 /** An order-independent digest of TABLE's rows in SCHEMA. */

@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { closeAllEmbedded, SERVICES, type Service } from '../src/db/connection.js';
+import type { Io } from '../src/cli/main.js';
+import { closeAllEmbedded, openDb, SERVICES, type Db, type Service } from '../src/db/connection.js';
 
 export function serverUrl(): string | undefined {
   if (process.env.SNF_TEST_PG_URL) return process.env.SNF_TEST_PG_URL;
@@ -92,4 +93,20 @@ export function writeConfig(dir: string, urls: Record<Service, string>, extra: R
     state: join(dir, 'upgrade.db'), backups: join(dir, 'backups'), ...extra,
   }, null, 2));
   return file;
+}
+
+/** Runs `snf-upgrade ARGS --config CFG` in this process and collects its output. */
+export async function cliIn(cfg: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: Io = { out: (s) => { out += `${s}\n`; }, err: (s) => { err += `${s}\n`; }, isTTY: false };
+  const { main } = await import('../src/cli/main.js');
+  const code = await main([...args, '--config', cfg], io);
+  return { code, out, err };
+}
+
+/** Opens SERVICE's database at URL for FN, and closes it. */
+export async function withDb<T>(service: Service, url: string, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openDb(service, url, { max: 2 });
+  try { return await fn(db); } finally { await db.close(); }
 }
