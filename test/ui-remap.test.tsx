@@ -10,7 +10,7 @@ import { UiAsker } from '../src/ui/asker.js';
 import { deleteDecision, remapConflicts, tableDecisions } from '../src/ui/conflicts/remap.js';
 import { fakeBackend, type FakeBackendOptions } from '../src/ui/fixtures.js';
 import { STEPS } from '../src/runbook/steps.js';
-import { findAstakosUser } from '../src/ui/backend.js';
+import { findAstakosUser } from '../src/core/remap/uuids.js';
 import { openDb } from '../src/db/connection.js';
 import { UserError } from '../src/errors.js';
 import { cleanupAll, emptyDatabases } from './support.js';

@@ -2,7 +2,7 @@
 // is adapted by engineBackend(); tests drive the screens with a plain object.
 import type pg from 'pg';
 import type { Config } from '../config.js';
-import { pyLower } from '../core/fold.js';
+import { findAstakosUser, type AstakosUser } from '../core/remap/uuids.js';
 import type { ApplyResult, Check } from '../core/step.js';
 import { hostname } from 'node:os';
 import { processAlive, SERVICES, isEmbeddedUrl, type Service } from '../db/connection.js';
@@ -100,27 +100,7 @@ export function lockVerdict(holders: LockHolderView[], here: string, alive: (pid
   };
 }
 
-/** An astakos user, as the wizard names one before an identifier is mapped to it. */
-export interface AstakosUser { id: number; email: string; uuid: string; active: boolean; verified: boolean }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * The astakos user QUERY names: a uuid of im_astakosuser, or an email matched the way 0.13
- * astakos matches names (its lower() is the username). Needs astakos at 0.13 (step 3.2).
- */
-export async function findAstakosUser(pool: pg.Pool, query: string): Promise<AstakosUser | undefined> {
-  const q = query.trim();
-  const byUuid = UUID.test(q);
-  if (!byUuid && !(q.includes('@') && q.length > 2)) {
-    throw new UserError(`"${q}" is neither a uuid nor an email`, 'type the uuid of an astakos user (8-4-4-4-12 hex digits) or the email of one');
-  }
-  const r = await pool.query<{ id: number; email: string; uuid: string; is_active: boolean; email_verified: boolean }>(
-    `SELECT u.id, u.email, a.uuid, u.is_active, a.email_verified FROM auth_user u JOIN im_astakosuser a ON a.user_ptr_id = u.id
-      WHERE ${byUuid ? 'a.uuid = $1' : 'u.username = $1'} AND a.uuid IS NOT NULL LIMIT 1`, [byUuid ? q.toLowerCase() : pyLower(q)]);
-  const row = r.rows[0];
-  return row && { id: row.id, email: row.email, uuid: row.uuid, active: row.is_active, verified: row.email_verified };
-}
+export type { AstakosUser };
 
 export const isSettingsStep = (id: string): id is SettingsStep => (SETTINGS_STEPS as readonly string[]).includes(id);
 

@@ -12,7 +12,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { isAbsolute, join, resolve } from 'node:path';
 import type pg from 'pg';
 import { CheckFailed, UserError } from '../../errors.js';
-import { loadUuidMap, type UuidMap } from '../remap/uuids.js';
+import { loadUuidMap, UUID_SHAPE, type UuidMap } from '../remap/uuids.js';
 import { formatPyValue, typeName } from '../settings/index.js';
 import type { ApplyResult, BeforeImage, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../step.js';
 import { batchName, loadResources, plural, requireAstakos013, sample, valuesList, type Q, type ResourceRow } from './common.js';
@@ -51,7 +51,6 @@ export interface ExportResult {
   source: string;
 }
 
-const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A user key of a source (settings key, pithos account name) → its astakos uuid, or why not. */
 function toUuid(uuids: UuidMap, key: string): { uuid?: string; note?: string; reason?: string } {

@@ -3,7 +3,11 @@
 import Cursor from 'pg-cursor';
 import type pg from 'pg';
 import type { Db } from '../../db/connection.js';
+import { UserError } from '../../errors.js';
 import { pyLower } from '../fold.js';
+
+/** What an astakos uuid looks like. */
+export const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 
 export interface UuidMap {
@@ -63,4 +67,24 @@ export async function insertPairs(client: pg.PoolClient, table: string, pairs: I
   }
   await flush();
   return n;
+}
+
+/** An astakos user, as the wizard names one before an identifier is mapped to it. */
+export interface AstakosUser { id: number; email: string; uuid: string; active: boolean; verified: boolean }
+
+/**
+ * The astakos user QUERY names: a uuid of im_astakosuser, or an email matched the way 0.13
+ * astakos matches names (its lower() is the username). Needs astakos at 0.13 (step 3.2).
+ */
+export async function findAstakosUser(pool: pg.Pool, query: string): Promise<AstakosUser | undefined> {
+  const q = query.trim();
+  const byUuid = UUID_SHAPE.test(q);
+  if (!byUuid && !(q.includes('@') && q.length > 2)) {
+    throw new UserError(`"${q}" is neither a uuid nor an email`, 'type the uuid of an astakos user (8-4-4-4-12 hex digits) or the email of one');
+  }
+  const r = await pool.query<{ id: number; email: string; uuid: string; is_active: boolean; email_verified: boolean }>(
+    `SELECT u.id, u.email, a.uuid, u.is_active, a.email_verified FROM auth_user u JOIN im_astakosuser a ON a.user_ptr_id = u.id
+      WHERE ${byUuid ? 'a.uuid = $1' : 'u.username = $1'} AND a.uuid IS NOT NULL LIMIT 1`, [byUuid ? q.toLowerCase() : pyLower(q)]);
+  const row = r.rows[0];
+  return row && { id: row.id, email: row.email, uuid: row.uuid, active: row.is_active, verified: row.email_verified };
 }

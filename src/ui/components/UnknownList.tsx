@@ -4,6 +4,7 @@
 // highlighted identifier to an astakos user typed as a uuid or an email (shown before it is taken).
 import { Box } from 'ink';
 import { useState } from 'react';
+import { UUID_SHAPE } from '../../core/remap/uuids.js';
 import type { AstakosUser, DecisionInput } from '../backend.js';
 import type { Decisions } from '../conflicts/types.js';
 import { answerOf, openCount, UNKNOWN_PREFIX, type UnknownList as List } from '../conflicts/unknown.js';
@@ -126,14 +127,14 @@ export function UnknownList(p: UnknownListProps) {
       const it = list.items[i]!;
       const a = answerOf(list, decisions, it.id);
       // A hand mapping ("→ …") is always the operator's.
-      const src = a !== undefined && !UUID.test(a) && decisions.get(UNKNOWN_PREFIX + it.id)?.source === 'operator' ? ' (you)' : '';
+      const src = a !== undefined && !UUID_SHAPE.test(a) && decisions.get(UNKNOWN_PREFIX + it.id)?.source === 'operator' ? ' (you)' : '';
       const ans = a !== undefined ? `${shownAnswer(a, names)}${src}` : `${it.suggested}?`;
       body.push(line(` ${i === cur ? '▶' : ' '} ${a !== undefined ? '✓' : '·'} ${cell(it.id, idw)} ${cell(it.detail, width - idw - 29)} ${cut(ans, 21)}`,
         { bold: i === cur, color: a !== undefined ? 'green' : 'yellow' }));
     }
     const it = list.items[cur];
     const chosen = it && answerOf(list, decisions, it.id);
-    const about = chosen && UUID.test(chosen)
+    const about = chosen && UUID_SHAPE.test(chosen)
       ? ` mapped by hand to ${names.get(chosen) ? `${names.get(chosen)} (uuid ${chosen})` : `uuid ${chosen}`}: its rows become that user's`
       : it && ` why ${it.suggested}: ${it.reason}`;
     if (about) body.push(line(''), ...wrapLines([line(about, { dim: true })], width - 1).slice(0, 3));
@@ -158,11 +159,10 @@ interface Mapping {
   problem?: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An answer as the list shows it: a hand mapping as "→ email" when known, else "→ uuid…". */
 function shownAnswer(a: string, names: ReadonlyMap<string, string>): string {
-  if (!UUID.test(a)) return a;
+  if (!UUID_SHAPE.test(a)) return a;
   return `→ ${names.get(a) ?? `${a.slice(0, 8)}…`}`;
 }
 

@@ -1,6 +1,7 @@
 // Lists of identifiers astakos does not know, one answer each: step 6.3 (cyclades owners:
 // delete | keep | <uuid>) and step 6.2 (pithos accounts: keep | delete). The answers are
 // stored as the modules read them: state.setDecision(step, 'unknown:<identifier>', answer).
+import { UUID_SHAPE } from '../../core/remap/uuids.js';
 import type { PlanView } from '../../engine/index.js';
 import type { Decisions } from './types.js';
 
@@ -60,7 +61,7 @@ export function answerOf(list: UnknownList, decisions: Decisions, id: string): s
   const v = decisions.get(UNKNOWN_PREFIX + id)?.value;
   if (typeof v !== 'string') return undefined;
   if (list.answers.some((a) => a.value === v)) return v;
-  return list.step === '6.3' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v) ? v : undefined;
+  return list.step === '6.3' && UUID_SHAPE.test(v) ? v : undefined;
 }
 
 export function openCount(list: UnknownList, decisions: Decisions): number {

@@ -9,7 +9,7 @@ import { byCodeUnits, UnionFind } from '../../dedup/fold.js';
 import { pyLower } from '../../fold.js';
 import { identifierCollisions } from '../../dedup/inspect.js';
 import { joinLinked } from '../sets.js';
-import type { UuidMap } from '../uuids.js';
+import { UUID_SHAPE, type UuidMap } from '../uuids.js';
 import type { Owned, TableCounts, UnknownKind } from './types.js';
 
 export type Q = pg.Pool | pg.PoolClient;
@@ -46,7 +46,6 @@ export const num = (v: unknown): number => (v === null || v === undefined ? 0 : 
 export const noneOwned = (): Owned => ({ vms_live: 0, vms_deleted: 0, networks: 0, keys: 0 });
 export const totalOwned = (o: Owned): number => o.vms_live + o.vms_deleted + o.networks + o.keys;
 
-export const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Upstream's test for "an email" is only: contains "@" (cyclades.md §2.4). */
 export const isEmailish = (id: string): boolean => id.includes('@');

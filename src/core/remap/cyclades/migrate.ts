@@ -20,12 +20,11 @@ import type { DecisionSource, StateFile } from '../../../state/index.js';
 import { byCodeUnits } from '../../dedup/fold.js';
 import { pyLower } from '../../fold.js';
 import type { ApplyResult, Asker, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../../step.js';
-import { insertPairs, loadUuidMap, type UuidMap } from '../uuids.js';
+import { insertPairs, loadUuidMap, UUID_SHAPE, type UuidMap } from '../uuids.js';
 import { countDeletion, deleteOwned, loadOwnerCascade } from './cascade.js';
 import { describeOwned } from './duplicates.js';
 import {
   astakosEmails, DISTINCT_IDENTIFIERS, eachIdentifier, isEmailish, OWNER_TABLES, requireAstakosUuids, resolve, unknownKind,
-  UUID_SHAPE,
 } from './identifiers.js';
 import { planSettings, settingsKeys, settingsLeftovers, settingsSummary, writeSettings, type KeyResolver } from './settings.js';
 import type { MigrateFindings, TableCounts, UnknownAction, UnknownIdentifier } from './types.js';
