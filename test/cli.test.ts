@@ -200,3 +200,34 @@ describe('headless commands', () => {
   });
 });
 
+
+describe('demo', () => {
+  it('builds the demo under --dir at --scale once, reuses it, and refuses another scale', async () => {
+    const run = async (...args: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await main(args, { out: (s) => { out += `${s}\n`; }, err: (s) => { err += `${s}\n`; }, isTTY: false });
+      return { code, out, err };
+    };
+    const demoDir = join(dir, 'demo');
+    const first = await run('demo', '--dir', demoDir, '--scale', 'tiny');
+    assert.equal(first.code, 0, first.err);
+    assert.match(first.err, /building the demo deployment \(scale tiny\) under .*demo/);
+    assert.match(first.out, /▶ 1 +Services down, databases backed up/);
+    assert.match(first.out, /no terminal: this is the status view; drive the demo with --config .*demo\/snf-upgrade\.json/);
+    const status = JSON.parse((await run('status', '--json', '--config', join(demoDir, 'snf-upgrade.json'))).out);
+    assert.deepEqual(status.deployment.map((d: { version: string }) => d.version), ['0.12.5', '0.12.5', '0.12.5']);
+
+    const again = await run('demo', '--dir', demoDir);
+    assert.equal(again.code, 0, again.err);
+    assert.doesNotMatch(again.err, /building/);
+    const other = await run('demo', '--dir', demoDir, '--scale', 'small');
+    assert.equal(other.code, 2);
+    assert.match(other.err, /the demo under .*demo was built at scale tiny, not small\n  next: leave out --scale to open it, or give another --dir/);
+    const misplaced = await run('status', '--dir', demoDir);
+    assert.equal(misplaced.code, 2);
+    assert.match(misplaced.err, /--dir applies only to "snf-upgrade demo"/);
+    assert.equal((await run('demo', '--scale', 'huge', '--dir', join(dir, 'demo2'))).code, 2);
+    assert.ok(!existsSync(join(dir, 'demo2')), 'a bad scale builds nothing');
+  });
+});

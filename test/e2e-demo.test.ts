@@ -1,16 +1,16 @@
-// End to end: the real CLI in a real terminal (tmux, 80×24) on an embedded `tiny` sandbox,
-// driven by keystrokes from step 1 to step 11. Manual steps are performed in the sandbox
-// with `s`; the process is killed (SIGKILL, by the fault point after the 2nd committed batch)
-// in the middle of step 6.4, started again, and the walk finishes. Then the state file says
-// every step is done and every step's verification passes.
-// Needs tmux; skipped without it. Takes a few minutes.
+// End to end: the real `snf-upgrade demo` (the built program, bin/snf-upgrade.js) in a real
+// terminal (tmux, 80×24), building a `tiny` demo deployment in a temporary folder, driven by
+// keystrokes from step 1 to step 11. Manual steps are performed in the sandbox with `s`; the
+// process is killed (SIGKILL, by the fault point after the 2nd committed batch) in the middle of
+// step 6.4, started again, and the walk finishes. Then the state file says every step is done
+// and every step's verification passes.
+// Needs tmux; skipped without it. Builds the program first (npm run build). Takes a few minutes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createSandbox } from '../src/sandbox/index.js';
 import { loadConfig } from '../src/config.js';
 import { StateFile } from '../src/state/index.js';
 import { Engine } from '../src/engine/index.js';
@@ -34,12 +34,12 @@ function tmux(...args: string[]): string {
 }
 const screen = (): string => tmux('capture-pane', '-p', '-t', SESSION);
 
-/** Starts the wizard in a fresh tmux session; the shell says "[exited N]" when it ends. */
-function startWizard(env: Record<string, string> = {}): void {
+/** Starts `snf-upgrade demo` in a fresh tmux session; the shell says "[exited N]" when it ends. */
+function startDemo(env: Record<string, string> = {}): void {
   spawnSync('tmux', ['kill-session', '-t', SESSION]);
   const vars = Object.entries({ SNF_UPGRADE_PITHOS_BATCH: PITHOS_BATCH, ...env }).map(([k, v]) => `${k}='${v}'`).join(' ');
   // -u CI: Ink renders only the last frame when it believes it runs under CI.
-  const cmd = `cd '${ROOT}' && env -u CI ${vars} node --import tsx test/helpers/cli.ts --config '${cfg}'; echo "[exited $?]"; sleep 3600`;
+  const cmd = `cd '${ROOT}' && env -u CI ${vars} node bin/snf-upgrade.js demo --dir '${dir}' --scale tiny; echo "[exited $?]"; sleep 3600`;
   tmux('new-session', '-d', '-s', SESSION, '-x', '80', '-y', '24', cmd);
 }
 
@@ -117,15 +117,16 @@ async function acceptAll(summary: RegExp): Promise<void> {
 }
 
 function statusJson(): { current: string | null; interrupted: { step: string; text: string } | null; steps: { id: string; status: string }[] } {
-  const out = execFileSync('node', ['--import', 'tsx', 'test/helpers/cli.ts', '--config', cfg, 'status', '--json'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('node', ['bin/snf-upgrade.js', 'status', '--json', '--config', cfg], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   return JSON.parse(out);
 }
 
 describe('end to end: the demo walk in a terminal', { skip: HAVE_TMUX ? false : 'tmux is not installed' }, () => {
-  before(async () => {
+  before(() => {
+    // The installed program runs from dist/: build it from the source under test.
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
     dir = mkdtempSync(join(tmpdir(), 'snf-e2e-'));
-    const r = await createSandbox({ name: 'e2e', embedded: join(dir, 'db'), scale: 'tiny', seed: 1, configPath: join(dir, 'snf-upgrade.json') });
-    cfg = r.configPath;
+    cfg = join(dir, 'snf-upgrade.json');
   });
   after(() => {
     spawnSync('tmux', ['kill-session', '-t', SESSION]);
@@ -136,8 +137,10 @@ describe('end to end: the demo walk in a terminal', { skip: HAVE_TMUX ? false : 
     const started = Date.now();
     // ---------------------------------------------------------------- first session: 1 … up to 6.4
     let s = '';
-    startWizard();
-    await waitFor('enter continue');
+    startDemo();
+    s = await waitFor('enter continue', 180_000); // the first start builds the demo deployment
+    assert.match(s, /^ snf-upgrade · Synnefo 0\.12\.5 → 0\.13/m);
+    assert.ok(existsSync(cfg), 'the demo was built in the folder given');
     await keys('Enter');
     await loaded('1');
     await run('1');
@@ -218,7 +221,7 @@ describe('end to end: the demo walk in a terminal', { skip: HAVE_TMUX ? false : 
     t.diagnostic(`first session, 1 → 6.3: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
     // ---------------------------------------------------------------- second session: killed inside 6.4
-    startWizard({ SNF_UPGRADE_FAULT: 'batch:after-commit#2:kill' });
+    startDemo({ SNF_UPGRADE_FAULT: 'batch:after-commit#2:kill' });
     await waitFor('enter continue');
     await keys('Enter');
     await loaded('6.4');
@@ -230,7 +233,7 @@ describe('end to end: the demo walk in a terminal', { skip: HAVE_TMUX ? false : 
     assert.match(killed.interrupted?.text ?? '', /stopped during 6\.4: 2 batch\(es\) in pithos had committed/);
 
     // ---------------------------------------------------------------- third session: resume and finish
-    startWizard();
+    startDemo();
     s = await loaded('6.4');
     assert.match(s.replace(/\s+/g, ' '), /The last session stopped during 6\.4: 2 batch\(es\) in pithos had committed/);
     await run('6.4');

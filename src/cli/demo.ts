@@ -1,7 +1,10 @@
-// `snf-upgrade demo`: an embedded sandbox deployment under state/demo, opened in the wizard.
-import { existsSync } from 'node:fs';
+// `snf-upgrade demo`: an embedded sandbox deployment (state/demo unless --dir), opened in the wizard.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config.js';
+import { EXIT, UserError } from '../errors.js';
+import { parseScale, type Scale } from '../sandbox/params.js';
 import { HeadlessAsker } from './asker.js';
 import { Engine } from '../engine/index.js';
 import { StateFile } from '../state/index.js';
@@ -9,22 +12,51 @@ import { renderStatus } from './render.js';
 import type { Io } from './main.js';
 
 export const DEMO_DIR = fileURLToPath(new URL('../../state/demo', import.meta.url));
-export const DEMO_CONFIG = `${DEMO_DIR}/snf-upgrade.json`;
+const DEMO_SCALE = 'small';
+/** What the demo under a folder was built with, so a later --scale can be checked against it. */
+const BUILT = 'demo-built.json';
 
-export async function ensureDemo(io: Io): Promise<string> {
-  if (existsSync(DEMO_CONFIG)) return DEMO_CONFIG;
+export interface DemoOptions {
+  takeOver?: boolean;
+  /** Folder of the demo deployment (default state/demo). */
+  dir?: string;
+  /** Size of the deployment when it is built (default small). */
+  scale?: string;
+}
+
+export async function ensureDemo(io: Io, opts: DemoOptions = {}): Promise<string> {
+  const dir = resolve(opts.dir ?? DEMO_DIR);
+  const configPath = join(dir, 'snf-upgrade.json');
+  const scale: Scale = parseScale(opts.scale ?? DEMO_SCALE);
+  if (existsSync(configPath)) {
+    const built = builtScale(dir);
+    if (opts.scale !== undefined && String(built) !== String(scale)) {
+      throw new UserError(`the demo under ${dir} was built at scale ${built}, not ${scale}`,
+        `leave out --scale to open it, or give another --dir to build a new one`, EXIT.usage);
+    }
+    return configPath;
+  }
   const { createSandbox } = await import('../sandbox/index.js');
-  io.err(`building the demo deployment under ${DEMO_DIR} (once; it is reused next time)…`);
-  const r = await createSandbox({ name: 'demo', embedded: DEMO_DIR, scale: 'small', seed: 1, configPath: DEMO_CONFIG, log: (l) => io.err(`  ${l}`) });
+  io.err(`building the demo deployment (scale ${scale}) under ${dir} (once; it is reused next time)…`);
+  const r = await createSandbox({ name: 'demo', embedded: dir, scale, seed: 1, configPath, log: (l) => io.err(`  ${l}`) });
+  writeFileSync(join(dir, BUILT), `${JSON.stringify({ scale, seed: 1 })}\n`);
   io.err(`built in ${(r.ms / 1000).toFixed(1)} s`);
   return r.configPath;
 }
 
-export async function startDemo(io: Io, opts: { takeOver?: boolean }): Promise<number> {
-  const config = loadConfig(await ensureDemo(io));
+function builtScale(dir: string): Scale {
+  try {
+    return (JSON.parse(readFileSync(join(dir, BUILT), 'utf8')) as { scale: Scale }).scale;
+  } catch {
+    return DEMO_SCALE; // built before the scale was recorded: always the default
+  }
+}
+
+export async function startDemo(io: Io, opts: DemoOptions): Promise<number> {
+  const config = loadConfig(await ensureDemo(io, opts));
   if (io.isTTY) {
     const { startWizard } = await import('../ui/start.js');
-    return startWizard(config, opts);
+    return startWizard(config, { takeOver: opts.takeOver });
   }
   const state = StateFile.open(config.state);
   const engine = new Engine(config, state, new HeadlessAsker(), 'snf-upgrade demo');

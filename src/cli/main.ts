@@ -19,7 +19,9 @@ export const VERSION = '0.1.0';
 const USAGE = `usage: snf-upgrade [COMMAND] [options]
 
   (no command)            the interactive wizard (needs a terminal)
-  demo                    the wizard on an embedded sandbox deployment (no server needed)
+  demo [--dir DIR] [--scale tiny|small|medium|large]
+                          the wizard on an embedded sandbox deployment (no server needed;
+                          built once under state/demo, or DIR, at scale small unless given)
   status                  where the upgrade stands
   plan [STEP]             what a step found and would change (writes nothing)
   run [STEP | --through STEP]   run the next step, one step, or every step up to one
@@ -54,6 +56,8 @@ const OPTIONS = {
   yes: { type: 'boolean', short: 'y' },
   through: { type: 'string' },
   'take-over': { type: 'boolean' },
+  dir: { type: 'string' },
+  scale: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -158,6 +162,11 @@ function knownStep(id: string | undefined): string | undefined {
 }
 
 async function dispatch(command: string | undefined, args: string[], flags: Flags, io: Io): Promise<number> {
+  if (command !== 'demo') {
+    for (const k of ['dir', 'scale'] as const) {
+      if (flags[k] !== undefined) throw new UserError(`--${k} applies only to "snf-upgrade demo"`, 'see snf-upgrade --help', EXIT.usage);
+    }
+  }
   const loadCfg = () => {
     const config = loadConfig(flags.config);
     if (flags.state) config.state = flags.state;
@@ -181,8 +190,9 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
       return startWizard(loadCfg(), { takeOver: !!flags['take-over'] });
     }
     case 'demo': {
+      if (args.length) throw new UserError(`unexpected argument "${args[0]}"`, 'see snf-upgrade --help', EXIT.usage);
       const { startDemo } = await import('./demo.js');
-      return startDemo(io, { takeOver: !!flags['take-over'] });
+      return startDemo(io, { takeOver: !!flags['take-over'], dir: flags.dir, scale: flags.scale });
     }
     case 'status':
       step(false);
