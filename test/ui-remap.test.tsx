@@ -160,6 +160,31 @@ describe('6.3 unknown identifiers', () => {
     await shows(r, '✓ done');
     assert.ok(b.calls.includes('run 6.3'));
   });
+  test('a long list scrolls: moving back up keeps the window until the cursor reaches its top', async () => {
+    const many = Array.from({ length: 40 }, (_, i) => ({ ...unknown[0]!, id: `u${String(i).padStart(2, '0')}@example.org` }));
+    const b = fakeBackend({
+      records: doneBefore('6.3'),
+      plans: { '6.3': { findings: { summary: [], data: { mapped: { identifiers: 0, rows: {} }, alreadyUuid: 0, unknown: many } }, plan: { summary: [], changes: [], open: 40 } } },
+    });
+    const r = render(<App backend={b} size={SIZE} onExit={() => undefined} />);
+    await shows(r, 'enter continue');
+    await press(r, KEY.enter);
+    await shows(r, 'Unknown to astakos: 40 identifiers');
+    await press(r, KEY.enter);
+    await shows(r, 'open 40');
+    await press(r, ...Array<string>(30).fill(KEY.down));
+    let f = await shows(r, 'u30@example.org');
+    assertFits(f);
+    assert.doesNotMatch(f, /u00@example\.org/);
+    const window = f.match(/u\d\d@example\.org/g)!.join(' ');
+    await press(r, KEY.up);
+    await wait(50);
+    f = r.lastFrame() ?? '';
+    assert.equal(f.match(/u\d\d@example\.org/g)!.join(' '), window, 'one step up moves the cursor, not the window');
+    await press(r, ...Array<string>(30).fill(KEY.up));
+    f = await shows(r, 'u00@example.org');
+    assertFits(f);
+  });
 });
 
 describe('6.3: m maps an unknown identifier to an astakos user by hand', () => {

@@ -1,6 +1,5 @@
 // What the wizard's screens need from the engine, as one small interface: the real Engine
 // is adapted by engineBackend(); tests drive the screens with a plain object.
-import type pg from 'pg';
 import type { Config } from '../config.js';
 import { findAstakosUser, type AstakosUser } from '../core/remap/uuids.js';
 import type { ApplyResult, Check } from '../core/step.js';

@@ -3,7 +3,7 @@
 // highlighted one, a takes every open suggestion after a summary; in 6.3, m maps the
 // highlighted identifier to an astakos user typed as a uuid or an email (shown before it is taken).
 import { Box } from 'ink';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { UUID_SHAPE } from '../../core/remap/uuids.js';
 import type { AstakosUser, DecisionInput } from '../backend.js';
 import type { Decisions } from '../conflicts/types.js';
@@ -39,6 +39,7 @@ export function UnknownList(p: UnknownListProps) {
   let t = top;
   if (cur < t) t = cur;
   if (cur > t + height - 1) t = cur - height + 1;
+  useEffect(() => { if (t !== top) setTop(t); }, [t, top]);
   const open = openCount(list, decisions);
   const pending = list.items.filter((it) => answerOf(list, decisions, it.id) === undefined);
 
