@@ -30,6 +30,7 @@ const USERS: [string, number][] = [
   ['e\u0301@x.org', 1], ['é@x.org', 1],
   ['tab\there\u0001\u007f@x.org', 1], ['\ufffdjunk\u200b@x.org', 1],
   ['σίσυφος@x.gr', 1], ['ΣΊΣΥΦΟΣ@x.gr', 2],
+  ['οδυσσεύς@x.gr', 1], ['ΟΔΥΣΣΕΎΣ@x.gr', 2],
 ];
 /** Group key (Python lower()) → the email kept. */
 const KEPT: Record<string, string> = {
@@ -45,8 +46,12 @@ const ALONE = ['100zzoff@x.org', '100_off@x.org', 'e\u0301@x.org', 'é@x.org', '
  * the deleted user's VMs, keys and pithos account go to the survivor.
  */
 const SIGMA = ['σίσυφος@x.gr', 'ΣΊΣΥΦΟΣ@x.gr'];
-/** The users that own VMs, keys and pithos accounts: all of them. */
-const OWNERS = USERS.map(([e]) => e);
+/** The same, but only the deleted side owns VMs, keys and a pithos account: they go to the survivor's uuid. */
+const SIGMA_ONE_SIDE = ['οδυσσεύς@x.gr', 'ΟΔΥΣΣΕΎΣ@x.gr'];
+/** [deleted, kept] pairs that only the database's upper() can join. */
+const UPPER_ONLY = [SIGMA, SIGMA_ONE_SIDE];
+/** The users that own VMs, keys and pithos accounts: all but the one-side pair's survivor. */
+const OWNERS = USERS.map(([e]) => e).filter((e) => e !== SIGMA_ONE_SIDE[1]);
 const OBJECT = `it's a "file" 100%_\\ ü.txt`;
 /** A pithos quota on the accounts of these (alone, so their limit is theirs): 7.1 carries it to astakos. */
 const QUOTA: Record<string, string> = { 'tab\there\u0001\u007f@x.org': '123456789', '100_off@x.org': '987654321' };
@@ -83,6 +88,7 @@ async function addHostile(urls: Record<Service, string>): Promise<Map<string, nu
     const vm = Number((await q.query<{ m: number }>('SELECT coalesce(max(id), 0) AS m FROM db_virtualmachine')).rows[0]!.m) + 1000;
     const key = Number((await q.query<{ m: number }>('SELECT coalesce(max(id), 0) AS m FROM userdata_publickeypair')).rows[0]!.m) + 1000;
     for (const [i, [email]] of USERS.entries()) {
+      if (!OWNERS.includes(email)) continue;
       await q.query(`INSERT INTO db_virtualmachine (id, name, created, updated, hostid, flavor_id, deleted, suspended, operstate, buildpercentage, imageid, userid, backendtime)
         VALUES ($1, $2, '2012-01-01+00', '2012-01-01+00', '', (SELECT min(id) FROM db_flavor), false, false, 'STARTED', 100, 'img', $3, '2012-01-01+00')`,
       [vm + i, `vm '${i}' "\\%_`, email]);
@@ -101,6 +107,7 @@ async function addHostile(urls: Record<Service, string>): Promise<Map<string, nu
       return n;
     };
     for (const [i, [email]] of [...USERS.entries(), [USERS.length, [NOT_A_USER, 0]] as const]) {
+      if (email !== NOT_A_USER && !OWNERS.includes(email)) continue;
       const acct = await node(0, email, 0);
       if (QUOTA[email]) await q.query(`INSERT INTO policy (node, key, value) VALUES ($1, 'quota', $2)`, [acct, QUOTA[email]]);
       const cont = await node(acct, `${email}/pithos`, 0);
@@ -192,13 +199,13 @@ describe('hostile data, steps 2.1 → 9.2 headless', () => {
     const ids = await addHostile(sbx.urls);
     const sigmaJoined = await withDb('astakos', sbx.urls.astakos, async ({ pool: q }) =>
       (await q.query<{ same: boolean }>('SELECT upper($1::text) = upper($2::text) AS same', SIGMA)).rows[0]!.same);
-    const keptOf = (email: string): string | undefined => KEPT[pyLower(email)] ?? (SIGMA.includes(email) ? SIGMA[1] : undefined);
+    const keptOf = (email: string): string | undefined => KEPT[pyLower(email)] ?? UPPER_ONLY.find((pair) => pair.includes(email))?.[1];
     const stateFile = JSON.parse((await import('node:fs')).readFileSync(cfg, 'utf8')).state as string;
     const state = StateFile.open(stateFile);
     try { state.markDone('1', ['test']); } finally { state.close(); }
     const answers = join(dir, 'answers.json');
     writeFileSync(answers, JSON.stringify({
-      '2.2': { confirm: true, survivors: Object.fromEntries([...Object.entries(KEPT), ...(sigmaJoined ? [[SIGMA[1]!, SIGMA[1]!]] : [])].map(([k, email]) => [k, ids.get(email!)])) },
+      '2.2': { confirm: true, survivors: Object.fromEntries([...Object.entries(KEPT), ...(sigmaJoined ? UPPER_ONLY.map(([, kept]) => [kept!, kept!]) : [])].map(([k, email]) => [k, ids.get(email!)])) },
       5: { 'rename-pithos': true, 'lower-defaults': true, services: SERVICES },
       '6.1': { confirm: 'delete' }, '6.2': { confirm: true }, '6.3': { confirm: 'delete' },
     }));
@@ -217,12 +224,12 @@ describe('hostile data, steps 2.1 → 9.2 headless', () => {
     const found = groups.filter((g) => g.users.some((u) => hostile.has(u.email)))
       .map((g) => `${g.key}: ${g.users.map((u) => u.email).sort().join(' | ')}`).sort();
     const expected = [...Object.keys(KEPT).map((k) => `${k}: ${USERS.map(([e]) => e).filter((e) => pyLower(e) === k).sort().join(' | ')}`),
-      ...(sigmaJoined ? [`${SIGMA[0]}: ${[...SIGMA].sort().join(' | ')}`] : [])].sort();
+      ...(sigmaJoined ? UPPER_ONLY.map((pair) => `${pair[0]}: ${[...pair].sort().join(' | ')}`) : [])].sort();
     assert.deepEqual(found, expected);
-    for (const e of [...ALONE, ...(sigmaJoined ? [] : SIGMA)]) assert.ok(!groups.some((g) => g.users.some((u) => u.email === e)), `${JSON.stringify(e)} is in no group`);
+    for (const e of [...ALONE, ...(sigmaJoined ? [] : UPPER_ONLY.flat())]) assert.ok(!groups.some((g) => g.users.some((u) => u.email === e)), `${JSON.stringify(e)} is in no group`);
 
     await run('2.2');
-    if (!sigmaJoined) await mergeAsStep2(sbx.urls.astakos, stateFile, SIGMA[0]!, SIGMA[1]!, ids);
+    if (!sigmaJoined) for (const [gone, kept] of UPPER_ONLY) await mergeAsStep2(sbx.urls.astakos, stateFile, gone!, kept!, ids);
     const deleted = USERS.map(([e]) => e).filter((e) => keptOf(e) !== undefined && keptOf(e) !== e);
     await withDb('astakos', sbx.urls.astakos, async ({ pool: q }) => {
       const left = (await q.query<{ email: string }>('SELECT email FROM auth_user WHERE id = ANY($1::int[])', [[...ids.values()]])).rows.map((r) => r.email);

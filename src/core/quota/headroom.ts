@@ -4,7 +4,7 @@
 // over) would lose headroom — their 0.12 limit or their current usage exceeds the new
 // default — and how many already use more than it. For the resources 0.12 did not limit
 // (cpu, ram, disk), how many users already use more than the new default.
-import { loadUuidMap, type UuidMap } from '../remap/uuids.js';
+import { stepUuidMap, type UuidMap } from '../remap/uuids.js';
 import type { StepContext } from '../step.js';
 import { plural } from './common.js';
 import { RESOURCES_012, pithosLimit012, verifiedUsers } from './effective.js';
@@ -68,7 +68,7 @@ async function usageByUser(stream: AsyncGenerator<OwnerUsage[]>, uuids: UuidMap)
 
 export async function headroom(ctx: StepContext, newDefaults: Map<string, bigint>): Promise<Headroom> {
   const astakos = await ctx.db('astakos');
-  const uuids = await loadUuidMap(astakos);
+  const uuids = await stepUuidMap(ctx);
   const baseline = readBaseline(ctx.config);
   const notes: string[] = [];
   // what steps 7.1 / 7.2 will carry over as per-user limits

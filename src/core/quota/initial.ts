@@ -12,7 +12,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { isAbsolute, join, resolve } from 'node:path';
 import type pg from 'pg';
 import { CheckFailed, UserError } from '../../errors.js';
-import { loadUuidMap, UUID_SHAPE, type UuidMap } from '../remap/uuids.js';
+import { stepUuidMap, UUID_SHAPE, type UuidMap } from '../remap/uuids.js';
 import { formatPyValue, typeName } from '../settings/index.js';
 import type { ApplyResult, BeforeImage, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../step.js';
 import { batchName, loadResources, plural, requireAstakos013, sample, valuesList, type Q, type ResourceRow } from './common.js';
@@ -360,7 +360,7 @@ function initialStep(kind: InitialKind): StepModule {
   async function gather(ctx: StepContext) {
     const astakos = await ctx.db('astakos');
     await requireAstakos013(astakos, kind.step);
-    const uuids = await loadUuidMap(astakos);
+    const uuids = await stepUuidMap(ctx);
     const exp = await kind.export(ctx, uuids);
     const resources = await loadResources(astakos.pool);
     return { astakos, exp, resources };

@@ -5,6 +5,8 @@ import type pg from 'pg';
 import type { Db } from '../../db/connection.js';
 import { UserError } from '../../errors.js';
 import { pyLower } from '../fold.js';
+import type { StepContext } from '../step.js';
+import { crossFoldLinks } from './sets.js';
 
 /** What an astakos uuid looks like. */
 export const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -18,8 +20,17 @@ export interface UuidMap {
   readonly size: number;
 }
 
-/** Streams username → uuid from astakos (0.13 schema) in one pass; memory grows with users only. */
-export async function loadUuidMap(astakos: Db, batch = 5000): Promise<UuidMap> {
+/** The uuid map a step uses: astakos' users, plus step 2's merges that Python lower() tells apart. */
+export async function stepUuidMap(ctx: StepContext): Promise<UuidMap> {
+  return loadUuidMap(await ctx.db('astakos'), crossFoldLinks(ctx.state));
+}
+
+/**
+ * Streams username → uuid from astakos (0.13 schema) in one pass; memory grows with users only.
+ * MERGED ([deleted email, survivor email]) resolves a deleted user's name to its survivor where
+ * folding alone cannot (a group step 2 formed under upper() only, e.g. a final ς and Σ).
+ */
+export async function loadUuidMap(astakos: Db, merged: [string, string][] = [], batch = 5000): Promise<UuidMap> {
   const byUsername = new Map<string, string>();
   const uuids = new Set<string>();
   const client = await astakos.pool.connect();
@@ -38,10 +49,15 @@ export async function loadUuidMap(astakos: Db, batch = 5000): Promise<UuidMap> {
   } finally {
     client.release();
   }
+  const survivorOf = new Map(merged.map(([deleted, into]) => [pyLower(deleted), pyLower(into)]));
   return {
     // Folded like Python's unicode.lower() (as astakos 0016 and user_catalogs do), not in SQL:
     // PostgreSQL's lower() under the C collation of Synnefo databases folds ASCII only.
-    lookup: (identifier) => byUsername.get(pyLower(identifier)),
+    lookup: (identifier) => {
+      const name = pyLower(identifier);
+      const survivor = survivorOf.get(name);
+      return byUsername.get(name) ?? (survivor === undefined ? undefined : byUsername.get(survivor));
+    },
     isUuid: (value) => uuids.has(value),
     get size() { return byUsername.size; },
   };

@@ -10,7 +10,7 @@ import { mergeTargets } from '../../dedup/decide.js';
 import { byCodeUnits } from '../../dedup/fold.js';
 import { isAscii, pyLower } from '../../fold.js';
 import type { ApplyResult, Asker, BeforeImage, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../../step.js';
-import { loadUuidMap } from '../uuids.js';
+import { stepUuidMap } from '../uuids.js';
 import { countDeletion, deleteOwned, loadOwnerCascade } from './cascade.js';
 import {
   astakosEmails, caseSets, eachIdentifier, isEmailish, known, OWNER_TABLES, ownedBy, requireAstakosUuids, totalOwned,
@@ -31,7 +31,7 @@ export async function inspectDuplicates(ctx: StepContext): Promise<Findings & { 
   const astakosDb = await ctx.db('astakos');
   const astakos = astakosDb.pool;
   await requireAstakosUuids(astakos);
-  const uuids = await loadUuidMap(astakosDb);
+  const uuids = await stepUuidMap(ctx);
   const cyc = (await ctx.db('cyclades')).pool;
 
   const found = await caseSets(cyc, crossFoldLinks(ctx.state));

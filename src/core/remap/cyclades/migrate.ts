@@ -20,7 +20,7 @@ import type { DecisionSource, StateFile } from '../../../state/index.js';
 import { byCodeUnits } from '../../dedup/fold.js';
 import { pyLower } from '../../fold.js';
 import type { ApplyResult, Asker, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../../step.js';
-import { insertPairs, loadUuidMap, UUID_SHAPE, type UuidMap } from '../uuids.js';
+import { insertPairs, stepUuidMap, UUID_SHAPE, type UuidMap } from '../uuids.js';
 import { countDeletion, deleteOwned, loadOwnerCascade } from './cascade.js';
 import { describeOwned } from './duplicates.js';
 import {
@@ -75,7 +75,7 @@ async function settingsResolver(ctx: StepContext, uuids: UuidMap, decisions: Map
 export async function inspectMigrate(ctx: StepContext): Promise<Findings & { data: MigrateFindings }> {
   const astakosDb = await ctx.db('astakos');
   await requireAstakosUuids(astakosDb.pool);
-  const uuids = await loadUuidMap(astakosDb);
+  const uuids = await stepUuidMap(ctx);
   const cyc = (await ctx.db('cyclades')).pool;
   const rows: TableCounts = { db_virtualmachine: 0, db_network: 0, userdata_publickeypair: 0 };
   const unknown: UnknownIdentifier[] = [];
@@ -332,8 +332,7 @@ export async function applyMigrate(ctx: StepContext, plan: Plan): Promise<ApplyR
   const done = new Set((await committedBatches(cycDb, MIGRATE_STEP)).map((b) => b.batch));
 
   if (!done.has(DROP_BATCH)) {
-    const astakosDb = await ctx.db('astakos');
-    const uuids = await loadUuidMap(astakosDb);
+    const uuids = await stepUuidMap(ctx);
     const hand = data.decisions.filter((d) => d.action !== 'delete' && d.action !== 'keep').map((d) => [d.id, d.action] as [string, string]);
     const deletes = data.decisions.filter((d) => d.action === 'delete').map((d) => d.id);
 
@@ -405,7 +404,7 @@ export async function applyMigrate(ctx: StepContext, plan: Plan): Promise<ApplyR
 
   const dir = ctx.config.cyclades.settings;
   if (dir) {
-    const uuids = await loadUuidMap(await ctx.db('astakos'));
+    const uuids = await stepUuidMap(ctx);
     // Every stored decision counts: an identifier mapped by hand in an earlier run is no longer unknown now.
     const resolver = (await settingsResolver(ctx, uuids, decisionsByFold(storedUnknownDecisions(ctx.state))))!;
     const s = planSettings(dir, resolver);
@@ -432,8 +431,7 @@ function keptIdentifiers(state: StateFile): Set<string> {
 }
 
 export async function verifyMigrate(ctx: StepContext): Promise<Check[]> {
-  const astakosDb = await ctx.db('astakos');
-  const uuids = await loadUuidMap(astakosDb);
+  const uuids = await stepUuidMap(ctx);
   const cyc = (await ctx.db('cyclades')).pool;
   const kept = keptIdentifiers(ctx.state);
   // Counted in full, listed up to a bound (a failed rewrite could leave every identifier).

@@ -17,7 +17,7 @@ import { byCodeUnits, UnionFind } from '../../dedup/fold.js';
 import { isAscii, pyLower } from '../../fold.js';
 import { identifierCollisions, PITHOS_ACCOUNTS, pithosOwned } from '../../dedup/inspect.js';
 import type { ApplyResult, Asker, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../../step.js';
-import { loadUuidMap, type UuidMap } from '../uuids.js';
+import { stepUuidMap, type UuidMap } from '../uuids.js';
 import { accountNode, applySetInOne, createHelperIndexes, deleteAccount, dropHelperIndexes, mergeAccount, objectCount, type SetOps } from './accounts.js';
 import { describeCollision, findCollisions } from './collisions.js';
 import { dedupeMemberCase, memberCaseFindings } from './membercase.js';
@@ -131,7 +131,7 @@ export function suggestInto(key: string, accounts: AccountHoldings[], step2: Ste
 async function inspect(ctx: StepContext): Promise<Findings & { data: PithosDuplicatesFindings }> {
   const astakosDb = await ctx.db('astakos');
   await requireAstakosUuids(astakosDb.pool);
-  const uuids = await loadUuidMap(astakosDb);
+  const uuids = await stepUuidMap(ctx);
   const db = await ctx.db('pithos');
   const client = await db.pool.connect();
   try {
@@ -366,7 +366,7 @@ async function apply(ctx: StepContext, p: Plan): Promise<ApplyResult> {
     for (const a of data.deleteUnknown) if (!ctx.state.getDecision(DUPLICATES_STEP, UNKNOWN_PREFIX + a)) ctx.state.setDecision(DUPLICATES_STEP, UNKNOWN_PREFIX + a, 'delete', 'answers');
     for (const a of data.keepUnknown) if (!ctx.state.getDecision(DUPLICATES_STEP, UNKNOWN_PREFIX + a)) ctx.state.setDecision(DUPLICATES_STEP, UNKNOWN_PREFIX + a, 'keep', ctx.asker.acceptSuggestions ? 'suggested' : 'answers');
   });
-  const uuids = await loadUuidMap(await ctx.db('astakos'));
+  const uuids = await stepUuidMap(ctx);
   const pool = (await ctx.db('pithos')).pool;
   const units: SetOps[] = [
     ...data.sets.map((s) => ({ key: s.key, delete: s.delete, merge: s.merge, ...(s.into !== undefined ? { into: s.into } : {}) })),
@@ -445,7 +445,7 @@ async function apply(ctx: StepContext, p: Plan): Promise<ApplyResult> {
 async function verify(ctx: StepContext): Promise<Check[]> {
   const astakosDb: Db = await ctx.db('astakos');
   await requireAstakosUuids(astakosDb.pool);
-  const uuids = await loadUuidMap(astakosDb);
+  const uuids = await stepUuidMap(ctx);
   const db = await ctx.db('pithos');
   const client = await db.pool.connect();
   const checks: Check[] = [];

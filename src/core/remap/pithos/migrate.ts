@@ -15,7 +15,7 @@ import { committedBatches } from '../../../db/journal.js';
 import { CheckFailed, EXIT, UserError } from '../../../errors.js';
 import type { DecisionSource } from '../../../state/index.js';
 import type { ApplyResult, BeforeImage, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../../step.js';
-import { loadUuidMap, type UuidMap } from '../uuids.js';
+import { stepUuidMap, type UuidMap } from '../uuids.js';
 import { describeCollision, findCollisions } from './collisions.js';
 import { DUPLICATES_STEP, requireAstakosUuids, UNKNOWN_PREFIX } from './duplicates.js';
 import { ALL_SOURCES, batchRows, collectNames, createMapTable, fillMap, MAP_TABLE, markAmbiguous, unresolvedAccounts } from './names.js';
@@ -42,7 +42,7 @@ interface MigrateFindingsData extends PithosMigrateFindings {
 async function inspect(ctx: StepContext): Promise<Findings & { data: MigrateFindingsData }> {
   const astakosDb = await ctx.db('astakos');
   await requireAstakosUuids(astakosDb.pool);
-  const uuids = await loadUuidMap(astakosDb);
+  const uuids = await stepUuidMap(ctx);
   const db = await ctx.db('pithos');
   const client = await db.pool.connect();
   try {
@@ -351,7 +351,7 @@ async function apply(ctx: StepContext, p: Plan): Promise<ApplyResult> {
       ctx.state.setDecision(MIGRATE_STEP, 'statistics', 'recompute', ctx.asker.acceptSuggestions ? 'suggested' : 'answers');
     }
   });
-  const uuids = await loadUuidMap(await ctx.db('astakos'));
+  const uuids = await stepUuidMap(ctx);
   const round = await mapRound(ctx, data.map);
   const prior = new Map(ctx.state.batchesFor(MIGRATE_STEP).map((b) => [b.batch, b.rows]));
   const width = batchRows();
@@ -446,7 +446,7 @@ async function verify(ctx: StepContext): Promise<Check[]> {
   const checks: Check[] = [];
   const astakosDb = await ctx.db('astakos');
   await requireAstakosUuids(astakosDb.pool);
-  const uuids = await loadUuidMap(astakosDb);
+  const uuids = await stepUuidMap(ctx);
   const pool = (await ctx.db('pithos')).pool;
   const rev = await readRevision(pool);
   checks.push({ label: `alembic_version is ${HEAD_REVISION}`, ok: rev.rows.length === 1 && rev.rows[0] === HEAD_REVISION, detail: rev.rows.join(', ') || (rev.table ? 'empty' : 'no table') });
