@@ -17,7 +17,7 @@ import { closeAllEmbedded, openDb, SERVICES, type Db, type Service } from '../sr
 import { Engine } from '../src/engine/index.js';
 import { createSandbox, loadSchema } from '../src/sandbox/index.js';
 import { StateFile } from '../src/state/index.js';
-import { cleanupAll, emptyDatabases, runCli, serverUrl, tempDir, testDbName, usingServer, writeConfig } from './support.js';
+import { cleanupAll, emptyDatabases, runCli, serverUrl, tempDir, testDbName, usingServer, withDb, writeConfig } from './support.js';
 
 after(cleanupAll);
 
@@ -197,17 +197,12 @@ async function fixture(name: string, bulk = 0): Promise<Urls> {
   return urls;
 }
 
-async function withDb<T>(url: string, service: Service, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDb(service, url);
-  try { return await fn(db); } finally { await db.close(); }
-}
-
 /**
  * Every table (but the tool's journal and lock tables) of a database as exact text, rows sorted, plus the
  * sequences' positions: two dumps are equal only if the data is byte-identical.
  */
 async function dump(url: string, service: Service): Promise<string> {
-  return withDb(url, service, async (db) => {
+  return withDb(service, url, async (db) => {
     const c = await db.pool.connect();
     try {
       await c.query(`SET datestyle = 'ISO, YMD'`);
@@ -256,7 +251,7 @@ async function closeEngine(e: Engine): Promise<void> {
 }
 
 async function journalBatches(url: string): Promise<string[]> {
-  return withDb(url, 'astakos', async (db) => {
+  return withDb('astakos', url, async (db) => {
     const r = await db.pool.query<{ batch: string }>(`SELECT batch FROM snf_upgrade_journal WHERE step = '2.2' ORDER BY batch`);
     return r.rows.map((x) => x.batch);
   });
@@ -264,7 +259,7 @@ async function journalBatches(url: string): Promise<string[]> {
 
 /** Whether the database's upper() folds dotless ı to I (locale dependent: yes under a Unicode ctype, no under C). */
 async function upperJoinsIvan(url: string): Promise<boolean> {
-  return withDb(url, 'astakos', async (db) =>
+  return withDb('astakos', url, async (db) =>
     (await db.pool.query<{ same: boolean }>(`SELECT upper('ıvan@x.tr') = upper('Ivan@x.tr') AS same`)).rows[0]!.same);
 }
 
@@ -340,10 +335,10 @@ describe('dedup: step 2.1 findings', () => {
   });
 
   test('cross-service columns equal counts computed independently', async () => {
-    const vms = await withDb(urls.cyclades, 'cyclades', async (db) => (await db.pool.query<{ userid: string; deleted: boolean }>('SELECT userid, deleted FROM db_virtualmachine')).rows);
-    const nets = await withDb(urls.cyclades, 'cyclades', async (db) => (await db.pool.query<{ userid: string | null }>('SELECT userid FROM db_network')).rows);
-    const keys = await withDb(urls.cyclades, 'cyclades', async (db) => (await db.pool.query<{ user: string }>('SELECT "user" FROM userdata_publickeypair')).rows);
-    const pithos = await withDb(urls.pithos, 'pithos', async (db) => ({
+    const vms = await withDb('cyclades', urls.cyclades, async (db) => (await db.pool.query<{ userid: string; deleted: boolean }>('SELECT userid, deleted FROM db_virtualmachine')).rows);
+    const nets = await withDb('cyclades', urls.cyclades, async (db) => (await db.pool.query<{ userid: string | null }>('SELECT userid FROM db_network')).rows);
+    const keys = await withDb('cyclades', urls.cyclades, async (db) => (await db.pool.query<{ user: string }>('SELECT "user" FROM userdata_publickeypair')).rows);
+    const pithos = await withDb('pithos', urls.pithos, async (db) => ({
       nodes: (await db.pool.query<{ node: number; parent: number; latest_version: number; path: string }>('SELECT * FROM nodes')).rows,
       versions: (await db.pool.query<{ serial: number; size: string; cluster: number }>('SELECT serial, size, cluster FROM versions')).rows,
       groups: (await db.pool.query<{ owner: string; name: string }>('SELECT owner, name FROM groups')).rows,
@@ -484,7 +479,7 @@ describe('dedup: step 2.2 through the engine', () => {
       assert.equal(r.status, 'done');
       assert.ok(r.summary.some((l) => l.includes('no case-insensitive email collision left')));
 
-      const left = await withDb(urls.astakos, 'astakos', async (db) => {
+      const left = await withDb('astakos', urls.astakos, async (db) => {
         const users = (await db.pool.query<{ id: number }>('SELECT id FROM auth_user ORDER BY id')).rows.map((x) => x.id);
         const inv = (await db.pool.query<{ id: number }>('SELECT id FROM im_invitation ORDER BY id')).rows.map((x) => x.id);
         return { users, inv, groups: await astakosCollisions(db.pool) };
@@ -583,7 +578,7 @@ describe('dedup: crash between batches', () => {
     } finally {
       await closeEngine(engine);
     }
-    await withDb(urls.astakos, 'astakos', async (db) => {
+    await withDb('astakos', urls.astakos, async (db) => {
       await db.pool.query(`CREATE FUNCTION dedup_t_trap() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN IF OLD.id = ${victim} THEN ${action}; END IF; RETURN OLD; END $$`);
       await db.pool.query('CREATE TRIGGER dedup_t_trap BEFORE DELETE ON auth_user FOR EACH ROW EXECUTE PROCEDURE dedup_t_trap()');
@@ -592,7 +587,7 @@ describe('dedup: crash between batches', () => {
   }
 
   async function disarm(urls: Urls): Promise<void> {
-    await withDb(urls.astakos, 'astakos', async (db) => {
+    await withDb('astakos', urls.astakos, async (db) => {
       await db.pool.query('DROP TRIGGER dedup_t_trap ON auth_user');
       await db.pool.query('DROP FUNCTION dedup_t_trap()');
     });
@@ -733,7 +728,7 @@ describe('dedup: on a generated sandbox deployment', () => {
     const urls = sb.urls;
     const before = await dumpAll(urls);
     // Independently: every astakos email, grouped by Python lower() in the test.
-    const users = await withDb(urls.astakos, 'astakos', async (db) =>
+    const users = await withDb('astakos', urls.astakos, async (db) =>
       (await db.pool.query<{ id: number; email: string }>('SELECT u.id, u.email FROM auth_user u JOIN im_astakosuser a ON a.user_ptr_id = u.id')).rows);
     const byKey = new Map<string, number[]>();
     for (const u of users) byKey.set(pyLower(u.email), [...(byKey.get(pyLower(u.email)) ?? []), u.id]);
@@ -759,7 +754,7 @@ describe('dedup: on a generated sandbox deployment', () => {
       await engine.run('2.1');
       const r = await engine.run('2.2');
       assert.equal(r.status, 'done');
-      await withDb(urls.astakos, 'astakos', async (db) => assert.deepEqual(await astakosCollisions(db.pool), []));
+      await withDb('astakos', urls.astakos, async (db) => assert.deepEqual(await astakosCollisions(db.pool), []));
       await engine.undo('2.2');
       assert.deepEqual(await dumpAll(urls), before);
     } finally {

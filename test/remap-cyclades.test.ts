@@ -18,7 +18,7 @@ import { loadSchema } from '../src/sandbox/schema.js';
 import { StateFile } from '../src/state/index.js';
 import { loadConfig } from '../src/config.js';
 import { createSandbox, simulateStep } from '../src/sandbox/index.js';
-import { cleanupAll, emptyDatabases, runCli, serverUrl, tempDir, testDbName, writeConfig } from './support.js';
+import { cleanupAll, emptyDatabases, runCli, serverUrl, tempDir, testDbName, withDb, writeConfig } from './support.js';
 
 /**
  * Databases the tests keep open: an embedded instance stays up while any handle is open, so
@@ -172,14 +172,9 @@ async function fixture(name: string, opts: { nonAscii?: boolean } = {}): Promise
   return urls;
 }
 
-async function withDb<T>(url: string, service: Service, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDb(service, url);
-  try { return await fn(db); } finally { await db.close(); }
-}
-
 /** Every table of a database as exact text, rows sorted (the journal as (step, batch, rows) only). */
 async function dump(url: string, opts: { ignore?: Record<string, string[]> } = {}): Promise<Record<string, unknown>> {
-  return withDb(url, 'cyclades', async (db) => {
+  return withDb('cyclades', url, async (db) => {
     const c = await db.pool.connect();
     try {
       await c.query(`SET datestyle = 'ISO, YMD'`);
@@ -204,7 +199,7 @@ async function dump(url: string, opts: { ignore?: Record<string, string[]> } = {
 }
 
 async function owners(url: string): Promise<Record<string, Record<number, string | null>>> {
-  return withDb(url, 'cyclades', async (db) => {
+  return withDb('cyclades', url, async (db) => {
     const out: Record<string, Record<number, string | null>> = {};
     for (const [t, col] of [['db_virtualmachine', 'userid'], ['db_network', 'userid'], ['userdata_publickeypair', '"user"']] as const) {
       const r = await db.pool.query<{ id: number; o: string | null }>(`SELECT id, ${col} AS o FROM ${t} ORDER BY id`);
@@ -215,7 +210,7 @@ async function owners(url: string): Promise<Record<string, Record<number, string
 }
 
 async function ids(url: string, table: string): Promise<number[]> {
-  return withDb(url, 'cyclades', async (db) => (await db.pool.query<{ id: number }>(`SELECT id FROM ${table} ORDER BY id`)).rows.map((r) => r.id));
+  return withDb('cyclades', url, async (db) => (await db.pool.query<{ id: number }>(`SELECT id FROM ${table} ORDER BY id`)).rows.map((r) => r.id));
 }
 
 function configFor(urls: Urls, dir: string, settings?: string): Config {
@@ -345,7 +340,7 @@ describe('remap cyclades: steps 6.1 and 6.3 end to end', () => {
     // carol → step 2's survivor, élodie → the astakos email
     assert.deepEqual([o.db_virtualmachine[7], o.db_virtualmachine[8], o.db_network[7]], ['Carol@X.org', 'Carol@X.org', 'Carol@X.org']);
     assert.deepEqual([o.db_virtualmachine[9], o.db_virtualmachine[10]], ['Élodie@exemple.fr', 'Élodie@exemple.fr']);
-    assert.equal((await withDb(urls.cyclades, 'cyclades', (db) => caseSets(db.pool))).size, 0);
+    assert.equal((await withDb('cyclades', urls.cyclades, (db) => caseSets(db.pool))).size, 0);
     const state = StateFile.open(config.state);
     try {
       assert.deepEqual(state.getDecision('6.1', 'bob@x.gr')?.value, { action: 'delete', delete: ['Bob@x.gr'] });
@@ -418,7 +413,7 @@ describe('remap cyclades: steps 6.1 and 6.3 end to end', () => {
     assert.deepEqual(await ids(urls.cyclades, 'db_networkinterface'), [1, 6], 'ghost\'s VM and network took their NIC');
     assert.deepEqual(await ids(urls.cyclades, 'db_backendnetwork'), [3]);
     assert.deepEqual(await ids(urls.cyclades, 'db_virtualmachinemetadata'), []);
-    assert.equal(await withDb(urls.cyclades, 'cyclades', async (db) =>
+    assert.equal(await withDb('cyclades', urls.cyclades, async (db) =>
       (await db.pool.query(`SELECT 1 FROM information_schema.tables WHERE table_name = $1`, [MAP_TABLE])).rowCount), 0, 'the mapping table is gone');
 
     const summary = out.summary.join('\n');
@@ -493,9 +488,9 @@ NETWORKS_USER_QUOTA = {'${uuidOf(2)}': 2, 'Former@Gone.org': 3}
 
 /** The upstream commands (cyclades.md §2.5, §2.7, §2.8) as their faithful SQL, on URLS. */
 async function upstream(urls: Urls, steps: { merge: string[]; delete: string[]; deleteAfter: string[] }): Promise<void> {
-  const names = await withDb(urls.astakos, 'astakos', async (db) => new Map((await db.pool.query<{ username: string; uuid: string }>(
+  const names = await withDb('astakos', urls.astakos, async (db) => new Map((await db.pool.query<{ username: string; uuid: string }>(
     'SELECT u.username, a.uuid FROM auth_user u JOIN im_astakosuser a ON a.user_ptr_id = u.id')).rows.map((r) => [r.username, r.uuid])));
-  await withDb(urls.cyclades, 'cyclades', async (db) => {
+  await withDb('cyclades', urls.cyclades, async (db) => {
     const q = db.pool;
     const del = async (id: string) => {
       await q.query('BEGIN');

@@ -14,7 +14,7 @@ import { createSandbox, dropSandbox, type CreateResult } from '../src/sandbox/cr
 import { contentHashes, hardCaseReport, sandboxInvariants } from '../src/sandbox/report.js';
 import { loadSchema, type Queryable, type SchemaVersion } from '../src/sandbox/schema.js';
 import { simulateStep } from '../src/sandbox/simulate.js';
-import { cleanupAll, emptyDatabases, serverUrl, tempDir, testDbName, usingServer } from './support.js';
+import { cleanupAll, emptyDatabases, serverUrl, tempDir, testDbName, usingServer, withDb } from './support.js';
 
 const REF = new URL('../../shared/reference/schema/', import.meta.url);
 const VERSIONS: SchemaVersion[] = ['0.12.5', '0.13'];
@@ -24,15 +24,6 @@ const reference = new Map<string, CatalogSnapshot>();
 function target(sub: string): { pg?: string; embedded?: string } {
   const base = serverUrl();
   return base ? { pg: base } : { embedded: join(tempDir(`${sub}-`), 'db') };
-}
-
-async function withDb<T>(service: Service, url: string, f: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDb(service, url, { max: 1 });
-  try {
-    return await f(db);
-  } finally {
-    await db.close();
-  }
 }
 
 async function resetPublic(c: Queryable): Promise<void> {
