@@ -2,7 +2,8 @@
 // tool can see (database URLs, PGPASSWORD, the sandbox's user passwords and tokens, service
 // tokens, SECRET_KEY and DATABASES passwords in the settings files), the upgrade is walked
 // headlessly from step 1 to 9.2 (manual steps simulated), with failures on the way, and every
-// command's output and every file the tool wrote is searched for each secret. The state file
+// command's output and every file the tool wrote is searched for each secret (all but the
+// stdout of `snippets --reveal`, whose purpose is to print the quotaholder token). The state file
 // and the backups must be 0600, and the folders the tool creates closed to others.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -12,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { closeAllEmbedded, openDb, SERVICES, type Service } from '../src/db/connection.js';
 import { KEPT_IN_DATABASE } from '../src/db/secrets.js';
 import { createSandbox, simulateStep, type SimulatedStep } from '../src/sandbox/index.js';
-import { cleanupAll, runCli, serverUrl, tempDir, testDbName } from './support.js';
+import { cleanupAll, runCli, serverUrl, tempDir, testDbName, withDb } from './support.js';
 
 after(cleanupAll);
 
@@ -198,7 +199,18 @@ describe('secrets: no password or token in any output or file; state and backups
       await simulate(step);
       await cli(['confirm', step], { code: 0 });
     }
-    await cli(['plan', '3.5'], { code: 0 });
+    await cli(['plan', '3.5'], { code: 0 }); // the 3.5 snippets, the service token hidden
+    await cli(['snippets', '3.3'], { code: 0 });
+    // `snippets --reveal` is the one output meant to carry a secret (the quotaholder token): it
+    // must, and it is the only one; its stdout stays out of the search, its stderr does not.
+    const token = await withDb('astakos', urls.astakos, async (db) =>
+      (await db.pool.query<{ value: string }>(`SELECT value FROM snf_upgrade_secrets WHERE step = 'snippets'`)).rows[0]!.value);
+    await closeAllEmbedded();
+    addSecret(token, 'quotaholder token (astakos snf_upgrade_secrets)');
+    const revealed = await runCli(['snippets', '3.3', '--reveal', '--config', configPath], { PGPASSWORD, NO_COLOR: '1' });
+    assert.equal(revealed.code, 0, revealed.stderr);
+    assert.equal(revealed.stdout.split('\n').filter((l) => l.endsWith(`_TOKEN = '${token}'`)).length, 4, 'the revealed lines carry the token');
+    seen.push({ what: 'snf-upgrade snippets 3.3 --reveal (stderr)', text: revealed.stderr });
     if (FULL_WALK) await cli(['run', '--through', '9.2', '--yes', '--accept-suggestions', '--answers', answers, '--json'], { code: 0 });
     if (FULL_WALK) await cli(['backup'], { code: 0 });
     await cli(['report', '--format', 'md'], { code: 0 });

@@ -618,6 +618,10 @@ describe('snippets, tokens and quota settings', () => {
     const pools = [await openDb('astakos', urls.astakos), await openDb('astakos', urls.astakos)];
     try {
       const a = pools[0]!.pool;
+      // Read-only (plan): no token yet is a placeholder, and neither table nor row is created.
+      const ro = await deploymentSnippets('3.3', a, {}, { generate: false });
+      assert.deepEqual([ro.secrets, ro.pending], [[], { literal: "'<the same random string>'", what: 'the quotaholder token' }]);
+      assert.equal((await a.query(`SELECT to_regclass('snf_upgrade_secrets') AS t`)).rows[0].t, null);
       // Two sessions at once, then again later: always the same token, kept in astakos only.
       const [t1, t2] = await Promise.all(pools.map((d) => quotaholderToken(d.pool)));
       assert.equal(t1, t2);
@@ -647,6 +651,8 @@ describe('snippets, tokens and quota settings', () => {
       const p = await deploymentSnippets('3.6', a, dirs);
       assert.ok(p.snippets[0]!.lines.includes("PITHOS_SERVICE_TOKEN = 'pithosTok3n'"));
       assert.equal(await quotaholderToken(a), t1, 'still the same token');
+      const again = await deploymentSnippets('3.3', a, {}, { generate: false });
+      assert.deepEqual([again.secrets.map((x) => x.value), again.pending], [[t1], undefined], 'read-only finds the stored token');
     } finally {
       for (const d of pools) await d.close();
       await cleanupAll();

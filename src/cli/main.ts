@@ -8,11 +8,12 @@ import { closeAllEmbedded, scrubSecrets, SERVICES } from '../db/connection.js';
 import { buildReport, reportMarkdown } from '../engine/report.js';
 import { deploymentFingerprint, Engine, type EngineEvent, type StepView } from '../engine/index.js';
 import { EXIT, UserError } from '../errors.js';
+import { deploymentSnippets, SETTINGS_STEPS, type SettingsStep, type SnippetSet } from '../runbook/settings-checks.js';
 import { findStep, phaseTitle, STEPS } from '../runbook/steps.js';
 import { StateFile } from '../state/index.js';
 import { HeadlessAsker, loadAnswers } from './asker.js';
 import { checkDatabases, requireEmbeddedDatabases } from './preflight.js';
-import { renderStatus, renderPlan, formatEta } from './render.js';
+import { renderStatus, renderPlan, formatEta, renderSnippets, snippetView } from './render.js';
 
 export const VERSION = '0.1.0';
 
@@ -23,7 +24,12 @@ const USAGE = `usage: snf-upgrade [COMMAND] [options]
                           the wizard on an embedded sandbox deployment (no server needed;
                           built once under state/demo, or DIR, at scale small unless given)
   status                  where the upgrade stands
-  plan [STEP]             what a step found and would change (writes nothing)
+  plan [STEP]             what a step found and would change (writes nothing); on 3.3–3.6
+                          the settings to paste, tokens hidden
+  snippets [STEP] [--reveal]   the settings to paste on each host for 3.3, 3.4, 3.5 or 3.6
+                          (default: the current step); makes the quotaholder token once.
+                          Tokens show as <hidden sha256:…>; --reveal prints them: the only
+                          way the headless commands show a secret
   run [STEP | --through STEP]   run the next step, one step, or every step up to one
   confirm STEP            mark a manual step done once its checks pass
   undo STEP               undo a reversible step
@@ -32,7 +38,7 @@ const USAGE = `usage: snf-upgrade [COMMAND] [options]
   sandbox create|drop|simulate ...   test deployments (see README)
 
 options: --config FILE  --state FILE  --json  --format md|json  --answers FILE
-         --accept-suggestions  --yes  --through STEP  --take-over  --help  --version`;
+         --accept-suggestions  --yes  --through STEP  --take-over  --reveal  --help  --version`;
 
 export interface Io {
   out: (s: string) => void;
@@ -56,6 +62,7 @@ const OPTIONS = {
   yes: { type: 'boolean', short: 'y' },
   through: { type: 'string' },
   'take-over': { type: 'boolean' },
+  reveal: { type: 'boolean' },
   dir: { type: 'string' },
   scale: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -153,6 +160,18 @@ function removeStateFile(path: string, folderToo: boolean): void {
   if (folderToo) try { rmdirSync(dirname(path)); } catch { /* not empty: keep it */ }
 }
 
+const isSettingsStep = (id: string | undefined): id is SettingsStep => (SETTINGS_STEPS as readonly (string | undefined)[]).includes(id);
+
+const noSnippets = (message: string): UserError =>
+  new UserError(message, `give one of ${SETTINGS_STEPS.join(', ')} (e.g. snf-upgrade snippets 3.3)`, EXIT.usage);
+
+/** STEP's snippets from the wizard's source; GENERATE: false reads the quotaholder token only if it exists. */
+async function stepSnippets(engine: Engine, step: SettingsStep, generate: boolean): Promise<SnippetSet> {
+  const c = engine.config;
+  const astakos = c.astakos.db ? (await engine.db('astakos')).pool : undefined;
+  return deploymentSnippets(step, astakos, { astakos: c.astakos.settings, cyclades: c.cyclades.settings, pithos: c.pithos.settings }, { generate });
+}
+
 /** A step id from the command line, or a usage error listing the real ones. */
 function knownStep(id: string | undefined): string | undefined {
   if (id !== undefined && !findStep(id)) {
@@ -167,6 +186,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
       if (flags[k] !== undefined) throw new UserError(`--${k} applies only to "snf-upgrade demo"`, 'see snf-upgrade --help', EXIT.usage);
     }
   }
+  if (command !== 'snippets' && flags.reveal) throw new UserError('--reveal applies only to "snf-upgrade snippets"', 'see snf-upgrade --help', EXIT.usage);
   const loadCfg = () => {
     const config = loadConfig(flags.config);
     if (flags.state) config.state = flags.state;
@@ -218,10 +238,33 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
         const target = id ?? engine.current()?.def.id;
         if (!target) { io.out('every step is done; nothing to plan'); return EXIT.ok; }
         const view = await engine.plan(target);
-        if (flags.json) json({ ...view, ...(view.findings.data && typeof view.findings.data === 'object' ? view.findings.data : {}) });
-        else io.out(renderPlan(engine.def(target), view));
+        // Settings steps: the wizard's snippets, tokens hidden; a token not made yet stays unmade.
+        const snippets = isSettingsStep(target) ? snippetView(target, await stepSnippets(engine, target, false), false) : undefined;
+        if (flags.json) json({ ...view, ...(view.findings.data && typeof view.findings.data === 'object' ? view.findings.data : {}), ...(snippets ? { snippets } : {}) });
+        else io.out(renderPlan(engine.def(target), view) + (snippets ? `\n\n${renderSnippets(snippets)}` : ''));
         return EXIT.ok;
       }, true);
+    }
+    case 'snippets': {
+      const arg = args[0];
+      if (arg !== undefined && !isSettingsStep(arg)) throw noSnippets(findStep(arg) ? `step ${arg} has no settings snippets` : `there is no step "${arg}"`);
+      const id = step(false) as SettingsStep | undefined;
+      let target: SettingsStep | undefined = id;
+      // No runner lock and nothing in the state file: it may only add the token row to astakos
+      // (as the wizard's screen does), so the databases are checked first, as for writing commands.
+      return withEngine(loadCfg(), flags, `snf-upgrade snippets ${id ?? ''}`.trim(), async (engine) => {
+        const v = snippetView(target!, await stepSnippets(engine, target!, true), !!flags.reveal);
+        if (flags.json) json(v);
+        else io.out(renderSnippets(v));
+        return EXIT.ok;
+      }, true, (engine) => {
+        if (!target) {
+          const current = engine.current()?.def.id;
+          if (!isSettingsStep(current)) throw noSnippets(current ? `the current step, ${current}, has no settings snippets` : 'every step is done: there is no current step');
+          target = current;
+        }
+        return target;
+      });
     }
     case 'run': {
       const id = step(false);

@@ -2,6 +2,7 @@
 import type { DeploymentInfo, PlanView, StepView } from '../engine/index.js';
 import type { LockHolder } from '../db/lock.js';
 import type { StepDef } from '../runbook/steps.js';
+import { fingerprint, hideSecrets, type SnippetSet } from '../runbook/settings-checks.js';
 
 export const STATUS_SYMBOL: Record<string, string> = { done: '✓', running: '▶', failed: '✗', pending: '·', skipped: '-' };
 
@@ -56,5 +57,49 @@ export function renderPlan(def: StepDef, view: PlanView): string {
   }
   for (const e of def.errata ?? []) out.push(`! Erratum: ${e}`);
   out.push(`Verified by: ${def.verifiedBy}`);
+  return out.join('\n');
+}
+
+/** The one way the headless commands show a secret. */
+export const revealCommand = (step: string): string => `snf-upgrade snippets ${step} --reveal`;
+
+/** A settings step's snippets as `plan` and `snippets` print them (text and --json). */
+export interface SnippetView {
+  step: string;
+  revealed: boolean;
+  /** Each secret the lines carry: its fingerprint and what it is (never its value). */
+  secrets: { fingerprint: string; what: string }[];
+  files: { host: string; file: string; lines: string[] }[];
+  notes: string[];
+}
+
+/** SET's lines with secrets hidden (unless REVEAL) and a token not generated yet named as such. */
+export function snippetView(step: string, set: SnippetSet, reveal: boolean): SnippetView {
+  const how = revealCommand(step);
+  const show = (code: string): string => {
+    const c = reveal ? code : hideSecrets(code, set.secrets, how);
+    return set.pending ? c.split(set.pending.literal).join(`<not generated yet: snf-upgrade snippets ${step} makes it>`) : c;
+  };
+  const pending = set.pending
+    ? [`${set.pending.what} is not generated yet: snf-upgrade snippets ${step} generates it once (kept in astakos); add --reveal to print it`]
+    : [];
+  return {
+    step, revealed: reveal && set.secrets.length > 0,
+    secrets: set.secrets.map((x) => ({ fingerprint: fingerprint(x.value), what: x.what })),
+    files: set.snippets.map((x) => ({ host: x.host, file: x.file, lines: x.lines.map(show) })),
+    notes: [...pending, ...set.notes],
+  };
+}
+
+/** The text block (Python lines unindented, so a file's section can be copied as it is). */
+export function renderSnippets(v: SnippetView): string {
+  const tokens = v.secrets.length === 1 ? 'the token' : 'the tokens';
+  const state = !v.secrets.length ? ''
+    : v.revealed ? `; ${tokens} ${v.secrets.length === 1 ? 'is' : 'are'} shown: keep this output out of logs and change records`
+      : `; ${tokens} ${v.secrets.length === 1 ? 'is' : 'are'} hidden: ${revealCommand(v.step)} prints ${v.secrets.length === 1 ? 'it' : 'them'}`;
+  const out = [`Settings to add, per host and file (Python lines${state}):`];
+  for (const s of v.secrets) out.push(`  ${s.fingerprint}: ${s.what}`);
+  for (const f of v.files) out.push('', `On the ${f.host} host, ${f.file}:`, ...f.lines);
+  if (v.notes.length) out.push('', ...v.notes.map((n) => `! ${n}`));
   return out.join('\n');
 }

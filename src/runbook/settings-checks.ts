@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import type pg from 'pg';
 import type { Check, StepModule } from '../core/step.js';
 import { ensureSecretsTable } from '../db/secrets.js';
+import { EXIT, UserError } from '../errors.js';
 import {
   formatPyValue, KNOWN_RESOURCES, loadDirs, PyDict, pyString, typeName,
   type Assignment, type Host, type Loaded, type PyValue, type QuotaSettings, type SettingsDir, type SettingsDirs,
@@ -34,6 +35,22 @@ export function generateToken(): string {
 /** What may be shown of a secret: "sha256:1a2b3c4d". */
 export function fingerprint(secret: string): string {
   return `sha256:${createHash('sha256').update(secret, 'utf8').digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * How a hidden secret shows in the snippets: not Python, so a pasted hidden line fails loudly
+ * instead of setting a wrong value. HOW names the way to see it (wizard: "t").
+ */
+export const hiddenSecret = (value: string, how: string): string => `<hidden ${fingerprint(value)}, ${how} shows it>`;
+
+/** TEXT with every secret's literal (quoted or bare) replaced by its hidden form. */
+export function hideSecrets(text: string, secrets: readonly { value: string }[], how: string): string {
+  let out = text;
+  for (const { value } of secrets) {
+    if (!value) continue;
+    for (const literal of [pyString(value), `"${value}"`, value]) out = out.split(literal).join(hiddenSecret(value, how));
+  }
+  return out;
 }
 
 const HOSTS_OF: Record<SettingsStep, Host[]> = {
@@ -549,6 +566,9 @@ export interface SnippetOptions {
   contactEmail?: string;
 }
 
+/** What the 3.3 lines carry when no quotaholder token is given. */
+export const QUOTAHOLDER_PLACEHOLDER = '<the same random string>';
+
 const trimSlash = (s: string): string => (s.endsWith('/') ? trimSlash(s.slice(0, -1)) : s);
 
 /**
@@ -564,7 +584,7 @@ export function settingsSnippets(step: SettingsStep, token: string, options: Sni
   const tok = (placeholder: string): string => pyString(token || placeholder);
   switch (step) {
     case '3.3': {
-      const t = tok('<the same random string>');
+      const t = tok(QUOTAHOLDER_PLACEHOLDER);
       return [
         {
           host: 'astakos', file: '/etc/synnefo/20-snf-astakos-app-settings.conf', lines: [
@@ -700,6 +720,23 @@ const QUOTAHOLDER_TOKEN_ROW = ['snippets', 'settings', 'QUOTAHOLDER_TOKEN', 'tok
 /** Transaction-level advisory lock around reading or making it (not the runner lock's key). */
 const TOKEN_LOCK_KEY = '8317698216382919200';
 
+const TOKEN_WHERE = 'step = $1 AND tbl = $2 AND pk = $3 AND col = $4';
+
+async function storedToken(q: pg.Pool | pg.PoolClient): Promise<string> {
+  const r = await q.query<{ value: string | null }>(`SELECT value FROM snf_upgrade_secrets WHERE ${TOKEN_WHERE}`, [...QUOTAHOLDER_TOKEN_ROW]);
+  return r.rows[0]?.value ?? '';
+}
+
+/**
+ * The stored quotaholder token, or undefined when it has not been generated yet. Reads only:
+ * creates neither the table nor the row (for `plan`, which writes nothing).
+ */
+export async function readQuotaholderToken(pool: pg.Pool): Promise<string | undefined> {
+  const exists = await pool.query(`SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'snf_upgrade_secrets'`);
+  if (!exists.rowCount) return undefined;
+  return (await storedToken(pool)) || undefined;
+}
+
 /**
  * The deployment's shared quotaholder token for the 3.3 snippets: generated on first use and
  * kept in the astakos database (which holds the deployment's other tokens anyway), so every
@@ -712,12 +749,10 @@ export async function quotaholderToken(pool: pg.Pool): Promise<string> {
     // Two sessions asking at once (even before the table exists) get the same token.
     await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [TOKEN_LOCK_KEY]);
     await ensureSecretsTable(client);
-    const where = 'step = $1 AND tbl = $2 AND pk = $3 AND col = $4';
-    const r = await client.query<{ value: string | null }>(`SELECT value FROM snf_upgrade_secrets WHERE ${where}`, [...QUOTAHOLDER_TOKEN_ROW]);
-    let token = r.rows[0]?.value ?? '';
+    let token = await storedToken(client);
     if (!token) {
       token = generateToken();
-      await client.query(`DELETE FROM snf_upgrade_secrets WHERE ${where}`, [...QUOTAHOLDER_TOKEN_ROW]);
+      await client.query(`DELETE FROM snf_upgrade_secrets WHERE ${TOKEN_WHERE}`, [...QUOTAHOLDER_TOKEN_ROW]);
       await client.query('INSERT INTO snf_upgrade_secrets (step, tbl, pk, col, value) VALUES ($1, $2, $3, $4, $5)', [...QUOTAHOLDER_TOKEN_ROW, token]);
     }
     await client.query('COMMIT');
@@ -744,6 +779,8 @@ export interface SnippetSet {
   secrets: { value: string; what: string }[];
   /** What could not be filled in, and why. */
   notes: string[];
+  /** A secret not made yet (read-only use): the placeholder literal the lines carry instead, and what it stands for. */
+  pending?: { literal: string; what: string };
 }
 
 const SERVICE_OF: Partial<Record<SettingsStep, { names: string[]; what: string }>> = {
@@ -754,17 +791,25 @@ const SERVICE_OF: Partial<Record<SettingsStep, { names: string[]; what: string }
 /**
  * STEP's snippets for this deployment: the shared quotaholder token (3.3) or the service's
  * token from astakos (3.5, 3.6; a placeholder when it cannot be read), and URLs and e-mail
- * settings taken from the settings folders when they are configured.
+ * settings taken from the settings folders when they are configured. With generate: false
+ * (read-only callers) a quotaholder token not made yet is left as a placeholder (`pending`).
  */
-export async function deploymentSnippets(step: SettingsStep, astakos: pg.Pool | undefined, dirs: SettingsDirs): Promise<SnippetSet> {
+export async function deploymentSnippets(step: SettingsStep, astakos: pg.Pool | undefined, dirs: SettingsDirs,
+  opts: { generate?: boolean } = {}): Promise<SnippetSet> {
   const notes: string[] = [];
   const secrets: SnippetSet['secrets'] = [];
+  let pending: SnippetSet['pending'];
   let token = '';
   const service = SERVICE_OF[step];
   if (step === '3.3') {
-    if (!astakos) throw new Error('no astakos database is configured: the quotaholder token is kept there');
-    token = await quotaholderToken(astakos);
-    secrets.push({ value: token, what: 'quotaholder token, generated once, kept in astakos' });
+    if (!astakos) {
+      throw new UserError('no astakos database is configured: the quotaholder token of step 3.3 is kept there',
+        'set "astakos": {"db": "postgres://host/dbname"} in the config file, or SNF_ASTAKOS_DB', EXIT.usage);
+    }
+    // generate: false reads only (plan); the token is then made by whoever shows it first.
+    token = opts.generate === false ? (await readQuotaholderToken(astakos)) ?? '' : await quotaholderToken(astakos);
+    if (token) secrets.push({ value: token, what: 'quotaholder token, generated once, kept in astakos' });
+    else pending = { literal: pyString(QUOTAHOLDER_PLACEHOLDER), what: 'the quotaholder token' };
   } else if (service) {
     try {
       token = astakos ? await serviceToken(astakos, service.names) : '';
@@ -778,5 +823,5 @@ export async function deploymentSnippets(step: SettingsStep, astakos: pg.Pool | 
   const options = configured ? snippetOptionsFrom(dirs) : {};
   if (!configured) notes.push('no settings folders are configured: URLs and e-mails are the guide\'s examples; change them to this deployment\'s');
   else if (!options.astakosUrl && step !== '3.4') notes.push('the astakos URL is not in the settings folders yet: the guide\'s example stands in for it');
-  return { snippets: settingsSnippets(step, token, options), secrets, notes };
+  return { snippets: settingsSnippets(step, token, options), secrets, notes, ...(pending ? { pending } : {}) };
 }

@@ -3,26 +3,18 @@
 // a "↪" in the margin (nothing is added to the Python itself). Secret values are hidden
 // until the operator asks for them (t), and then only on this screen.
 import type { SnippetSet } from '../runbook/settings-checks.js';
-import { fingerprint } from '../runbook/settings-checks.js';
-import { pyString } from '../core/settings/index.js';
+import { fingerprint, hiddenSecret as hidden, hideSecrets } from '../runbook/settings-checks.js';
 import { line, type StyledLine } from './components/common.js';
 
 /** Where the code starts: a 3-column margin, which holds "↪" on continuation rows. */
 const MARGIN = '   ';
 const CONTINUED = ' ↪ ';
 
-/** How a hidden secret shows: not Python, so a pasted hidden line fails loudly instead of setting a wrong value. */
-export const hiddenSecret = (value: string): string => `<hidden ${fingerprint(value)}, t shows it>`;
+/** How a hidden secret shows on screen (the headless commands name --reveal instead of t). */
+export const hiddenSecret = (value: string): string => hidden(value, 't');
 
 /** LINE with every secret's literal (quoted or bare) replaced by its hidden form. */
-export function maskSecrets(text: string, secrets: readonly { value: string }[]): string {
-  let out = text;
-  for (const { value } of secrets) {
-    if (!value) continue;
-    for (const literal of [pyString(value), `"${value}"`, value]) out = out.split(literal).join(hiddenSecret(value));
-  }
-  return out;
-}
+export const maskSecrets = (text: string, secrets: readonly { value: string }[]): string => hideSecrets(text, secrets, 't');
 
 /** Splits a code line into rows of at most ROOM characters: before a trailing comment, else at a space, else anywhere. */
 export function breakCode(code: string, room: number): string[] {
