@@ -5,6 +5,7 @@ import { describeVersion, detectSchema } from '../src/db/detect.js';
 import { classifyDbError, databaseFault } from '../src/db/errors.js';
 import { committedBatches, ensureJournal, runBatch } from '../src/db/journal.js';
 import { acquireLock, LockHeld } from '../src/db/lock.js';
+import { analyzeAfterBatch, analyzeTables } from '../src/db/statistics.js';
 import { loadSchema } from '../src/sandbox/schema.js';
 import { cleanupAll, emptyDatabases, usingServer } from './support.js';
 
@@ -71,6 +72,23 @@ describe('commit marker', () => {
     const n = await db.pool.query('SELECT count(*)::int AS n FROM t_batch');
     assert.equal(n.rows[0].n, 10);
     assert.deepEqual((await committedBatches(db, 'T')).map((b) => [b.batch, b.rows]), [['b1', 10]]);
+  });
+});
+
+describe('planner statistics', () => {
+  it('ANALYZEs the tables named, and passes over one that is gone', async () => {
+    const pool = old.astakos.pool;
+    await pool.query('CREATE TABLE snf_stats_t (id int)');
+    await pool.query('INSERT INTO snf_stats_t SELECT generate_series(1, 1500)');
+    const planned = async () => Number((await pool.query(`SELECT reltuples FROM pg_class WHERE relname = 'snf_stats_t'`)).rows[0].reltuples);
+    assert.notEqual(await planned(), 1500);
+    await analyzeTables(pool, ['snf_stats_t', 'snf_no_such_table', 'snf_stats_t']);
+    assert.equal(await planned(), 1500);
+    await pool.query('DROP TABLE snf_stats_t');
+  });
+
+  it('refreshes a growing table after batches 1, 4, 16, 64, …', () => {
+    assert.deepEqual(Array.from({ length: 300 }, (_, i) => i).filter(analyzeAfterBatch), [1, 4, 16, 64, 256]);
   });
 });
 

@@ -470,6 +470,11 @@ describe('quota steps 5 → 9.2 on a sandbox', () => {
   it('8: every verified user\'s limits are the effective ones (initial quota or default, plus grants), 10^32 exact', async () => {
     const r = await run('8');
     assert.equal(r.status, 'done');
+    // the tables it filled have planner statistics of their real size (the next steps look rows up in them)
+    for (const t of ['quotaholder_app_entity', 'quotaholder_app_holding', 'quotaholder_app_policy']) {
+      const [stat] = await q('astakos', `SELECT c.reltuples::bigint::text AS planned, (SELECT count(*) FROM ${t})::text AS actual FROM pg_class c WHERE c.relname = $1`, [t]);
+      assert.equal(stat!.planned, stat!.actual, `${t}: statistics after step 8`);
+    }
     // independent: read the rows, sum in TypeScript
     const users = await astakosUsers();
     const resources = await q('astakos', `SELECT r.id, s.name || '.' || r.name AS n, r.uplimit::text AS u FROM im_resource r JOIN im_service s ON s.id = r.service_id`);

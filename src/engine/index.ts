@@ -2,7 +2,7 @@
 // headless CLI) call it and render the events it emits; it never imports a UI.
 import type { Config } from '../config.js';
 import { requireDb } from '../config.js';
-import { blocking, checkSymbol, type ApplyResult, type Asker, type Check, type Findings, type Plan, type Progress, type StepContext } from '../core/step.js';
+import { blocking, checkSymbol, type ApplyResult, type Asker, type Check, type Findings, type Plan, type Progress, type StepContext, type TableChange } from '../core/step.js';
 import { hostname } from 'node:os';
 import { openDb, processAlive, redactUrl, scrubSecrets, SERVICES, type Db, type Service } from '../db/connection.js';
 import { describeVersion, detectSchema } from '../db/detect.js';
@@ -10,6 +10,7 @@ import { committedBatches, ensureJournal, runBatch } from '../db/journal.js';
 import { databaseFault, classifyDbError } from '../db/errors.js';
 import { acquireLock, lockHolder, lockStillHeld, type HeldLock, type LockHolder } from '../db/lock.js';
 import { describeSession, otherSessions, ownApplicationName } from '../db/sessions.js';
+import { analyzeTables } from '../db/statistics.js';
 import { CheckFailed, NeedsAnswer, UserError } from '../errors.js';
 import { backupAll } from '../runbook/step1.js';
 import { findStep, STEPS, type StepDef } from '../runbook/steps.js';
@@ -425,6 +426,7 @@ export class Engine {
         this.emit({ type: 'step-stopped', step: def.id, summary: result.summary });
         return { step: def.id, status: 'stopped', summary: result.summary };
       }
+      await this.refreshStatistics(plan.changes);
       const checks = module.verify ? await module.verify(ctx) : [];
       const failed = blocking(checks);
       if (failed.length) {
@@ -444,6 +446,13 @@ export class Engine {
       this.emit({ type: 'step-failed', step: def.id, error: message });
       throw err;
     }
+  }
+
+  /** Fresh planner statistics for the tables CHANGES wrote, before verify and the next steps read them. */
+  private async refreshStatistics(changes: TableChange[]): Promise<void> {
+    const byService = new Map<Service, string[]>();
+    for (const c of changes) if (c.rows > 0) byService.set(c.service, [...(byService.get(c.service) ?? []), c.table.split('.')[0]!]);
+    for (const [service, tables] of byService) await analyzeTables((await this.db(service)).pool, tables);
   }
 
   /**

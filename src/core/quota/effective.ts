@@ -9,6 +9,7 @@
 // differs from the limit 0.12 gave them.
 import type pg from 'pg';
 import type { Db } from '../../db/connection.js';
+import { analyzeAfterBatch, analyzeTables } from '../../db/statistics.js';
 import { CheckFailed } from '../../errors.js';
 import type { ApplyResult, BeforeImage, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../step.js';
 import { batchName, loadResources, plural, requireAstakos013, sample, takeQuotaLock, USERS_PER_BATCH, type Q, type ResourceRow } from './common.js';
@@ -24,6 +25,9 @@ export interface UserRow {
   uuid: string;
   email: string;
 }
+
+/** What step 8 fills, and every later chunk reads back. */
+const QUOTAHOLDER_TABLES = ['quotaholder_app_entity', 'quotaholder_app_holding', 'quotaholder_app_policy'];
 
 /** Resources that existed (under other names) in 0.12, whose per-user changes the report lists. */
 export const RESOURCES_012 = ['cyclades.vm', 'cyclades.network.private', 'pithos+.diskspace'] as const;
@@ -347,6 +351,8 @@ export const syncQuota: StepModule = {
           batches++;
           written += res.rows;
           synced += d.differing.length;
+          // the quotaholder tables grow from nearly nothing: later chunks need plans for their real size
+          if (analyzeAfterBatch(batches)) await analyzeTables(astakos.pool, QUOTAHOLDER_TABLES);
         }
       }
       changed.push(...await changedLines(c012, users, d.limits));
