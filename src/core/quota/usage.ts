@@ -14,7 +14,7 @@ import type { ApplyResult, BeforeImage, Check, Findings, Plan, StepContext, Step
 import { batchName, loadResources, plural, regroup, requireAstakos013, sample, takeQuotaLock, USERS_PER_BATCH, type Q } from './common.js';
 import { fmtLimit } from './numbers.js';
 import { ENTITY_KEY, readEntities, readHoldings, resetCounters, resetHoldings, sameCounters, type Holding } from './qh.js';
-import { CYCLADES_RESOURCES, cycladesUsage, cycladesUsageOf, PITHOS_RESOURCES, pithosUsage, pithosUsageOf, type OwnerUsage } from './sources.js';
+import { CYCLADES_RESOURCES, cycladesOwnersOf, cycladesUsage, PITHOS_RESOURCES, pithosAccountsOf, pithosUsage, type OwnerUsage } from './sources.js';
 
 interface UsageKind {
   step: '9.1' | '9.2';
@@ -23,7 +23,8 @@ interface UsageKind {
   /** "account" (pithos) or "owner" (cyclades). */
   noun: string;
   stream(pool: pg.Pool): AsyncGenerator<OwnerUsage[]>;
-  lookup(pool: pg.Pool, owners: string[]): Promise<Map<string, OwnerUsage>>;
+  /** Which of OWNERS the stream lists (pass 2 needs only that, not their usage). */
+  listed(pool: pg.Pool, owners: string[]): Promise<Set<string>>;
   upstream: string;
 }
 
@@ -113,14 +114,16 @@ async function diffOwners(q: Q, kind: UsageKind, owners: OwnerUsage[], registere
 /**
  * Astakos users (after AFTER, in uuid order) with a holding of KIND's resources whose counters
  * are not all zero. A keyset walk of the uuid index with a probe of each user's holdings: every
- * page costs what it reads, instead of sorting every remaining holding again.
+ * page costs what it reads, instead of sorting every remaining holding again. The repeated
+ * bound on h.entity_id starts the holdings side at AFTER too (a merge join otherwise reads
+ * them from the first uuid on every page).
  */
 async function busyHoldersAfter(q: Q, kind: UsageKind, after: string, limit: number): Promise<string[]> {
   const r = await q.query<{ entity_id: string }>(
     `SELECT a.uuid AS entity_id FROM im_astakosuser a
       WHERE a.uuid > $2
         AND EXISTS (SELECT 1 FROM quotaholder_app_holding h
-                     WHERE h.entity_id = a.uuid AND h.resource = ANY($1::text[])
+                     WHERE h.entity_id = a.uuid AND h.entity_id > $2 AND h.resource = ANY($1::text[])
                        AND (h.imported <> 0 OR h.importing <> 0 OR h.exported <> 0 OR h.exporting <> 0
                             OR h.returned <> 0 OR h."returning" <> 0 OR h.released <> 0 OR h.releasing <> 0))
       ORDER BY a.uuid LIMIT $3`, [[...kind.resources], after, limit]);
@@ -130,7 +133,7 @@ async function busyHoldersAfter(q: Q, kind: UsageKind, after: string, limit: num
 /** Holdings of ENTITIES the service database does not list: their usage is 0. */
 async function diffIdle(q: Q, kind: UsageKind, service: pg.Pool, entities: string[], forUpdate = false): Promise<UsageDiff> {
   const out = emptyDiff();
-  const listed = await kind.lookup(service, entities);
+  const listed = await kind.listed(service, entities);
   const idle = entities.filter((e) => !listed.has(e));
   const holdings = await readHoldings(q, idle, [...kind.resources], forUpdate);
   for (const [, byRes] of holdings) {
@@ -287,10 +290,10 @@ function usageStep(kind: UsageKind): StepModule {
 
 export const pithosUsageStep: StepModule = usageStep({
   step: '9.1', service: 'pithos', resources: PITHOS_RESOURCES, noun: 'account',
-  stream: pithosUsage, lookup: pithosUsageOf, upstream: 'as snf-manage pithos-usage --reset would',
+  stream: pithosUsage, listed: pithosAccountsOf, upstream: 'as snf-manage pithos-usage --reset would',
 });
 
 export const cycladesUsageStep: StepModule = usageStep({
   step: '9.2', service: 'cyclades', resources: CYCLADES_RESOURCES, noun: 'owner',
-  stream: cycladesUsage, lookup: cycladesUsageOf, upstream: 'as snf-manage cyclades-reset-usage would',
+  stream: cycladesUsage, listed: cycladesOwnersOf, upstream: 'as snf-manage cyclades-reset-usage would',
 });
