@@ -305,6 +305,16 @@ export interface DefinitionsFindings {
   headroom: Headroom;
 }
 
+/**
+ * The headroom for DEFAULTS: the one inspect computed when it was for the same defaults (step 5
+ * writes nothing it reads: users, usage, per-user limits), else computed again.
+ */
+async function headroomFor(ctx: StepContext, plan: Plan, defaults: Map<string, bigint>): Promise<Headroom> {
+  const d = plan.data as DefinitionsFindings | undefined;
+  const same = !!d?.headroom && Object.keys(d.defaults).length === defaults.size && [...defaults].every(([k, v]) => d.defaults[k] === v.toString());
+  return same ? d.headroom : headroom(ctx, defaults);
+}
+
 function definitionLines(p: DefsPlan): string[] {
   const out: string[] = [];
   for (const s of p.serviceInserts) out.push(`new service ${s.name} (url ${s.url}, order ${s.order}, a fresh token)`);
@@ -367,13 +377,13 @@ export const loadServiceResources: StepModule = {
     };
   },
 
-  async apply(ctx): Promise<ApplyResult> {
+  async apply(ctx, plan): Promise<ApplyResult> {
     const { astakos, desired, p } = await gather(ctx);
     if (p.blocking.length) {
       throw new CheckFailed(`step 5 cannot load the definitions: ${p.blocking.join('; ')}`, 'fix that and run step 5 again');
     }
     // lowered defaults are loaded only on the operator's word, asked before anything is written
-    const lowered = hasWork(p) ? (await headroom(ctx, p.defaults)).rows.filter((r) => r.lowered) : [];
+    const lowered = hasWork(p) ? (await headroomFor(ctx, plan, p.defaults)).rows.filter((r) => r.lowered) : [];
     if (lowered.length) {
       const lines = lowered.map((r) => `${r.resource}: ${fmtLimit(r.resource, BigInt(r.oldDefault!))} → ${fmtLimit(r.resource, BigInt(r.newDefault))}; `
         + `${r.loseHeadroom} of the ${plural(r.onDefault, 'email-verified user')} on the default would lose headroom (${r.overNewDefault} already use more)`);
@@ -426,7 +436,7 @@ export const loadServiceResources: StepModule = {
     } else {
       summary.push('the definitions were loaded already; nothing changed');
     }
-    const h = await headroom(ctx, after.defaults);
+    const h = await headroomFor(ctx, plan, after.defaults);
     for (const w of h.warnings) ctx.log('warn', `5: ${w}`);
     for (const w of after.warnings) ctx.log('warn', `5: ${w}`);
     summary.push(

@@ -9,6 +9,7 @@
 // users the service no longer lists whose counters are not zero (usage 0).
 import type pg from 'pg';
 import type { Db } from '../../db/connection.js';
+import { analyzeTables } from '../../db/statistics.js';
 import { CheckFailed } from '../../errors.js';
 import type { ApplyResult, BeforeImage, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../step.js';
 import { batchName, loadResources, plural, regroup, requireAstakos013, sample, takeQuotaLock, USERS_PER_BATCH, type Q } from './common.js';
@@ -211,7 +212,9 @@ function usageStep(kind: UsageKind): StepModule {
       await commit('listed', owners[0]!.owner, owners[owners.length - 1]!.owner, d, (client) => diffOwners(client, kind, owners, registered, true));
       ctx.progress({ table: `${kind.service} ${kind.noun}s`, done: f.owners });
     }
-    // pass 2: verified users with non-zero holdings the service does not list
+    // pass 2: verified users with non-zero holdings the service does not list (pass 1 has just
+    // made most counters non-zero: the walk below needs statistics that know it)
+    if (f.batches) await analyzeTables(astakos.pool, ['quotaholder_app_holding']);
     let after = '';
     for (;;) {
       if (write && ctx.stopRequested()) return { ...f, stopped: true };
