@@ -195,6 +195,31 @@ describe('opening', () => {
     assertRefusedUntouched(path, /is damaged or not a state file/, NEXT_CORRUPT);
   });
 
+  test('damaged before-images: opening stays quick and works, undo\'s check refuses them', () => {
+    const path = newPath();
+    const state = StateFile.open(path);
+    state.addBeforeImages('2.2', 'b1', Array.from({ length: 3000 }, (_, i) => ({
+      service: 'astakos' as const, table: 'auth_user', pk: i, action: 'delete' as const, row: { id: i, email: `user${i}@example.org`, pad: 'x'.repeat(100) },
+    })));
+    state.markDone('1', ['ok']);
+    state.close();
+    const raw = new Database(path, { readonly: true });
+    const leaves = (raw.prepare("SELECT pageno FROM dbstat WHERE name = 'journal' AND pagetype = 'leaf' ORDER BY pageno").all() as { pageno: number }[]).map((r) => r.pageno);
+    raw.close();
+    assert.ok(leaves.length > 20, `${leaves.length} journal pages`);
+    const bytes = readFileSync(path);
+    const pageSize = bytes.readUInt16BE(16);
+    for (const page of leaves.slice(5, 10)) randomBytes(pageSize).copy(bytes, (page - 1) * pageSize);
+    writeFileSync(path, bytes);
+    const opened = StateFile.open(path);
+    try {
+      assert.equal(opened.getStep('1').status, 'done');
+      assert.throws(() => opened.checkBeforeImages(), (err: unknown) => err instanceof UserError && /is damaged or not a state file \(integrity check failed/.test(err.message));
+    } finally {
+      opened.close();
+    }
+  });
+
   test("another program's SQLite database is refused and left untouched", () => {
     const other = newPath('photos.db');
     const raw = new Database(other);

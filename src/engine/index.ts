@@ -521,6 +521,7 @@ export class Engine {
     const ctx = this.context(def);
     const refusal = await def.module.undoRefusal?.(ctx);
     if (refusal) throw new UserError(`undo ${def.id} refused: ${refusal}`, 'restore the backup taken before it instead');
+    this.state.checkBeforeImages();
     await this.lockAndAnnounce();
     const result = await def.module.undo(ctx);
     this.state.resetStep(def.id);

@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import { processAlive, type Service } from '../db/connection.js';
 import { UserError } from '../errors.js';
 import { fromJson, fromJsonOrNull, toJson } from './json.js';
-import { openStateDatabase, translateRuntime } from './open.js';
+import { checkBeforeImages, openStateDatabase, translateRuntime } from './open.js';
 import { schemaVersion } from './schema.js';
 import type {
   BackupInput, BackupRecord, BatchRecord, BeforeImage, BeforeImageInput, Decision, DecisionSource,
@@ -307,6 +307,11 @@ export class StateFile {
         insert.run(step, batch, image.service, image.table, toJson(image.pk), toJson(image.row), image.action, now);
       }
     });
+  }
+
+  /** SQLite's quick check of the before-images, which opening the file leaves out: undo runs it first. */
+  checkBeforeImages(): void {
+    checkBeforeImages(this.db, this.path);
   }
 
   /**

@@ -112,8 +112,7 @@ function checkHeader(path: string, file: string, size: number): void {
 function checkContents(db: Database.Database, path: string, readonly: boolean): void {
   const appId = db.pragma('application_id', { simple: true }) as number;
   const version = schemaVersion(db);
-  const check = String(db.pragma('quick_check', { simple: true }));
-  if (check !== 'ok') throw corrupt(path, `integrity check failed: ${oneLine(check)}`);
+  checkTables(db, path, (name) => name !== BULK_TABLE);
   const hasTables = (db.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n > 0;
   if ((appId !== 0 && appId !== APPLICATION_ID) || (appId === 0 && (version > 0 || hasTables))) {
     throw new UserError(`state file ${path} is an SQLite database of another program`,
@@ -128,6 +127,32 @@ function checkContents(db: Database.Database, path: string, readonly: boolean): 
       ? new UserError(`state file ${path} holds no upgrade record yet`, 'start the upgrade first, or point --state at another file')
       : new UserError(`state file ${path} has schema ${version}, this snf-upgrade reads ${LATEST_SCHEMA}`,
         'open it once with a command that is not read-only, which upgrades it');
+  }
+}
+
+/**
+ * The before-images: most of a big state file (millions of rows after a national-scale run), read
+ * only by undo, which checks it first (checkBeforeImages). Checking it on every open would make
+ * the first screen wait seconds.
+ */
+const BULK_TABLE = 'journal';
+
+/** SQLite's quick check of each table (and its indexes) that WHICH picks. */
+function checkTables(db: Database.Database, path: string, which: (name: string) => boolean): void {
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[])
+    .map((r) => r.name).filter(which);
+  for (const name of tables.length ? tables : [undefined]) {
+    const check = String(name === undefined ? db.pragma('quick_check', { simple: true }) : db.pragma(`quick_check("${name.replace(/"/g, '""')}")`, { simple: true }));
+    if (check !== 'ok') throw corrupt(path, `integrity check failed: ${oneLine(check)}`);
+  }
+}
+
+/** The quick check of the before-images, which opening the file leaves out (for undo). */
+export function checkBeforeImages(db: Database.Database, path: string): void {
+  try {
+    checkTables(db, path, (name) => name === BULK_TABLE);
+  } catch (err) {
+    throw translate(err, path);
   }
 }
 
