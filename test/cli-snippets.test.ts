@@ -15,7 +15,7 @@ import { simulateStep } from '../src/sandbox/simulate.js';
 import { StateFile } from '../src/state/index.js';
 import { HeadlessAsker } from '../src/cli/asker.js';
 import { engineBackend } from '../src/ui/backend.js';
-import { cleanupAll, cliIn, serverUrl, tempDir, testDbName, withDb } from './support.js';
+import { cleanupAll, cliIn, sandboxTarget, tempDir, testDbName, withDb } from './support.js';
 
 let dir: string;
 let cfg: string;
@@ -54,10 +54,9 @@ const stateContent = (): string => withState((s) => JSON.stringify([s.listRuns()
 
 before(async () => {
   dir = tempDir('snip-');
-  const base = serverUrl();
   const sbx = await createSandbox({
     name: testDbName('snip_sbx'), scale: 'tiny', seed: 5, configPath: join(dir, 'snf-upgrade.json'),
-    ...(base ? { pg: base } : { embedded: join(dir, 'pg') }),
+    ...sandboxTarget(dir),
   });
   cfg = sbx.configPath;
   urls = sbx.urls;

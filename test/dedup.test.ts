@@ -17,7 +17,7 @@ import { closeAllEmbedded, openDb, SERVICES, type Db, type Service } from '../sr
 import { Engine } from '../src/engine/index.js';
 import { createSandbox, loadSchema } from '../src/sandbox/index.js';
 import { StateFile } from '../src/state/index.js';
-import { cleanupAll, emptyDatabases, runCli, serverUrl, tempDir, testDbName, usingServer, withDb, writeConfig } from './support.js';
+import { cleanupAll, emptyDatabases, runCli, sandboxTarget, tempDir, testDbName, usingServer, withDb, writeConfig } from './support.js';
 
 after(cleanupAll);
 
@@ -720,10 +720,9 @@ describe('dedup: crash between batches', () => {
 describe('dedup: on a generated sandbox deployment', () => {
   test('finds exactly the colliding users, deletes and restores them byte for byte', async () => {
     const dir = tempDir('dedup-sbx-');
-    const base = serverUrl();
     const sb = await createSandbox({
       name: testDbName('dedup_t_sbx'), scale: 'tiny', seed: 3, configPath: join(dir, 'sbx.json'),
-      ...(base ? { pg: base } : { embedded: join(dir, 'pg') }),
+      ...sandboxTarget(dir),
     });
     const urls = sb.urls;
     const before = await dumpAll(urls);

@@ -11,7 +11,7 @@ import { DEDUP_STEP, MERGE_PREFIX, type DedupFindings, type MergeTarget } from '
 import type { Service } from '../src/db/connection.js';
 import { createSandbox, simulateStep } from '../src/sandbox/index.js';
 import { StateFile } from '../src/state/index.js';
-import { cleanupAll, cliIn as cli, serverUrl, tempDir, testDbName, withDb } from './support.js';
+import { cleanupAll, cliIn as cli, sandboxTarget, tempDir, testDbName, withDb } from './support.js';
 
 after(cleanupAll);
 
@@ -193,9 +193,8 @@ async function mergeAsStep2(astakosUrl: string, stateFile: string, deleted: stri
 describe('hostile data, steps 2.1 → 9.2 headless', () => {
   test('dedup groups, remapped owners and pithos paths are exactly right; every verify passes', async () => {
     const dir = tempDir('reliab-');
-    const base = serverUrl();
     const cfg = join(dir, 'snf-upgrade.json');
-    const sbx = await createSandbox({ name: testDbName('reliab_t'), ...(base ? { pg: base } : { embedded: join(dir, 'db') }), scale: 'tiny', seed: 11, configPath: cfg });
+    const sbx = await createSandbox({ name: testDbName('reliab_t'), ...sandboxTarget(dir), scale: 'tiny', seed: 11, configPath: cfg });
     const ids = await addHostile(sbx.urls);
     const sigmaJoined = await withDb('astakos', sbx.urls.astakos, async ({ pool: q }) =>
       (await q.query<{ same: boolean }>('SELECT upper($1::text) = upper($2::text) AS same', SIGMA)).rows[0]!.same);

@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { closeAllEmbedded, openDb, SERVICES, type Service } from '../src/db/connection.js';
 import { KEPT_IN_DATABASE } from '../src/db/secrets.js';
 import { createSandbox, simulateStep, type SimulatedStep } from '../src/sandbox/index.js';
-import { cleanupAll, runCli, serverUrl, tempDir, testDbName, withDb } from './support.js';
+import { cleanupAll, runCli, sandboxTarget, serverUrl, tempDir, testDbName, withDb } from './support.js';
 
 after(cleanupAll);
 
@@ -129,7 +129,7 @@ describe('secrets: no password or token in any output or file; state and backups
     const base = serverUrl();
     const sbx = await createSandbox({
       name: testDbName('sec_t_sbx'), scale: 'tiny', seed: 11, configPath: join(dir, 'sandbox.json'),
-      ...(base ? { pg: base } : { embedded: join(dir, 'pg') }),
+      ...sandboxTarget(dir),
     });
     const sandboxConfig = JSON.parse(readFileSync(sbx.configPath, 'utf8'));
     settings = {} as Record<Service, string>;

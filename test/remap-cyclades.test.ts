@@ -18,7 +18,7 @@ import { loadSchema } from '../src/sandbox/schema.js';
 import { StateFile } from '../src/state/index.js';
 import { loadConfig } from '../src/config.js';
 import { createSandbox, simulateStep } from '../src/sandbox/index.js';
-import { cleanupAll, emptyDatabases, runCli, serverUrl, tempDir, testDbName, withDb, writeConfig } from './support.js';
+import { cleanupAll, emptyDatabases, runCli, sandboxTarget, tempDir, testDbName, withDb, writeConfig } from './support.js';
 
 /**
  * Databases the tests keep open: an embedded instance stays up while any handle is open, so
@@ -618,10 +618,9 @@ describe('remap cyclades: on a generated deployment (sandbox)', () => {
   test('2.x, simulated 3.2, then 6.1 and 6.3 with the suggestions: every owner a uuid, settings converted', async () => {
     const dir = tempDir('rcyc-sbx-');
     const t0 = Date.now();
-    const base = serverUrl();
     const sbx = await createSandbox({
       name: testDbName('rcyc_t_sbx'), scale: 'tiny', seed: 7, configPath: join(dir, 'snf-upgrade-rcyc.json'),
-      ...(base ? { pg: base } : { embedded: join(dir, 'pg') }),
+      ...sandboxTarget(dir),
     });
     const tCreate = Date.now() - t0;
     const config = loadConfig(sbx.configPath);

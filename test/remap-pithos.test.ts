@@ -17,7 +17,7 @@ import {
 import { closeAllEmbedded, type Db, type Service } from '../src/db/connection.js';
 import { createSandbox, loadSchema, simulateStep } from '../src/sandbox/index.js';
 import { StateFile } from '../src/state/index.js';
-import { cleanupAll, cliIn as cli, emptyDatabases, runCli, serverUrl, tempDir, testDbName, withDb, writeConfig } from './support.js';
+import { cleanupAll, cliIn as cli, emptyDatabases, runCli, sandboxTarget, tempDir, testDbName, withDb, writeConfig } from './support.js';
 
 after(cleanupAll);
 
@@ -662,9 +662,8 @@ const SALT = 'rpit-test';
 /** A sandbox with steps 1–3.2 behind it (2.2 by its suggestions, 3.2 simulated with fixed uuids). */
 async function preparedSandbox(name: string): Promise<{ cfg: string; urls: Urls; dir: string; state: string }> {
   const dir = tempDir(`${name}-`);
-  const base = serverUrl();
   const cfgPath = join(dir, 'snf-upgrade.json');
-  const r = await createSandbox({ name: testDbName(name), ...(base ? { pg: base } : { embedded: join(dir, 'db') }), scale: 'tiny', seed: 5, configPath: cfgPath });
+  const r = await createSandbox({ name: testDbName(name), ...sandboxTarget(dir), scale: 'tiny', seed: 5, configPath: cfgPath });
   const state = join(dir, `${testDbName(name)}-state.db`);
   withState(state, (s) => s.markDone('1'));
   const a = answersFile(dir, 'a22', { '2.2': { confirm: true } });

@@ -16,6 +16,12 @@ export function serverUrl(): string | undefined {
 
 export const usingServer = (): boolean => serverUrl() !== undefined;
 
+/** Where a test sandbox's databases go: the test server, else embedded under DIR. */
+export function sandboxTarget(dir: string): { pg: string } | { embedded: string } {
+  const base = serverUrl();
+  return base ? { pg: base } : { embedded: join(dir, 'db') };
+}
+
 /** A URL for database NAME on the test server, or an embedded directory URL. */
 export function dbUrl(base: string, name: string): string {
   if (base.startsWith('pglite:')) return `pglite:${join(base.slice(7), name)}`;

@@ -12,7 +12,7 @@ import { deploymentFingerprint } from '../../src/engine/index.js';
 import { createSandbox, simulateStep } from '../../src/sandbox/index.js';
 import { StateFile } from '../../src/state/index.js';
 import { main } from '../../src/cli/main.js';
-import { dbUrl, serverUrl, spawnCli, tempDir, testDbName } from '../support.js';
+import { dbUrl, sandboxTarget, serverUrl, spawnCli, tempDir, testDbName } from '../support.js';
 
 export type Urls = Record<Service, string>;
 export interface Prepared { cfg: string; urls: Urls; dir: string; state: string }
@@ -45,9 +45,8 @@ export async function cli(args: string[], env: Record<string, string> = {}): Pro
 /** A tiny sandbox with steps 1–6.2 behind it (so 6.4, many batches on pithos, is next). */
 async function build(name: string): Promise<Prepared> {
   const dir = tempDir(`${name}-`);
-  const base = serverUrl();
   const cfg = join(dir, 'snf-upgrade.json');
-  const r = await createSandbox({ name: testDbName(name), ...(base ? { pg: base } : { embedded: join(dir, 'db') }), scale: 'tiny', seed: 5, configPath: cfg });
+  const r = await createSandbox({ name: testDbName(name), ...sandboxTarget(dir), scale: 'tiny', seed: 5, configPath: cfg });
   const state = join(dir, 'state.db');
   writeFileSync(cfg, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), state }));
   withState(state, (s) => s.markDone('1'));
