@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { HeadlessAsker, type Answers } from '../src/cli/asker.js';
 import { main } from '../src/cli/main.js';
 import { loadConfig, type Config } from '../src/config.js';
-import { fmtLimit, parseQuotaLine, QH_INF } from '../src/core/quota/index.js';
+import { CHANGED_012, fmtLimit, parseQuotaLine, QH_INF } from '../src/core/quota/index.js';
 import { loadSettingsDir, PyDict } from '../src/core/settings/index.js';
 import type { ApplyResult } from '../src/core/step.js';
 import { openDb, type Db, type Service } from '../src/db/connection.js';
@@ -19,6 +19,7 @@ import { Engine, type EngineEvent, type PlanView } from '../src/engine/index.js'
 import { NeedsAnswer, UserError } from '../src/errors.js';
 import { findStep } from '../src/runbook/steps.js';
 import { createSandbox, dropSandbox, simulateStep } from '../src/sandbox/index.js';
+import { buildReport, reportMarkdown } from '../src/engine/report.js';
 import { StateFile } from '../src/state/index.js';
 import { cleanupAll, runCli, serverUrl, tempDir, testDbName } from './support.js';
 
@@ -527,12 +528,22 @@ describe('quota steps 5 → 9.2 on a sandbox', () => {
       const disk012 = p === undefined ? 50n * GIB : BigInt(p) <= 0n ? QH_INF : BigInt(p);
       if (norm(vm012) !== norm(cap('cyclades.vm')) || norm(net012) !== norm(cap('cyclades.network.private')) || norm(disk012) !== norm(cap('pithos+.diskspace'))) changed.add(u.uuid);
     }
-    const listed = new Set(r.summary.map((l) => /^ {2}([0-9a-f-]{36}) \(/.exec(l)?.[1]).filter((x): x is string => !!x));
+    // every one in the state file (and the report); the summary shows the first 20
+    const all = withState((st) => st.getFindings('8', CHANGED_012).map((f) => f.data as string));
+    const listed = new Set(all.map((l) => /^([0-9a-f-]{36}) \(/.exec(l)?.[1]));
+    assert.equal(all.length, listed.size);
     assert.deepEqual([...listed].sort(), [...changed].sort());
-    assert.ok(r.summary.includes(`${changed.size} users whose limits changed relative to 0.12:`));
-    const grantLine = r.summary.find((l) => l.includes(grantUser.uuid))!;
+    assert.ok(changed.size > 20, `${changed.size} changed: enough to test the summary's cut`);
+    const shown = r.summary.filter((l) => /^ {2}[0-9a-f-]{36} \(/.test(l)).map((l) => l.trim());
+    assert.deepEqual(shown, all.slice(0, 20));
+    assert.ok(r.summary.includes(changed.size > 20
+      ? `${changed.size} users whose limits changed relative to 0.12 (the first 20; snf-upgrade report lists all):`
+      : `${changed.size} users whose limits changed relative to 0.12:`), r.summary.join('\n'));
+    const grantLine = all.find((l) => l.includes(grantUser.uuid))!;
     assert.ok(grantLine.includes(`cyclades.vm ${d.maxVms} → 5`), grantLine);
-    assert.ok(r.summary.some((l) => l.includes(negUser.uuid) && l.includes('cyclades.vm -2 → 2')), 'the user whose negative limit was rejected');
+    assert.ok(all.some((l) => l.includes(negUser.uuid) && l.includes('cyclades.vm -2 → 2')), 'the user whose negative limit was rejected');
+    const md = reportMarkdown(withState((st) => buildReport(st, [])));
+    assert.ok(md.includes(`- ${CHANGED_012} (${all.length}):\n${all.map((l) => `  - ${l}`).join('\n')}`), 'the report lists every one');
   });
 
   let r91: Run;

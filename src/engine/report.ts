@@ -11,6 +11,8 @@ export interface Report {
     id: string; title: string; kind: string; status: string; attempts: number;
     startedAt: string | null; finishedAt: string | null; durationMs: number | null;
     lastError: string | null; summary: unknown; findings: unknown;
+    /** Lists a step keeps beside its summary (e.g. step 8's users whose limits changed), by kind. */
+    details: Record<string, unknown[]>;
     decisions: Record<string, unknown>; batches: number; beforeImages: number;
   }[];
   backups: ReturnType<StateFile['listBackups']>;
@@ -25,10 +27,12 @@ export function buildReport(state: StateFile, deployment: DeploymentInfo[]): Rep
     steps: STEPS.map((def) => {
       const r = state.getStep(def.id);
       const findings = state.getFindings(def.id, 'summary')[0]?.data ?? null;
+      const details = Object.fromEntries(state.findingKinds(def.id).filter((k) => k !== 'summary')
+        .map((k) => [k, state.getFindings(def.id, k).map((f) => f.data)]));
       return {
         id: def.id, title: def.title, kind: def.kind, status: r.status, attempts: r.attempts,
         startedAt: r.startedAt, finishedAt: r.finishedAt, durationMs: r.durationMs, lastError: r.lastError,
-        summary: r.summary, findings,
+        summary: r.summary, findings, details,
         decisions: Object.fromEntries([...state.getDecisions(def.id)].map(([k, d]) => [k, { value: d.value, source: d.source }])),
         batches: state.batchesFor(def.id).length,
         beforeImages: state.countBeforeImages(def.id),
@@ -55,6 +59,9 @@ export function reportMarkdown(r: Report): string {
     const findings = (s.findings as { summary?: unknown } | null)?.summary;
     for (const l of lines(findings)) out.push(`- found: ${l}`);
     for (const l of lines(s.summary)) out.push(`- ${l}`);
+    for (const [kind, items] of Object.entries(s.details)) {
+      out.push(`- ${kind} (${items.length}):`, ...items.map((x) => `  - ${String(x)}`));
+    }
     if (s.lastError) out.push(`- last error: ${s.lastError}`);
     const decided = Object.keys(s.decisions).length;
     if (decided) out.push(`- decisions: ${decided}`);

@@ -240,12 +240,23 @@ export class StateFile {
 
   /** Replaces every finding of STEP and KIND with ITEMS, in one transaction. Keys must be unique. */
   putFindings(step: string, kind: string, items: Iterable<FindingInput>): void {
-    const remove = this.stmt('DELETE FROM findings WHERE step = ? AND kind = ?');
+    this.transaction(() => {
+      this.stmt('DELETE FROM findings WHERE step = ? AND kind = ?').run(step, kind);
+      this.addFindings(step, kind, items);
+    });
+  }
+
+  /** Adds ITEMS to the findings of STEP and KIND (for lists written a chunk at a time). */
+  addFindings(step: string, kind: string, items: Iterable<FindingInput>): void {
     const insert = this.stmt('INSERT INTO findings (step, kind, key, data) VALUES (?, ?, ?, ?)');
     this.transaction(() => {
-      remove.run(step, kind);
       for (const item of items) insert.run(step, kind, item.key, toJson(item.data));
     });
+  }
+
+  /** The kinds of STEP's findings, in the order they were first put. */
+  findingKinds(step: string): string[] {
+    return (this.stmt('SELECT kind FROM findings WHERE step = ? GROUP BY kind ORDER BY min(id)').all(step) as { kind: string }[]).map((r) => r.kind);
   }
 
   /** Findings of STEP (of one KIND if given), in the order they were put. */

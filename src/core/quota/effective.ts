@@ -29,6 +29,11 @@ export interface UserRow {
 /** What step 8 fills, and every later chunk reads back. */
 const QUOTAHOLDER_TABLES = ['quotaholder_app_entity', 'quotaholder_app_holding', 'quotaholder_app_policy'];
 
+/** The findings kind of the users whose limits changed relative to 0.12 (every one; the report lists them). */
+export const CHANGED_012 = 'limits changed relative to 0.12';
+/** How many of them the step's summary shows. */
+const CHANGED_IN_SUMMARY = 20;
+
 /** Resources that existed (under other names) in 0.12, whose per-user changes the report lists. */
 export const RESOURCES_012 = ['cyclades.vm', 'cyclades.network.private', 'pithos+.diskspace'] as const;
 
@@ -332,7 +337,10 @@ export const syncQuota: StepModule = {
     let written = 0;
     let batches = 0;
     const problems: string[] = [];
+    // every changed user goes to the state file a chunk at a time; the summary keeps the first few
+    ctx.state.putFindings(ctx.step, CHANGED_012, []);
     const changed: string[] = [];
+    let changedCount = 0;
     for await (const users of verifiedUsers(astakos.pool)) {
       if (ctx.stopRequested()) {
         return { summary: [`stopped after ${done} of ${total} users (${synced} synced); run the step again to continue`], rows: written, stopped: true };
@@ -355,7 +363,10 @@ export const syncQuota: StepModule = {
           if (analyzeAfterBatch(batches)) await analyzeTables(astakos.pool, QUOTAHOLDER_TABLES);
         }
       }
-      changed.push(...await changedLines(c012, users, d.limits));
+      const lines = await changedLines(c012, users, d.limits);
+      ctx.state.addFindings(ctx.step, CHANGED_012, lines.map((line, i) => ({ key: String(changedCount + i), data: line })));
+      changedCount += lines.length;
+      changed.push(...lines.slice(0, CHANGED_IN_SUMMARY - changed.length));
       done += users.length;
       ctx.progress({ table: 'quotaholder_app_holding', done, total, batch: batches });
     }
@@ -369,7 +380,9 @@ export const syncQuota: StepModule = {
         `0.12 limits compared: VMs ${b.cyclades.maxVms.value} (${b.cyclades.maxVms.source}), networks ${b.cyclades.maxNetworks.value} (${b.cyclades.maxNetworks.source}), `
           + `pithos ${fmtLimit('pithos+.diskspace', b.pithos.value)} (${b.pithos.source}), plus per-user overrides`,
         ...(c012.pithosNote ? [c012.pithosNote] : []),
-        changed.length ? `${plural(changed.length, 'user')} whose limits changed relative to 0.12:` : 'no user\'s VM, network or pithos limit changed relative to 0.12',
+        !changedCount ? 'no user\'s VM, network or pithos limit changed relative to 0.12'
+          : changedCount > changed.length ? `${plural(changedCount, 'user')} whose limits changed relative to 0.12 (the first ${changed.length}; snf-upgrade report lists all):`
+            : `${plural(changedCount, 'user')} whose limits changed relative to 0.12:`,
         ...changed.map((l) => `  ${l}`),
       ],
       rows: written,

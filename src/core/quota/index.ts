@@ -13,7 +13,7 @@ export {
   importPithosQuota, importCycladesQuota, exportPithos, exportCyclades, readQuotaLines, quotaFolder, PITHOS_FILE, CYCLADES_FILE,
 } from './initial.js';
 export type { ExportEntry, ExportResult, InitialFindings, Rejection } from './initial.js';
-export { syncQuota, effectiveLimits, diffChunk, limitChecks, verifiedUsers, RESOURCES_012 } from './effective.js';
+export { syncQuota, effectiveLimits, diffChunk, limitChecks, verifiedUsers, RESOURCES_012, CHANGED_012 } from './effective.js';
 export type { SyncFindings, UserRow } from './effective.js';
 export { pithosUsageStep, cycladesUsageStep } from './usage.js';
 export type { Unset } from './usage.js';
