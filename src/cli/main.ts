@@ -20,7 +20,7 @@ export const VERSION = '0.1.0';
 const USAGE = `usage: snf-upgrade [COMMAND] [options]
 
   (no command)            the interactive wizard (needs a terminal)
-  demo [--dir DIR] [--scale tiny|small|medium|large]
+  demo [--dir DIR] [--scale tiny|small|medium|large|N]
                           the wizard on an embedded sandbox deployment (no server needed;
                           built once under state/demo, or DIR, at scale small unless given)
   status                  where the upgrade stands
