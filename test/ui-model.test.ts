@@ -338,7 +338,7 @@ describe('sandbox detection and the asker', () => {
     const base = { state: 's', backups: 'b' };
     assert.equal(isSandbox({ ...base, astakos: { db: 'pglite:/x/a' }, cyclades: { db: 'pglite:/x/c' }, pithos: { db: 'pglite:/x/p' } }), true);
     assert.equal(isSandbox({ ...base, astakos: { db: 'pglite:/x/a' }, cyclades: { db: 'postgres://h/c' }, pithos: { db: 'pglite:/x/p' } }), false);
-    assert.equal(isSandbox({ ...base, file: '/work/main/state/demo/snf-upgrade.json', astakos: { db: 'postgres://h/a' }, cyclades: {}, pithos: {} }), true);
+    assert.equal(isSandbox({ ...base, file: '/opt/snf-upgrade/state/demo/snf-upgrade.json', astakos: { db: 'postgres://h/a' }, cyclades: {}, pithos: {} }), true);
     assert.deepEqual(simulatedLines({ done: ['a', 'b'] }, '3.2'), ['a', 'b']);
     assert.deepEqual(simulatedLines(undefined, '4'), ['step 4 performed in the sandbox']);
   });
