@@ -26,9 +26,10 @@ export function buildReport(state: StateFile, deployment: DeploymentInfo[]): Rep
     deployment,
     steps: STEPS.map((def) => {
       const r = state.getStep(def.id);
-      const findings = state.getFindings(def.id, 'summary')[0]?.data ?? null;
-      const details = Object.fromEntries(state.findingKinds(def.id).filter((k) => k !== 'summary')
-        .map((k) => [k, state.getFindings(def.id, k).map((f) => f.data)]));
+      const all = state.getFindings(def.id);
+      const findings = all.find((f) => f.kind === 'summary')?.data ?? null;
+      const details: Record<string, unknown[]> = {};
+      for (const f of all) if (f.kind !== 'summary') (details[f.kind] ??= []).push(f.data);
       return {
         id: def.id, title: def.title, kind: def.kind, status: r.status, attempts: r.attempts,
         startedAt: r.startedAt, finishedAt: r.finishedAt, durationMs: r.durationMs, lastError: r.lastError,

@@ -254,11 +254,6 @@ export class StateFile {
     });
   }
 
-  /** The kinds of STEP's findings, in the order they were first put. */
-  findingKinds(step: string): string[] {
-    return (this.stmt('SELECT kind FROM findings WHERE step = ? GROUP BY kind ORDER BY min(id)').all(step) as { kind: string }[]).map((r) => r.kind);
-  }
-
   /** Findings of STEP (of one KIND if given), in the order they were put. */
   getFindings(step: string, kind?: string): Finding[] {
     const rows = (kind === undefined

@@ -141,8 +141,8 @@ const BULK_TABLE = 'journal';
 function checkTables(db: Database.Database, path: string, which: (name: string) => boolean): void {
   const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[])
     .map((r) => r.name).filter(which);
-  for (const name of tables.length ? tables : [undefined]) {
-    const check = String(name === undefined ? db.pragma('quick_check', { simple: true }) : db.pragma(`quick_check("${name.replace(/"/g, '""')}")`, { simple: true }));
+  for (const name of tables) {
+    const check = String(db.pragma(`quick_check("${name.replace(/"/g, '""')}")`, { simple: true }));
     if (check !== 'ok') throw corrupt(path, `integrity check failed: ${oneLine(check)}`);
   }
 }
