@@ -331,8 +331,12 @@ export async function applyMigrate(ctx: StepContext, plan: Plan): Promise<ApplyR
   const stopped = (what: string): ApplyResult => ({ stopped: true, rows, summary: [...summary, `stopped ${what}; run the step again to continue`] });
   const done = new Set((await committedBatches(cycDb, MIGRATE_STEP)).map((b) => b.batch));
 
+  // astakos does not change during 6.3: one uuid map serves the rewrite and the settings
+  let uuidMap: UuidMap | undefined;
+  const uuidsOnce = async (): Promise<UuidMap> => (uuidMap ??= await stepUuidMap(ctx));
+
   if (!done.has(DROP_BATCH)) {
-    const uuids = await stepUuidMap(ctx);
+    const uuids = await uuidsOnce();
     const hand = data.decisions.filter((d) => d.action !== 'delete' && d.action !== 'keep').map((d) => [d.id, d.action] as [string, string]);
     const deletes = data.decisions.filter((d) => d.action === 'delete').map((d) => d.id);
 
@@ -404,7 +408,7 @@ export async function applyMigrate(ctx: StepContext, plan: Plan): Promise<ApplyR
 
   const dir = ctx.config.cyclades.settings;
   if (dir) {
-    const uuids = await stepUuidMap(ctx);
+    const uuids = await uuidsOnce();
     // Every stored decision counts: an identifier mapped by hand in an earlier run is no longer unknown now.
     const resolver = (await settingsResolver(ctx, uuids, decisionsByFold(storedUnknownDecisions(ctx.state))))!;
     const s = planSettings(dir, resolver);
