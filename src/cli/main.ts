@@ -8,7 +8,7 @@ import { closeAllEmbedded, scrubSecrets, SERVICES } from '../db/connection.js';
 import { buildReport, reportMarkdown } from '../engine/report.js';
 import { deploymentFingerprint, Engine, type EngineEvent, type StepView } from '../engine/index.js';
 import { EXIT, UserError } from '../errors.js';
-import { deploymentSnippets, SETTINGS_STEPS, type SettingsStep, type SnippetSet } from '../runbook/settings-checks.js';
+import { deploymentSnippets, isSettingsStep, SETTINGS_STEPS, type SettingsStep, type SnippetSet } from '../runbook/settings-checks.js';
 import { findStep, phaseTitle, STEPS } from '../runbook/steps.js';
 import { StateFile } from '../state/index.js';
 import { HeadlessAsker, loadAnswers } from './asker.js';
@@ -159,8 +159,6 @@ function removeStateFile(path: string, folderToo: boolean): void {
   for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
   if (folderToo) try { rmdirSync(dirname(path)); } catch { /* not empty: keep it */ }
 }
-
-const isSettingsStep = (id: string | undefined): id is SettingsStep => (SETTINGS_STEPS as readonly (string | undefined)[]).includes(id);
 
 const noSnippets = (message: string): UserError =>
   new UserError(message, `give one of ${SETTINGS_STEPS.join(', ')} (e.g. snf-upgrade snippets 3.3)`, EXIT.usage);

@@ -18,6 +18,7 @@ export type { QuotaSettings, SettingsDirs } from '../core/settings/index.js';
 
 export type SettingsStep = '3.3' | '3.4' | '3.5' | '3.6';
 export const SETTINGS_STEPS: readonly SettingsStep[] = ['3.3', '3.4', '3.5', '3.6'];
+export const isSettingsStep = (id: string | undefined): id is SettingsStep => (SETTINGS_STEPS as readonly (string | undefined)[]).includes(id);
 
 export interface CheckOptions {
   /** TCP connect timeout for the memcached check (default 1500 ms). */

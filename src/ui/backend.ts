@@ -8,7 +8,7 @@ import { processAlive, SERVICES, isEmbeddedUrl, type Service } from '../db/conne
 import { buildReport, reportMarkdown } from '../engine/report.js';
 import { UserError } from '../errors.js';
 import type { DeploymentInfo, Engine, EngineEvent, PlanView, RunOutcome, StepView } from '../engine/index.js';
-import { deploymentSnippets, SETTINGS_STEPS, type SettingsStep, type SnippetSet } from '../runbook/settings-checks.js';
+import { deploymentSnippets, isSettingsStep, type SnippetSet } from '../runbook/settings-checks.js';
 import type { DecisionSource } from '../state/index.js';
 import type { Decisions } from './conflicts/types.js';
 import { when } from './format.js';
@@ -101,7 +101,7 @@ export function lockVerdict(holders: LockHolderView[], here: string, alive: (pid
 
 export type { AstakosUser };
 
-export const isSettingsStep = (id: string): id is SettingsStep => (SETTINGS_STEPS as readonly string[]).includes(id);
+export { isSettingsStep };
 
 /** Steps the sandbox can simulate on the data (the others change nothing in the databases). */
 export const SIMULATED_STEPS = new Set(['3.2', '3.3', '3.4', '3.5', '3.6', '4']);
