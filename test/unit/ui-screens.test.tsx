@@ -5,10 +5,10 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanup, render } from 'ink-testing-library';
-import { App } from '../src/ui/App.js';
-import { UiAsker } from '../src/ui/asker.js';
-import { fakeBackend, type FakeBackend, type FakeBackendOptions } from '../src/ui/fixtures.js';
-import { UserError } from '../src/errors.js';
+import { App } from '../../src/ui/App.js';
+import { UiAsker } from '../../src/ui/asker.js';
+import { fakeBackend, type FakeBackend, type FakeBackendOptions } from '../../src/ui/fixtures.js';
+import { UserError } from '../../src/errors.js';
 
 const KEY = { enter: '\r', esc: '\u001B', up: '\u001B[A', down: '\u001B[B', ctrlC: '\u0003', backspace: '\u007F' };
 const SIZE = { columns: 80, rows: 24 };

@@ -8,10 +8,10 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { UserError } from '../src/errors.js';
+import { UserError } from '../../src/errors.js';
 import {
   APPLICATION_ID, LATEST_SCHEMA, MIGRATIONS, StateFile, applyMigrations, compareStepIds, fromJson, toJson,
-} from '../src/state/index.js';
+} from '../../src/state/index.js';
 
 let root: string;
 let counter = 0;

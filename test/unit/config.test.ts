@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadConfig, requireDb } from '../src/config.js';
-import { openDb, redactUrl, scrubSecrets } from '../src/db/connection.js';
-import { UserError } from '../src/errors.js';
-import { cleanupAll, tempDir } from './support.js';
+import { loadConfig, requireDb } from '../../src/config.js';
+import { openDb, redactUrl, scrubSecrets } from '../../src/db/connection.js';
+import { UserError } from '../../src/errors.js';
+import { cleanupAll, tempDir } from '../support.js';
 
 after(cleanupAll);
 
