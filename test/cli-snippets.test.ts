@@ -14,7 +14,7 @@ import { createSandbox } from '../src/sandbox/index.js';
 import { simulateStep } from '../src/sandbox/simulate.js';
 import { StateFile } from '../src/state/index.js';
 import { HeadlessAsker } from '../src/cli/asker.js';
-import { engineBackend } from '../src/ui/backend.js';
+import { engineBackend } from '../src/engine/session.js';
 import { cleanupAll, cliIn, sandboxTarget, tempDir, testDbName, withDb } from './support.js';
 
 let dir: string;

@@ -13,7 +13,7 @@ import { createSandbox } from '../src/sandbox/index.js';
 import { StateFile } from '../src/state/index.js';
 import { App } from '../src/ui/App.js';
 import { UiAsker } from '../src/ui/asker.js';
-import { engineBackend } from '../src/ui/backend.js';
+import { engineBackend } from '../src/engine/session.js';
 import { cleanupAll, emptyDatabases, tempDir, usingServer, writeConfig } from './support.js';
 
 const KEY = { enter: '\r', esc: '\u001B' };

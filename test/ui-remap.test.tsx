@@ -8,7 +8,7 @@ import { cleanup, render } from 'ink-testing-library';
 import { App } from '../src/ui/App.js';
 import { UiAsker } from '../src/ui/asker.js';
 import { deleteDecision, remapConflicts, tableDecisions } from '../src/ui/conflicts/remap.js';
-import { fakeBackend, type FakeBackendOptions } from '../src/ui/fixtures.js';
+import { fakeBackend, type FakeBackendOptions } from './helpers/fake-backend.js';
 import { STEPS } from '../src/runbook/steps.js';
 import { findAstakosUser } from '../src/core/remap/uuids.js';
 import { openDb } from '../src/db/connection.js';

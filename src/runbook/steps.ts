@@ -33,6 +33,44 @@ export interface StepDef {
   /** How the step is verified, in a line. */
   verifiedBy: string;
   module?: StepModule;
+  /** The conflict table the operator decides on this step (2.1, 2.2, 6.1, 6.2). */
+  decisions?: DecisionTable;
+  /** The list of identifiers astakos does not know, answered one by one (6.2, 6.3). */
+  unknown?: UnknownTable;
+  /** The sandbox can perform this manual step's effect on the data (`s` in the wizard). */
+  simulate?: boolean;
+  /** The step shows settings lines to paste per host and file (3.3–3.6). */
+  snippets?: boolean;
+  /** The environment variable that sets this step's batch size (lowering it helps a batch fit a timeout). */
+  batchKnob?: string;
+  /** The services whose schema this step moves from 0.12.5 to 0.13 (before it 0.12.5, after it 0.13). */
+  migrates?: Service[];
+  /** The step ends its phase with a checked backup of every database (no second one is offered then). */
+  backsUp?: boolean;
+}
+
+/** What the operator decides in a step's conflict table. */
+export interface DecisionTable {
+  /** users: one survivor per group of astakos users; sets: merge or delete per set of identifiers. */
+  kind: 'users' | 'sets';
+  /** The step whose decisions this one reads and writes (2.1 shows 2.2's). */
+  step: string;
+  /** Whether every group must be decided before the step runs (2.1 only finds them). */
+  beforeRun: boolean;
+  /** What applying the decisions does, for the key line. */
+  verb: 'delete' | 'merge';
+  /** What a set's members are, for the summary line (sets only). */
+  noun?: string;
+}
+
+/** The identifiers astakos does not know, one answer each. */
+export interface UnknownTable {
+  /** owner: a cyclades owner identifier with what it owns; account: a pithos account name. */
+  kind: 'owner' | 'account';
+  noun: string;
+  answers: { key: string; value: string; label: string }[];
+  /** Whether an identifier may be given to an astakos user by hand (a uuid or an email: `m`). */
+  mapToUser: boolean;
 }
 
 const PHASES: Record<string, string> = {
@@ -62,6 +100,7 @@ export const STEPS: StepDef[] = [
     ],
     verifiedBy: 'no other session on any database (pg_stat_activity); a pg_dump of each that pg_restore can list',
     module: servicesDownAndBackup,
+    backsUp: true,
   },
   {
     id: '2.1', phase: '2', kind: 'check', title: 'Find users whose emails differ only in case',
@@ -70,6 +109,7 @@ export const STEPS: StepDef[] = [
     errata: ['The guide\'s script compares with Django iexact (UPPER), while 0.13 enforces username = lower(email): this tool groups users equal under either.'],
     verifiedBy: 'the conflict table lists every group of astakos users whose lower(email) collide',
     module: findDuplicates,
+    decisions: { kind: 'users', step: '2.2', beforeRun: false, verb: 'delete' },
   },
   {
     id: '2.2', phase: '2', kind: 'migrate', title: 'Remove duplicate astakos users',
@@ -81,6 +121,7 @@ export const STEPS: StepDef[] = [
     ],
     verifiedBy: 'no case-insensitive collision left; no row references a deleted user',
     module: removeDuplicates,
+    decisions: { kind: 'users', step: '2.2', beforeRun: true, verb: 'delete' },
   },
   {
     id: '3.1', phase: '3', kind: 'manual', title: 'Install the 0.13 packages',
@@ -109,6 +150,8 @@ export const STEPS: StepDef[] = [
     ],
     verifiedBy: 'astakos at im 0024 and cyclades at db 0061 (South rows and columns); every astakos user has a unique uuid',
     module: migrationsDone,
+    simulate: true,
+    migrates: ['astakos', 'cyclades'],
   },
   {
     id: '3.3', phase: '3', kind: 'manual', title: 'Quota settings for all services',
@@ -117,6 +160,8 @@ export const STEPS: StepDef[] = [
     errata: ['QUOTAHOLDER_URL is not read by any 0.13 code; the ASTAKOS_/CYCLADES_/PITHOS_ variants and QUOTAHOLDER_TOKEN are.'],
     verifiedBy: 'the settings folders, when configured, are checked (otherwise the operator confirms)',
     module: settingsStep('3.3'),
+    simulate: true,
+    snippets: true,
   },
   {
     id: '3.4', phase: '3', kind: 'manual', title: 'Set up astakos',
@@ -125,6 +170,8 @@ export const STEPS: StepDef[] = [
     errata: ['ASTAKOS_DEFAULT_CONTACT_EMAIL changed its default to support@example.synnefo.org: set it.'],
     verifiedBy: 'the settings folders, when configured, are checked (otherwise the operator confirms)',
     module: settingsStep('3.4'),
+    simulate: true,
+    snippets: true,
   },
   {
     id: '3.5', phase: '3', kind: 'manual', title: 'Set up cyclades',
@@ -136,6 +183,8 @@ export const STEPS: StepDef[] = [
     ],
     verifiedBy: 'the settings folders, when configured, are checked (otherwise the operator confirms)',
     module: settingsStep('3.5'),
+    simulate: true,
+    snippets: true,
   },
   {
     id: '3.6', phase: '3', kind: 'manual', title: 'Set up pithos',
@@ -144,6 +193,8 @@ export const STEPS: StepDef[] = [
     errata: ['PITHOS_USE_QUOTAHOLDER must be False during the migration.'],
     verifiedBy: 'the settings folders, when configured, are checked (otherwise the operator confirms)',
     module: settingsStep('3.6'),
+    simulate: true,
+    snippets: true,
   },
   {
     id: '4', phase: '4', kind: 'manual', title: 'Start astakos and the quotaholder',
@@ -151,6 +202,7 @@ export const STEPS: StepDef[] = [
     needs: ['3.6'],
     commands: [{ host: 'astakos', lines: ['service apache2 start', 'service gunicorn start'] }],
     verifiedBy: 'the operator confirms',
+    simulate: true,
   },
   {
     id: '5', phase: '5', kind: 'migrate', title: 'Load resource definitions into astakos',
@@ -169,6 +221,7 @@ export const STEPS: StepDef[] = [
     needs: ['3.2'],
     verifiedBy: 'no case-insensitive duplicate owner left in cyclades',
     module: cycladesDuplicates,
+    decisions: { kind: 'sets', step: '6.1', beforeRun: true, verb: 'merge', noun: 'cyclades owner identifiers' },
   },
   {
     id: '6.2', phase: '6', kind: 'migrate', title: 'Pithos: merge or delete duplicate accounts',
@@ -177,6 +230,12 @@ export const STEPS: StepDef[] = [
     errata: ['Upstream --list-duplicate uses a regex: "." "+" "(" in names create or hide duplicates.', 'Upstream merge fails on the 0.12 schema.'],
     verifiedBy: 'no case-insensitive duplicate account left in pithos',
     module: pithosDuplicates,
+    decisions: { kind: 'sets', step: '6.2', beforeRun: true, verb: 'merge', noun: 'pithos accounts' },
+    unknown: {
+      kind: 'account', noun: 'accounts', mapToUser: false,
+      answers: [{ key: 'd', value: 'delete', label: 'delete it all' }, { key: 'k', value: 'keep', label: 'keep under its name' }],
+    },
+    batchKnob: 'SNF_UPGRADE_PITHOS_CHUNK',
   },
   {
     id: '6.3', phase: '6', kind: 'migrate', title: 'Cyclades: owners → uuids',
@@ -185,6 +244,11 @@ export const STEPS: StepDef[] = [
     errata: ['"snf-manage user-list" prints no emails in 0.13: this tool reads the mapping from the astakos database.'],
     verifiedBy: 'no email-shaped owner left; every uuid exists in astakos',
     module: cycladesMigrate,
+    unknown: {
+      kind: 'owner', noun: 'identifiers', mapToUser: true,
+      answers: [{ key: 'd', value: 'delete', label: 'delete its rows' }, { key: 'k', value: 'keep', label: 'keep as is' }],
+    },
+    batchKnob: 'SNF_UPGRADE_REMAP_BATCH',
   },
   {
     id: '6.4', phase: '6', kind: 'migrate', title: 'Pithos: account names → uuids',
@@ -192,6 +256,8 @@ export const STEPS: StepDef[] = [
     needs: ['6.2'],
     verifiedBy: 'alembic at 27381099d477; no email-shaped account; statistics consistent',
     module: pithosMigrate,
+    migrates: ['pithos'],
+    batchKnob: 'SNF_UPGRADE_PITHOS_BATCH',
   },
   {
     id: '7.1', phase: '7', kind: 'migrate', title: 'Pithos quota limits → astakos',

@@ -7,7 +7,7 @@ import { scrubSecrets } from '../db/connection.js';
 import type { DeploymentInfo, PlanView, StepView } from '../engine/index.js';
 import { UserError } from '../errors.js';
 import type { PendingQuestion, UiAsker } from './asker.js';
-import { isSettingsStep, SIMULATED_STEPS, type Backend, type DecisionInput, type LockConflict } from './backend.js';
+import { isSettingsStep, SIMULATED_STEPS, type Backend, type DecisionInput, type LockConflict } from '../engine/session.js';
 import type { SnippetSet } from '../runbook/settings-checks.js';
 import { initialTable, summarize, type TableState } from './conflicts/model.js';
 import { conflictData, CONFLICT_STEPS, decisionStep, type DecisionLike, type Decisions } from './conflicts/types.js';

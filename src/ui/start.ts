@@ -9,7 +9,7 @@ import { UserError } from '../errors.js';
 import { StateFile } from '../state/index.js';
 import { App } from './App.js';
 import { UiAsker } from './asker.js';
-import { engineBackend } from './backend.js';
+import { engineBackend } from '../engine/session.js';
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT_SCREEN = '\x1b[?1049l';

@@ -9,7 +9,7 @@ process.env.FORCE_COLOR = '1';
 const { cleanup, render } = await import('ink-testing-library');
 const { App } = await import('../../src/ui/App.js');
 const { UiAsker } = await import('../../src/ui/asker.js');
-const { fakeBackend } = await import('../../src/ui/fixtures.js');
+const { fakeBackend } = await import('../helpers/fake-backend.js');
 
 const SIZE = { columns: 80, rows: 24 };
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));

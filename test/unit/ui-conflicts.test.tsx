@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { cleanup, render } from 'ink-testing-library';
 import { App } from '../../src/ui/App.js';
 import { filterGroups } from '../../src/ui/conflicts/model.js';
-import { fakeBackend, syntheticGroups, type FakeBackend } from '../../src/ui/fixtures.js';
+import { fakeBackend, syntheticGroups, type FakeBackend } from '../helpers/fake-backend.js';
 
 const KEY = { enter: '\r', esc: '\u001B', down: '\u001B[B', up: '\u001B[A', pageDown: '\u001B[6~' };
 const SIZE = { columns: 80, rows: 24 };

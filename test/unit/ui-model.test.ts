@@ -7,13 +7,13 @@ import {
   shownRange, sortGroups, summarize, tableReducer, windowRows, type TableEnv, type TableState,
 } from '../../src/ui/conflicts/model.js';
 import { conflictData, decisionStep, type ConflictGroup, type DecisionLike } from '../../src/ui/conflicts/types.js';
-import { syntheticGroups } from '../../src/ui/fixtures.js';
+import { syntheticGroups } from '../helpers/fake-backend.js';
 import { alignTables, bar, bytes, cell, cut, cutLeft, num, percent, rate, spread, when, wrap } from '../../src/ui/format.js';
 import { currentTable, initialProgress, progressReducer } from '../../src/ui/progress-model.js';
 import { keyBarText } from '../../src/ui/components/common.js';
 import { breakCommand } from '../../src/ui/components/StepScreen.js';
 import { summaryText, windowed } from '../../src/ui/components/Home.js';
-import { simulatedLines, isSandbox } from '../../src/ui/backend.js';
+import { simulatedLines, isSandbox } from '../../src/engine/session.js';
 import { UiAsker } from '../../src/ui/asker.js';
 
 const groups = syntheticGroups(200, 7);

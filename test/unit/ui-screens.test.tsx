@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { cleanup, render } from 'ink-testing-library';
 import { App } from '../../src/ui/App.js';
 import { UiAsker } from '../../src/ui/asker.js';
-import { fakeBackend, type FakeBackend, type FakeBackendOptions } from '../../src/ui/fixtures.js';
+import { fakeBackend, type FakeBackend, type FakeBackendOptions } from '../helpers/fake-backend.js';
 import { UserError } from '../../src/errors.js';
 
 const KEY = { enter: '\r', esc: '\u001B', up: '\u001B[A', down: '\u001B[B', ctrlC: '\u0003', backspace: '\u007F' };

@@ -3,7 +3,7 @@
 // (so it survives the help screen and a trip back to the step); logic is in ../conflicts/model.
 import { Box } from 'ink';
 import { useCallback, useMemo, useRef } from 'react';
-import type { DecisionInput } from '../backend.js';
+import type { DecisionInput } from '../../engine/session.js';
 import {
   acceptAllPlan, createViewCache, decidedId, effectiveFilter, isOpen, settle, shownRange, SORT_LABEL,
   summarize, tableReducer, windowRows, type Row, type TableAction, type TableEnv, type TableState,

@@ -1,7 +1,7 @@
 // Another runner holds the lock: who (host, pid, since, command, per state file and database),
 // whether it looks stale, and the choice: take it over (after a confirmation) or quit and wait.
 import { Box } from 'ink';
-import type { LockConflict } from '../backend.js';
+import type { LockConflict } from '../../engine/session.js';
 import { cell, cut } from '../format.js';
 import { KeyBar, line, Lines, messageLines, Row, wrapLines, type Size, type StyledLine, useKeys } from './common.js';
 import type { Message } from './Home.js';

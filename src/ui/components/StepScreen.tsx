@@ -6,7 +6,7 @@ import { blocking, checkSymbol, type Check, type TableChange } from '../../core/
 import type { PlanView, StepView } from '../../engine/index.js';
 import type { SnippetSet } from '../../runbook/settings-checks.js';
 import { phaseTitle } from '../../runbook/steps.js';
-import { SIMULATED_STEPS } from '../backend.js';
+import { SIMULATED_STEPS } from '../../engine/session.js';
 import { summarize } from '../conflicts/model.js';
 import type { ConflictData, Decisions } from '../conflicts/types.js';
 import { num, spread, when } from '../format.js';

@@ -5,7 +5,7 @@
 import { Box } from 'ink';
 import { useEffect, useState } from 'react';
 import { UUID_SHAPE } from '../../core/remap/uuids.js';
-import type { AstakosUser, DecisionInput } from '../backend.js';
+import type { AstakosUser, DecisionInput } from '../../engine/session.js';
 import type { Decisions } from '../conflicts/types.js';
 import { answerOf, openCount, UNKNOWN_PREFIX, type UnknownList as List } from '../conflicts/unknown.js';
 import { cell, cut, num, spread } from '../format.js';

@@ -5,13 +5,13 @@ import { findAstakosUser, type AstakosUser } from '../core/remap/uuids.js';
 import type { ApplyResult, Check } from '../core/step.js';
 import { hostname } from 'node:os';
 import { processAlive, SERVICES, isEmbeddedUrl, type Service } from '../db/connection.js';
-import { buildReport, reportMarkdown } from '../engine/report.js';
+import { buildReport, reportMarkdown } from './report.js';
 import { UserError } from '../errors.js';
-import type { DeploymentInfo, Engine, EngineEvent, PlanView, RunOutcome, StepView } from '../engine/index.js';
+import type { DeploymentInfo, Engine, EngineEvent, PlanView, RunOutcome, StepView } from './index.js';
 import { deploymentSnippets, isSettingsStep, type SnippetSet } from '../runbook/settings-checks.js';
 import type { DecisionSource } from '../state/index.js';
-import type { Decisions } from './conflicts/types.js';
-import { when } from './format.js';
+import type { Decisions } from '../ui/conflicts/types.js';
+import { when } from '../ui/format.js';
 
 export interface DecisionInput { key: string; value: unknown; source: DecisionSource }
 

@@ -1,14 +1,14 @@
 // Plain-data stand-ins for the wizard's tests and screen previews: an in-memory Backend
 // over the real runbook, and generated conflict groups of any size.
-import type { Check, Question } from '../core/step.js';
-import type { DeploymentInfo, EngineEvent, PlanView, RunOutcome, StepView } from '../engine/index.js';
-import { isImplemented } from '../engine/index.js';
-import { STEPS } from '../runbook/steps.js';
-import type { Decision, StepRecord } from '../state/index.js';
-import { settingsSnippets } from '../runbook/settings-checks.js';
-import { UserError } from '../errors.js';
-import { isSettingsStep, type AstakosUser, type Backend, type DecisionInput } from './backend.js';
-import type { ConflictGroup, ConflictUser } from './conflicts/types.js';
+import type { Check, Question } from '../../src/core/step.js';
+import type { DeploymentInfo, EngineEvent, PlanView, RunOutcome, StepView } from '../../src/engine/index.js';
+import { isImplemented } from '../../src/engine/index.js';
+import { STEPS } from '../../src/runbook/steps.js';
+import type { Decision, StepRecord } from '../../src/state/index.js';
+import { settingsSnippets } from '../../src/runbook/settings-checks.js';
+import { UserError } from '../../src/errors.js';
+import { isSettingsStep, type AstakosUser, type Backend, type DecisionInput } from '../../src/engine/session.js';
+import type { ConflictGroup, ConflictUser } from '../../src/ui/conflicts/types.js';
 
 /** A deterministic pseudo-random generator (tests want the same data every time). */
 function rng(seed: number): () => number {
@@ -64,7 +64,7 @@ export interface FakeBackendOptions {
   /** Steps to present as not implemented (default: as the runbook says). */
   unimplemented?: string[];
   /** A runner lock held by another session at start (takeOver() clears it). */
-  lockConflict?: import('./backend.js').LockConflict;
+  lockConflict?: import('../../src/engine/session.js').LockConflict;
   /** The astakos users findUser knows (by uuid or lower-case email). */
   users?: AstakosUser[];
   /** The token the settings snippets of 3.3 carry (default: a fixed one). */
