@@ -101,6 +101,12 @@ export function lockVerdict(holders: LockHolderView[], here: string, alive: (pid
 
 export type { AstakosUser };
 
+// What the wizard shows, re-exported so that src/ui reaches nothing below the engine.
+export { UUID_SHAPE } from '../core/remap/uuids.js';
+export type { DuplicateUser } from '../core/dedup/types.js';
+export { scrubSecrets } from '../db/connection.js';
+export { formatEta, STATUS_SYMBOL } from '../cli/render.js';
+
 export { isSettingsStep };
 
 /** Steps the sandbox can simulate on the data (the others change nothing in the databases). */

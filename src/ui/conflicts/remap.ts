@@ -4,9 +4,8 @@
 //   {action: 'merge', into}  |  {action: 'delete', delete: [...], into?}
 // Pure; the groups are cached per findings object so the table's memoised views hold.
 import type { PlanView } from '../../engine/index.js';
+import { findStep } from '../../runbook/steps.js';
 import type { ConflictGroup, ConflictUser, DecisionLike, Decisions } from './types.js';
-
-export const REMAP_STEPS = new Set(['6.1', '6.2']);
 
 /** The value of a 6.1 / 6.2 decision, as the modules store and read it. */
 export interface RemapDecision {
@@ -85,9 +84,9 @@ export function remapGroups(sets: RemapSet[]): ConflictGroup[] {
   });
 }
 
-/** The sets of a 6.1 / 6.2 plan view as conflict groups (undefined for any other step or shape). */
+/** The sets of a step deciding on sets (6.1, 6.2) as conflict groups (undefined for any other step or shape). */
 export function remapConflicts(step: string, view: PlanView | undefined): { groups: ConflictGroup[] } | undefined {
-  if (!REMAP_STEPS.has(step) || !view) return undefined;
+  if (findStep(step)?.decisions?.kind !== 'sets' || !view) return undefined;
   const data = view.findings.data;
   if (!isRemapSets(data)) return undefined;
   let groups = cache.get(data);

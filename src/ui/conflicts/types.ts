@@ -1,7 +1,8 @@
 // The shape of a conflict list as the dedup module puts it in plan.data / findings.data
 // (steps 2.1 and 2.2; 6.1 and 6.2 use the same groups and carry the decisions of 2.2).
-import type { DuplicateUser } from '../../core/dedup/types.js';
 import type { PlanView } from '../../engine/index.js';
+import type { DuplicateUser } from '../../engine/session.js';
+import { findStep } from '../../runbook/steps.js';
 
 /** A user as the dedup module reports it, plus what the 6.1 / 6.2 adapter adds. */
 export interface ConflictUser extends DuplicateUser {
@@ -36,13 +37,10 @@ export interface DecisionLike {
 }
 export type Decisions = ReadonlyMap<string, DecisionLike>;
 
-/** The step whose decisions a conflict step reads and writes. */
+/** The step whose decisions a step reads and writes (the runbook's decision table says; else its own). */
 export function decisionStep(step: string): string {
-  // 6.1 and 6.2 keep their own decisions (their modules start from what 2.2 kept).
-  return step === '2.1' || step === '2.2' ? '2.2' : step;
+  return findStep(step)?.decisions?.step ?? step;
 }
-
-export const CONFLICT_STEPS = new Set(['2.1', '2.2', '6.1', '6.2']);
 
 function isConflictData(v: unknown): v is ConflictData {
   if (typeof v !== 'object' || v === null) return false;

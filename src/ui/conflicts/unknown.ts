@@ -1,8 +1,9 @@
-// Lists of identifiers astakos does not know, one answer each: step 6.3 (cyclades owners:
-// delete | keep | <uuid>) and step 6.2 (pithos accounts: keep | delete). The answers are
+// Lists of identifiers astakos does not know, one answer each (the runbook's `unknown` table):
+// cyclades owners (delete | keep | <uuid>) and pithos accounts (keep | delete). The answers are
 // stored as the modules read them: state.setDecision(step, 'unknown:<identifier>', answer).
-import { UUID_SHAPE } from '../../core/remap/uuids.js';
 import type { PlanView } from '../../engine/index.js';
+import { UUID_SHAPE } from '../../engine/session.js';
+import { findStep } from '../../runbook/steps.js';
 import type { Decisions } from './types.js';
 
 export const UNKNOWN_PREFIX = 'unknown:';
@@ -22,6 +23,8 @@ export interface UnknownList {
   items: UnknownItem[];
   /** The answers the keys give: d → delete, k → keep. */
   answers: { key: string; value: string; label: string }[];
+  /** Whether an identifier may be mapped to an astakos user by hand (m: a uuid is an answer too). */
+  mapToUser: boolean;
 }
 
 interface Owned { vms_live?: number; vms_deleted?: number; networks?: number; keys?: number }
@@ -33,35 +36,33 @@ const owns = (o: Owned): string => {
 
 const cache = new WeakMap<object, UnknownList>();
 
-/** The list of unknown identifiers of step 6.3 or 6.2's plan view, when there are any. */
+/** The list of unknown identifiers of a step's plan view (a step with an `unknown` table), when there are any. */
 export function unknownList(step: string, view: PlanView | undefined): UnknownList | undefined {
+  const table = findStep(step)?.unknown;
+  if (!table) return undefined;
   const data = view?.findings.data as { unknown?: unknown } | undefined;
   if (!data || typeof data !== 'object' || !Array.isArray(data.unknown) || !data.unknown.length) return undefined;
   const hit = cache.get(data);
   if (hit) return hit;
-  let list: UnknownList | undefined;
-  if (step === '6.3') {
-    const items = (data.unknown as ({ id: string; kind: string; suggested: string; reason: string } & Owned)[]).map((u) => ({
+  const items: UnknownItem[] = table.kind === 'owner'
+    ? (data.unknown as ({ id: string; kind: string; suggested: string; reason: string } & Owned)[]).map((u) => ({
       id: u.id, detail: `${u.kind} · ${owns(u)}`, suggested: u.suggested, reason: u.reason,
-    }));
-    list = { step, noun: 'identifiers', items, answers: [{ key: 'd', value: 'delete', label: 'delete its rows' }, { key: 'k', value: 'keep', label: 'keep as is' }] };
-  } else if (step === '6.2') {
-    const items = (data.unknown as string[]).map((id) => ({
+    }))
+    : (data.unknown as string[]).map((id) => ({
       id, detail: 'pithos account', suggested: 'keep',
       reason: 'astakos has no such user: kept, it stays under its name in 6.4 (unreachable until astakos knows it); delete removes it with everything in it',
     }));
-    list = { step, noun: 'accounts', items, answers: [{ key: 'd', value: 'delete', label: 'delete it all' }, { key: 'k', value: 'keep', label: 'keep under its name' }] };
-  }
-  if (list) cache.set(data, list);
+  const list: UnknownList = { step, noun: table.noun, items, answers: table.answers, mapToUser: table.mapToUser };
+  cache.set(data, list);
   return list;
 }
 
-/** The stored answer for ID, if it is one the list accepts (6.3 also takes a uuid). */
+/** The stored answer for ID, if it is one the list accepts (a uuid too where identifiers map to users). */
 export function answerOf(list: UnknownList, decisions: Decisions, id: string): string | undefined {
   const v = decisions.get(UNKNOWN_PREFIX + id)?.value;
   if (typeof v !== 'string') return undefined;
   if (list.answers.some((a) => a.value === v)) return v;
-  return list.step === '6.3' && UUID_SHAPE.test(v) ? v : undefined;
+  return list.mapToUser && UUID_SHAPE.test(v) ? v : undefined;
 }
 
 export function openCount(list: UnknownList, decisions: Decisions): number {
