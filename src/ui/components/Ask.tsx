@@ -3,7 +3,8 @@
 import { Box } from 'ink';
 import { useState } from 'react';
 import type { Question } from '../../core/step.js';
-import { KeyBar, line, Lines, Row, wrapLines, type Size, type StyledLine, useKeys, useLatest } from './common.js';
+import { CARET, textEdit, useTextEntry } from '../text-entry.js';
+import { KeyBar, line, Lines, Row, wrapLines, type Size, type StyledLine, useKeys } from './common.js';
 
 export interface AskProps {
   question: Question;
@@ -17,21 +18,18 @@ export interface AskProps {
 export function Ask(p: AskProps) {
   const q = p.question;
   const width = p.size.columns;
-  const [typed, setTyped, typedNow] = useLatest('');
+  const entry = useTextEntry(500);
   const [empty, setEmpty] = useState(false);
 
   useKeys((input, key) => {
     if (key.escape) return p.onReply(undefined);
     if (key.return) {
-      if (typedNow.current.trim()) return p.onReply(typedNow.current.trim());
+      if (entry.now().trim()) return p.onReply(entry.now().trim());
       return setEmpty(true);
     }
-    if (key.backspace || key.delete) { setTyped((t) => t.slice(0, -1)); return; }
-    if (input === '?' && typedNow.current === '') return p.onHelp?.();
-    if (input && !key.ctrl && !key.meta && !key.upArrow && !key.downArrow && !key.leftArrow && !key.rightArrow && !key.tab) {
-      setEmpty(false);
-      setTyped((t) => (t + input).slice(0, 500));
-    }
+    if (input === '?' && entry.now() === '' && !key.backspace && !key.delete) return p.onHelp?.();
+    if (textEdit(input, key)?.type === 'type') setEmpty(false);
+    entry.onKey(input, key);
   }, p.active);
 
   const body: StyledLine[] = [
@@ -41,7 +39,7 @@ export function Ask(p: AskProps) {
     ...(q.detail ?? []).map((d) => line(`   ${d}`)),
   ];
   // The answer wraps onto as many rows as it needs (a long path stays readable whole).
-  const answer = wrapLines([line(` > ${typed}▏`, { bold: true, hang: '   ' })], width - 1);
+  const answer = wrapLines([line(` > ${entry.text}${CARET}`, { bold: true, hang: '   ' })], width - 1);
   const bottom: StyledLine[] = empty ? [line(' ✗ nothing typed: type the answer, or esc to leave it unanswered', { color: 'red' })] : [];
   const room = Math.max(1, p.size.rows - 1 - 1 - answer.length - bottom.length - 1);
   return (

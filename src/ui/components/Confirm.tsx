@@ -5,7 +5,8 @@ import { Box } from 'ink';
 import { useState } from 'react';
 import type { Question } from '../../core/step.js';
 import { cell, num, rcell } from '../format.js';
-import { KeyBar, line, Lines, Row, wrapLines, type Size, type StyledLine, useKeys, useLatest } from './common.js';
+import { CARET, textEdit, useTextEntry } from '../text-entry.js';
+import { KeyBar, line, Lines, Row, wrapLines, type Size, type StyledLine, useKeys } from './common.js';
 
 export interface ConfirmProps {
   question: Question;
@@ -36,7 +37,7 @@ export function Confirm(p: ConfirmProps) {
   const q = p.question;
   const width = p.size.columns;
   const word = q.typeToConfirm;
-  const [typed, setTyped, typedNow] = useLatest('');
+  const entry = useTextEntry(80);
   const [wrong, setWrong] = useState<string | undefined>();
 
   useKeys((input, key) => {
@@ -48,16 +49,13 @@ export function Confirm(p: ConfirmProps) {
       return;
     }
     if (key.return) {
-      if (typedNow.current === word) return p.onAnswer(true);
-      setWrong(typedNow.current);
-      setTyped('');
+      if (entry.now() === word) return p.onAnswer(true);
+      setWrong(entry.now());
+      entry.set('');
       return;
     }
-    if (key.backspace || key.delete) { setTyped((t) => t.slice(0, -1)); return; }
-    if (input && !key.ctrl && !key.meta && !key.upArrow && !key.downArrow && !key.leftArrow && !key.rightArrow && !key.tab) {
-      setWrong(undefined);
-      setTyped((t) => (t + input).slice(0, 80));
-    }
+    if (textEdit(input, key)?.type === 'type') setWrong(undefined);
+    entry.onKey(input, key);
   }, p.active);
 
   const body: StyledLine[] = [
@@ -73,7 +71,7 @@ export function Confirm(p: ConfirmProps) {
   else if (q.dangerous) body.push(line(' ! No backup is recorded in the state file.', { color: 'yellow' }));
   const wrapped = wrapLines(body, width - 1);
 
-  const prompt = word !== undefined ? ` Type ${word} to confirm: ${typed}▏` : ' Go on? y yes · n no';
+  const prompt = word !== undefined ? ` Type ${word} to confirm: ${entry.text}${CARET}` : ' Go on? y yes · n no';
   const bottom: StyledLine[] = [];
   if (wrong !== undefined) bottom.push(line(` ✗ "${wrong}" is not ${word}: type exactly ${word}, or esc to cancel.`, { color: 'red' }));
   const room = Math.max(1, p.size.rows - 1 - 2 - bottom.length - 1);

@@ -10,6 +10,8 @@ import {
 } from '../conflicts/model.js';
 import type { ConflictGroup, ConflictUser, Decisions } from '../conflicts/types.js';
 import { bytes, cell, cut, day, num, rcell, spread } from '../format.js';
+import { listMove } from '../list.js';
+import { CARET, textEdit } from '../text-entry.js';
 import { KeyBar, line, Lines, Row as TextRow, type Size, type StyledLine, useKeys } from './common.js';
 
 export interface ConflictTableProps {
@@ -146,16 +148,14 @@ export function ConflictTable(p: ConflictTableProps) {
     if (now.editing) {
       if (key.return) dispatch({ type: 'filterCommit' });
       else if (key.escape) dispatch({ type: 'filterCancel' });
-      else if (key.backspace || key.delete) dispatch({ type: 'filterBackspace' });
-      else if (input && !key.ctrl && !key.meta && !key.upArrow && !key.downArrow) dispatch({ type: 'filterType', text: input });
+      else {
+        const edit = textEdit(input, key);
+        if (edit) dispatch(edit.type === 'backspace' ? { type: 'filterBackspace' } : { type: 'filterType', text: edit.text });
+      }
       return;
     }
-    if (key.downArrow || input === 'j') dispatch({ type: 'down' });
-    else if (key.upArrow || input === 'k') dispatch({ type: 'up' });
-    else if (key.pageDown || input === ' ') dispatch({ type: 'pageDown' });
-    else if (key.pageUp) dispatch({ type: 'pageUp' });
-    else if (input === 'g' || key.home) dispatch({ type: 'first' });
-    else if (input === 'G' || key.end) dispatch({ type: 'last' });
+    const move = listMove(input, key);
+    if (move) dispatch({ type: move });
     else if (input === 'n') dispatch({ type: 'nextOpen' });
     else if (input === '/') dispatch({ type: 'filterStart' });
     else if (input === 's') dispatch({ type: 'sortCycle' });
@@ -183,7 +183,7 @@ export function ConflictTable(p: ConflictTableProps) {
   // ------------------------------------------------------------------ header
   const rows = windowRows(s, env);
   const range = shownRange(rows);
-  const filterText = state.editing ? `filter /${state.draft}▏` : state.filter ? `filter /${state.filter}` : '';
+  const filterText = state.editing ? `filter /${state.draft}${CARET}` : state.filter ? `filter /${state.filter}` : '';
   const counts = `Conflicts ${num(summary.groups)} · open ${num(summary.open)}`;
   const where = idx.length === 0 ? 'none shown' : `${num(range.from)}–${num(range.to)} of ${num(idx.length)}`;
   const header = line(spread(` ${counts} · ${where}${filterText ? ` · ${filterText}` : ''}`, `sort: ${SORT_LABEL[state.sort]}`, width - 1), { bold: true });

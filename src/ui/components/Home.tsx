@@ -1,11 +1,12 @@
 // Home (and what a resumed session opens on): the deployment, every step with its state,
 // what happened last time; enter continues.
 import { Box } from 'ink';
-import { useEffect } from 'react';
 import type { DeploymentInfo, StepView } from '../../engine/index.js';
 import { phaseTitle } from '../../runbook/steps.js';
-import { bytes, cell, cut, cutLeft, spread, STATUS_SYMBOL, when } from '../format.js';
-import { KeyBar, line, Lines, messageLines, Row, wrapLines, type Size, type StyledLine, useKeys, useLatest } from './common.js';
+import { STATUS_SYMBOL } from '../../engine/session.js';
+import { bytes, cell, cut, cutLeft, spread, when } from '../format.js';
+import { useList } from '../list.js';
+import { KeyBar, line, Lines, messageLines, Row, wrapLines, type Size, type StyledLine, useKeys } from './common.js';
 
 export interface Message { text: string; next?: string; level?: 'error' | 'info' | 'warn'; details?: string[] }
 
@@ -74,19 +75,13 @@ export function Home(props: HomeProps) {
   const { steps, currentId, size } = props;
   const width = size.columns;
   const startId = props.initialId ?? currentId;
-  const [cursor, setCursor, cursorNow] = useLatest(() => Math.max(0, steps.findIndex((s) => s.def.id === startId)));
-  useEffect(() => {
-    if (cursor >= steps.length) setCursor(Math.max(0, steps.length - 1));
-  }, [steps.length, cursor]);
+  const list = useList({ count: steps.length, height: steps.length, page: 10, keys: { space: false },
+    initial: Math.max(0, steps.findIndex((s) => s.def.id === startId)) });
+  const cursor = list.cursor;
 
   useKeys((input, key) => {
-    if (key.upArrow || input === 'k') setCursor((c) => Math.max(0, Math.min(c, steps.length - 1) - 1));
-    else if (key.downArrow || input === 'j') setCursor((c) => Math.min(steps.length - 1, c + 1));
-    else if (input === 'g' || key.home) setCursor(0);
-    else if (input === 'G' || key.end) setCursor(steps.length - 1);
-    else if (key.pageDown) setCursor((c) => Math.min(steps.length - 1, c + 10));
-    else if (key.pageUp) setCursor((c) => Math.max(0, c - 10));
-    else if (key.return) { const s = steps[cursorNow.current]; if (s) props.onOpen(s.def.id); }
+    if (list.onKey(input, key)) return;
+    if (key.return) { const s = steps[list.now()]; if (s) props.onOpen(s.def.id); }
     else if (input === 'r') props.onReport();
     else if (input === 'b') props.onBackup();
     else if (input === '?') props.onHelp();
@@ -122,14 +117,14 @@ export function Home(props: HomeProps) {
 
   const budget = size.rows - 1 - header.length - 1 - 1 - 1 - noteLines.length - 1;
   const listHeight = Math.max(3, budget);
-  const list = windowed(steps, cursor, listHeight).map((item) =>
+  const rows = windowed(steps, cursor, listHeight).map((item) =>
     typeof item === 'string' ? line(`     ${item}`, { dim: true }) : stepRow(item.step, currentId, width, item.index === cursor));
 
   return (
     <Box flexDirection="column" width={width}>
       <Lines lines={header} width={width} />
       <Row text="" width={width} />
-      <Lines lines={list} width={width} />
+      <Lines lines={rows} width={width} />
       <Row text="" width={width} />
       <Lines lines={[phase, ...noteLines]} width={width} />
       <KeyBar keys={keys} width={width} />

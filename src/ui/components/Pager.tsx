@@ -1,7 +1,8 @@
 // A scrollable text screen: the report (`r`), and results such as a backup's.
 import { Box } from 'ink';
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { spread } from '../format.js';
+import { useList } from '../list.js';
 import { KeyBar, line, Lines, Row, wrapLines, type Size, type StyledLine, useKeys } from './common.js';
 
 export interface PagerProps {
@@ -25,19 +26,14 @@ export function Pager(p: PagerProps) {
   }, [p.text, p.lines, width]);
   const height = Math.max(1, p.size.rows - 1 - 3);
   const max = Math.max(0, wrapped.length - height);
-  const [top, setTop] = useState(0);
-  const t = Math.min(top, max);
+  // The "cursor" of a scrolling text is its first line shown.
+  const scroll = useList({ count: max + 1, height: 1, page: height - 1, keys: { b: true } });
+  const t = scroll.cursor;
 
   useKeys((input, key) => {
     if (key.escape || input === 'q' || key.return) return p.onBack();
     if (input === '?') return p.onHelp?.();
-    const by = (d: number) => setTop((x) => Math.max(0, Math.min(max, Math.min(x, max) + d)));
-    if (key.downArrow || input === 'j') by(1);
-    else if (key.upArrow || input === 'k') by(-1);
-    else if (key.pageDown || input === ' ') by(height - 1);
-    else if (key.pageUp || input === 'b') by(-(height - 1));
-    else if (input === 'g' || key.home) setTop(0);
-    else if (input === 'G' || key.end) setTop(max);
+    scroll.onKey(input, key);
   }, p.active);
 
   const where = wrapped.length > height ? `lines ${t + 1}–${Math.min(wrapped.length, t + height)} of ${wrapped.length}` : '';

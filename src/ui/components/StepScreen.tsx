@@ -1,15 +1,15 @@
 // One screen per step: what it does and why, what the tool found and would change, the
 // errata, then the action. Manual steps show the commands per host and their checks.
 import { Box } from 'ink';
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { blocking, checkSymbol, type Check, type TableChange } from '../../core/step.js';
 import type { PlanView, StepView } from '../../engine/index.js';
 import type { SnippetSet } from '../../runbook/settings-checks.js';
-import { phaseTitle } from '../../runbook/steps.js';
-import { SIMULATED_STEPS } from '../../engine/session.js';
+import { phaseTitle, type DecisionTable } from '../../runbook/steps.js';
 import { summarize } from '../conflicts/model.js';
 import type { ConflictData, Decisions } from '../conflicts/types.js';
 import { num, spread, when } from '../format.js';
+import { listHandle, useListState } from '../list.js';
 import { snippetLines } from '../snippets.js';
 import { KeyBar, line, Lines, messageLines, wrapLines, type Size, type StyledLine, useKeys } from './common.js';
 import type { Message } from './Home.js';
@@ -88,20 +88,20 @@ export function checkLines(checks: Check[]): StyledLine[] {
 }
 
 /** What a conflict step's screen says about the groups. */
-export function conflictLines(stepId: string, data: ConflictData, decisions: Decisions): StyledLine[] {
+export function conflictLines(table: DecisionTable, data: ConflictData, decisions: Decisions): StyledLine[] {
   const s = summarize(data.groups, decisions);
-  const remap = stepId === '6.1' || stepId === '6.2';
-  const what = stepId === '6.1' ? 'cyclades owner identifiers' : 'pithos accounts';
+  const remap = table.kind === 'sets';
+  const what = table.noun ?? 'identifiers';
   if (s.groups === 0) {
     return [line(remap ? ` Found: no ${what} that differ only in case: nothing to merge.` : ' Found: no users whose emails differ only in case: nothing to decide.', { color: 'green' })];
   }
   const out = [
     line(remap ? ` Found: ${num(s.groups)} sets of ${what} that differ only in case, ${num(s.users)} in all.`
       : ` Found: ${num(s.groups)} groups of users whose emails differ only in case, ${num(s.users)} users.`),
-    line(` Decided: ${num(s.decided)} (${num(s.bySuggestion)} suggested, ${num(s.byOperator)} by hand).   Open: ${num(s.open)}${s.open ? `  (${decidesBeforeRun(stepId) ? 'enter' : 'v'} reviews them)` : ''}`,
+    line(` Decided: ${num(s.decided)} (${num(s.bySuggestion)} suggested, ${num(s.byOperator)} by hand).   Open: ${num(s.open)}${s.open ? `  (${table.beforeRun ? 'enter' : 'v'} reviews them)` : ''}`,
       { bold: s.open > 0, color: s.open > 0 ? 'yellow' : 'green' }),
   ];
-  if (stepId.startsWith('2')) {
+  if (table.kind === 'users') {
     out.push(line(` Each group keeps one user: ${num(s.toDelete)} astakos user(s) go.`));
     if (s.cycladesMerges || s.pithosMerges) {
       out.push(line(` Then in 6.1/6.2: ${num(s.cycladesMerges)} cyclades owner(s) and ${num(s.pithosMerges)} pithos account(s) merge into survivors.`));
@@ -158,8 +158,8 @@ function statusLine(view: StepView, currentId: string | undefined): StyledLine {
   }
 }
 
-/** Conflict steps whose run needs every group decided (2.1 only finds them). */
-export const decidesBeforeRun = (id: string): boolean => id !== '2.1';
+/** Whether a step's run needs every group of its conflict table decided (2.1 only finds them). */
+export const decidesBeforeRun = (def: StepView['def']): boolean => def.decisions?.beforeRun ?? false;
 
 /** At most this many lines of a step's findings or plan are shown (the report has them all). */
 export const SUMMARY_LINES = 40;
@@ -203,18 +203,18 @@ export function stepBody(p: StepScreenProps, width: number, reveal = false): Sty
       if (checksFail.length && !done) body.push(line(`          c confirms once every check passes (${checksFail.length} fail${checksFail.length === 1 ? 's' : ''} now)`, { dim: true }));
     } else if (p.checks) body.push(line(` Checks:  none: ${def.verifiedBy}`));
     if (p.sandbox && !done) {
-      body.push(line(SIMULATED_STEPS.has(def.id)
+      body.push(line(def.simulate
         ? ' Sandbox: s performs this step on the sandbox\'s data (as the commands above would), then confirms it.'
         : ' Sandbox: this step changes nothing in the databases; s confirms it.', { dim: true }));
     }
   } else if (view.implemented) {
     if (p.loading) body.push(line(' Looking at the databases…', { dim: true }));
-    if (p.conflicts) {
+    if (p.conflicts && def.decisions) {
       // The per-group lines of the findings and plan are what the conflict table shows.
-      body.push(...conflictLines(def.id, p.conflicts.data, p.conflicts.decisions));
+      body.push(...conflictLines(def.decisions, p.conflicts.data, p.conflicts.decisions));
       if (p.unknown) body.push(unknownLine(p.unknown));
-      // 6.1 / 6.2: what else the module found (the first line is the sets, shown above).
-      const notes = def.id.startsWith('6') ? (p.plan?.findings.summary ?? []).slice(1) : [];
+      // Sets (6.1 / 6.2): what else the module found (the first line is the sets, shown above).
+      const notes = def.decisions.kind === 'sets' ? (p.plan?.findings.summary ?? []).slice(1) : [];
       if (notes.length) body.push(...summaryLines(' Also:  ', notes));
     } else if (p.unknown) {
       // What is still to answer first: the findings can run to many screens.
@@ -251,9 +251,10 @@ export function StepScreen(p: StepScreenProps) {
   const open = conflictSummary?.open ?? 0;
   const unknownOpen = p.unknown?.open ?? 0;
   const planOpen = p.plan?.plan.open ?? 0;
-  // Steps 2.x have the table's `a` (their decisions carry into 6.1/6.2): no step-wide A there.
-  const canAccept = !!p.onAcceptAll && planOpen > 0 && !done && view.implemented && !manual && !def.id.startsWith('2');
-  const [scroll, setScroll] = useState(0);
+  // Users' tables (2.x) have the table's `a` (their decisions carry into 6.1/6.2): no step-wide A there.
+  const canAccept = !!p.onAcceptAll && planOpen > 0 && !done && view.implemented && !manual && def.decisions?.kind !== 'users';
+  // The body's first line shown (the list's cursor: the length is known further down).
+  const scrollStore = useListState();
   // The snippets' secrets show only while the operator asks (t), on this screen.
   const [reveal, setReveal] = useState(false);
   const secrets = (p.snippets?.secrets.length ?? 0) > 0;
@@ -278,10 +279,10 @@ export function StepScreen(p: StepScreenProps) {
   } else if (manual) {
     keys.push(['enter', 're-check'], ['c', 'confirm']);
     if (p.sandbox) keys.push(['s', 'do it in the sandbox']);
-  } else if (p.conflicts && !decidesBeforeRun(def.id)) {
+  } else if (p.conflicts && !decidesBeforeRun(def)) {
     keys.push(['enter', 'run (records the findings)'], ['v', 'review conflicts']);
   } else if (p.conflicts) {
-    const verb = def.id === '2.2' ? 'delete' : def.id.startsWith('6') ? 'merge' : 'run';
+    const verb = def.decisions?.verb ?? 'run';
     if (open > 0) keys.push(['enter', 'review conflicts'], ['d', `${verb} (after review)`]);
     else if (unknownOpen > 0) keys.push(['enter', 'answer unknowns'], ['v', 'review conflicts']);
     else keys.push(['enter', verb], ['v', 'review conflicts']);
@@ -301,7 +302,7 @@ export function StepScreen(p: StepScreenProps) {
   // A manual step's checks below the window: their verdict stays in sight.
   const checksAt = manual ? wrappedBody.findIndex((l) => l.text.startsWith(' Checks:')) : -1;
   const bottomHeight = (extra: number) => Math.max(3, size.rows - 1 - head.length - Math.min(8, wrapLines(bottom, width - 1).length + extra) - 1);
-  const checksHidden = checksAt >= 0 && (p.checks?.length !== 0) && checksAt >= Math.min(scroll, Math.max(0, wrappedBody.length - bottomHeight(1))) + bottomHeight(1);
+  const checksHidden = checksAt >= 0 && (p.checks?.length !== 0) && checksAt >= Math.min(scrollStore[0].cursor, Math.max(0, wrappedBody.length - bottomHeight(1))) + bottomHeight(1);
   if (checksHidden) {
     const failing = blocking(p.checks ?? []).length;
     bottom.unshift(p.checks
@@ -311,8 +312,9 @@ export function StepScreen(p: StepScreenProps) {
   const wrappedBottom = wrapLines(bottom, width - 1).slice(0, 8);
   const height = Math.max(3, size.rows - 1 - head.length - wrappedBottom.length - 1);
   const maxScroll = Math.max(0, wrappedBody.length - height);
-  useEffect(() => { if (scroll > maxScroll) setScroll(maxScroll); }, [scroll, maxScroll]);
-  const top = Math.min(scroll, maxScroll);
+  // The "cursor" of the scrolling body is its first line shown.
+  const scroll = listHandle(scrollStore, { count: maxScroll + 1, height: 1, page: height - 1 });
+  const top = scroll.cursor;
   let shown = wrappedBody.slice(top, top + height);
   if (maxScroll > 0) {
     if (top > 0) shown = [line(`   ↑ ${top} more line(s) (k)`, { dim: true }), ...shown.slice(1)];
@@ -322,12 +324,7 @@ export function StepScreen(p: StepScreenProps) {
   useKeys((input, key) => {
     if (key.escape || input === 'q') return p.onBack();
     if (input === '?') return p.onHelp();
-    if (key.downArrow || input === 'j') return setScroll((s) => Math.min(maxScroll, s + 1));
-    if (key.upArrow || input === 'k') return setScroll((s) => Math.max(0, s - 1));
-    if (key.pageDown || input === ' ') return setScroll((s) => Math.min(maxScroll, s + height - 1));
-    if (key.pageUp) return setScroll((s) => Math.max(0, s - height + 1));
-    if (input === 'g' || key.home) return setScroll(0);
-    if (input === 'G' || key.end) return setScroll(maxScroll);
+    if (scroll.onKey(input, key)) return;
     if (input === 'b' && p.phaseDone) return p.onBackup();
     if (input === 't' && secrets) return setReveal((r) => !r);
     if (done) {
@@ -350,7 +347,7 @@ export function StepScreen(p: StepScreenProps) {
     if (input === 'l' && p.unknown && p.onUnknown) return p.onUnknown();
     if (p.conflicts) {
       if (input === 'v') return p.onReview();
-      if (!decidesBeforeRun(def.id)) { if (key.return) p.onRun(); return; }
+      if (!decidesBeforeRun(def)) { if (key.return) p.onRun(); return; }
       if (key.return && open > 0) return p.onReview();
       if (key.return && unknownOpen > 0 && p.onUnknown) return p.onUnknown();
       if (input === 'd' || key.return) return p.onRun();

@@ -1,14 +1,16 @@
 // Identifiers astakos does not know (step 6.3's cyclades owners, step 6.2's pithos
 // accounts): one row each with the suggestion and the answer given; d / k answer the
-// highlighted one, a takes every open suggestion after a summary; in 6.3, m maps the
+// highlighted one, a takes every open suggestion after a summary; where identifiers map to
+// users (cyclades owners), m maps the
 // highlighted identifier to an astakos user typed as a uuid or an email (shown before it is taken).
 import { Box } from 'ink';
-import { useEffect, useState } from 'react';
-import { UUID_SHAPE } from '../../core/remap/uuids.js';
-import type { AstakosUser, DecisionInput } from '../../engine/session.js';
+import { useState } from 'react';
+import { UUID_SHAPE, type AstakosUser, type DecisionInput } from '../../engine/session.js';
 import type { Decisions } from '../conflicts/types.js';
 import { answerOf, openCount, UNKNOWN_PREFIX, type UnknownList as List } from '../conflicts/unknown.js';
 import { cell, cut, num, spread } from '../format.js';
+import { useList } from '../list.js';
+import { applyEdit, CARET, textEdit } from '../text-entry.js';
 import { KeyBar, line, Lines, wrapLines, Row as TextRow, type Size, type StyledLine, useKeys, useLatest } from './common.js';
 
 export interface UnknownListProps {
@@ -17,7 +19,7 @@ export interface UnknownListProps {
   size: Size;
   active: boolean;
   onDecide(items: DecisionInput[]): void;
-  /** Step 6.3: looks up the astakos user a uuid or email names (m maps to it). */
+  /** Where identifiers map to users: looks up the astakos user a uuid or email names (m maps to it). */
   onFind?(query: string): Promise<AstakosUser | undefined>;
   onBack(): void;
   onHelp(): void;
@@ -26,8 +28,6 @@ export interface UnknownListProps {
 export function UnknownList(p: UnknownListProps) {
   const { list, decisions, size } = p;
   const width = size.columns;
-  const [cursor, setCursor] = useState(0);
-  const [top, setTop] = useState(0);
   const [asking, setAsking] = useState(false);
   // m: the identifier being mapped by hand, what is typed, and what the lookup said.
   const [mapping, setMapping, mappingNow] = useLatest<Mapping | undefined>(undefined);
@@ -35,15 +35,14 @@ export function UnknownList(p: UnknownListProps) {
   const [names, setNames] = useState<ReadonlyMap<string, string>>(new Map());
   const height = Math.max(3, size.rows - 1 - 6);
   const n = list.items.length;
-  const cur = Math.min(cursor, Math.max(0, n - 1));
-  let t = top;
-  if (cur < t) t = cur;
-  if (cur > t + height - 1) t = cur - height + 1;
-  useEffect(() => { if (t !== top) setTop(t); }, [t, top]);
+  // k answers "keep" here: only the arrow moves up.
+  const rows = useList({ count: n, height, keys: { k: false } });
+  const cur = rows.cursor;
+  const t = rows.top;
   const open = openCount(list, decisions);
   const pending = list.items.filter((it) => answerOf(list, decisions, it.id) === undefined);
 
-  const move = (to: number) => setCursor(Math.max(0, Math.min(n - 1, to)));
+  const move = (to: number) => rows.moveTo(to);
   const lookUp = (m: Mapping) => {
     const text = m.text.trim();
     if (!text || !p.onFind) return;
@@ -71,14 +70,12 @@ export function UnknownList(p: UnknownListProps) {
           p.onDecide([{ key: UNKNOWN_PREFIX + m.id, value: m.found.uuid, source: 'operator' }]);
           setNames((n) => new Map(n).set(m.found!.uuid, m.found!.email));
           setMapping(undefined);
-          return move(cur + 1);
+          return move(rows.now() + 1);
         }
         return lookUp(m);
       }
-      if (key.backspace || key.delete) return setMapping({ id: m.id, text: m.text.slice(0, -1) });
-      if (input && !key.ctrl && !key.meta && !key.upArrow && !key.downArrow && !key.leftArrow && !key.rightArrow && !key.tab) {
-        setMapping({ id: m.id, text: (m.text + input).slice(0, 254) });
-      }
+      const edit = textEdit(input, key);
+      if (edit) setMapping({ id: m.id, text: applyEdit(m.text, edit, 254) });
       return;
     }
     if (asking) {
@@ -88,21 +85,17 @@ export function UnknownList(p: UnknownListProps) {
       } else if (input === 'n' || key.escape || input === 'q') setAsking(false);
       return;
     }
-    if (key.downArrow || input === 'j') return move(cur + 1);
-    if (key.upArrow) return move(cur - 1);
-    if (key.pageDown || input === ' ') return move(cur + height - 1);
-    if (key.pageUp) return move(cur - height + 1);
-    if (input === 'g' || key.home) return move(0);
-    if (input === 'G' || key.end) return move(n - 1);
+    if (rows.onKey(input, key)) return;
     if (input === '?') return p.onHelp();
     if (key.escape || input === 'q') return p.onBack();
     if (input === 'a') return setAsking(true);
-    if (input === 'm' && p.onFind && list.items[cur]) return setMapping({ id: list.items[cur]!.id, text: '' });
+    const at = rows.now();
+    if (input === 'm' && p.onFind && list.items[at]) return setMapping({ id: list.items[at]!.id, text: '' });
     const answer = list.answers.find((a) => a.key === input);
-    const it = list.items[cur];
+    const it = list.items[at];
     if (answer && it) {
       p.onDecide([{ key: UNKNOWN_PREFIX + it.id, value: answer.value, source: 'operator' }]);
-      move(cur + 1);
+      move(at + 1);
     }
   }, p.active);
 
@@ -175,7 +168,7 @@ function mappingLines(m: Mapping, item: { id: string; detail: string }, width: n
     line(`   identifier  ${item.id}`),
     line(`   owns        ${item.detail}`),
     line(''),
-    line(` uuid or email: ${m.text}▏`, { bold: true }),
+    line(` uuid or email: ${m.text}${CARET}`, { bold: true }),
     line(''),
   ];
   if (m.looking) out.push(line(' looking it up in astakos…', { dim: true }));
