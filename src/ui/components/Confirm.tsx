@@ -1,12 +1,13 @@
 // The engine's questions. A destructive one shows what will be deleted or merged (rows per
 // table), then wants its number or word typed exactly; Esc cancels with nothing changed.
-// Other questions are yes / no.
+// Other questions are yes / no: y / n, or a menu (no first; its number keys off when destructive).
 import { Box } from 'ink';
 import { useState } from 'react';
 import type { Question } from '../../core/step.js';
 import { cell, num, rcell } from '../format.js';
 import { CARET, textEdit, useTextEntry } from '../text-entry.js';
 import { KeyBar, line, Lines, Row, wrapLines, type Size, type StyledLine, useKeys } from './common.js';
+import { Menu } from './Menu.js';
 
 export interface ConfirmProps {
   question: Question;
@@ -74,14 +75,18 @@ export function Confirm(p: ConfirmProps) {
   const prompt = word !== undefined ? ` Type ${word} to confirm: ${entry.text}${CARET}` : ' Go on? y yes · n no';
   const bottom: StyledLine[] = [];
   if (wrong !== undefined) bottom.push(line(` ✗ "${wrong}" is not ${word}: type exactly ${word}, or esc to cancel.`, { color: 'red' }));
-  const room = Math.max(1, p.size.rows - 1 - 2 - bottom.length - 1);
+  // A yes / no question has its menu (two rows) where the key bar is.
+  const room = Math.max(1, p.size.rows - 1 - 2 - bottom.length - (word !== undefined ? 1 : 2));
   return (
     <Box flexDirection="column" width={width}>
       <Lines lines={wrapped.slice(0, room)} width={width} />
       <Row text="" width={width} />
       <Lines lines={bottom} width={width} />
       <Row text={prompt} width={width} bold />
-      <KeyBar keys={word !== undefined ? [['enter', 'confirm'], ['esc', 'cancel: nothing changes']] : [['y', 'yes'], ['n esc', 'no: nothing changes']]} width={width} />
+      {word !== undefined
+        ? <KeyBar keys={[['enter', 'confirm'], ['esc', 'cancel: nothing changes']]} width={width} />
+        : <Menu items={[{ value: 'no', label: 'no: nothing changes (n, esc)' }, { value: 'yes', label: 'yes (y)' }]} width={width} active={p.active}
+          numbers={!q.dangerous} onSelect={(v) => p.onAnswer(v === 'yes')} />}
     </Box>
   );
 }

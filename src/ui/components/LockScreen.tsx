@@ -5,6 +5,7 @@ import type { LockConflict } from '../../engine/session.js';
 import { cell, cut } from '../format.js';
 import { KeyBar, line, Lines, messageLines, Row, wrapLines, type Size, type StyledLine, useKeys } from './common.js';
 import type { Message } from './Home.js';
+import { Menu } from './Menu.js';
 
 export interface LockScreenProps {
   conflict: LockConflict;
@@ -46,13 +47,15 @@ export function LockScreen(p: LockScreenProps) {
   }, p.active);
   const body = lockLines(p.conflict, width);
   const bottom = p.message ? wrapLines(messageLines(p.message), width - 1) : [];
-  const room = Math.max(1, p.size.rows - 1 - 2 - bottom.length - 1);
+  const room = Math.max(1, p.size.rows - 1 - 2 - bottom.length - 2 - 1);
   return (
     <Box flexDirection="column" width={width}>
       <Row text=" snf-upgrade · the deployment is in use" width={width} bold />
       <Row text="" width={width} />
       <Lines lines={body.slice(0, room)} width={width} />
       <Lines lines={bottom} width={width} />
+      <Menu items={[{ value: 'quit', label: p.conflict.stale ? 'quit (q)' : 'quit and wait (q)' }, { value: 'take', label: 'take the lock over, after a confirmation (t)' }]}
+        width={width} active={p.active} numbers={true} onSelect={(v) => (v === 'take' ? p.onTakeOver() : p.onQuit())} />
       <KeyBar keys={[['t', 'take over'], ['q', p.conflict.stale ? 'quit' : 'quit and wait'], ['?', 'keys']]} width={width} />
     </Box>
   );
