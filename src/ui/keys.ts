@@ -89,6 +89,7 @@ export const HELP: Record<ScreenName, { title: string; keys: [string, string][] 
     keys: [
       ['y', 'yes'],
       ['n esc', 'no (nothing is changed)'],
+      ['↑ ↓  enter', 'pick an answer in the menu, then take it (digits take one at once, except where it deletes or rewrites)'],
     ],
   },
   text: {
@@ -106,6 +107,7 @@ export const HELP: Record<ScreenName, { title: string; keys: [string, string][] 
     keys: [
       ['t', 'take the lock over, after a confirmation (typing "take over" when the holder looks alive)'],
       ['q esc', 'quit and wait: nothing is changed'],
+      ['↑ ↓  enter', 'the same, from the menu'],
       ['?', 'these keys'],
     ],
   },
