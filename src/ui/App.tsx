@@ -3,9 +3,8 @@
 import { Box } from 'ink';
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
 import { blocking, type Check } from '../core/step.js';
-import { scrubSecrets } from '../db/connection.js';
 import type { DeploymentInfo, PlanView, StepView } from '../engine/index.js';
-import { UserError } from '../errors.js';
+import { describeError } from '../format.js';
 import type { PendingQuestion, UiAsker } from './asker.js';
 import { isSettingsStep, SIMULATED_STEPS, type Backend, type DecisionInput, type LockConflict } from '../engine/session.js';
 import type { SnippetSet } from '../runbook/settings-checks.js';
@@ -64,16 +63,8 @@ export interface AppProps {
 
 /** An error as the operator sees it: the message and the next action, never a stack. */
 export function errorMessage(err: unknown): Message {
-  if (err instanceof UserError) {
-    const details = (err as UserError & { details?: string[] }).details;
-    return { text: scrubSecrets(err.message), next: err.next, level: 'error', details: details?.length ? details.slice(0, 5).map((d) => scrubSecrets(d)) : undefined };
-  }
-  const text = scrubSecrets((err as Error)?.message ?? String(err)).split('\n')[0]!;
-  return {
-    text: `unexpected error: ${text}`,
-    next: 'nothing half-done was kept (each batch is one transaction); look at the report (r on home), and report this if it repeats',
-    level: 'error',
-  };
+  const e = describeError(err, 'nothing half-done was kept (each batch is one transaction); look at the report (r on home), and report this if it repeats');
+  return { text: e.text, next: e.next, level: 'error', details: e.details.length ? e.details.slice(0, 5) : undefined };
 }
 
 const NO_DECISIONS: Decisions = new Map();
