@@ -15,7 +15,7 @@ import { backupAll } from '../runbook/step1.js';
 import { deploymentSnippets, type SettingsStep, type SnippetSet } from '../runbook/settings-checks.js';
 import { STEPS, type StepDef } from '../runbook/steps.js';
 import { postgres, type DatabaseAccess } from './databases.js';
-import type { BeforeImageInput, StateFile, StepRecord } from '../state/index.js';
+import type { BeforeImageInput, DecisionSource, StateFile, StepRecord } from '../state/index.js';
 
 export type EngineEvent =
   | { type: 'step-start'; step: string; attempt: number }
@@ -397,6 +397,17 @@ export class Engine {
     await this.lockAndAnnounce();
     await this.assertLocked(def.id);
     return deploymentSnippets(step, astakos, dirs, { generate: true });
+  }
+
+  /** Records the operator's decisions for STEP in one transaction: only the runner holding the lock writes them. */
+  decide(step: string, items: { key: string; value: unknown; source: DecisionSource }[]): void {
+    if (!this.state.holdsLock()) {
+      throw new UserError(`this session does not hold the runner lock: the decisions for ${step} were not recorded`,
+        'snf-upgrade status shows who holds it; decide once this session has it');
+    }
+    this.state.transaction(() => {
+      for (const d of items) this.state.setDecision(step, d.key, d.value, d.source);
+    });
   }
 
   /** The checks that gate a manual step (or verify a finished one). */

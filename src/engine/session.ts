@@ -172,7 +172,7 @@ export interface EngineBackendOptions {
   lockProblem?: () => string | undefined;
 }
 
-/** The session over an open ENGINE; closing it closes the engine (not its state file). */
+/** The session over an open ENGINE; closing it closes the engine (not its state file). engineSession is the same. */
 export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): Session {
   const config = engine.config;
   const asker = engine.asker;
@@ -250,11 +250,7 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
     requestStop: () => engine.requestStop(),
     on: (listener) => engine.on(listener),
     decisions: (step) => engine.state.getDecisions(step),
-    decide(step, items) {
-      engine.state.transaction(() => {
-        for (const d of items) engine.state.setDecision(step, d.key, d.value, d.source);
-      });
-    },
+    decide: (step, items) => engine.decide(step, items),
     reportData,
     report: async () => reportMarkdown(await reportData()),
     async findUser(query) {
@@ -279,3 +275,5 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
     },
   };
 }
+
+export const engineSession = engineBackend;

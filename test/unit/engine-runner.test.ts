@@ -232,4 +232,16 @@ describe('the step runner (fake databases)', () => {
     other!.close();
     w.state.close();
   });
+
+  test('decisions are written only by the runner that holds the lock', async () => {
+    const choice = [{ key: 'a@example.org', value: 12, source: 'operator' as const }];
+    assert.throws(() => w.engine.decide(STEP, choice), (err: unknown) => err instanceof UserError
+      && /^this session does not hold the runner lock: the decisions for fake were not recorded$/.test(err.message));
+    assert.equal(w.state.getDecisions(STEP).size, 0);
+    await w.engine.lock();
+    w.engine.decide(STEP, choice);
+    assert.equal(w.state.getDecision(STEP, 'a@example.org')?.value, 12);
+    await w.engine.close();
+    w.state.close();
+  });
 });
