@@ -311,6 +311,12 @@ export class Engine {
     }
   }
 
+  /** For a write outside a step's batches (a token, a sandbox simulation): this runner holds every lock, or it throws. */
+  async holdLock(step: string): Promise<void> {
+    await this.lockAndAnnounce();
+    await this.assertLocked(step);
+  }
+
   /** Says once, to whoever listens by now, that the lock was taken from a run that had not finished. */
   private async lockAndAnnounce(): Promise<void> {
     await this.lock();
@@ -394,8 +400,7 @@ export class Engine {
     const dirs = { astakos: this.config.astakos.settings, cyclades: this.config.cyclades.settings, pithos: this.config.pithos.settings };
     const set = await deploymentSnippets(step, astakos, dirs, { generate: false });
     if (!set.pending || !opts.generate) return set;
-    await this.lockAndAnnounce();
-    await this.assertLocked(def.id);
+    await this.holdLock(def.id);
     return deploymentSnippets(step, astakos, dirs, { generate: true });
   }
 

@@ -271,6 +271,7 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
       const settings: Partial<Record<Service, string>> = {};
       for (const s of SERVICES) if (config[s].settings) settings[s] = config[s].settings;
       const simulateStep = await loadSimulate();
+      await engine.holdLock(id);
       return simulatedLines(await simulateStep(id, urls, { settings }), id);
     },
   };
