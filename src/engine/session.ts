@@ -3,7 +3,7 @@
 // (./open.ts) opens config, state file and engine for a front end; tests drive the wizard's
 // screens with a plain object implementing Backend.
 import type { Config } from '../config.js';
-import { findAstakosUser, type AstakosUser } from '../core/remap/uuids.js';
+import { findAstakosUser, UUID_SHAPE, type AstakosUser } from '../core/remap/uuids.js';
 import type { ApplyResult, Check } from '../core/step.js';
 import { hostname } from 'node:os';
 import { processAlive, SERVICES, isEmbeddedUrl, type Service } from '../db/connection.js';
@@ -128,6 +128,8 @@ export function lockVerdict(holders: LockHolderView[], here: string, alive: (pid
 }
 
 export type { AstakosUser };
+/** What an astakos uuid looks like (the wizard checks what the operator types). */
+export { UUID_SHAPE };
 
 export { isSettingsStep };
 
