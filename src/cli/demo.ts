@@ -6,8 +6,7 @@ import { loadConfig } from '../config.js';
 import { EXIT, UserError } from '../errors.js';
 import { parseScale, type Scale } from '../sandbox/params.js';
 import { HeadlessAsker } from './asker.js';
-import { Engine } from '../engine/index.js';
-import { StateFile } from '../state/index.js';
+import { openSession } from '../engine/open.js';
 import { renderStatus } from './render.js';
 import type { Io } from './main.js';
 
@@ -58,14 +57,12 @@ export async function startDemo(io: Io, opts: DemoOptions): Promise<number> {
     const { startWizard } = await import('../ui/start.js');
     return startWizard(config, { takeOver: opts.takeOver });
   }
-  const state = StateFile.open(config.state);
-  const engine = new Engine(config, state, new HeadlessAsker(), 'snf-upgrade demo');
+  const { session } = await openSession(config, { asker: new HeadlessAsker(), command: 'snf-upgrade demo' });
   try {
-    io.out(renderStatus(state.path, await engine.deployment(), engine.steps(), engine.current()?.def.id, (await engine.interrupted())?.text, []));
+    io.out(renderStatus(session.statePath, await session.deployment(), session.steps(), session.current()?.def.id, (await session.interrupted())?.text, []));
     io.out(`\n(no terminal: this is the status view; drive the demo with --config ${config.file} and the headless commands)`);
   } finally {
-    await engine.close();
-    state.close();
+    await session.close();
   }
   return 0;
 }

@@ -1,21 +1,20 @@
 // Command line: picks the interactive wizard or a headless command; maps errors to exit codes.
-import { existsSync, rmdirSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
-import { checkSymbol, type Asker } from '../core/step.js';
-import { closeAllEmbedded, scrubSecrets, SERVICES } from '../db/connection.js';
-import { buildReport, reportMarkdown } from '../engine/report.js';
-import { deploymentFingerprint, Engine, type EngineEvent, type StepView } from '../engine/index.js';
+import type { Asker } from '../core/step.js';
+import { closeAllEmbedded } from '../db/connection.js';
+import type { EngineEvent, StepView } from '../engine/index.js';
+import { openSession } from '../engine/open.js';
+import type { Session } from '../engine/session.js';
 import { EXIT, UserError } from '../errors.js';
-import { deploymentSnippets, isSettingsStep, SETTINGS_STEPS, type SettingsStep, type SnippetSet } from '../runbook/settings-checks.js';
-import { findStep, phaseTitle, STEPS } from '../runbook/steps.js';
-import { StateFile } from '../state/index.js';
+import { checkLine, describeError, formatEta } from '../format.js';
+import { isSettingsStep, SETTINGS_STEPS, type SnippetSet } from '../runbook/settings-checks.js';
+import { findStep, phaseTitle } from '../runbook/steps.js';
+import { VERSION } from '../version.js';
 import { HeadlessAsker, loadAnswers } from './asker.js';
-import { checkDatabases, requireEmbeddedDatabases } from './preflight.js';
-import { renderStatus, renderPlan, formatEta, renderSnippets, snippetView } from './render.js';
+import { renderStatus, renderPlan, renderSnippets, snippetView } from './render.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 const USAGE = `usage: snf-upgrade [COMMAND] [options]
 
@@ -97,23 +96,11 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
 }
 
 function fail(err: unknown, io: Io): number {
-  if (err instanceof UserError) {
-    io.err(`snf-upgrade: ${scrubSecrets(err.message)}`);
-    for (const line of err.details) io.err(`  ${scrubSecrets(line)}`);
-    io.err(`  next: ${err.next}`);
-    return err.exitCode;
-  }
-  const message = scrubSecrets((err as Error)?.message ?? String(err)).split('\n')[0];
-  io.err(`snf-upgrade: unexpected error: ${message}`);
-  io.err('  next: the batch that was running rolled back; run `snf-upgrade status` to see where the upgrade stands, and `snf-upgrade report` if it repeats');
-  return EXIT.failed;
-}
-
-function openState(config: Config, readonly: boolean): StateFile {
-  const urls = SERVICES.map((s) => config[s].db).filter((u): u is string => !!u);
-  return StateFile.open(config.state, {
-    readonly, create: !readonly, scrub: (t) => scrubSecrets(t, urls), toolVersion: VERSION, deployment: deploymentFingerprint(config),
-  });
+  const e = describeError(err, 'the batch that was running rolled back; run `snf-upgrade status` to see where the upgrade stands, and `snf-upgrade report` if it repeats');
+  io.err(`snf-upgrade: ${e.text}`);
+  for (const line of e.details) io.err(`  ${line}`);
+  io.err(`  next: ${e.next}`);
+  return err instanceof UserError ? err.exitCode : EXIT.failed;
 }
 
 function asker(flags: Flags): Asker {
@@ -124,58 +111,29 @@ function asker(flags: Flags): Asker {
  * For commands that write: the step whose release expectations the databases must meet
  * (undefined: any release), checked before any lock is taken or anything is written.
  */
-export type Preflight = (engine: Engine) => string | undefined;
+export type Preflight = (session: Session) => string | undefined;
 
-export async function withEngine<T>(config: Config, flags: Flags, command: string, fn: (e: Engine) => Promise<T>, readonly = false, preflight?: Preflight): Promise<T> {
-  requireEmbeddedDatabases(config);
-  const answers = asker(flags);
-  const existed = existsSync(config.state);
-  const folderExisted = existsSync(dirname(config.state));
-  const state = openState(config, readonly && existed);
-  let engine: Engine | undefined;
+export async function withSession<T>(config: Config, flags: Flags, command: string, fn: (s: Session) => Promise<T>, readonly = false, preflight?: Preflight): Promise<T> {
+  const { session } = await openSession(config, { asker: () => asker(flags), command, readonly });
   let outcome: 'completed' | 'paused' | 'failed' = 'completed';
-  let blank = false;
   try {
-    engine = new Engine(config, state, answers, command);
-    if (preflight) await checkDatabases(engine, preflight(engine));
-    if (flags['take-over']) await engine.lock({ takeOver: true });
-    return await fn(engine);
+    if (preflight) await session.checkDatabases(preflight(session));
+    if (flags['take-over']) await session.takeOver();
+    return await fn(session);
   } catch (err) {
     outcome = err instanceof UserError && err.exitCode === EXIT.needsAnswer ? 'paused' : 'failed';
     throw err;
   } finally {
-    try {
-      await engine?.close(outcome);
-      blank = !existed && outcome !== 'completed' && state.isBlank();
-    } finally {
-      state.close();
-      // A state file this command created and then failed before recording anything is removed again.
-      if (blank) removeStateFile(config.state, !folderExisted);
-    }
+    await session.close(outcome);
   }
-}
-
-function removeStateFile(path: string, folderToo: boolean): void {
-  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
-  if (folderToo) try { rmdirSync(dirname(path)); } catch { /* not empty: keep it */ }
 }
 
 const noSnippets = (message: string): UserError =>
   new UserError(message, `give one of ${SETTINGS_STEPS.join(', ')} (e.g. snf-upgrade snippets 3.3)`, EXIT.usage);
 
-/** STEP's snippets from the wizard's source; GENERATE: false reads the quotaholder token only if it exists. */
-async function stepSnippets(engine: Engine, step: SettingsStep, generate: boolean): Promise<SnippetSet> {
-  const c = engine.config;
-  const astakos = c.astakos.db ? (await engine.db('astakos')).pool : undefined;
-  return deploymentSnippets(step, astakos, { astakos: c.astakos.settings, cyclades: c.cyclades.settings, pithos: c.pithos.settings }, { generate });
-}
-
-/** A step id from the command line, or a usage error listing the real ones. */
-function knownStep(id: string | undefined): string | undefined {
-  if (id !== undefined && !findStep(id)) {
-    throw new UserError(`there is no step "${id}"`, `steps are ${STEPS.map((s) => s.id).join(', ')}`, EXIT.usage);
-  }
-  return id;
+/** A settings step's snippets (it has them: the caller checked). */
+async function stepSnippets(session: Session, step: string, generate: boolean): Promise<SnippetSet> {
+  return (await session.snippets(step, { generate }))!;
 }
 
 async function dispatch(command: string | undefined, args: string[], flags: Flags, io: Io): Promise<number> {
@@ -194,8 +152,10 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
   const step = (required: boolean) => {
     if (args.length > 1) throw new UserError(`too many arguments: ${args.join(' ')}`, 'see snf-upgrade --help', EXIT.usage);
     if (required && !args[0]) throw new UserError(`${command} needs a STEP (e.g. ${command} 3.2)`, 'snf-upgrade status lists the steps', EXIT.usage);
-    return knownStep(args[0]);
+    return args[0];
   };
+  /** An argument the command does not use is still a step the engine knows (or a usage error). */
+  const known = (session: Session, id: string | undefined): void => { if (id !== undefined) session.step(id); };
 
   switch (command) {
     case undefined:
@@ -212,52 +172,54 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
       const { startDemo } = await import('./demo.js');
       return startDemo(io, { takeOver: !!flags['take-over'], dir: flags.dir, scale: flags.scale });
     }
-    case 'status':
-      step(false);
-      return withEngine(loadCfg(), flags, 'snf-upgrade status', async (engine) => {
-        const deployment = await engine.deployment();
-        const interrupted = await engine.interrupted();
-        const locks = await engine.lockHolders();
+    case 'status': {
+      const arg = step(false);
+      return withSession(loadCfg(), flags, 'snf-upgrade status', async (session) => {
+        known(session, arg);
+        const deployment = await session.deployment();
+        const interrupted = await session.interrupted();
+        const locks = await session.locks();
         if (flags.json) {
           json({
-            state: engine.state.path, deployment, interrupted: interrupted ?? null,
+            state: session.statePath, deployment, interrupted: interrupted ?? null,
             locks: locks.map((l) => ({ service: l.service, holder: l.holder ?? null })),
-            current: engine.current()?.def.id ?? null,
-            steps: engine.steps().map(stepJson),
+            current: session.current()?.def.id ?? null,
+            steps: session.steps().map(stepJson),
           });
         } else {
-          io.out(renderStatus(engine.state.path, deployment, engine.steps(), engine.current()?.def.id, interrupted?.text, locks));
+          io.out(renderStatus(session.statePath, deployment, session.steps(), session.current()?.def.id, interrupted?.text, locks));
         }
         return EXIT.ok;
       }, true);
+    }
     case 'plan': {
       const id = step(false);
-      return withEngine(loadCfg(), flags, 'snf-upgrade plan', async (engine) => {
-        const target = id ?? engine.current()?.def.id;
+      return withSession(loadCfg(), flags, 'snf-upgrade plan', async (session) => {
+        const target = id ?? session.current()?.def.id;
         if (!target) { io.out('every step is done; nothing to plan'); return EXIT.ok; }
-        const view = await engine.plan(target);
+        const view = await session.plan(target);
         // Settings steps: the wizard's snippets, tokens hidden; a token not made yet stays unmade.
-        const snippets = isSettingsStep(target) ? snippetView(target, await stepSnippets(engine, target, false), false) : undefined;
+        const set = await session.snippets(target, { generate: false });
+        const snippets = set ? snippetView(target, set, false) : undefined;
         if (flags.json) json({ ...view, ...(view.findings.data && typeof view.findings.data === 'object' ? view.findings.data : {}), ...(snippets ? { snippets } : {}) });
-        else io.out(renderPlan(engine.def(target), view) + (snippets ? `\n\n${renderSnippets(snippets)}` : ''));
+        else io.out(renderPlan(session.step(target), view) + (snippets ? `\n\n${renderSnippets(snippets)}` : ''));
         return EXIT.ok;
       }, true);
     }
     case 'snippets': {
       const arg = args[0];
       if (arg !== undefined && !isSettingsStep(arg)) throw noSnippets(findStep(arg) ? `step ${arg} has no settings snippets` : `there is no step "${arg}"`);
-      const id = step(false) as SettingsStep | undefined;
-      let target: SettingsStep | undefined = id;
-      // No runner lock and nothing in the state file: it may only add the token row to astakos
-      // (as the wizard's screen does), so the databases are checked first, as for writing commands.
-      return withEngine(loadCfg(), flags, `snf-upgrade snippets ${id ?? ''}`.trim(), async (engine) => {
-        const v = snippetView(target!, await stepSnippets(engine, target!, true), !!flags.reveal);
+      let target = step(false);
+      // Nothing in the state file unless the quotaholder token is made: that is a write to
+      // astakos, done under the runner lock; the databases are checked first, as for writing commands.
+      return withSession(loadCfg(), flags, `snf-upgrade snippets ${target ?? ''}`.trim(), async (session) => {
+        const v = snippetView(target!, await stepSnippets(session, target!, true), !!flags.reveal);
         if (flags.json) json(v);
         else io.out(renderSnippets(v));
         return EXIT.ok;
-      }, true, (engine) => {
+      }, false, (session) => {
         if (!target) {
-          const current = engine.current()?.def.id;
+          const current = session.current()?.def.id;
           if (!isSettingsStep(current)) throw noSnippets(current ? `the current step, ${current}, has no settings snippets` : 'every step is done: there is no current step');
           target = current;
         }
@@ -267,68 +229,70 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
     case 'run': {
       const id = step(false);
       if (id && flags.through) throw new UserError('give either STEP or --through STEP, not both', 'see snf-upgrade --help', EXIT.usage);
-      knownStep(flags.through);
-      return withEngine(loadCfg(), flags, `snf-upgrade run ${id ?? (flags.through ? `--through ${flags.through}` : '')}`.trim(), async (engine) => {
+      return withSession(loadCfg(), flags, `snf-upgrade run ${id ?? (flags.through ? `--through ${flags.through}` : '')}`.trim(), async (session) => {
         const stopOnSignal = () => {
-          engine.requestStop();
+          session.requestStop();
           io.err('stopping after the current batch (Ctrl-C again to quit now: the open batch rolls back)');
           process.once('SIGINT', () => process.exit(130));
         };
         process.once('SIGINT', stopOnSignal);
-        engine.on(printEvent(io, !!flags.json));
+        session.on(printEvent(io, !!flags.json));
         try {
           let outcomes;
-          if (id) outcomes = [await engine.run(id)];
-          else if (flags.through) outcomes = await engine.runThrough(flags.through);
+          if (id) outcomes = [await session.run(id)];
+          else if (flags.through) outcomes = await session.runThrough(flags.through);
           else {
-            const next = engine.current();
-            outcomes = next ? [await engine.run(next.def.id)] : [];
+            const next = session.current();
+            outcomes = next ? [await session.run(next.def.id)] : [];
             if (!next) io.err('every step is done');
           }
-          if (flags.json) json({ outcomes, steps: engine.steps().map(stepJson) });
+          if (flags.json) json({ outcomes, steps: session.steps().map(stepJson) });
           else for (const o of outcomes) io.out(`${o.step}: ${o.status}\n${o.summary.map((l) => `  ${l}`).join('\n')}`);
           return outcomes.some((o) => o.status === 'stopped') ? EXIT.failed : EXIT.ok;
         } finally {
           process.removeListener('SIGINT', stopOnSignal);
         }
-      }, false, (engine) => id ?? engine.current()?.def.id);
+      }, false, (session) => {
+        known(session, flags.through);
+        return id ?? session.current()?.def.id;
+      });
     }
     case 'confirm': {
       const id = step(true)!;
-      if (findStep(id)!.kind !== 'manual') throw new UserError(`step ${id} is not a manual step`, `run it with: snf-upgrade run ${id}`, EXIT.usage);
-      return withEngine(loadCfg(), flags, `snf-upgrade confirm ${id}`, async (engine) => {
-        const checks = await engine.confirm(id);
+      return withSession(loadCfg(), flags, `snf-upgrade confirm ${id}`, async (session) => {
+        const checks = await session.confirm(id);
         if (flags.json) json({ step: id, status: 'done', checks });
-        else io.out([`${id}: done`, ...checks.map((c) => `  ${checkSymbol(c)} ${c.label}${c.detail ? `: ${c.detail}` : ''}`)].join('\n'));
+        else io.out([`${id}: done`, ...checks.map((c) => `  ${checkLine(c)}`)].join('\n'));
         return EXIT.ok;
       }, false, () => id);
     }
     case 'undo': {
       const id = step(true)!;
-      return withEngine(loadCfg(), flags, `snf-upgrade undo ${id}`, async (engine) => {
-        const r = await engine.undo(id);
+      return withSession(loadCfg(), flags, `snf-upgrade undo ${id}`, async (session) => {
+        const r = await session.undo(id);
         if (flags.json) json({ step: id, ...r });
         else io.out([`${id}: undone`, ...r.summary.map((l) => `  ${l}`)].join('\n'));
         return EXIT.ok;
       }, false, () => id);
     }
-    case 'backup':
-      step(false);
-      return withEngine(loadCfg(), flags, 'snf-upgrade backup', async (engine) => {
-        engine.on(printEvent(io, !!flags.json));
-        const lines = await engine.backup(`manual-${new Date().toISOString().slice(0, 10)}`);
+    case 'backup': {
+      const arg = step(false);
+      return withSession(loadCfg(), flags, 'snf-upgrade backup', async (session) => {
+        session.on(printEvent(io, !!flags.json));
+        const lines = await session.backup(`manual-${new Date().toISOString().slice(0, 10)}`);
         if (flags.json) json({ backups: lines });
         else io.out(lines.join('\n'));
         return EXIT.ok;
-      }, false, () => undefined);
+      }, false, (session) => { known(session, arg); return undefined; });
+    }
     case 'report': {
-      step(false);
+      const arg = step(false);
       const format = flags.format ?? (flags.json ? 'json' : 'md');
       if (format !== 'md' && format !== 'json') throw new UserError(`unknown report format "${format}"`, 'use --format md or --format json', EXIT.usage);
-      return withEngine(loadCfg(), flags, 'snf-upgrade report', async (engine) => {
-        const report = buildReport(engine.state, await engine.deployment());
-        if (format === 'json') json(report);
-        else io.out(reportMarkdown(report));
+      return withSession(loadCfg(), flags, 'snf-upgrade report', async (session) => {
+        known(session, arg);
+        if (format === 'json') json(await session.reportData());
+        else io.out(await session.report());
         return EXIT.ok;
       }, true);
     }

@@ -3,18 +3,7 @@ import type { DeploymentInfo, PlanView, StepView } from '../engine/index.js';
 import type { LockHolder } from '../db/lock.js';
 import type { StepDef } from '../runbook/steps.js';
 import { fingerprint, hideSecrets, type SnippetSet } from '../runbook/settings-checks.js';
-
-export const STATUS_SYMBOL: Record<string, string> = { done: '✓', running: '▶', failed: '✗', pending: '·', skipped: '-' };
-
-export function formatEta(seconds: number): string {
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  return `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`;
-}
-
-export const shortTime = (iso: string | null): string => (iso ? iso.slice(0, 16).replace('T', ' ') : '');
+import { shortTime, STATUS_SYMBOL } from '../format.js';
 
 export function stepLine(s: StepView, current: string | undefined): string {
   const symbol = s.def.id === current && s.record.status === 'pending' ? '▶' : STATUS_SYMBOL[s.record.status] ?? '?';

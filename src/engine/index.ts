@@ -2,19 +2,20 @@
 // headless CLI) call it and render the events it emits; it never imports a UI.
 import type { Config } from '../config.js';
 import { requireDb } from '../config.js';
-import { blocking, checkSymbol, type ApplyResult, type Asker, type Check, type Findings, type Plan, type Progress, type StepContext, type TableChange } from '../core/step.js';
+import { blocking, type ApplyResult, type Asker, type Check, type Findings, type Plan, type Progress, type StepContext, type TableChange } from '../core/step.js';
 import { hostname } from 'node:os';
-import { openDb, processAlive, redactUrl, scrubSecrets, SERVICES, type Db, type Service } from '../db/connection.js';
+import { processAlive, redactUrl, scrubSecrets, SERVICES, type Db, type Service } from '../db/connection.js';
 import { describeVersion, detectSchema } from '../db/detect.js';
-import { committedBatches, ensureJournal, runBatch } from '../db/journal.js';
 import { databaseFault, classifyDbError } from '../db/errors.js';
-import { acquireLock, lockHolder, lockStillHeld, type HeldLock, type LockHolder } from '../db/lock.js';
-import { describeSession, otherSessions, ownApplicationName } from '../db/sessions.js';
-import { analyzeTables } from '../db/statistics.js';
+import type { HeldLock, LockHolder } from '../db/lock.js';
+import { describeSession } from '../db/sessions.js';
 import { CheckFailed, NeedsAnswer, UserError } from '../errors.js';
+import { checkLine, checkLines } from '../format.js';
 import { backupAll } from '../runbook/step1.js';
-import { findStep, STEPS, type StepDef } from '../runbook/steps.js';
-import type { BeforeImageInput, StateFile, StepRecord } from '../state/index.js';
+import { deploymentSnippets, type SettingsStep, type SnippetSet } from '../runbook/settings-checks.js';
+import { STEPS, type StepDef } from '../runbook/steps.js';
+import { postgres, type DatabaseAccess } from './databases.js';
+import type { BeforeImageInput, DecisionSource, StateFile, StepRecord } from '../state/index.js';
 
 export type EngineEvent =
   | { type: 'step-start'; step: string; attempt: number }
@@ -66,7 +67,13 @@ export function deploymentFingerprint(config: Config): string {
   return SERVICES.map((s) => `${s}=${config[s].db ? redactUrl(config[s].db!) : '-'}`).join(' ');
 }
 
-const checkLines = (checks: Check[]): string[] => checks.map((c) => `${checkSymbol(c)} ${c.label}${c.detail ? `: ${c.detail}` : ''}`);
+
+export interface EngineOptions {
+  /** How the engine reaches the service databases (default: PostgreSQL). */
+  databases?: DatabaseAccess;
+  /** The steps it runs (default: the 0.12.5 → 0.13 runbook). */
+  runbook?: readonly StepDef[];
+}
 
 export class Engine {
   private readonly dbs = new Map<Service, Promise<Db>>();
@@ -76,7 +83,12 @@ export class Engine {
   private runId: number | null = null;
   private lockNotice: string | undefined;
 
-  constructor(readonly config: Config, readonly state: StateFile, readonly asker: Asker, readonly command = 'snf-upgrade') {
+  private readonly databases: DatabaseAccess;
+  private readonly runbook: readonly StepDef[];
+
+  constructor(readonly config: Config, readonly state: StateFile, readonly asker: Asker, readonly command = 'snf-upgrade', options: EngineOptions = {}) {
+    this.databases = options.databases ?? postgres;
+    this.runbook = options.runbook ?? STEPS;
     const fingerprint = deploymentFingerprint(config);
     const recorded = state.getMeta('deployment');
     if (recorded === undefined) {
@@ -100,7 +112,7 @@ export class Engine {
   db(service: Service): Promise<Db> {
     let p = this.dbs.get(service);
     if (!p) {
-      p = openDb(service, requireDb(this.config, service), { application: ownApplicationName() });
+      p = this.databases.open(service, requireDb(this.config, service));
       this.dbs.set(service, p);
       p.catch(() => this.dbs.delete(service));
     }
@@ -124,7 +136,7 @@ export class Engine {
   }
 
   steps(): StepView[] {
-    return STEPS.map((def) => ({ def, record: this.state.getStep(def.id), implemented: isImplemented(def) }));
+    return this.runbook.map((def) => ({ def, record: this.state.getStep(def.id), implemented: isImplemented(def) }));
   }
 
   /** The first step that is neither done nor skipped. */
@@ -142,7 +154,7 @@ export class Engine {
     const committed: string[] = [];
     for (const service of SERVICES) {
       try {
-        const batches = await committedBatches(await this.db(service), view.def.id);
+        const batches = await this.databases.committedBatches(await this.db(service), view.def.id);
         if (batches.length) committed.push(`${batches.length} batch(es) in ${service}`);
       } catch { /* unreachable database: said elsewhere */ }
     }
@@ -153,9 +165,9 @@ export class Engine {
   }
 
   def(stepId: string): StepDef {
-    const def = findStep(stepId);
+    const def = this.runbook.find((s) => s.id === stepId);
     if (!def) {
-      throw new UserError(`there is no step "${stepId}"`, `steps are ${STEPS.map((s) => s.id).join(', ')}`, 2);
+      throw new UserError(`there is no step "${stepId}"`, `steps are ${this.runbook.map((s) => s.id).join(', ')}`, 2);
     }
     return def;
   }
@@ -165,7 +177,7 @@ export class Engine {
     return def.needs
       .map((id) => this.state.getStep(id))
       .filter((r) => r.status !== 'done' && r.status !== 'skipped')
-      .map((r) => `${r.id} (${findStep(r.id)!.title}) is ${r.status}`);
+      .map((r) => `${r.id} (${this.def(r.id).title}) is ${r.status}`);
   }
 
   private context(def: StepDef): StepContext {
@@ -195,10 +207,10 @@ export class Engine {
           await this.assertNoServices(db, def.id, batchNo);
           const images: BeforeImageInput[] = [];
           const lock = this.locks.find((l) => l.db.service === service)!;
-          const result = await runBatch(db, {
+          const result = await this.databases.runBatch(db, {
             step: def.id, batch, runId,
             guard: async (client) => {
-              if (!(await lockStillHeld(client, lock.backendPid))) throw new LockLost(service);
+              if (!(await this.databases.lockStillHeld(client, lock.backendPid))) throw new LockLost(service);
             },
             beforeCommit: () => {
               // A batch that ran before and rolled back may have left images: replace them.
@@ -213,7 +225,7 @@ export class Engine {
         } catch (err) {
           if (err instanceof UserError) throw err;
           const lockGone = err instanceof LockLost || this.locks.some((l) => l.lost());
-          const holder = lockGone || classifyDbError(err) ? await lockHolder(db.pool).catch(() => undefined) : undefined;
+          const holder = lockGone || classifyDbError(err) ? await this.databases.lockHolder(db).catch(() => undefined) : undefined;
           if (holder?.connected && !this.locks.some((l) => l.backendPid === holder.backendPid)) {
             throw new UserError(`${holder.command} (process ${holder.pid} on ${holder.host}) took over the ${service} lock during ${def.id}, batch ${place.batch}; nothing of that batch was kept`,
               'let that runner finish; snf-upgrade status shows where the upgrade stands');
@@ -237,7 +249,7 @@ export class Engine {
    */
   private async assertNoServices(db: Db, step: string, batchNo: number): Promise<void> {
     if (db.embedded) return; // one backend serves every client: there is no session to see
-    const sessions = await otherSessions(db);
+    const sessions = await this.databases.otherSessions(db);
     if (!sessions.length || this.asker.answer(step, 'ignore-sessions') === true) return;
     const done = batchNo > 1 ? `after ${batchNo - 1} batch(es) of this run` : 'before its first batch of this run';
     throw new UserError(`${db.service} has a session that is not snf-upgrade: ${describeSession(sessions[0]!)}${sessions.length > 1 ? ` and ${sessions.length - 1} more` : ''}; ${step} stopped ${done}, nothing half-done`,
@@ -279,13 +291,13 @@ export class Engine {
     try {
       for (const service of SERVICES) {
         const db = await this.db(service);
-        const held = await acquireLock(db, this.command, opts);
+        const held = await this.databases.lock(db, this.command, opts);
         this.locks.push(held);
         if (held.previous && !previous) {
           const p = held.previous;
           previous = `${p.command}, process ${p.pid} on ${p.host} since ${p.since.toISOString().slice(0, 19).replace('T', ' ')}`;
         }
-        await ensureJournal(db);
+        await this.databases.ensureJournal(db);
       }
     } catch (err) {
       await this.unlock();
@@ -297,6 +309,12 @@ export class Engine {
         ? `took over from ${previous} (--take-over): its sessions were ended, its open batch rolled back`
         : `the previous session (${previous}) ended without finishing; its lock went with it`;
     }
+  }
+
+  /** For a write outside a step's batches (a token, a sandbox simulation): this runner holds every lock, or it throws. */
+  async holdLock(step: string): Promise<void> {
+    await this.lockAndAnnounce();
+    await this.assertLocked(step);
   }
 
   /** Says once, to whoever listens by now, that the lock was taken from a run that had not finished. */
@@ -316,7 +334,7 @@ export class Engine {
     }
     const lost = this.locks.find((l) => l.lost());
     if (!lost) return;
-    const holder = await lockHolder(lost.db.pool).catch(() => undefined);
+    const holder = await this.databases.lockHolder(lost.db).catch(() => undefined);
     if (holder?.connected) {
       throw new UserError(`${holder.command} (process ${holder.pid} on ${holder.host}) took over the ${lost.db.service} lock during ${step}; stopped before the next batch, nothing half-done`,
         'let that runner finish; snf-upgrade status shows where the upgrade stands');
@@ -339,7 +357,7 @@ export class Engine {
   async lockHolders(): Promise<{ service: Service; holder?: LockHolder }[]> {
     const out: { service: Service; holder?: LockHolder }[] = [];
     for (const service of SERVICES) {
-      try { out.push({ service, holder: await lockHolder((await this.db(service)).pool) }); } catch { out.push({ service }); }
+      try { out.push({ service, holder: await this.databases.lockHolder(await this.db(service)) }); } catch { out.push({ service }); }
     }
     return out;
   }
@@ -366,6 +384,35 @@ export class Engine {
     const findings = await def.module.inspect(ctx);
     const plan = def.module.plan ? await def.module.plan(ctx, findings) : { summary: [], changes: [] };
     return { ...base, findings, plan };
+  }
+
+  /**
+   * A settings step's lines to paste, with this deployment's values (undefined: STEP has none).
+   * The quotaholder token is made only when GENERATE, and only under the runner lock (taken
+   * here when this session has not got it yet); otherwise a token not made yet stays a
+   * placeholder (`pending`) and nothing is written.
+   */
+  async snippets(stepId: string, opts: { generate: boolean }): Promise<SnippetSet | undefined> {
+    const def = this.def(stepId);
+    if (!def.snippets) return undefined;
+    const step = def.id as SettingsStep;
+    const astakos = this.config.astakos.db ? (await this.db('astakos')).pool : undefined;
+    const dirs = { astakos: this.config.astakos.settings, cyclades: this.config.cyclades.settings, pithos: this.config.pithos.settings };
+    const set = await deploymentSnippets(step, astakos, dirs, { generate: false });
+    if (!set.pending || !opts.generate) return set;
+    await this.holdLock(def.id);
+    return deploymentSnippets(step, astakos, dirs, { generate: true });
+  }
+
+  /** Records the operator's decisions for STEP in one transaction: only the runner holding the lock writes them. */
+  decide(step: string, items: { key: string; value: unknown; source: DecisionSource }[]): void {
+    if (!this.state.holdsLock()) {
+      throw new UserError(`this session does not hold the runner lock: the decisions for ${step} were not recorded`,
+        'snf-upgrade status shows who holds it; decide once this session has it');
+    }
+    this.state.transaction(() => {
+      for (const d of items) this.state.setDecision(step, d.key, d.value, d.source);
+    });
   }
 
   /** The checks that gate a manual step (or verify a finished one). */
@@ -433,7 +480,7 @@ export class Engine {
         throw new CheckFailed(`step ${def.id} ran but ${failed.length} of its checks failed (first: ${failed[0]!.label})`,
           'look at the report (snf-upgrade report), fix the cause, and run the step again').withDetails(checkLines(failed));
       }
-      const summary = [...result.summary, ...checks.map((c) => `${checkSymbol(c)} ${c.label}`)];
+      const summary = [...result.summary, ...checks.map((c) => checkLine(c, 'label'))];
       this.finishStep(def, summary);
       return { step: def.id, status: 'done', summary };
     } catch (caught) {
@@ -452,7 +499,7 @@ export class Engine {
   private async refreshStatistics(changes: TableChange[]): Promise<void> {
     const byService = new Map<Service, string[]>();
     for (const c of changes) if (c.rows > 0) byService.set(c.service, [...(byService.get(c.service) ?? []), c.table.split('.')[0]!]);
-    for (const [service, tables] of byService) await analyzeTables((await this.db(service)).pool, tables);
+    for (const [service, tables] of byService) await this.databases.analyzeTables(await this.db(service), tables);
   }
 
   /**
@@ -465,7 +512,7 @@ export class Engine {
     const known = new Set(this.state.batchesFor(step).map((b) => b.batch));
     const committed = new Set<string>();
     for (const service of SERVICES) {
-      for (const b of await committedBatches(await this.db(service), step)) {
+      for (const b of await this.databases.committedBatches(await this.db(service), step)) {
         committed.add(b.batch);
         if (!known.has(b.batch)) this.state.recordBatch(step, b.batch, b.rows);
       }
@@ -478,7 +525,7 @@ export class Engine {
   private finishStep(def: StepDef, summary: string[]): void {
     this.state.markDone(def.id, summary);
     this.emit({ type: 'step-done', step: def.id, summary });
-    const next = STEPS[STEPS.indexOf(def) + 1];
+    const next = this.runbook[this.runbook.indexOf(def) + 1];
     if (!next || next.phase !== def.phase) this.emit({ type: 'phase-done', phase: def.phase });
   }
 
@@ -503,9 +550,9 @@ export class Engine {
 
   /** Runs every step up to and including THROUGH (default: all), stopping at manual steps. */
   async runThrough(through?: string): Promise<RunOutcome[]> {
-    const last = through ? STEPS.indexOf(this.def(through)) : STEPS.length - 1;
+    const last = through ? this.runbook.indexOf(this.def(through)) : this.runbook.length - 1;
     const out: RunOutcome[] = [];
-    for (const def of STEPS.slice(0, last + 1)) {
+    for (const def of this.runbook.slice(0, last + 1)) {
       const status = this.state.getStep(def.id).status;
       if (status === 'done' || status === 'skipped') continue;
       const r = await this.run(def.id);
@@ -532,7 +579,9 @@ export class Engine {
   /** A fresh backup of every database (offered at every phase boundary). */
   async backup(label: string): Promise<string[]> {
     await this.lockAndAnnounce();
-    return backupAll({ ...this.context(this.def('1')), step: label }, label);
+    // In the context of the step that backs every database up (its batch knob, its events).
+    const backs = this.runbook.find((s) => s.backsUp)!;
+    return backupAll({ ...this.context(backs), step: label }, label);
   }
 
   private urls(): string[] {

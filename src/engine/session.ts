@@ -1,17 +1,21 @@
-// What the wizard's screens need from the engine, as one small interface: the real Engine
-// is adapted by engineBackend(); tests drive the screens with a plain object.
+// The one door to the engine for both front ends: everything the wizard's screens and the
+// headless commands need, behind one object. engineBackend() adapts an open Engine; openSession
+// (./open.ts) opens config, state file and engine for a front end; tests drive the wizard's
+// screens with a plain object implementing Backend.
 import type { Config } from '../config.js';
-import { findAstakosUser, type AstakosUser } from '../core/remap/uuids.js';
+import { findAstakosUser, UUID_SHAPE, type AstakosUser } from '../core/remap/uuids.js';
 import type { ApplyResult, Check } from '../core/step.js';
 import { hostname } from 'node:os';
 import { processAlive, SERVICES, isEmbeddedUrl, type Service } from '../db/connection.js';
-import { buildReport, reportMarkdown } from './report.js';
+import type { LockHolder } from '../db/lock.js';
+import { buildReport, reportMarkdown, type Report } from './report.js';
 import { UserError } from '../errors.js';
 import type { DeploymentInfo, Engine, EngineEvent, PlanView, RunOutcome, StepView } from './index.js';
-import { deploymentSnippets, isSettingsStep, type SnippetSet } from '../runbook/settings-checks.js';
-import type { DecisionSource } from '../state/index.js';
-import type { Decisions } from '../ui/conflicts/types.js';
-import { when } from '../ui/format.js';
+import { checkDatabases } from './preflight.js';
+import { isSettingsStep, type SnippetSet } from '../runbook/settings-checks.js';
+import { findStep, STEPS, type StepDef } from '../runbook/steps.js';
+import type { Decision, DecisionSource } from '../state/index.js';
+import { when } from '../format.js';
 
 export interface DecisionInput { key: string; value: unknown; source: DecisionSource }
 
@@ -50,15 +54,39 @@ export interface Backend {
   latestBackup(): string | undefined;
   requestStop(): void;
   on(listener: (e: EngineEvent) => void): () => void;
-  decisions(step: string): Decisions;
+  decisions(step: string): ReadonlyMap<string, Decision>;
   decide(step: string, items: DecisionInput[]): void;
   report(): Promise<string>;
   /** Performs manual step ID on the sandbox's data; returns what it did. */
   simulate(id: string): Promise<string[]>;
   /** Step 6.3: the astakos user a typed uuid or email names, or undefined (a UserError when it is neither). */
   findUser(query: string): Promise<AstakosUser | undefined>;
-  /** Steps 3.3–3.6: the settings to paste, with this deployment's values (secrets included: show only on screen). */
-  snippets(id: string): Promise<SnippetSet | undefined>;
+  /**
+   * Steps 3.3–3.6: the settings to paste, with this deployment's values (secrets included: show
+   * only on screen). Makes the quotaholder token once, under the runner lock, unless GENERATE is false.
+   */
+  snippets(id: string, opts?: { generate?: boolean }): Promise<SnippetSet | undefined>;
+}
+
+/** What the headless commands need besides the wizard's calls, and the session's end. */
+export interface Session extends Backend {
+  /** STEP's definition; a usage error (exit 2) listing the steps when there is no such step. */
+  step(id: string): StepDef;
+  /** Who holds each database's runner lock (status). */
+  locks(): Promise<{ service: Service; holder?: LockHolder }[]>;
+  /** Every step up to and including THROUGH (default: all), stopping at manual steps. */
+  runThrough(through?: string): Promise<RunOutcome[]>;
+  /** The report as data (report --format json); report() is its text. */
+  reportData(): Promise<Report>;
+  /**
+   * Before a command that writes takes its locks: STEP exists, the settings parse and every
+   * database is its service's, at a release STEP can work on (undefined: any release).
+   */
+  checkDatabases(step: string | undefined): Promise<void>;
+  /** Whether this session holds the runner lock (it can lose it to a take-over). */
+  holdsLock(): boolean;
+  /** Ends the session: releases the lock, records how the run ended, closes the databases. */
+  close(outcome?: 'completed' | 'paused' | 'failed'): Promise<void>;
 }
 
 /** One holder of the runner lock: the state file's, or a database's. */
@@ -100,17 +128,15 @@ export function lockVerdict(holders: LockHolderView[], here: string, alive: (pid
 }
 
 export type { AstakosUser };
-
 // What the wizard shows, re-exported so that src/ui reaches nothing below the engine.
-export { UUID_SHAPE } from '../core/remap/uuids.js';
+/** What an astakos uuid looks like (the wizard checks what the operator types). */
+export { UUID_SHAPE };
 export type { DuplicateUser } from '../core/dedup/types.js';
-export { scrubSecrets } from '../db/connection.js';
-export { formatEta, STATUS_SYMBOL } from '../cli/render.js';
 
 export { isSettingsStep };
 
 /** Steps the sandbox can simulate on the data (the others change nothing in the databases). */
-export const SIMULATED_STEPS = new Set(['3.2', '3.3', '3.4', '3.5', '3.6', '4']);
+export const SIMULATED_STEPS: ReadonlySet<string> = new Set(STEPS.filter((s) => s.simulate).map((s) => s.id));
 
 /** A sandbox: every database embedded (pglite:), or the demo's config under state/demo/. */
 export function isSandbox(config: Config): boolean {
@@ -119,8 +145,7 @@ export function isSandbox(config: Config): boolean {
   return !!config.file && config.file.replace(/\\/g, '/').includes('/state/demo/');
 }
 
-type SimulatedId = '3.2' | '3.3' | '3.4' | '3.5' | '3.6' | '4';
-type SimulateStep = (step: SimulatedId, urls: Record<Service, string>, opts?: { settings?: Partial<Record<Service, string>> }) => Promise<unknown>;
+type SimulateStep = (step: string, urls: Record<Service, string>, opts?: { settings?: Partial<Record<Service, string>> }) => Promise<unknown>;
 
 async function loadSimulate(): Promise<SimulateStep> {
   // Resolved at run time (the sandbox is only loaded when used); index first, as documented.
@@ -151,7 +176,8 @@ export interface EngineBackendOptions {
   lockProblem?: () => string | undefined;
 }
 
-export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): Backend {
+/** The session over an open ENGINE; closing it closes the engine (not its state file). engineSession is the same. */
+export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): Session {
   const config = engine.config;
   const asker = engine.asker;
   async function withAccept<T>(id: string, o: RunOptions | undefined, work: () => Promise<T>): Promise<T> {
@@ -164,6 +190,7 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
       asker.acceptingFor(undefined);
     }
   }
+  const reportData = async (): Promise<Report> => buildReport(engine.state, await engine.deployment());
   return {
     statePath: engine.state.path,
     sandbox: opts.sandbox ?? isSandbox(config),
@@ -218,27 +245,27 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
       const sums = latest.map((b) => b!.sha256).filter((s): s is string => !!s);
       return `A backup from ${when(newest.createdAt)} exists (${latest.length} of ${SERVICES.length} databases${sums.length ? `, sha256 ${sums[0]!.slice(0, 4)}…` : ''}).`;
     },
+    step: (id) => engine.def(id),
+    runThrough: (through) => engine.runThrough(through),
+    locks: () => engine.lockHolders(),
+    checkDatabases: (step) => checkDatabases(engine, step),
+    holdsLock: () => engine.state.holdsLock(),
+    close: (outcome) => engine.close(outcome),
     requestStop: () => engine.requestStop(),
     on: (listener) => engine.on(listener),
     decisions: (step) => engine.state.getDecisions(step),
-    decide(step, items) {
-      engine.state.transaction(() => {
-        for (const d of items) engine.state.setDecision(step, d.key, d.value, d.source);
-      });
-    },
-    async report() {
-      return reportMarkdown(buildReport(engine.state, await engine.deployment()));
-    },
+    decide: (step, items) => engine.decide(step, items),
+    reportData,
+    report: async () => reportMarkdown(await reportData()),
     async findUser(query) {
       return findAstakosUser((await engine.db('astakos')).pool, query);
     },
-    async snippets(id) {
-      if (!isSettingsStep(id)) return undefined;
-      const astakos = config.astakos.db ? (await engine.db('astakos')).pool : undefined;
-      return deploymentSnippets(id, astakos, { astakos: config.astakos.settings, cyclades: config.cyclades.settings, pithos: config.pithos.settings });
+    async snippets(id, o) {
+      if (!findStep(id)?.snippets) return undefined;
+      return engine.snippets(id, { generate: o?.generate ?? true });
     },
     async simulate(id) {
-      if (!SIMULATED_STEPS.has(id)) return [`step ${id} changes nothing in the databases: nothing to simulate`];
+      if (!findStep(id)?.simulate) return [`step ${id} changes nothing in the databases: nothing to simulate`];
       const urls = {} as Record<Service, string>;
       for (const s of SERVICES) {
         const u = config[s].db;
@@ -248,7 +275,10 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
       const settings: Partial<Record<Service, string>> = {};
       for (const s of SERVICES) if (config[s].settings) settings[s] = config[s].settings;
       const simulateStep = await loadSimulate();
-      return simulatedLines(await simulateStep(id as SimulatedId, urls, { settings }), id);
+      await engine.holdLock(id);
+      return simulatedLines(await simulateStep(id, urls, { settings }), id);
     },
   };
 }
+
+export const engineSession = engineBackend;

@@ -1,5 +1,6 @@
 // Text helpers for the wizard's screens: fixed-width cells, numbers, sizes, times, wrapping.
 // Everything here is pure and works on plain strings (the screens are 80 columns wide).
+export { formatEta, STATUS_SYMBOL, when } from '../format.js';
 
 /** Whether colour may be used (NO_COLOR set to anything non-empty turns it off). */
 export const colorEnabled = (env: NodeJS.ProcessEnv = process.env): boolean => !env.NO_COLOR;
@@ -72,21 +73,6 @@ export function bar(done: number, total: number | undefined, width: number): str
 export function percent(done: number, total: number | undefined): string {
   if (!total || total <= 0) return '';
   return `${Math.min(100, Math.floor((done / total) * 100))}%`;
-}
-
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const pad2 = (n: number): string => String(n).padStart(2, '0');
-
-/** When something happened, short and local: "21:04" today, "Tue 21:04" within a week, else "2024-11-02 21:04". */
-export function when(iso: string | null | undefined, now: Date = new Date()): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
-  if (d.toDateString() === now.toDateString()) return hm;
-  const age = now.getTime() - d.getTime();
-  if (age >= 0 && age < 6 * 24 * 3600 * 1000) return `${DAYS[d.getDay()]} ${hm}`;
-  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${hm}`;
 }
 
 /** A date only (YYYY-MM-DD) from an ISO timestamp, or "never". */

@@ -4,8 +4,8 @@
 import { useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { Check } from '../core/step.js';
 import type { DeploymentInfo, EngineEvent, PlanView, StepView } from '../engine/index.js';
-import { scrubSecrets, type Backend, type DecisionInput, type LockConflict } from '../engine/session.js';
-import { UserError } from '../errors.js';
+import type { Backend, DecisionInput, LockConflict } from '../engine/session.js';
+import { describeError } from '../format.js';
 import type { SnippetSet } from '../runbook/settings-checks.js';
 import type { PendingQuestion, UiAsker } from './asker.js';
 import type { StyledLine } from './components/common.js';
@@ -168,16 +168,8 @@ export const phaseBacksUp = (steps: StepView[], phase: string): boolean => steps
 
 /** An error as the operator sees it: the message and the next action, never a stack. */
 export function errorMessage(err: unknown): Message {
-  if (err instanceof UserError) {
-    const details = (err as UserError & { details?: string[] }).details;
-    return { text: scrubSecrets(err.message), next: err.next, level: 'error', details: details?.length ? details.slice(0, 5).map((d) => scrubSecrets(d)) : undefined };
-  }
-  const text = scrubSecrets((err as Error)?.message ?? String(err)).split('\n')[0]!;
-  return {
-    text: `unexpected error: ${text}`,
-    next: 'nothing half-done was kept (each batch is one transaction); look at the report (r on home), and report this if it repeats',
-    level: 'error',
-  };
+  const e = describeError(err, 'nothing half-done was kept (each batch is one transaction); look at the report (r on home), and report this if it repeats');
+  return { text: e.text, next: e.next, level: 'error', details: e.details.length ? e.details.slice(0, 5) : undefined };
 }
 
 // ---------------------------------------------------------------------------- the hook

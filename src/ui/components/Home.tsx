@@ -3,7 +3,7 @@
 import { Box } from 'ink';
 import type { DeploymentInfo, StepView } from '../../engine/index.js';
 import { phaseTitle } from '../../runbook/steps.js';
-import { STATUS_SYMBOL } from '../../engine/session.js';
+import { STATUS_SYMBOL } from '../format.js';
 import { bytes, cell, cut, cutLeft, spread, when } from '../format.js';
 import { useList } from '../list.js';
 import { KeyBar, line, Lines, messageLines, Row, wrapLines, type Size, type StyledLine, useKeys } from './common.js';

@@ -1,7 +1,7 @@
 // Progress of a long step: per table a bar, rows done / total, rate, ETA; the batch; what
 // ctrl-c does. Pure presentation of a ProgressState (see ../progress-model.ts).
 import { Box } from 'ink';
-import { formatEta } from '../../engine/session.js';
+import { formatEta } from '../format.js';
 import { bar, num, percent, rate, spread } from '../format.js';
 import { currentTable, type ProgressState, type TableProgress } from '../progress-model.js';
 import { KeyBar, line, Lines, Row, wrapLines, type Size, type StyledLine } from './common.js';

@@ -2,7 +2,8 @@
 // errata, then the action. Manual steps show the commands per host and their checks.
 import { Box } from 'ink';
 import { useMemo, useState } from 'react';
-import { blocking, checkSymbol, type Check, type TableChange } from '../../core/step.js';
+import { blocking, type Check, type TableChange } from '../../core/step.js';
+import { checkLine } from '../../format.js';
 import type { PlanView, StepView } from '../../engine/index.js';
 import type { SnippetSet } from '../../runbook/settings-checks.js';
 import { phaseTitle, type DecisionTable } from '../../runbook/steps.js';
@@ -83,7 +84,7 @@ export function changeLines(changes: TableChange[], width = 80): StyledLine[] {
 }
 
 export function checkLines(checks: Check[]): StyledLine[] {
-  return checks.map((c, i) => line(`${i === 0 ? ' Checks:  ' : '          '}${checkSymbol(c)} ${c.label}${c.detail ? ` (${c.detail})` : ''}${!c.ok && c.advisory ? ' [advisory: does not block c]' : ''}`,
+  return checks.map((c, i) => line(`${i === 0 ? ' Checks:  ' : '          '}${checkLine(c, 'screen')}`,
     { color: c.ok ? 'green' : c.advisory ? 'yellow' : 'red', hang: ' '.repeat(12) }));
 }
 

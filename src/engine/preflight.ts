@@ -6,19 +6,19 @@ import { requireDb, type Config } from '../config.js';
 import { embeddedDir, isEmbeddedUrl, SERVICES, type Service } from '../db/connection.js';
 import { loadSettingsDir, SettingsError } from '../core/settings/index.js';
 import { describeVersion, detectSchema, MARKERS, type SchemaVersion } from '../db/detect.js';
-import type { Engine } from '../engine/index.js';
+import type { Engine } from './index.js';
 import { CheckFailed, UserError } from '../errors.js';
 import { STEPS } from '../runbook/steps.js';
 
-/** The step that migrates each service's schema: before it 0.12.5, after it 0.13, during it either. */
-const MIGRATED_BY: Record<Service, string> = { astakos: '3.2', cyclades: '3.2', pithos: '6.4' };
+/** The step that migrates SERVICE's schema: before it 0.12.5, after it 0.13, during it either. */
+const migratedBy = (service: Service): string | undefined => STEPS.find((s) => s.migrates?.includes(service))?.id;
 
 type Release = '0.12.5' | '0.13' | 'any';
 
 export function expectedRelease(service: Service, stepId: string | undefined): Release {
   if (stepId === undefined) return 'any';
   const at = STEPS.findIndex((s) => s.id === stepId);
-  const migration = STEPS.findIndex((s) => s.id === MIGRATED_BY[service]);
+  const migration = STEPS.findIndex((s) => s.id === migratedBy(service));
   if (at < 0 || at === migration) return 'any';
   return at < migration ? '0.12.5' : '0.13';
 }
@@ -35,8 +35,8 @@ export function requireEmbeddedDatabases(config: Config): void {
   }
 }
 
-/** The first step whose checks or changes read the settings folders. */
-const FIRST_SETTINGS_STEP = '3.3';
+/** The first step whose checks or changes read the settings folders (the first with settings to paste). */
+const firstSettingsStep = (): number => STEPS.findIndex((s) => s.snippets);
 
 /**
  * Parses every configured settings folder when STEP reads them, so that a file Python would
@@ -44,7 +44,7 @@ const FIRST_SETTINGS_STEP = '3.3';
  */
 export function checkSettings(config: Config, stepId: string | undefined): void {
   const at = STEPS.findIndex((s) => s.id === stepId);
-  if (stepId === undefined || at < STEPS.findIndex((s) => s.id === FIRST_SETTINGS_STEP)) return;
+  if (stepId === undefined || at < firstSettingsStep()) return;
   for (const service of SERVICES) {
     const dir = config[service].settings;
     if (!dir) continue;
@@ -85,7 +85,7 @@ function problem(service: Service, label: string, v: SchemaVersion, want: Releas
       if (want === 'any' || want === v.kind) return undefined;
       return want === '0.12.5'
         ? `${db} is already at 0.13, and step ${stepId} works on 0.12.5`
-        : `${db} is still at 0.12.5, and step ${stepId} needs it at 0.13 (step ${MIGRATED_BY[service]} is done in this state file)`;
+        : `${db} is still at 0.12.5, and step ${stepId} needs it at 0.13 (step ${migratedBy(service)} is done in this state file)`;
     default: return `${db} is ${describeVersion(service, v)}`;
   }
 }
@@ -95,9 +95,10 @@ function problem(service: Service, label: string, v: SchemaVersion, want: Releas
  * 0.12.5, or at the wrong release for STEP (undefined: any release the upgrade passes through).
  */
 export async function checkDatabases(engine: Engine, stepId: string | undefined): Promise<void> {
+  // An unknown step is a usage error, before any database is reached.
+  const def = stepId === undefined ? undefined : engine.def(stepId);
   checkSettings(engine.config, stepId);
   // A step whose earlier steps are not done is refused by the engine, which says which ones.
-  const def = stepId === undefined ? undefined : STEPS.find((s) => s.id === stepId);
   const ready = !def || engine.unmetNeeds(def).length === 0;
   const problems: string[] = [];
   let wrongDatabase = false;

@@ -1,0 +1,64 @@
+// Text both front ends print the same way: times, durations, step symbols, check lines and
+// errors (the wizard's screens and the headless commands import it; it imports neither).
+import { checkSymbol, type Check } from './core/step.js';
+import { scrubSecrets } from './db/connection.js';
+import { UserError } from './errors.js';
+
+export const STATUS_SYMBOL: Record<string, string> = { done: '✓', running: '▶', failed: '✗', pending: '·', skipped: '-' };
+
+/** A duration as h:mm:ss. */
+export function formatEta(seconds: number): string {
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`;
+}
+
+/** An ISO timestamp as "YYYY-MM-DD HH:MM" (UTC, as stored). */
+export const shortTime = (iso: string | null): string => (iso ? iso.slice(0, 16).replace('T', ' ') : '');
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/** When something happened, short and local: "21:04" today, "Tue 21:04" within a week, else "2024-11-02 21:04". */
+export function when(iso: string | null | undefined, now: Date = new Date()): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+  if (d.toDateString() === now.toDateString()) return hm;
+  const age = now.getTime() - d.getTime();
+  if (age >= 0 && age < 6 * 24 * 3600 * 1000) return `${DAYS[d.getDay()]} ${hm}`;
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${hm}`;
+}
+
+/**
+ * One check as a line: "✓ label: detail" (text), "✓ label" (label: a step's summary), or on
+ * the wizard's screen "✓ label (detail)" with a failed advisory check marked as not blocking.
+ */
+export function checkLine(c: Check, form: 'text' | 'label' | 'screen' = 'text'): string {
+  if (form === 'label') return `${checkSymbol(c)} ${c.label}`;
+  if (form === 'text') return `${checkSymbol(c)} ${c.label}${c.detail ? `: ${c.detail}` : ''}`;
+  return `${checkSymbol(c)} ${c.label}${c.detail ? ` (${c.detail})` : ''}${!c.ok && c.advisory ? ' [advisory: does not block c]' : ''}`;
+}
+
+export const checkLines = (checks: Check[]): string[] => checks.map((c) => checkLine(c));
+
+/** An error as the operator reads it: one line of cause, its details, the next action; never a stack. */
+export interface ErrorView {
+  text: string;
+  details: string[];
+  next: string;
+  /** Not a UserError: something the tool did not foresee. */
+  unexpected: boolean;
+}
+
+/** ERR with secrets scrubbed; an unexpected error keeps its first line and takes UNEXPECTED_NEXT as its next action. */
+export function describeError(err: unknown, unexpectedNext: string): ErrorView {
+  if (err instanceof UserError) {
+    return { text: scrubSecrets(err.message), details: err.details.map((d) => scrubSecrets(d)), next: err.next, unexpected: false };
+  }
+  const text = scrubSecrets((err as Error)?.message ?? String(err)).split('\n')[0]!;
+  return { text: `unexpected error: ${text}`, details: [], next: unexpectedNext, unexpected: true };
+}
