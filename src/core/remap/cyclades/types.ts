@@ -1,17 +1,12 @@
 // The shapes of steps 6.1 and 6.3 (findings data, decisions), as `plan --json` prints them
 // and the state file stores them.
 
-/** What one exact owner identifier owns in cyclades (deleted VMs and networks included). */
-export interface Owned {
-  /** db_virtualmachine rows with deleted = false. */
-  vms_live: number;
-  /** db_virtualmachine rows with deleted = true. */
-  vms_deleted: number;
-  /** db_network rows (deleted ones included, as upstream counts them). */
-  networks: number;
-  /** userdata_publickeypair rows. */
-  keys: number;
-}
+import type { CycladesOwned } from '../../dedup/types.js';
+import type { CascadeReach } from '../../cascade.js';
+import type { SetDecision as OneSetDecision } from '../../step.js';
+
+/** What one exact owner identifier owns in cyclades (deleted VMs and networks included): the same counts as step 2's. */
+export type Owned = CycladesOwned;
 
 export interface SetMember extends Owned {
   /** The identifier exactly as stored. */
@@ -37,16 +32,12 @@ export interface DuplicatesFindings {
   notEmail: string[];
   /** Identifiers astakos cannot resolve (neither an email it knows nor one of its uuids). */
   unknown: string[];
+  /** Per cyclades table (parents first): rows reached from each set of the members (what deleting them removes). */
+  reach: CascadeReach<string>;
 }
 
-/** A 6.1 decision, stored under state.setDecision('6.1', <set key>, …). */
-export interface SetDecision {
-  action: 'merge' | 'delete';
-  /** merge: the identifier every other member becomes; delete: where the members left over go (if more than one is left). */
-  into?: string;
-  /** delete: the identifiers whose rows are deleted (exact). */
-  delete?: string[];
-}
+/** A 6.1 decision, stored under state.setDecision('6.1', <set key>, …): the members are owner identifiers. */
+export type SetDecision = OneSetDecision;
 
 export type UnknownKind = 'email' | 'numeric' | 'uuid' | 'other';
 
