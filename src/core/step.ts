@@ -161,3 +161,26 @@ export interface StepModule<F = unknown, P = unknown> {
   undoRefusal?(ctx: StepContext): Promise<string | undefined>;
   undo?(ctx: StepContext): Promise<ApplyResult>;
 }
+
+// ------------------------------------------------------------------ each step's data
+// The findings.data and plan.data of every step, for the front ends to render (they import
+// core/step.ts only). Where they live: dedup/types.ts (2.1, 2.2), remap/cyclades/types.ts
+// (6.1, 6.3), remap/pithos/types.ts (6.2, 6.4), quota/* (5, 7.x, 8, 9.x).
+export type {
+  CycladesOwned, DedupFindings, DedupPlanData, DuplicateGroup, DuplicateUser, GroupDecision, PithosOwned, RemoveFindings,
+} from './dedup/types.js';
+export type {
+  DuplicateSet, DuplicatesFindings, DuplicatesPlanData, MigrateFindings, MigrateInspection, MigratePlanData, Owned, SetMember,
+  SettingsFileRewrite, SettingsKeyChange, SettingsRewrite, TableCounts, UnknownAction, UnknownIdentifier, UnknownKind,
+} from './remap/cyclades/types.js';
+export type {
+  AccountHoldings, AccountSetDecision, CollisionReport, DuplicateAccountSet, MemberCaseFindings, PithosDuplicatesFindings,
+  PithosDuplicatesPlanData, PithosMigrateFindings, PithosMigrateInspection, PithosMigratePlan, PithosMigratePlanData, PlannedSet,
+  RevisionState, UnknownAccountDecision,
+} from './remap/pithos/types.js';
+export type { CascadeReach, CascadeRefusal } from './cascade.js';
+export type { DefinitionsFindings } from './quota/services.js';
+export type { Headroom, HeadroomRow } from './quota/headroom.js';
+export type { InitialFindings, Rejection } from './quota/initial.js';
+export type { SyncFindings } from './quota/effective.js';
+export type { Unset, UsageFindings } from './quota/usage.js';

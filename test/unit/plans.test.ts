@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { findDuplicates, removeDuplicates, type DedupFindings, type DuplicateUser, type RemoveFindings } from '../../src/core/dedup/index.js';
 import { cycladesDuplicates, cycladesMigrate, type DuplicatesFindings, type MigrateInspection, type SetMember } from '../../src/core/remap/cyclades/index.js';
-import { pithosDuplicates, pithosMigrate, type AccountHoldings, type MigrateFindingsData, type PithosDuplicatesFindings } from '../../src/core/remap/pithos/index.js';
+import { pithosDuplicates, pithosMigrate, type AccountHoldings, type PithosDuplicatesFindings, type PithosMigrateInspection } from '../../src/core/remap/pithos/index.js';
 import { importPithosQuota, loadServiceResources, pithosUsageStep, syncQuota, type DefinitionsFindings, type InitialFindings, type SyncFindings, type UsageFindings } from '../../src/core/quota/index.js';
 import type { Answers, DecisionSource, Findings, StepDecisions } from '../../src/core/step.js';
 import { CheckFailed, UserError } from '../../src/errors.js';
@@ -230,7 +230,7 @@ describe('plan of 6.2 and 6.4 (pithos accounts)', () => {
     assert.deepEqual(plan.data!.keepUnknown, ['ghost@x.gr']);
   });
 
-  function migrateFindings(over: Partial<MigrateFindingsData> = {}): MigrateFindingsData {
+  function migrateFindings(over: Partial<PithosMigrateInspection> = {}): PithosMigrateInspection {
     return {
       revision: { table: true, rows: ['3dd56e750a3'], urlColumn: false, urlUnique: false, latestRepair: false },
       names: { distinct: 3, resolved: 2, unknownAccounts: ['ghost@x.gr'], unknownOther: 0, unknownOtherSample: [] },

@@ -11,7 +11,7 @@ import { EXIT, UserError } from '../../errors.js';
 import type { StateFile } from '../../state/index.js';
 import type { Answers, Decisions, DecisionSource } from '../step.js';
 import { pyLower } from '../fold.js';
-import type { DuplicateGroup } from './types.js';
+import type { DuplicateGroup, GroupDecision } from './types.js';
 
 export const DEDUP_STEP = '2.2';
 export const MERGE_PREFIX = 'merge:';
@@ -26,13 +26,6 @@ export interface MergeTarget {
   group: string;
 }
 
-export interface GroupDecision {
-  key: string;
-  survivor: number;
-  survivorEmail: string;
-  source: DecisionSource;
-  deleted: { id: number; email: string }[];
-}
 
 export interface Resolution {
   decided: GroupDecision[];

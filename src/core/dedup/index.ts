@@ -9,15 +9,17 @@ import { forgetBatches, JOURNAL_TABLE } from '../../db/journal.js';
 import { forgetSecrets, unstashSecrets } from '../../db/secrets.js';
 import { UserError } from '../../errors.js';
 import type { ApplyResult, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../step.js';
-import { reachedRows, type CascadeReach } from '../cascade.js';
+import { reachedRows } from '../cascade.js';
 import {
   danglingReferences, deleteUsers, fixSequence, fixTextFormats, insertRows, loadCascade, referenceGraph, referencesTo, ROOT_TABLE, usersReach,
 } from './cascade.js';
-import { DEDUP_STEP, forgetAppliedDecisions, resolveSurvivors, storeDecisions, type GroupDecision } from './decide.js';
+import { DEDUP_STEP, forgetAppliedDecisions, resolveSurvivors, storeDecisions } from './decide.js';
 import { astakosCollisions, inspectDuplicates } from './inspect.js';
-import type { DedupFindings } from './types.js';
+import type { DedupFindings, DedupPlanData, RemoveFindings } from './types.js';
 
-export type { DedupFindings, DuplicateGroup, DuplicateUser, CycladesOwned, PithosOwned } from './types.js';
+export type {
+  DedupFindings, DedupPlanData, DuplicateGroup, DuplicateUser, CycladesOwned, GroupDecision, PithosOwned, RemoveFindings,
+} from './types.js';
 export { mergeTargets, MERGE_PREFIX, DEDUP_STEP, type MergeTarget } from './decide.js';
 export { pyLower } from '../fold.js';
 export { astakosCollisions, identifierCollisions, CYCLADES_IDENTIFIERS, PITHOS_ACCOUNTS } from './inspect.js';
@@ -25,20 +27,6 @@ export { astakosCollisions, identifierCollisions, CYCLADES_IDENTIFIERS, PITHOS_A
 /** Users deleted per batch (one transaction each; SNF_UPGRADE_USERS_BATCH overrides, for tests). */
 export const USERS_PER_BATCH = Number(process.env.SNF_UPGRADE_USERS_BATCH) > 0 ? Math.floor(Number(process.env.SNF_UPGRADE_USERS_BATCH)) : 500;
 
-export type { GroupDecision } from './decide.js';
-
-/** Step 2.2's plan.data. */
-export interface DedupPlanData {
-  decisions: GroupDecision[];
-  /** Every user id to delete, ascending. */
-  deleteIds: number[];
-}
-
-/** Step 2.2's findings.data: 2.1's, and which rows deleting each user of a group takes along. */
-export interface RemoveFindings extends DedupFindings {
-  /** Per astakos table (parents first): rows reached from each set of the groups' users. */
-  reach: CascadeReach<number>;
-}
 
 async function inspect(ctx: StepContext): Promise<Findings<DedupFindings>> {
   const { data, summary } = await inspectDuplicates(ctx);

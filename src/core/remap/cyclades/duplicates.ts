@@ -17,7 +17,7 @@ import { deleteOwned, loadOwnerCascade, ownersReach } from './cascade.js';
 import {
   astakosEmails, caseSets, eachIdentifier, isEmailish, known, OWNER_TABLES, ownedBy, totalOwned,
 } from './identifiers.js';
-import type { DuplicateSet, DuplicatesFindings, SetDecision, SetMember } from './types.js';
+import type { DuplicateSet, DuplicatesFindings, DuplicatesPlanData, SetDecision, SetMember } from './types.js';
 import { changedWhileRunning } from '../../errors.js';
 import { crossFoldLinks, resolveSetDecisions } from '../sets.js';
 
@@ -182,14 +182,6 @@ export function resolveSets(sets: DuplicateSet[], stored: Decisions, asker: Answ
 }
 
 // ------------------------------------------------------------------ plan
-
-/** Step 6.1's plan.data. */
-export interface DuplicatesPlanData {
-  sets: { key: string; action: 'merge' | 'delete'; into?: string; delete?: string[]; source: DecisionSource;
-    /** What the deleted identifiers own. */
-    deletes?: { vms_live: number; vms_deleted: number; networks: number; keys: number } }[];
-  open: string[];
-}
 
 export function planDuplicates(findings: Findings<DuplicatesFindings>, decisions: StepDecisions): Plan<DuplicatesPlanData> {
   const data = findings.data!;

@@ -5,5 +5,3 @@ export { cycladesMigrate, inspectMigrate, planMigrate, applyMigrate, verifyMigra
 export { caseSets, OWNER_TABLES } from './identifiers.js';
 export { planSettings, IDENTIFIER_SETTINGS, NEW_SUFFIX } from './settings.js';
 export type * from './types.js';
-export type { DuplicatesPlanData } from './duplicates.js';
-export type { MigrateInspection, MigratePlanData } from './migrate.js';

@@ -22,7 +22,7 @@ import { pyLower } from '../../fold.js';
 import type {
   Answers, ApplyResult, Check, Decisions, DecisionSource, Findings, Plan, StepContext, StepDecisions, StepModule, TableChange,
 } from '../../step.js';
-import { reachedRows, type CascadeReach } from '../../cascade.js';
+import { reachedRows } from '../../cascade.js';
 import { insertPairs, requiredUuidMap, stepUuidMap, UUID_SHAPE, type UuidMap } from '../uuids.js';
 import { deleteOwned, loadOwnerCascade, ownersReach } from './cascade.js';
 import { describeOwned } from './duplicates.js';
@@ -30,7 +30,7 @@ import {
   astakosEmails, DISTINCT_IDENTIFIERS, eachIdentifier, isEmailish, OWNER_TABLES, resolve, unknownKind,
 } from './identifiers.js';
 import { planSettings, settingsKeys, settingsLeftovers, settingsSummary, writeSettings, type KeyResolver } from './settings.js';
-import type { MigrateFindings, TableCounts, UnknownAction, UnknownIdentifier } from './types.js';
+import type { MigrateInspection, MigratePlanData, TableCounts, UnknownAction, UnknownIdentifier } from './types.js';
 import { changedWhileRunning } from '../../errors.js';
 
 export const MIGRATE_STEP = '6.3';
@@ -73,14 +73,6 @@ async function settingsResolver(ctx: StepContext, uuids: UuidMap, decisions: Map
   const keys = [...new Set(settingsKeys(dir).map(pyLower))];
   const emails = await astakosEmails((await ctx.db('astakos')).pool, keys);
   return { uuids, decisions, emails };
-}
-
-/** Step 6.3's findings.data as inspect reads it: what `plan --json` prints, and what the plan needs besides. */
-export interface MigrateInspection extends MigrateFindings {
-  /** Per cyclades table (parents first): rows reached from each set of the unknown identifiers (what deleting them removes). */
-  reach: CascadeReach<string>;
-  /** The astakos uuids among those the stored decisions and the answers file map identifiers to by hand. */
-  handUuids: string[];
 }
 
 export async function inspectMigrate(ctx: StepContext): Promise<Findings<MigrateInspection>> {
@@ -207,12 +199,6 @@ function decisionsByFold(actions: Map<string, UnknownAction>): Map<string, Unkno
 }
 
 // ------------------------------------------------------------------ plan
-
-/** Step 6.3's plan.data. */
-export interface MigratePlanData {
-  decisions: { id: string; action: UnknownAction; source: DecisionSource }[];
-  open: string[];
-}
 
 async function existingUuids(ctx: StepContext, candidates: string[]): Promise<Set<string>> {
   if (!candidates.length) return new Set();

@@ -1,9 +1,9 @@
-// The shapes of steps 6.1 and 6.3 (findings data, decisions), as `plan --json` prints them
+// The shapes of steps 6.1 and 6.3 (findings data, plan data, decisions), as `plan --json` prints them
 // and the state file stores them.
 
 import type { CycladesOwned } from '../../dedup/types.js';
 import type { CascadeReach } from '../../cascade.js';
-import type { SetDecision as OneSetDecision } from '../../step.js';
+import type { DecisionSource, SetDecision as OneSetDecision } from '../../step.js';
 
 /** What one exact owner identifier owns in cyclades (deleted VMs and networks included): the same counts as step 2's. */
 export type Owned = CycladesOwned;
@@ -92,4 +92,26 @@ export interface MigrateFindings {
   alreadyUuid: number;
   unknown: UnknownIdentifier[];
   settings?: SettingsRewrite;
+}
+
+/** Step 6.1's plan.data. */
+export interface DuplicatesPlanData {
+  sets: { key: string; action: 'merge' | 'delete'; into?: string; delete?: string[]; source: DecisionSource;
+    /** What the deleted identifiers own. */
+    deletes?: { vms_live: number; vms_deleted: number; networks: number; keys: number } }[];
+  open: string[];
+}
+
+/** Step 6.3's findings.data as inspect reads it: what `plan --json` prints, and what the plan needs besides. */
+export interface MigrateInspection extends MigrateFindings {
+  /** Per cyclades table (parents first): rows reached from each set of the unknown identifiers (what deleting them removes). */
+  reach: CascadeReach<string>;
+  /** The astakos uuids among those the stored decisions and the answers file map identifiers to by hand. */
+  handUuids: string[];
+}
+
+/** Step 6.3's plan.data. */
+export interface MigratePlanData {
+  decisions: { id: string; action: UnknownAction; source: DecisionSource }[];
+  open: string[];
 }

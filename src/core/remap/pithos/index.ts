@@ -8,4 +8,3 @@ export { mergeAccount, deleteAccount, accountNode } from './accounts.js';
 export { MAP_TABLE, batchRows, objectChunk } from './names.js';
 export { IDEAL_FIXED_SQL, IDEAL_RECURSIVE_SQL, idealAllSql, statisticsDrift, snapshotIdeal, recomputeRange, dropIdeal, IDEAL_TABLE } from './stats.js';
 export type * from './types.js';
-export type { MigrateFindingsData, MigratePlan } from './migrate.js';

@@ -19,7 +19,7 @@ import { describeCollision, findCollisions } from './collisions.js';
 import { DUPLICATES_STEP, PITHOS_READS_UUIDS, UNKNOWN_PREFIX } from './duplicates.js';
 import { ALL_SOURCES, batchRows, collectNames, createMapTable, fillMap, MAP_TABLE, markAmbiguous, unresolvedAccounts } from './names.js';
 import { dropIdeal, recomputeRange, snapshotIdeal, statisticsDrift } from './stats.js';
-import type { PithosMigrateFindings, PithosMigratePlanData } from './types.js';
+import type { PithosMigrateInspection, PithosMigratePlan, PithosMigratePlanData } from './types.js';
 import { legacyPublicUrl } from './url.js';
 import { describeRevision, exists, hasColumn, hasIndex, hasTable, HEAD_REVISION, readRevision, runLatestRepair } from './chain.js';
 
@@ -33,23 +33,7 @@ const count = async (q: Q, sql: string, params: unknown[] = []): Promise<number>
 
 // ------------------------------------------------------------------ inspect
 
-/** Step 6.4's findings.data as inspect reads it: what `plan --json` prints, and what the plan needs besides. */
-export interface MigrateFindingsData extends PithosMigrateFindings {
-  /** Whether the mapping table of an earlier attempt exists, and the pairs astakos now gives that it lacks. */
-  map: { persistent: boolean; newPairs: number };
-  /** Step 6.2's decisions about the unknown accounts (keep or delete), by 'unknown:<name>'. */
-  decidedIn62: Record<string, Decision>;
-  /** Whether this is a run of the step (collisions then stop it), not a look at its plan. */
-  running: boolean;
-}
-
-/** Step 6.4's plan.data. */
-export interface MigratePlan extends PithosMigratePlanData {
-  map: MigrateFindingsData['map'];
-  blockers: string[];
-}
-
-async function inspect(ctx: StepContext): Promise<Findings<MigrateFindingsData>> {
+async function inspect(ctx: StepContext): Promise<Findings<PithosMigrateInspection>> {
   const uuids = await requiredUuidMap(ctx, PITHOS_READS_UUIDS);
   const db = await ctx.db('pithos');
   const client = await db.pool.connect();
@@ -96,7 +80,7 @@ async function inspect(ctx: StepContext): Promise<Findings<MigrateFindingsData>>
     const publicInactive = await count(client, 'SELECT count(*) AS n FROM public WHERE NOT active');
     const drift = await statisticsDrift(db.pool);
     const max = async (sql: string) => Number((await client.query<{ m: number | null }>(sql)).rows[0]!.m ?? 0);
-    const data: MigrateFindingsData = {
+    const data: PithosMigrateInspection = {
       revision,
       names: { distinct, resolved, unknownAccounts, unknownOther, unknownOtherSample },
       rows, collisions, negativePopulation, latestVersionBroken, publicWithoutUrl, publicInactive,
@@ -161,7 +145,7 @@ function resolveStatistics(stored: Decisions, answers: Answers, drift: boolean):
   return { recompute: false, open: true };
 }
 
-function plan(findings: Findings<MigrateFindingsData>, decisions: StepDecisions): Plan<MigratePlan> {
+function plan(findings: Findings<PithosMigrateInspection>, decisions: StepDecisions): Plan<PithosMigratePlan> {
   const data = findings.data!;
   const summary: string[] = [];
   const blockers: string[] = [];
@@ -200,7 +184,7 @@ function plan(findings: Findings<MigrateFindingsData>, decisions: StepDecisions)
   const atHead = data.revision.rows.length === 1 && data.revision.rows[0] === HEAD_REVISION;
   add('alembic_version', 'update', atHead ? 0 : 1);
 
-  const planData: MigratePlan = {
+  const planData: PithosMigratePlan = {
     revision: data.revision, rows: data.rows, recomputeStatistics: stats.recompute, keepUnknown: unknown.keep,
     maxNode: data.maxNode, maxSerial: data.maxSerial, maxPublicId: data.maxPublicId, maxFeatureId: data.maxFeatureId,
     publicWithoutUrl: data.publicWithoutUrl, map: data.map, blockers,
@@ -341,7 +325,7 @@ async function fillUrls(c: pg.PoolClient, lo: number, hi: number): Promise<numbe
 }
 
 /** The mapping round: rebuilt (and every range run again, harmlessly) only when astakos now resolves names the last map lacked. */
-async function mapRound(ctx: StepContext, map: MigrateFindingsData['map']): Promise<number> {
+async function mapRound(ctx: StepContext, map: PithosMigrateInspection['map']): Promise<number> {
   const done = (await committedBatches(await ctx.db('pithos'), MIGRATE_STEP))
     .map((b) => /^uuid map #(\d+)$/.exec(b.batch)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1]));
   const last = done.length ? Math.max(...done) : 0;
@@ -349,7 +333,7 @@ async function mapRound(ctx: StepContext, map: MigrateFindingsData['map']): Prom
   return map.persistent && map.newPairs === 0 ? last : last + 1;
 }
 
-async function apply(ctx: StepContext, p: Plan<MigratePlan>): Promise<ApplyResult> {
+async function apply(ctx: StepContext, p: Plan<PithosMigratePlan>): Promise<ApplyResult> {
   const data = p.data!;
   ctx.state.transaction(() => {
     for (const name of data.keepUnknown) {
@@ -527,4 +511,4 @@ async function verify(ctx: StepContext): Promise<Check[]> {
   return checks;
 }
 
-export const pithosMigrate: StepModule<MigrateFindingsData, MigratePlan> = { inspect, plan, apply, verify };
+export const pithosMigrate: StepModule<PithosMigrateInspection, PithosMigratePlan> = { inspect, plan, apply, verify };

@@ -1,6 +1,6 @@
 // The shapes of steps 6.2 and 6.4 (findings data, plan data, decisions), as `plan --json`
 // prints them and the state file stores them.
-import type { DecisionSource, SetDecision } from '../../step.js';
+import type { Decision, DecisionSource, SetDecision } from '../../step.js';
 
 /** What one exact account name holds in pithos. */
 export interface AccountHoldings {
@@ -145,4 +145,20 @@ export interface PithosMigratePlanData {
   maxPublicId: number;
   maxFeatureId: number;
   publicWithoutUrl: number;
+}
+
+/** Step 6.4's findings.data as inspect reads it: what `plan --json` prints, and what the plan needs besides. */
+export interface PithosMigrateInspection extends PithosMigrateFindings {
+  /** Whether the mapping table of an earlier attempt exists, and the pairs astakos now gives that it lacks. */
+  map: { persistent: boolean; newPairs: number };
+  /** Step 6.2's decisions about the unknown accounts (keep or delete), by 'unknown:<name>'. */
+  decidedIn62: Record<string, Decision>;
+  /** Whether this is a run of the step (collisions then stop it), not a look at its plan. */
+  running: boolean;
+}
+
+/** Step 6.4's plan.data. */
+export interface PithosMigratePlan extends PithosMigratePlanData {
+  map: PithosMigrateInspection['map'];
+  blockers: string[];
 }
