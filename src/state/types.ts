@@ -4,6 +4,8 @@ import type { Service } from '../db/connection.js';
 import type { Decision, DecisionSource } from '../core/step.js';
 
 export type { Decision, DecisionSource };
+/** A decision as the state file returns it: always with the time it was made. */
+export type StoredDecision = Decision & { decidedAt: string };
 
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 export type BeforeImageAction = 'delete' | 'update';
