@@ -36,7 +36,7 @@ export interface DuplicatesFindings {
   reach: CascadeReach<string>;
 }
 
-/** A 6.1 decision, stored under state.setDecision('6.1', <set key>, …): the members are owner identifiers. */
+/** A decision of step 6.1, stored under its set key: the members are owner identifiers. */
 export type SetDecision = OneSetDecision;
 
 export type UnknownKind = 'email' | 'numeric' | 'uuid' | 'other';

@@ -58,7 +58,7 @@ export interface PithosDuplicatesFindings {
   latestRepair: boolean;
 }
 
-/** A 6.2 set decision, stored under state.setDecision('6.2', <set key>, …): the members are accounts. */
+/** A set decision of step 6.2, stored under its set key: the members are accounts. */
 export type AccountSetDecision = SetDecision;
 
 /** A 6.2 decision about an account astakos does not know, stored under 'unknown:<name>'. */
