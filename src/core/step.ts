@@ -26,21 +26,57 @@ export interface TableChange {
   rows: number;
 }
 
-export interface Findings {
+export interface Findings<D = unknown> {
   /** Short lines for the operator ("37 groups, 76 users"). */
   summary: string[];
   /** Module-specific detail, stored in the state file and printed by plan --json. */
-  data?: unknown;
+  data?: D;
 }
 
-export interface Plan {
+export interface Plan<D = unknown> {
   summary: string[];
   changes: TableChange[];
   /** Decisions still open: the step cannot apply while this is non-zero. */
   open?: number;
   /** Whether applying deletes or merges data (asks for type-to-confirm). */
   destructive?: { what: string; confirmWord: string };
-  data?: unknown;
+  data?: D;
+}
+
+/** Who made a decision: the operator (wizard), the answers file, an accepted suggestion, or a default. */
+export type DecisionSource = 'operator' | 'suggested' | 'answers' | 'default';
+
+/**
+ * A decision as the state file keeps it: its value (a survivor's user id, a set decision, an
+ * action on an unknown identifier…), who made it and when. The one decision shape of the tool.
+ */
+export interface Decision<V = unknown> {
+  value: V;
+  source: DecisionSource;
+  /** ISO-8601 UTC; absent on a decision not stored yet. */
+  decidedAt?: string;
+}
+
+/** A step's stored decisions by key (a group's or set's key, 'unknown:<identifier>', …). */
+export type Decisions = ReadonlyMap<string, Decision>;
+
+/** The value of a set decision (steps 6.1, 6.2): merge the set into one member, or delete some members' rows. */
+export interface SetDecision {
+  action: 'merge' | 'delete';
+  /** merge: the member every other one becomes; delete: where the members left over go (if more than one is left). */
+  into?: string;
+  /** delete: the members whose rows are deleted (exact). */
+  delete?: string[];
+}
+
+/** What the operator said outside the state file: the answers file and --accept-suggestions. */
+export type Answers = Pick<Asker, 'answer' | 'acceptSuggestions'>;
+
+/** Everything a plan decides by, read before it runs. */
+export interface StepDecisions {
+  /** The step's stored decisions (for a step showing another step's table: that step's). */
+  stored: Decisions;
+  answers: Answers;
 }
 
 export interface ApplyResult {
@@ -109,15 +145,42 @@ export interface StepContext {
     work: (client: pg.PoolClient, keep: (images: BeforeImage[]) => void) => Promise<number>): Promise<BatchResult>;
 }
 
-export interface StepModule {
-  /** Read-only look at the databases. */
-  inspect?(ctx: StepContext): Promise<Findings>;
-  /** Pure: findings + stored decisions → actions with row counts. */
-  plan?(ctx: StepContext, findings: Findings): Promise<Plan>;
-  apply?(ctx: StepContext, plan: Plan): Promise<ApplyResult>;
+/**
+ * A step's implementation, typed by its findings data F and plan data P. `inspect` does all
+ * the reading, `plan` none (no context, no database, no state file), `apply` the writing.
+ */
+export interface StepModule<F = unknown, P = unknown> {
+  /** Read-only look at the databases (and at what the plan needs of the state file). */
+  inspect?(ctx: StepContext): Promise<Findings<F>>;
+  /** Pure: findings + decisions → actions with row counts. */
+  plan?(findings: Findings<F>, decisions: StepDecisions): Plan<P>;
+  apply?(ctx: StepContext, plan: Plan<P>): Promise<ApplyResult>;
   /** Re-checks what the step promises; for manual steps, the checks that gate `confirm`. */
   verify?(ctx: StepContext): Promise<Check[]>;
   /** Why undo is refused now, or undefined when it may run. */
   undoRefusal?(ctx: StepContext): Promise<string | undefined>;
   undo?(ctx: StepContext): Promise<ApplyResult>;
 }
+
+// ------------------------------------------------------------------ each step's data
+// The findings.data and plan.data of every step, for the front ends to render (they import
+// core/step.ts only). Where they live: dedup/types.ts (2.1, 2.2), remap/cyclades/types.ts
+// (6.1, 6.3), remap/pithos/types.ts (6.2, 6.4), quota/* (5, 7.x, 8, 9.x).
+export type {
+  CycladesOwned, DedupFindings, DedupPlanData, DuplicateGroup, DuplicateUser, GroupDecision, PithosOwned, RemoveFindings,
+} from './dedup/types.js';
+export type {
+  DuplicateSet, DuplicatesFindings, DuplicatesPlanData, MigrateFindings, MigrateInspection, MigratePlanData, Owned, SetMember,
+  SettingsFileRewrite, SettingsKeyChange, SettingsRewrite, TableCounts, UnknownAction, UnknownIdentifier, UnknownKind,
+} from './remap/cyclades/types.js';
+export type {
+  AccountHoldings, AccountSetDecision, CollisionReport, DuplicateAccountSet, MemberCaseFindings, PithosDuplicatesFindings,
+  PithosDuplicatesPlanData, PithosMigrateFindings, PithosMigrateInspection, PithosMigratePlan, PithosMigratePlanData, PlannedSet,
+  RevisionState, UnknownAccountDecision,
+} from './remap/pithos/types.js';
+export type { CascadeReach, CascadeRefusal } from './cascade.js';
+export type { DefinitionsFindings } from './quota/services.js';
+export type { Headroom, HeadroomRow } from './quota/headroom.js';
+export type { InitialFindings, Rejection } from './quota/initial.js';
+export type { SyncFindings } from './quota/effective.js';
+export type { Unset, UsageFindings } from './quota/usage.js';

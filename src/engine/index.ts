@@ -2,7 +2,7 @@
 // headless CLI) call it and render the events it emits; it never imports a UI.
 import type { Config } from '../config.js';
 import { requireDb } from '../config.js';
-import { blocking, type ApplyResult, type Asker, type Check, type Findings, type Plan, type Progress, type StepContext, type TableChange } from '../core/step.js';
+import { blocking, type ApplyResult, type Asker, type Check, type Findings, type Plan, type Progress, type StepContext, type StepDecisions, type TableChange } from '../core/step.js';
 import { hostname } from 'node:os';
 import { processAlive, redactUrl, scrubSecrets, SERVICES, type Db, type Service } from '../db/connection.js';
 import { describeVersion, detectSchema } from '../db/detect.js';
@@ -382,7 +382,7 @@ export class Engine {
     }
     if (!def.module?.inspect) return { ...base, findings: { summary: ['not implemented yet'] }, plan: { summary: [], changes: [] } };
     const findings = await def.module.inspect(ctx);
-    const plan = def.module.plan ? await def.module.plan(ctx, findings) : { summary: [], changes: [] };
+    const plan = def.module.plan ? def.module.plan(findings, this.decisions(def)) : { summary: [], changes: [] };
     return { ...base, findings, plan };
   }
 
@@ -413,6 +413,11 @@ export class Engine {
     this.state.transaction(() => {
       for (const d of items) this.state.setDecision(step, d.key, d.value, d.source);
     });
+  }
+
+  /** What DEF's plan decides by: its stored decisions (those of the table it shows), the answers, --accept-suggestions. */
+  private decisions(def: StepDef): StepDecisions {
+    return { stored: this.state.getDecisions(def.decisions?.step ?? def.id), answers: this.asker };
   }
 
   /** The checks that gate a manual step (or verify a finished one). */
@@ -454,7 +459,7 @@ export class Engine {
       const module = def.module!;
       const findings = module.inspect ? await module.inspect(ctx) : { summary: [] };
       this.state.putFindings(def.id, 'summary', [{ key: 'findings', data: findings }]);
-      const plan = module.plan ? await module.plan(ctx, findings) : { summary: [], changes: [] };
+      const plan = module.plan ? module.plan(findings, this.decisions(def)) : { summary: [], changes: [] };
       if (plan.open) {
         throw new NeedsAnswer(`step ${def.id} has ${plan.open} undecided item(s)`,
           `decide them in the wizard, or give them in --answers FILE, or pass --accept-suggestions`);

@@ -52,7 +52,7 @@ export async function backupAll(ctx: StepContext, label: string): Promise<string
   return lines;
 }
 
-export const servicesDownAndBackup: StepModule = {
+export const servicesDownAndBackup: StepModule<ServiceFinding[]> = {
   async inspect(ctx) {
     const found = await look(ctx);
     const busy = found.filter((f) => f.sessions.length > 0);
@@ -65,8 +65,8 @@ export const servicesDownAndBackup: StepModule = {
       data: found,
     };
   },
-  async plan(_ctx, findings) {
-    const found = findings.data as ServiceFinding[];
+  plan(findings) {
+    const found = findings.data!;
     return {
       summary: [
         ...found.flatMap((f) => f.sessions.map((s) => `${f.service} (${f.label}) still has ${s}`)),

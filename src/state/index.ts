@@ -10,7 +10,7 @@ import { fromJson, fromJsonOrNull, toJson } from './json.js';
 import { checkBeforeImages, openStateDatabase, translateRuntime } from './open.js';
 import { schemaVersion } from './schema.js';
 import type {
-  BackupInput, BackupRecord, BatchRecord, BeforeImage, BeforeImageInput, Decision, DecisionSource,
+  BackupInput, BackupRecord, BatchRecord, BeforeImage, BeforeImageInput, DecisionSource, StoredDecision,
   EventLevel, EventRecord, Finding, FindingInput, LockHolder, RunOutcome, RunRecord, StepRecord, StepStatus,
 } from './types.js';
 
@@ -272,13 +272,13 @@ export class StateFile {
       .run(step, key, toJson(value), source, this.now());
   }
 
-  getDecision(step: string, key: string): Decision | undefined {
+  getDecision(step: string, key: string): StoredDecision | undefined {
     const row = this.stmt('SELECT value, source, decided_at FROM decisions WHERE step = ? AND key = ?').get(step, key) as DecisionRow | undefined;
     return row && decisionRecord(row);
   }
 
   /** Every decision of STEP by key, in key order. */
-  getDecisions(step: string): Map<string, Decision> {
+  getDecisions(step: string): Map<string, StoredDecision> {
     const rows = this.stmt('SELECT key, value, source, decided_at FROM decisions WHERE step = ? ORDER BY key').all(step) as (DecisionRow & { key: string })[];
     return new Map(rows.map((r) => [r.key, decisionRecord(r)]));
   }
@@ -488,7 +488,7 @@ function stepRecord(r: StepRow): StepRecord {
   };
 }
 
-function decisionRecord(r: DecisionRow): Decision {
+function decisionRecord(r: DecisionRow): StoredDecision {
   return { value: fromJson(r.value), source: r.source, decidedAt: r.decided_at };
 }
 

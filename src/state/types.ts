@@ -1,9 +1,13 @@
 // Records read from and written to the state file. Timestamps are ISO-8601 UTC strings;
 // JSON payloads are whatever was stored, with bigints turned into decimal strings.
 import type { Service } from '../db/connection.js';
+import type { Decision, DecisionSource } from '../core/step.js';
+
+export type { Decision, DecisionSource };
+/** A decision as the state file returns it: always with the time it was made. */
+export type StoredDecision = Decision & { decidedAt: string };
 
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
-export type DecisionSource = 'operator' | 'suggested' | 'answers' | 'default';
 export type BeforeImageAction = 'delete' | 'update';
 export type BackupKind = 'pg_dump' | 'embedded' | 'external';
 export type EventLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -42,12 +46,6 @@ export interface FindingInput {
 export interface Finding extends FindingInput {
   step: string;
   kind: string;
-}
-
-export interface Decision {
-  value: unknown;
-  source: DecisionSource;
-  decidedAt: string;
 }
 
 export interface BatchRecord {

@@ -76,7 +76,7 @@ class FakeDatabases {
 function batchedModule(work: string[], during: (batch: string) => void = () => undefined): StepModule {
   return {
     inspect: async () => ({ summary: [`${BATCHES.length} batches`] }),
-    plan: async () => ({ summary: [], changes: [] }),
+    plan: () => ({ summary: [], changes: [] }),
     apply: async (ctx) => {
       let rows = 0;
       for (const batch of BATCHES) {

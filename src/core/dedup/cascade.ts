@@ -12,51 +12,31 @@
 //
 // Rows are read as text in a fixed session format (ISO dates in UTC, hex bytea, full float
 // precision), so writing that text back restores every value exactly.
-import { reachByForeignKeys, tableShapes, type FkEdge } from '../../db/introspect.js';
+import { type FkEdge, reachByForeignKeys } from '../../db/introspect.js';
 import { stashSecrets } from '../../db/secrets.js';
 import { DEDUP_STEP } from './decide.js';
 import type pg from 'pg';
 import type { BeforeImage } from '../step.js';
-import { UserError } from '../../errors.js';
-import { changedWhileRunning } from '../errors.js';
+import {
+  cascadeReach, deleteCascade, loadCascade as loadCascadeOf, quoteIdent, type Cascade, type CascadeReach, type CascadeRoots, type CascadeTable, type TextRow,
+} from '../cascade.js';
+
+export { countCascade, fixTextFormats, quoteIdent, type Cascade, type CascadeTable } from '../cascade.js';
 
 type Q = pg.Pool | pg.PoolClient;
 
 export const ROOT_TABLE = 'auth_user';
 
+const NEXT = 'delete the duplicate users with the guide\'s delete_astakos_users.py instead';
 
-export interface CascadeTable {
-  table: string;
-  /** Every column, in table order. */
-  columns: string[];
-  /** Primary key columns (empty when the table has none). */
-  pk: string[];
-  /** The FKs through which rows of this table are reached (empty for the root). */
-  via: FkEdge[];
-}
-
-export interface Cascade {
-  /** Parents before children: the order to restore in. */
-  tables: CascadeTable[];
-  /** Children before parents: the order to delete in. */
-  deleteOrder: CascadeTable[];
-  /** SQL condition on TABLE selecting the rows that go with the users in $1 (int[]). */
-  where(table: string): string;
-}
-
-export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-
-/** Session settings under which the text form of every value is unambiguous and exact. */
-export async function fixTextFormats(client: pg.PoolClient): Promise<void> {
-  await client.query(`SET LOCAL datestyle = 'ISO, YMD'`);
-  await client.query(`SET LOCAL timezone = 'UTC'`);
-  await client.query('SET LOCAL extra_float_digits = 3');
-  await client.query(`SET LOCAL bytea_output = 'hex'`);
-}
+const USERS: CascadeRoots = {
+  roots: { [ROOT_TABLE]: 'id = ANY($1::int[])' }, keyType: 'int', rootKey: { table: ROOT_TABLE, column: 'id' },
+  skipSelf: false, what: 'astakos users', next: NEXT,
+};
 
 /** Every table a user's rows reach through single-column foreign keys, and how. */
 function reach(q: Q): Promise<{ reached: Set<string>; via: Map<string, FkEdge[]> }> {
-  return reachByForeignKeys(q, [ROOT_TABLE], 'delete the duplicate users with the guide\'s delete_astakos_users.py instead');
+  return reachByForeignKeys(q, [ROOT_TABLE], NEXT);
 }
 
 /**
@@ -68,81 +48,27 @@ export async function referenceGraph(q: Q): Promise<{ tables: Pick<CascadeTable,
   return { tables: [...reached].map((table) => ({ table, via: via.get(table)! })) };
 }
 
-export async function loadCascade(q: Q): Promise<Cascade> {
-  const { reached, via } = await reach(q);
-  // Parents first (Kahn's algorithm); a cycle among the reached tables is refused.
-  const order: string[] = [];
-  const pending = new Map([...reached].map((t) => [t, new Set(via.get(t)!.map((e) => e.parent))]));
-  while (pending.size) {
-    const ready = [...pending].filter(([, parents]) => [...parents].every((p) => !pending.has(p))).map(([t]) => t).sort();
-    if (!ready.length) {
-      throw new UserError(`the tables referencing astakos users form a cycle (${[...pending.keys()].join(', ')}), which this tool cannot cascade`,
-        'delete the duplicate users with the guide\'s delete_astakos_users.py instead');
-    }
-    for (const t of ready) { order.push(t); pending.delete(t); }
-  }
-  const shapes = await tableShapes(q, order);
-  const tables: CascadeTable[] = order.map((t) => ({ table: t, ...shapes.get(t)!, via: via.get(t)! }));
-
-  const memo = new Map<string, string>();
-  const where = (table: string): string => {
-    const hit = memo.get(table);
-    if (hit) return hit;
-    let sql: string;
-    if (table === ROOT_TABLE) {
-      sql = 'id = ANY($1::int[])';
-    } else {
-      const parts = via.get(table)!.map((e) => (e.parent === ROOT_TABLE && e.refColumn === 'id'
-        ? `${quoteIdent(e.column)} = ANY($1::int[])`
-        : `${quoteIdent(e.column)} IN (SELECT ${quoteIdent(e.refColumn)} FROM ${quoteIdent(e.parent)} WHERE ${where(e.parent)})`));
-      sql = parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
-    }
-    memo.set(table, sql);
-    return sql;
-  };
-  return { tables, deleteOrder: [...tables].reverse(), where };
+export function loadCascade(q: Q): Promise<Cascade> {
+  return loadCascadeOf(q, USERS);
 }
 
-/** Rows per table that deleting USER IDS removes. */
-export async function countCascade(q: Q, cascade: Cascade, ids: number[]): Promise<{ table: string; rows: number }[]> {
-  const out: { table: string; rows: number }[] = [];
-  for (const t of cascade.tables) {
-    const r = await q.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(t.table)} WHERE ${cascade.where(t.table)}`, [ids]);
-    out.push({ table: t.table, rows: Number(r.rows[0]!.n) });
-  }
-  return out;
+/** Which of the users CANDIDATES reach which rows, per table: what the plan counts a deletion by. */
+export function usersReach(q: Q, candidates: number[]): Promise<CascadeReach<number>> {
+  return cascadeReach(q, USERS, candidates);
 }
-
-type TextRow = Record<string, string | null>;
 
 /**
  * Deletes the users IDS and everything that goes with them, children first, handing the
  * full rows of every table to KEEP before they are deleted. Returns rows deleted per table.
  * Must run inside a transaction on CLIENT (the caller's batch).
  */
-export async function deleteUsers(client: pg.PoolClient, cascade: Cascade, ids: number[],
+export function deleteUsers(client: pg.PoolClient, cascade: Cascade, ids: number[],
   keep: (images: BeforeImage[]) => void): Promise<Map<string, number>> {
-  await fixTextFormats(client);
-  const deleted = new Map<string, number>();
-  for (const t of cascade.deleteOrder) {
-    const where = cascade.where(t.table);
-    const select = t.columns.map((c) => `${quoteIdent(c)}::text AS ${quoteIdent(c)}`).join(', ');
-    const order = (t.pk.length ? t.pk : t.columns).map(quoteIdent).join(', ');
-    const rows = await client.query<TextRow>(`SELECT ${select} FROM ${quoteIdent(t.table)} WHERE ${where} ORDER BY ${order}`, [ids]);
-    if (rows.rows.length === 0) { deleted.set(t.table, 0); continue; }
-    const key = t.pk.length ? t.pk : t.columns;
-    const kept = await stashSecrets(client, DEDUP_STEP, t.table, key, rows.rows);
-    keep(kept.map((row) => ({
-      service: 'astakos', table: t.table, action: 'delete', row,
-      pk: Object.fromEntries(key.map((c) => [c, row[c] ?? null])),
-    })));
-    const del = await client.query(`DELETE FROM ${quoteIdent(t.table)} WHERE ${where}`, [ids]);
-    if (del.rowCount !== rows.rows.length) {
-      throw changedWhileRunning('astakos', `the ${t.table} rows of the users being deleted (read ${rows.rows.length}, deleted ${del.rowCount})`);
-    }
-    deleted.set(t.table, del.rowCount);
-  }
-  return deleted;
+  return deleteCascade(client, cascade, ids, keep, {
+    service: 'astakos',
+    rowsOf: (table) => `the ${table} rows of the users being deleted`,
+    stash: (c, table, key, rows) => stashSecrets(c, DEDUP_STEP, table, key, rows),
+  });
 }
 
 const INSERT_CHUNK = 200;

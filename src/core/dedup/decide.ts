@@ -8,10 +8,10 @@
 // The 'merge:' rows are written when 2.2 applies; they tell 6.1 / 6.2 which cyclades owner
 // and pithos account should be merged into which (or deleted, if the operator says so there).
 import { EXIT, UserError } from '../../errors.js';
-import type { DecisionSource, StateFile } from '../../state/index.js';
-import type { Asker } from '../step.js';
+import type { StateFile } from '../../state/index.js';
+import type { Answers, Decisions, DecisionSource } from '../step.js';
 import { pyLower } from '../fold.js';
-import type { DuplicateGroup } from './types.js';
+import type { DuplicateGroup, GroupDecision } from './types.js';
 
 export const DEDUP_STEP = '2.2';
 export const MERGE_PREFIX = 'merge:';
@@ -26,13 +26,6 @@ export interface MergeTarget {
   group: string;
 }
 
-export interface GroupDecision {
-  key: string;
-  survivor: number;
-  survivorEmail: string;
-  source: DecisionSource;
-  deleted: { id: number; email: string }[];
-}
 
 export interface Resolution {
   decided: GroupDecision[];
@@ -48,7 +41,7 @@ function parseId(value: unknown): number | undefined {
 }
 
 /** The answers file's survivors for step 2.2, keyed by the lowercased email. */
-function answeredSurvivors(asker: Asker): Map<string, unknown> {
+function answeredSurvivors(asker: Answers): Map<string, unknown> {
   const raw = asker.answer(DEDUP_STEP, 'survivors');
   if (raw === undefined) return new Map();
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -64,7 +57,7 @@ function answeredSurvivors(asker: Asker): Map<string, unknown> {
  * survivor (validated: it must be one of the group's ids), else the suggestion when the
  * operator accepts suggestions; anything else stays open.
  */
-export function resolveSurvivors(groups: DuplicateGroup[], state: StateFile, asker: Asker): Resolution {
+export function resolveSurvivors(groups: DuplicateGroup[], stored: Decisions, asker: Answers): Resolution {
   const answers = answeredSurvivors(asker);
   const decided: GroupDecision[] = [];
   const open: string[] = [];
@@ -78,13 +71,13 @@ export function resolveSurvivors(groups: DuplicateGroup[], state: StateFile, ask
     let survivor: number | undefined;
     let source: DecisionSource | undefined;
 
-    const stored = state.getDecision(DEDUP_STEP, g.key);
-    const storedId = stored ? parseId(stored.value) : undefined;
-    if (stored && storedId !== undefined && ids.includes(storedId)) {
+    const kept = stored.get(g.key);
+    const storedId = kept ? parseId(kept.value) : undefined;
+    if (kept && storedId !== undefined && ids.includes(storedId)) {
       survivor = storedId;
-      source = stored.source;
-    } else if (stored) {
-      notes.push(`${g.key}: the stored decision (keep #${String(stored.value)}) names no user of this group any more (${list}); decide again`);
+      source = kept.source;
+    } else if (kept) {
+      notes.push(`${g.key}: the stored decision (keep #${String(kept.value)}) names no user of this group any more (${list}); decide again`);
     }
 
     const answered = answers.get(g.key) ?? g.users.map((u) => answers.get(pyLower(u.email))).find((v) => v !== undefined);

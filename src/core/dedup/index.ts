@@ -9,14 +9,17 @@ import { forgetBatches, JOURNAL_TABLE } from '../../db/journal.js';
 import { forgetSecrets, unstashSecrets } from '../../db/secrets.js';
 import { UserError } from '../../errors.js';
 import type { ApplyResult, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../step.js';
+import { reachedRows } from '../cascade.js';
 import {
-  countCascade, danglingReferences, deleteUsers, fixSequence, fixTextFormats, insertRows, loadCascade, referenceGraph, referencesTo, ROOT_TABLE,
+  danglingReferences, deleteUsers, fixSequence, fixTextFormats, insertRows, loadCascade, referenceGraph, referencesTo, ROOT_TABLE, usersReach,
 } from './cascade.js';
-import { DEDUP_STEP, forgetAppliedDecisions, resolveSurvivors, storeDecisions, type GroupDecision } from './decide.js';
+import { DEDUP_STEP, forgetAppliedDecisions, resolveSurvivors, storeDecisions } from './decide.js';
 import { astakosCollisions, inspectDuplicates } from './inspect.js';
-import type { DedupFindings } from './types.js';
+import type { DedupFindings, DedupPlanData, RemoveFindings } from './types.js';
 
-export type { DedupFindings, DuplicateGroup, DuplicateUser, CycladesOwned, PithosOwned } from './types.js';
+export type {
+  DedupFindings, DedupPlanData, DuplicateGroup, DuplicateUser, CycladesOwned, GroupDecision, PithosOwned, RemoveFindings,
+} from './types.js';
 export { mergeTargets, MERGE_PREFIX, DEDUP_STEP, type MergeTarget } from './decide.js';
 export { pyLower } from '../fold.js';
 export { astakosCollisions, identifierCollisions, CYCLADES_IDENTIFIERS, PITHOS_ACCOUNTS } from './inspect.js';
@@ -24,13 +27,8 @@ export { astakosCollisions, identifierCollisions, CYCLADES_IDENTIFIERS, PITHOS_A
 /** Users deleted per batch (one transaction each; SNF_UPGRADE_USERS_BATCH overrides, for tests). */
 export const USERS_PER_BATCH = Number(process.env.SNF_UPGRADE_USERS_BATCH) > 0 ? Math.floor(Number(process.env.SNF_UPGRADE_USERS_BATCH)) : 500;
 
-export interface DedupPlanData {
-  decisions: GroupDecision[];
-  /** Every user id to delete, ascending. */
-  deleteIds: number[];
-}
 
-async function inspect(ctx: StepContext): Promise<Findings> {
+async function inspect(ctx: StepContext): Promise<Findings<DedupFindings>> {
   const { data, summary } = await inspectDuplicates(ctx);
   return { summary, data };
 }
@@ -43,10 +41,10 @@ function capped(lines: string[], max = 50, where = 'plan --json lists them all')
 const groupLine = (g: DedupFindings['groups'][number]): string =>
   `${g.key}: ${g.users.map((u) => `#${u.id} ${u.email}${u.is_active ? '' : ' (inactive)'}`).join(', ')} — suggested #${g.suggested}`;
 
-export const findDuplicates: StepModule = {
+export const findDuplicates: StepModule<DedupFindings, undefined> = {
   inspect,
-  async plan(_ctx, findings) {
-    const data = findings.data as DedupFindings;
+  plan(findings) {
+    const data = findings.data!;
     return {
       summary: data.groups.length
         ? [...capped(data.groups.map(groupLine)), 'step 2.2 deletes all but one user of each group, once each survivor is decided']
@@ -70,12 +68,17 @@ export function batchesOf(ids: number[], size = USERS_PER_BATCH): { key: string;
   return out;
 }
 
-export const removeDuplicates: StepModule = {
-  inspect,
+export const removeDuplicates: StepModule<RemoveFindings, DedupPlanData> = {
+  async inspect(ctx) {
+    const { data, summary } = await inspectDuplicates(ctx);
+    const users = data.groups.flatMap((g) => g.users.map((u) => u.id));
+    const reach = data.groups.length ? await usersReach((await ctx.db('astakos')).pool, users) : [];
+    return { summary, data: { ...data, reach } };
+  },
 
-  async plan(ctx, findings) {
-    const data = findings.data as DedupFindings;
-    const { decided, open, notes } = resolveSurvivors(data.groups, ctx.state, ctx.asker);
+  plan(findings, decisions) {
+    const data = findings.data!;
+    const { decided, open, notes } = resolveSurvivors(data.groups, decisions.stored, decisions.answers);
     const deleteIds = decided.flatMap((d) => d.deleted.map((x) => x.id)).sort((a, b) => a - b);
     const planData: DedupPlanData = { decisions: decided, deleteIds };
     const summary = [
@@ -84,19 +87,17 @@ export const removeDuplicates: StepModule = {
       ...notes,
     ];
     if (!data.groups.length) return { summary: ['no duplicate users: nothing to delete'], changes: [], data: planData };
-    const q = (await ctx.db('astakos')).pool;
-    const cascade = await loadCascade(q);
-    const counts = deleteIds.length ? await countCascade(q, cascade, deleteIds) : [];
+    const counts = reachedRows(data.reach, deleteIds);
     const changes: TableChange[] = counts.filter((c) => c.rows > 0).map((c) => ({ service: 'astakos', table: c.table, action: 'delete', rows: c.rows }));
     const n = deleteIds.length;
-    const plan: Plan = { summary, changes, data: planData };
+    const plan: Plan<DedupPlanData> = { summary, changes, data: planData };
     if (open.length) plan.open = open.length;
     if (n > 0) plan.destructive = { what: `Delete ${n} astakos users and every row that depends on them?`, confirmWord: String(n) };
     return plan;
   },
 
   async apply(ctx, plan): Promise<ApplyResult> {
-    const data = plan.data as DedupPlanData;
+    const data = plan.data!;
     if (!data.deleteIds.length) return { summary: ['no duplicate users: nothing deleted'], rows: 0 };
     storeDecisions(ctx.state, data.decisions);
     for (const d of data.decisions) {

@@ -113,7 +113,7 @@ async function tableExists(q: Q, table: string): Promise<boolean> {
   return r.rowCount! > 0;
 }
 
-const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const iso = (v: Date | string | null): string | null => (v === null ? null : v instanceof Date ? v.toISOString() : String(v));
 
 interface UserRow {
@@ -151,12 +151,13 @@ async function astakosDetails(q: Q, ids: number[]): Promise<Map<number, Omit<Dup
   return out;
 }
 
-const noCyclades = (): CycladesOwned => ({ vms_live: 0, vms_deleted: 0, networks: 0, keys: 0 });
+export const noCyclades = (): CycladesOwned => ({ vms_live: 0, vms_deleted: 0, networks: 0, keys: 0 });
 const noPithos = (): PithosOwned => ({ containers: 0, objects: 0, bytes: '0', groups: 0, permissions: 0 });
 
 /** What each exact identifier owns in cyclades: one aggregated query per table. */
 export async function cycladesOwned(q: Q, idents: string[]): Promise<Map<string, CycladesOwned>> {
   const out = new Map<string, CycladesOwned>(idents.map((i) => [i, noCyclades()]));
+  if (!idents.length) return out;
   const vms = await q.query<{ id: string; live: string; del: string }>(
     `SELECT userid AS id, sum(CASE WHEN deleted THEN 0 ELSE 1 END) AS live, sum(CASE WHEN deleted THEN 1 ELSE 0 END) AS del
        FROM db_virtualmachine WHERE userid = ANY($1::text[]) GROUP BY userid`, [idents]);

@@ -1,4 +1,7 @@
-// The shape of step 2.1's findings (the wizard's conflict table and `plan 2.1 --json`).
+// The shapes of steps 2.1 and 2.2 (findings data, plan data), as the wizard's conflict table
+// and `plan --json` show them.
+import type { CascadeReach } from '../cascade.js';
+import type { DecisionSource } from '../step.js';
 
 export interface CycladesOwned {
   /** db_virtualmachine rows with userid = the email exactly and deleted = false. */
@@ -58,4 +61,26 @@ export interface DedupFindings {
   groups: DuplicateGroup[];
   /** Case-variant identifiers in one service whose key has no duplicate group in astakos (for 6.1 / 6.2). */
   serviceOnly: { cyclades: string[][]; pithos: string[][] };
+}
+
+/** Step 2.2's findings.data: 2.1's, and which rows deleting each user of a group takes along. */
+export interface RemoveFindings extends DedupFindings {
+  /** Per astakos table (parents first): rows reached from each set of the groups' users. */
+  reach: CascadeReach<number>;
+}
+
+/** Who survives in one group, and who goes. */
+export interface GroupDecision {
+  key: string;
+  survivor: number;
+  survivorEmail: string;
+  source: DecisionSource;
+  deleted: { id: number; email: string }[];
+}
+
+/** Step 2.2's plan.data. */
+export interface DedupPlanData {
+  decisions: GroupDecision[];
+  /** Every user id to delete, ascending. */
+  deleteIds: number[];
 }

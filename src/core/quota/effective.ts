@@ -285,8 +285,8 @@ export async function limitChecks(ctx: StepContext, only?: readonly string[]): P
   ];
 }
 
-export const syncQuota: StepModule = {
-  async inspect(ctx): Promise<Findings> {
+export const syncQuota: StepModule<SyncFindings, SyncFindings> = {
+  async inspect(ctx): Promise<Findings<SyncFindings>> {
     const { astakos, resources } = await setup(ctx);
     const f = await scan(ctx, astakos, resources);
     const summary = [
@@ -305,8 +305,8 @@ export const syncQuota: StepModule = {
     return { summary, data: f };
   },
 
-  async plan(_ctx, findings): Promise<Plan> {
-    const f = findings.data as SyncFindings;
+  plan(findings): Plan<SyncFindings> {
+    const f = findings.data!;
     const changes: TableChange[] = [];
     if (f.notRegistered) changes.push({ service: 'astakos', table: 'quotaholder_app_entity', action: 'insert', rows: f.notRegistered });
     const policies = f.newHoldings + f.replacedHoldings;

@@ -16,7 +16,7 @@ export type { ExportEntry, ExportResult, InitialFindings, Rejection } from './in
 export { syncQuota, effectiveLimits, diffChunk, limitChecks, verifiedUsers, RESOURCES_012, CHANGED_012 } from './effective.js';
 export type { SyncFindings, UserRow } from './effective.js';
 export { pithosUsageStep, cycladesUsageStep } from './usage.js';
-export type { Unset } from './usage.js';
+export type { Unset, UsageFindings } from './usage.js';
 export { formatQuotaLine, parseQuotaLine, fileLines, type QuotaRecord, type ParsedLine } from './quotafile.js';
 export { QH_INF, FILE_LIMIT, NUMERIC_MAX, parseLong, fmtLimit } from './numbers.js';
 export { CYCLADES_RESOURCES, PITHOS_RESOURCES } from './sources.js';

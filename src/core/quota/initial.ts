@@ -356,7 +356,7 @@ function rejectionLines(rejected: Rejection[]): string[] {
   return rejected.map((r) => `rejected ${r.where}: ${r.reason}`);
 }
 
-function initialStep(kind: InitialKind): StepModule {
+function initialStep(kind: InitialKind): StepModule<InitialFindings, InitialFindings> {
   async function gather(ctx: StepContext) {
     const astakos = await ctx.db('astakos');
     await requireAstakos013(astakos, kind.step);
@@ -367,7 +367,7 @@ function initialStep(kind: InitialKind): StepModule {
   }
 
   return {
-    async inspect(ctx): Promise<Findings> {
+    async inspect(ctx): Promise<Findings<InitialFindings>> {
       const { astakos, exp, resources } = await gather(ctx);
       const extra = extraFiles(ctx);
       const exportFile = join(quotaFolder(ctx), kind.file);
@@ -402,8 +402,8 @@ function initialStep(kind: InitialKind): StepModule {
       return { summary, data };
     },
 
-    async plan(_ctx, findings): Promise<Plan> {
-      const d = findings.data as InitialFindings;
+    plan(findings): Plan<InitialFindings> {
+      const d = findings.data!;
       const changes: TableChange[] = [];
       if (d.inserts) changes.push({ service: 'astakos', table: 'im_astakosuserquota', action: 'insert', rows: d.inserts });
       if (d.updates) changes.push({ service: 'astakos', table: 'im_astakosuserquota', action: 'update', rows: d.updates });
@@ -420,7 +420,7 @@ function initialStep(kind: InitialKind): StepModule {
     },
 
     async apply(ctx, plan): Promise<ApplyResult> {
-      const d = plan.data as InitialFindings;
+      const d = plan.data!;
       if (d.blocking.length) {
         throw new CheckFailed(`step ${kind.step} cannot export the per-user limits: ${d.blocking.join('; ')}`,
           'fix the settings (or give the limits as a six-field file in --answers) and run the step again');
@@ -499,10 +499,10 @@ function initialStep(kind: InitialKind): StepModule {
   };
 }
 
-export const importPithosQuota: StepModule = initialStep({
+export const importPithosQuota = initialStep({
   step: '7.1', file: PITHOS_FILE, what: 'per-user pithos storage limits', noun: 'pithos storage limit', export: exportPithos,
 });
 
-export const importCycladesQuota: StepModule = initialStep({
+export const importCycladesQuota = initialStep({
   step: '7.2', file: CYCLADES_FILE, what: 'per-user cyclades VM and network limits', noun: 'cyclades VM or network limit', export: exportCyclades,
 });

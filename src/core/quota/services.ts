@@ -296,6 +296,7 @@ function planChanges(p: DefsPlan): TableChange[] {
 
 // ------------------------------------------------------------------ the step
 
+/** Step 5's findings.data (and plan.data). */
 export interface DefinitionsFindings {
   source: string;
   problems: string[];
@@ -303,14 +304,16 @@ export interface DefinitionsFindings {
   plan: { blocking: string[]; warnings: string[]; skipped: string[] };
   defaults: Record<string, string>;
   headroom: Headroom;
+  /** What loading writes: the id of the service to rename, a line per definition, rows per table. */
+  load: { renameId?: number; lines: string[]; changes: TableChange[] };
 }
 
 /**
  * The headroom for DEFAULTS: the one inspect computed when it was for the same defaults (step 5
  * writes nothing it reads: users, usage, per-user limits), else computed again.
  */
-async function headroomFor(ctx: StepContext, plan: Plan, defaults: Map<string, bigint>): Promise<Headroom> {
-  const d = plan.data as DefinitionsFindings | undefined;
+async function headroomFor(ctx: StepContext, plan: Plan<DefinitionsFindings>, defaults: Map<string, bigint>): Promise<Headroom> {
+  const d = plan.data;
   const same = !!d?.headroom && Object.keys(d.defaults).length === defaults.size && [...defaults].every(([k, v]) => d.defaults[k] === v.toString());
   return same ? d.headroom : headroom(ctx, defaults);
 }
@@ -337,14 +340,15 @@ async function gather(ctx: StepContext) {
   return { astakos, desired, p };
 }
 
-export const loadServiceResources: StepModule = {
-  async inspect(ctx): Promise<Findings> {
+export const loadServiceResources: StepModule<DefinitionsFindings, DefinitionsFindings> = {
+  async inspect(ctx): Promise<Findings<DefinitionsFindings>> {
     const { desired, p } = await gather(ctx);
     const h = await headroom(ctx, p.defaults);
     const data: DefinitionsFindings = {
       source: desired.source, problems: desired.problems, rename: !!p.rename,
       plan: { blocking: p.blocking, warnings: p.warnings, skipped: p.skipped },
       defaults: Object.fromEntries([...p.defaults].map(([k, v]) => [k, v.toString()])), headroom: h,
+      load: { ...(p.rename ? { renameId: p.rename.id } : {}), lines: definitionLines(p), changes: planChanges(p) },
     };
     return {
       summary: [
@@ -362,17 +366,16 @@ export const loadServiceResources: StepModule = {
     };
   },
 
-  async plan(ctx, findings): Promise<Plan> {
-    const d = findings.data as DefinitionsFindings;
-    const { p } = await gather(ctx);
-    const lines = definitionLines(p);
+  plan(findings): Plan<DefinitionsFindings> {
+    const d = findings.data!;
+    const { renameId, lines } = d.load;
     return {
       summary: [
-        ...(p.rename ? [`rename service "${RENAME_FROM}" (id ${p.rename.id}) to "${RENAME_TO}" (keeps its id, url and token)`] : []),
+        ...(renameId !== undefined ? [`rename service "${RENAME_FROM}" (id ${renameId}) to "${RENAME_TO}" (keeps its id, url and token)`] : []),
         ...(lines.length ? lines : ['the definitions are loaded already; nothing to write']),
         ...d.plan.blocking.map((b) => `cannot go on: ${b}`),
       ],
-      changes: planChanges(p),
+      changes: d.load.changes,
       data: d,
     };
   },

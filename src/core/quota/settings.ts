@@ -3,7 +3,7 @@
 // default quota, and what step 5 compares the new astakos defaults with.
 import { existsSync, readFileSync } from 'node:fs';
 import { loadSettingsDir, parseSettings, SettingsError, type Assignment, type SettingsFile } from '../settings/index.js';
-import { keyId, PyDict, typeName, type PyValue } from '../settings/index.js';
+import { DEFAULT_LIMITS_012, keyId, PyDict, typeName, type PyValue } from '../settings/index.js';
 import { NEW_SUFFIX } from '../remap/cyclades/settings.js';
 import type { Config } from '../../config.js';
 import { QH_INF } from './numbers.js';
@@ -41,9 +41,15 @@ export interface CycladesLimits {
   unconfigured: boolean;
 }
 
-const UPSTREAM_MAX: Record<'MAX_VMS_PER_USER' | 'MAX_NETWORKS_PER_USER', bigint> = { MAX_VMS_PER_USER: 3n, MAX_NETWORKS_PER_USER: 5n };
+const UPSTREAM_MAX = DEFAULT_LIMITS_012;
 /** PITHOS_BACKEND_QUOTA's upstream default (50 GiB). */
-export const PITHOS_DEFAULT_QUOTA = 53687091200n;
+export const PITHOS_DEFAULT_QUOTA = DEFAULT_LIMITS_012.PITHOS_BACKEND_QUOTA;
+
+/** MAX_VMS_PER_USER and MAX_NETWORKS_PER_USER at their upstream defaults, WHY they apply. */
+const upstreamMax = (why: string): Pick<CycladesLimits, 'maxVms' | 'maxNetworks'> => ({
+  maxVms: { value: UPSTREAM_MAX.MAX_VMS_PER_USER, source: `cyclades default MAX_VMS_PER_USER = ${UPSTREAM_MAX.MAX_VMS_PER_USER} (${why})` },
+  maxNetworks: { value: UPSTREAM_MAX.MAX_NETWORKS_PER_USER, source: `cyclades default MAX_NETWORKS_PER_USER = ${UPSTREAM_MAX.MAX_NETWORKS_PER_USER} (${why})` },
+});
 
 /**
  * Loads a settings folder file by file, as snf-common executes them; with PREFER_NEW, a
@@ -80,11 +86,7 @@ function scalar(settings: Map<string, Assignment>, name: 'MAX_VMS_PER_USER' | 'M
 export function readCycladesLimits(dir: string | undefined, preferNew: boolean): CycladesLimits {
   const problems: string[] = [];
   if (!dir) {
-    return {
-      files: [], entries: [], problems, unconfigured: true,
-      maxVms: { value: 3n, source: 'cyclades default MAX_VMS_PER_USER = 3 (no cyclades settings folder configured)' },
-      maxNetworks: { value: 5n, source: 'cyclades default MAX_NETWORKS_PER_USER = 5 (no cyclades settings folder configured)' },
-    };
+    return { files: [], entries: [], problems, unconfigured: true, ...upstreamMax('no cyclades settings folder configured') };
   }
   let merged;
   try {
@@ -92,11 +94,7 @@ export function readCycladesLimits(dir: string | undefined, preferNew: boolean):
   } catch (err) {
     if (!(err instanceof SettingsError)) throw err;
     problems.push(err.message);
-    return {
-      files: [], entries: [], problems, unconfigured: false,
-      maxVms: { value: 3n, source: 'cyclades default MAX_VMS_PER_USER = 3 (settings unreadable)' },
-      maxNetworks: { value: 5n, source: 'cyclades default MAX_NETWORKS_PER_USER = 5 (settings unreadable)' },
-    };
+    return { files: [], entries: [], problems, unconfigured: false, ...upstreamMax('settings unreadable') };
   }
   const entries: LimitEntry[] = [];
   for (const setting of ['VMS_USER_QUOTA', 'NETWORKS_USER_QUOTA'] as const) {

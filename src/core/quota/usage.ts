@@ -143,7 +143,8 @@ async function diffIdle(q: Q, kind: UsageKind, service: pg.Pool, entities: strin
   return out;
 }
 
-interface UsageFindings {
+/** Steps 9.1 / 9.2's findings.data (and plan.data). */
+export interface UsageFindings {
   owners: number;
   matched: number;
   holdings: number;
@@ -178,7 +179,7 @@ function reportLines(kind: UsageKind, f: UsageFindings): string[] {
   return lines;
 }
 
-function usageStep(kind: UsageKind): StepModule {
+function usageStep(kind: UsageKind): StepModule<UsageFindings, UsageFindings> {
   async function setup(ctx: StepContext): Promise<{ astakos: Db; service: Db; registered: Set<string> }> {
     const astakos = await ctx.db('astakos');
     await requireAstakos013(astakos, kind.step);
@@ -229,7 +230,7 @@ function usageStep(kind: UsageKind): StepModule {
   }
 
   return {
-    async inspect(ctx): Promise<Findings> {
+    async inspect(ctx): Promise<Findings<UsageFindings>> {
       const f = await run(ctx, false);
       const data: UsageFindings = { owners: f.owners, matched: f.matched, holdings: f.holdings, zeroed: f.zeroed, unset: f.unset, idle: f.idle, unregistered: f.unregistered };
       return {
@@ -242,8 +243,8 @@ function usageStep(kind: UsageKind): StepModule {
       };
     },
 
-    async plan(_ctx, findings): Promise<Plan> {
-      const d = findings.data as UsageFindings;
+    plan(findings): Plan<UsageFindings> {
+      const d = findings.data!;
       const rows = d.holdings + d.zeroed;
       const changes: TableChange[] = rows ? [{ service: 'astakos', table: 'quotaholder_app_holding', action: 'update', rows }] : [];
       return {
@@ -291,12 +292,12 @@ function usageStep(kind: UsageKind): StepModule {
   };
 }
 
-export const pithosUsageStep: StepModule = usageStep({
+export const pithosUsageStep = usageStep({
   step: '9.1', service: 'pithos', resources: PITHOS_RESOURCES, noun: 'account',
   stream: pithosUsage, listed: pithosAccountsOf, upstream: 'as snf-manage pithos-usage --reset would',
 });
 
-export const cycladesUsageStep: StepModule = usageStep({
+export const cycladesUsageStep = usageStep({
   step: '9.2', service: 'cyclades', resources: CYCLADES_RESOURCES, noun: 'owner',
   stream: cycladesUsage, listed: cycladesOwnersOf, upstream: 'as snf-manage cyclades-reset-usage would',
 });

@@ -2,13 +2,11 @@
 // fits the set, else the answers file's entry (checked, keyed by the set key or any spelling
 // that folds to it), else the suggestion when the operator accepts suggestions; else open.
 import { EXIT, UserError } from '../../errors.js';
-import type { DecisionSource, StateFile } from '../../state/index.js';
+import type { StateFile } from '../../state/index.js';
 import { mergeTargets } from '../dedup/decide.js';
 import { asciiFolder, NON_ASCII_PATTERN, type UnionFind } from '../dedup/fold.js';
 import { pyLower } from '../fold.js';
-import type { Asker } from '../step.js';
-
-export interface SetDecisionLike { action: 'merge' | 'delete'; into?: string; delete?: string[] }
+import type { Answers, Decisions, DecisionSource, SetDecision } from '../step.js';
 
 export interface DecidedSet<S, D> { set: S; decision: D; source: DecisionSource }
 
@@ -25,11 +23,11 @@ export interface SetRules<S, D> {
   members(set: S): string;
 }
 
-const sameDecision = (a: SetDecisionLike, b: SetDecisionLike): boolean =>
+const sameDecision = (a: SetDecision, b: SetDecision): boolean =>
   a.action === b.action && a.into === b.into && JSON.stringify([...(a.delete ?? [])].sort()) === JSON.stringify([...(b.delete ?? [])].sort());
 
-export function resolveSetDecisions<S extends { key: string; suggested: { into: string } }, D extends SetDecisionLike>(
-  sets: S[], state: StateFile, asker: Asker, rules: SetRules<S, D>): { decided: DecidedSet<S, D>[]; open: string[]; notes: string[] } {
+export function resolveSetDecisions<S extends { key: string; suggested: { into: string } }, D extends SetDecision>(
+  sets: S[], stored: Decisions, asker: Answers, rules: SetRules<S, D>): { decided: DecidedSet<S, D>[]; open: string[]; notes: string[] } {
   const { answers } = rules;
   const byFold = new Map([...answers].map(([k, v]) => [pyLower(k), { k, v }]));
   const decided: DecidedSet<S, D>[] = [];
@@ -39,12 +37,12 @@ export function resolveSetDecisions<S extends { key: string; suggested: { into: 
   for (const set of sets) {
     let decision: D | undefined;
     let source: DecisionSource | undefined;
-    const stored = state.getDecision(rules.step, set.key);
-    if (stored) {
-      const d = stored.value as D;
+    const kept = stored.get(set.key);
+    if (kept) {
+      const d = kept.value as D;
       const why = rules.invalid(set, d);
       if (why) notes.push(`${set.key}: the stored decision no longer fits the set (${why}); decide again`);
-      else { decision = d; source = stored.source; }
+      else { decision = d; source = kept.source; }
     }
     const answer = answers.has(set.key) ? { k: set.key, v: answers.get(set.key) } : byFold.get(set.key);
     if (answer) {

@@ -25,6 +25,27 @@ export async function stepUuidMap(ctx: StepContext): Promise<UuidMap> {
   return loadUuidMap(await ctx.db('astakos'), crossFoldLinks(ctx.state));
 }
 
+/** Whether astakos has user uuids (im_astakosuser.uuid, added by 3.2's migrate). */
+export async function hasAstakosUuids(q: pg.Pool | pg.PoolClient): Promise<boolean> {
+  const r = await q.query(`SELECT 1 FROM information_schema.columns
+    WHERE table_schema = current_schema() AND table_name = 'im_astakosuser' AND column_name = 'uuid'`);
+  return !!r.rowCount;
+}
+
+/** Fails with a clear message when astakos has no uuids yet (step 3.2 not done); WHY ends the next action. */
+export async function requireAstakosUuids(q: pg.Pool | pg.PoolClient, why?: string): Promise<void> {
+  if (!(await hasAstakosUuids(q))) {
+    throw new UserError('astakos has no user uuids yet (im_astakosuser.uuid is missing)',
+      `finish step 3.2 (snf-manage migrate on astakos) first${why ? `: ${why}` : ''}`);
+  }
+}
+
+/** The step's uuid map, once astakos has uuids (requireAstakosUuids). */
+export async function requiredUuidMap(ctx: StepContext, why?: string): Promise<UuidMap> {
+  await requireAstakosUuids((await ctx.db('astakos')).pool, why);
+  return stepUuidMap(ctx);
+}
+
 /**
  * Streams username → uuid from astakos (0.13 schema) in one pass; memory grows with users only.
  * MERGED ([deleted email, survivor email]) resolves a deleted user's name to its survivor where

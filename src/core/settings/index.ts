@@ -12,7 +12,7 @@ export {
 export { rewriteDictKeys, writeBeside, type DictKeyChange, type MergeFn, type RewriteOptions, type RewriteResult } from './rewrite.js';
 export { diffLines, maskSecrets, unifiedDiff, type DiffOp, type DiffOptions } from './diff.js';
 export {
-  DEFAULT_ASTAKOS_SERVICES_SOURCE, defaultAstakosServices, HOSTS, KNOWN_RESOURCES, loadDirs, quotaSettings,
+  DEFAULT_ASTAKOS_SERVICES_SOURCE, DEFAULT_LIMITS_012, defaultAstakosServices, HOSTS, KNOWN_RESOURCES, loadDirs, quotaSettings,
   readAstakosServices, userLimitEntries,
   type FoundSetting, type Host, type Loaded, type QuotaSettings, type ServiceDef, type ServiceResource, type SettingsDirs,
 } from './quota.js';

@@ -4,6 +4,17 @@
 import { loadSettingsDir, parseSettings, SettingsError, type Assignment, type SettingsDir } from './parse.js';
 import { PyDict, typeName, type PyValue } from './values.js';
 
+/**
+ * The per-user limits 0.12 applies when no settings file sets them (snf-cyclades-app and
+ * snf-pithos-backend defaults): the one place the quota steps and the settings checks read them.
+ */
+export const DEFAULT_LIMITS_012 = {
+  MAX_VMS_PER_USER: 3n,
+  MAX_NETWORKS_PER_USER: 5n,
+  /** 50 GiB. */
+  PITHOS_BACKEND_QUOTA: 53687091200n,
+} as const;
+
 export type Host = 'astakos' | 'cyclades' | 'pithos';
 export const HOSTS: readonly Host[] = ['astakos', 'cyclades', 'pithos'];
 
@@ -250,13 +261,13 @@ export function quotaSettings(dirs: string | SettingsDirs | Loaded): QuotaSettin
     return v instanceof PyDict ? r.services : undefined;
   }, 'a dict');
   return {
-    maxVmsPerUser: cy('MAX_VMS_PER_USER', 3n, asInt, 'an integer'),
+    maxVmsPerUser: cy('MAX_VMS_PER_USER', DEFAULT_LIMITS_012.MAX_VMS_PER_USER, asInt, 'an integer'),
     vmsUserQuota: cy('VMS_USER_QUOTA', new PyDict([]), asDict, 'a dict'),
-    maxNetworksPerUser: cy('MAX_NETWORKS_PER_USER', 5n, asInt, 'an integer'),
+    maxNetworksPerUser: cy('MAX_NETWORKS_PER_USER', DEFAULT_LIMITS_012.MAX_NETWORKS_PER_USER, asInt, 'an integer'),
     networksUserQuota: cy('NETWORKS_USER_QUOTA', new PyDict([]), asDict, 'a dict'),
     backendPerUser: cy('BACKEND_PER_USER', new PyDict([]), asDict, 'a dict'),
     uiSystemImagesOwners: cy('UI_SYSTEM_IMAGES_OWNERS', defaultImageOwners(), asDict, 'a dict'),
-    pithosBackendQuota: find(loaded, 'pithos', 'PITHOS_BACKEND_QUOTA', 53687091200n, asInt, 'an integer'),
+    pithosBackendQuota: find(loaded, 'pithos', 'PITHOS_BACKEND_QUOTA', DEFAULT_LIMITS_012.PITHOS_BACKEND_QUOTA, asInt, 'an integer'),
     astakosServices: services,
     servicesProblems,
   };

@@ -5,17 +5,19 @@
 // and each set is one exactly-once batch.
 import type pg from 'pg';
 import { EXIT, UserError } from '../../../errors.js';
-import type { DecisionSource, StateFile } from '../../../state/index.js';
 import { mergeTargets } from '../../dedup/decide.js';
 import { byCodeUnits } from '../../dedup/fold.js';
 import { isAscii, pyLower } from '../../fold.js';
-import type { ApplyResult, Asker, BeforeImage, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../../step.js';
-import { stepUuidMap } from '../uuids.js';
-import { countDeletion, deleteOwned, loadOwnerCascade } from './cascade.js';
+import type {
+  Answers, ApplyResult, BeforeImage, Check, Decisions, DecisionSource, Findings, Plan, StepContext, StepDecisions, StepModule, TableChange,
+} from '../../step.js';
+import { reachedRows } from '../../cascade.js';
+import { requiredUuidMap } from '../uuids.js';
+import { deleteOwned, loadOwnerCascade, ownersReach } from './cascade.js';
 import {
-  astakosEmails, caseSets, eachIdentifier, isEmailish, known, OWNER_TABLES, ownedBy, requireAstakosUuids, totalOwned,
+  astakosEmails, caseSets, eachIdentifier, isEmailish, known, OWNER_TABLES, ownedBy, totalOwned,
 } from './identifiers.js';
-import type { DuplicateSet, DuplicatesFindings, SetDecision, SetMember } from './types.js';
+import type { DuplicateSet, DuplicatesFindings, DuplicatesPlanData, SetDecision, SetMember } from './types.js';
 import { changedWhileRunning } from '../../errors.js';
 import { crossFoldLinks, resolveSetDecisions } from '../sets.js';
 
@@ -27,11 +29,9 @@ const sample = (list: string[]): string => (list.length > LIST_LIMIT ? `${list.s
 
 // ------------------------------------------------------------------ inspect
 
-export async function inspectDuplicates(ctx: StepContext): Promise<Findings & { data: DuplicatesFindings }> {
-  const astakosDb = await ctx.db('astakos');
-  const astakos = astakosDb.pool;
-  await requireAstakosUuids(astakos);
-  const uuids = await stepUuidMap(ctx);
+export async function inspectDuplicates(ctx: StepContext): Promise<Findings<DuplicatesFindings>> {
+  const uuids = await requiredUuidMap(ctx);
+  const astakos = (await ctx.db('astakos')).pool;
   const cyc = (await ctx.db('cyclades')).pool;
 
   const found = await caseSets(cyc, crossFoldLinks(ctx.state));
@@ -80,7 +80,8 @@ export async function inspectDuplicates(ctx: StepContext): Promise<Findings & { 
   if (uuidsSeen) summary.push(`${uuidsSeen} identifier(s) already are astakos uuids`);
   if (notEmail.length) summary.push(`${notEmail.length} identifier(s) are not emails (upstream skips them with a warning): ${sample(notEmail)}`);
   if (unknown.length) summary.push(`${unknown.length} identifier(s) astakos does not know (step 6.3 asks about each): ${sample(unknown)}`);
-  return { summary, data: { sets, notEmail, unknown } };
+  const reach = members.length ? await ownersReach(cyc, members) : [];
+  return { summary, data: { sets, notEmail, unknown, reach } };
 }
 
 interface Step2Target { email: string; into: string; survivorId: number; deletedIds: number[]; group: string }
@@ -162,7 +163,7 @@ export function parseSetAnswer(raw: unknown): SetDecision | undefined {
   return undefined;
 }
 
-function answeredSets(asker: Asker): Map<string, unknown> {
+function answeredSets(asker: Answers): Map<string, unknown> {
   const raw = asker.answer(DUPLICATES_STEP, 'sets');
   if (raw === undefined) return new Map();
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -172,8 +173,8 @@ function answeredSets(asker: Asker): Map<string, unknown> {
   return new Map(Object.entries(raw));
 }
 
-export function resolveSets(sets: DuplicateSet[], state: StateFile, asker: Asker): SetResolution {
-  return resolveSetDecisions(sets, state, asker, {
+export function resolveSets(sets: DuplicateSet[], stored: Decisions, asker: Answers): SetResolution {
+  return resolveSetDecisions(sets, stored, asker, {
     step: DUPLICATES_STEP, answers: answeredSets(asker), parse: parseSetAnswer, invalid: invalidDecision,
     expected: 'expected {"merge": "<identifier>"} or {"delete": ["<identifier>", …]}',
     members: (set) => `members of this set: ${set.identifiers.map((m) => m.id).join(', ')}`,
@@ -182,16 +183,9 @@ export function resolveSets(sets: DuplicateSet[], state: StateFile, asker: Asker
 
 // ------------------------------------------------------------------ plan
 
-export interface DuplicatesPlanData {
-  sets: { key: string; action: 'merge' | 'delete'; into?: string; delete?: string[]; source: DecisionSource;
-    /** What the deleted identifiers own. */
-    deletes?: { vms_live: number; vms_deleted: number; networks: number; keys: number } }[];
-  open: string[];
-}
-
-export async function planDuplicates(ctx: StepContext, findings: Findings): Promise<Plan> {
-  const data = findings.data as DuplicatesFindings;
-  const { decided, open, notes } = resolveSets(data.sets, ctx.state, ctx.asker);
+export function planDuplicates(findings: Findings<DuplicatesFindings>, decisions: StepDecisions): Plan<DuplicatesPlanData> {
+  const data = findings.data!;
+  const { decided, open, notes } = resolveSets(data.sets, decisions.stored, decisions.answers);
   const updates = { db_virtualmachine: 0, db_network: 0, userdata_publickeypair: 0 };
   const toDelete: string[] = [];
   const summary: string[] = [];
@@ -217,10 +211,8 @@ export async function planDuplicates(ctx: StepContext, findings: Findings): Prom
     summary.push(`${set.key}: ${what} [${source}]`);
   }
   const changes: TableChange[] = [];
-  const cyc = (await ctx.db('cyclades')).pool;
   if (toDelete.length) {
-    const cascade = await loadOwnerCascade(cyc);
-    for (const c of await countDeletion(cyc, cascade, toDelete)) {
+    for (const c of reachedRows(data.reach, toDelete)) {
       if (c.rows) changes.push({ service: 'cyclades', table: c.table, action: 'delete', rows: c.rows });
     }
   }
@@ -228,7 +220,7 @@ export async function planDuplicates(ctx: StepContext, findings: Findings): Prom
   if (!data.sets.length) summary.push('nothing to merge or delete');
   if (open.length) summary.push(`${open.length} set(s) undecided: ${sample(open)}`);
   summary.push(...notes);
-  const plan: Plan = { summary, changes, open: open.length, data: { sets: planSets, open } satisfies DuplicatesPlanData };
+  const plan: Plan<DuplicatesPlanData> = { summary, changes, open: open.length, data: { sets: planSets, open } };
   if (toDelete.length) {
     const rows = changes.filter((c) => c.action === 'delete').reduce((n, c) => n + c.rows, 0);
     plan.destructive = {
@@ -258,8 +250,8 @@ export async function renameOwners(client: pg.PoolClient, from: string[], to: st
   return n;
 }
 
-export async function applyDuplicates(ctx: StepContext, plan: Plan): Promise<ApplyResult> {
-  const data = plan.data as DuplicatesPlanData;
+export async function applyDuplicates(ctx: StepContext, plan: Plan<DuplicatesPlanData>): Promise<ApplyResult> {
+  const data = plan.data!;
   // The decisions this run goes by, so a resumed run keeps doing the same.
   ctx.state.transaction(() => {
     for (const s of data.sets) {
@@ -312,7 +304,7 @@ export async function verifyDuplicates(ctx: StepContext): Promise<Check[]> {
   }];
 }
 
-export const cycladesDuplicates: StepModule = {
+export const cycladesDuplicates: StepModule<DuplicatesFindings, DuplicatesPlanData> = {
   inspect: inspectDuplicates,
   plan: planDuplicates,
   apply: applyDuplicates,

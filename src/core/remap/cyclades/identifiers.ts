@@ -4,10 +4,9 @@
 // distinct identifier (bounded memory: a cursor, one chunk at a time).
 import Cursor from 'pg-cursor';
 import type pg from 'pg';
-import { UserError } from '../../../errors.js';
 import { byCodeUnits, UnionFind } from '../../dedup/fold.js';
 import { pyLower } from '../../fold.js';
-import { identifierCollisions } from '../../dedup/inspect.js';
+import { cycladesOwned, identifierCollisions, num } from '../../dedup/inspect.js';
 import { joinLinked } from '../sets.js';
 import { UUID_SHAPE, type UuidMap } from '../uuids.js';
 import type { Owned, TableCounts, UnknownKind } from './types.js';
@@ -42,8 +41,6 @@ export const OWNED_BY_IDENTIFIER = `SELECT id, sum(vl) AS vl, sum(vd) AS vd, sum
     UNION ALL SELECT "user", 0, 0, 0, count(*) FROM userdata_publickeypair GROUP BY "user") x
   WHERE id IS NOT NULL AND id <> ''`;
 
-export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-export const noneOwned = (): Owned => ({ vms_live: 0, vms_deleted: 0, networks: 0, keys: 0 });
 export const totalOwned = (o: Owned): number => o.vms_live + o.vms_deleted + o.networks + o.keys;
 
 
@@ -84,21 +81,7 @@ export async function caseSets(q: Q, links: [string, string][] = []): Promise<Ma
 }
 
 /** What each exact identifier of IDS owns: one aggregated query per table. */
-export async function ownedBy(q: Q, ids: string[]): Promise<Map<string, Owned>> {
-  const out = new Map<string, Owned>(ids.map((i) => [i, noneOwned()]));
-  if (!ids.length) return out;
-  const vms = await q.query<{ id: string; live: string; del: string }>(
-    `SELECT userid AS id, sum(CASE WHEN deleted THEN 0 ELSE 1 END) AS live, sum(CASE WHEN deleted THEN 1 ELSE 0 END) AS del
-       FROM db_virtualmachine WHERE userid = ANY($1::text[]) GROUP BY userid`, [ids]);
-  for (const r of vms.rows) Object.assign(out.get(r.id)!, { vms_live: num(r.live), vms_deleted: num(r.del) });
-  const nets = await q.query<{ id: string; n: string }>(
-    'SELECT userid AS id, count(*) AS n FROM db_network WHERE userid = ANY($1::text[]) GROUP BY userid', [ids]);
-  for (const r of nets.rows) out.get(r.id)!.networks = num(r.n);
-  const keys = await q.query<{ id: string; n: string }>(
-    'SELECT "user" AS id, count(*) AS n FROM userdata_publickeypair WHERE "user" = ANY($1::text[]) GROUP BY "user"', [ids]);
-  for (const r of keys.rows) out.get(r.id)!.keys = num(r.n);
-  return out;
-}
+export const ownedBy = (q: Q, ids: string[]): Promise<Map<string, Owned>> => cycladesOwned(q, ids);
 
 /**
  * Calls VISIT with every distinct identifier and what it owns, chunk by chunk from a
@@ -119,16 +102,6 @@ export async function eachIdentifier(pool: pg.Pool, visit: (id: string, owned: O
     }
   } finally {
     client.release();
-  }
-}
-
-/** Fails with a clear message when astakos has no uuids yet (step 3.2 not done). */
-export async function requireAstakosUuids(q: Q): Promise<void> {
-  const r = await q.query(`SELECT 1 FROM information_schema.columns
-    WHERE table_schema = current_schema() AND table_name = 'im_astakosuser' AND column_name = 'uuid'`);
-  if (!r.rowCount) {
-    throw new UserError('astakos has no user uuids yet (im_astakosuser.uuid is missing)',
-      'finish step 3.2 (snf-manage migrate on astakos) first');
   }
 }
 

@@ -16,18 +16,21 @@
 import type pg from 'pg';
 import { committedBatches } from '../../../db/journal.js';
 import { EXIT, UserError } from '../../../errors.js';
-import type { DecisionSource, StateFile } from '../../../state/index.js';
+import type { StateFile } from '../../../state/index.js';
 import { byCodeUnits } from '../../dedup/fold.js';
 import { pyLower } from '../../fold.js';
-import type { ApplyResult, Asker, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../../step.js';
-import { insertPairs, stepUuidMap, UUID_SHAPE, type UuidMap } from '../uuids.js';
-import { countDeletion, deleteOwned, loadOwnerCascade } from './cascade.js';
+import type {
+  Answers, ApplyResult, Check, Decisions, DecisionSource, Findings, Plan, StepContext, StepDecisions, StepModule, TableChange,
+} from '../../step.js';
+import { reachedRows } from '../../cascade.js';
+import { insertPairs, requiredUuidMap, stepUuidMap, UUID_SHAPE, type UuidMap } from '../uuids.js';
+import { deleteOwned, loadOwnerCascade, ownersReach } from './cascade.js';
 import { describeOwned } from './duplicates.js';
 import {
-  astakosEmails, DISTINCT_IDENTIFIERS, eachIdentifier, isEmailish, OWNER_TABLES, requireAstakosUuids, resolve, unknownKind,
+  astakosEmails, DISTINCT_IDENTIFIERS, eachIdentifier, isEmailish, OWNER_TABLES, resolve, unknownKind,
 } from './identifiers.js';
 import { planSettings, settingsKeys, settingsLeftovers, settingsSummary, writeSettings, type KeyResolver } from './settings.js';
-import type { MigrateFindings, TableCounts, UnknownAction, UnknownIdentifier } from './types.js';
+import type { MigrateInspection, MigratePlanData, TableCounts, UnknownAction, UnknownIdentifier } from './types.js';
 import { changedWhileRunning } from '../../errors.js';
 
 export const MIGRATE_STEP = '6.3';
@@ -72,10 +75,8 @@ async function settingsResolver(ctx: StepContext, uuids: UuidMap, decisions: Map
   return { uuids, decisions, emails };
 }
 
-export async function inspectMigrate(ctx: StepContext): Promise<Findings & { data: MigrateFindings }> {
-  const astakosDb = await ctx.db('astakos');
-  await requireAstakosUuids(astakosDb.pool);
-  const uuids = await stepUuidMap(ctx);
+export async function inspectMigrate(ctx: StepContext): Promise<Findings<MigrateInspection>> {
+  const uuids = await requiredUuidMap(ctx);
   const cyc = (await ctx.db('cyclades')).pool;
   const rows: TableCounts = { db_virtualmachine: 0, db_network: 0, userdata_publickeypair: 0 };
   const unknown: UnknownIdentifier[] = [];
@@ -94,7 +95,14 @@ export async function inspectMigrate(ctx: StepContext): Promise<Findings & { dat
     unknown.push({ ...base, ...suggestion(base) });
   });
   unknown.sort((a, b) => byCodeUnits(a.id, b.id));
-  const data: MigrateFindings = { mapped: { identifiers: mapped, rows }, alreadyUuid, unknown };
+  const answered = answeredUnknown(ctx.asker);
+  const stored = [...ctx.state.getDecisions(ctx.step).values()].map((d) => d.value);
+  const candidates = [...answered.values(), ...stored].filter((v): v is string => typeof v === 'string' && UUID_SHAPE.test(v));
+  const data: MigrateInspection = {
+    mapped: { identifiers: mapped, rows }, alreadyUuid, unknown,
+    reach: unknown.length ? await ownersReach(cyc, unknown.map((u) => u.id)) : [],
+    handUuids: [...await existingUuids(ctx, [...new Set(candidates)])],
+  };
 
   const summary = [
     `${mapped} email identifier(s) map to astakos uuids: ${rows.db_virtualmachine} VM, ${rows.db_network} network and ${rows.userdata_publickeypair} key row(s) to rewrite`,
@@ -104,7 +112,7 @@ export async function inspectMigrate(ctx: StepContext): Promise<Findings & { dat
     const kinds = ['email', 'numeric', 'uuid', 'other'].map((k) => [k, unknown.filter((u) => u.kind === k).length] as const).filter(([, n]) => n);
     summary.push(`${unknown.length} identifier(s) astakos does not know (${kinds.map(([k, n]) => `${n} ${k}`).join(', ')}): each needs delete, keep or a uuid`);
   }
-  const current = resolveUnknown(unknown, ctx.state, ctx.asker, undefined, false).actions;
+  const current = resolveUnknown(unknown, ctx.state.getDecisions(ctx.step), ctx.asker, undefined, false).actions;
   const resolver = await settingsResolver(ctx, uuids, decisionsByFold(new Map([...storedUnknownDecisions(ctx.state), ...current])));
   if (resolver) {
     const s = planSettings(ctx.config.cyclades.settings!, resolver);
@@ -126,7 +134,7 @@ export interface UnknownResolution {
   notes: string[];
 }
 
-function answeredUnknown(asker: Asker): Map<string, unknown> {
+function answeredUnknown(asker: Answers): Map<string, unknown> {
   const raw = asker.answer(MIGRATE_STEP, 'unknown');
   if (raw === undefined) return new Map();
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -143,7 +151,7 @@ const shapeOk = (v: unknown): v is string => typeof v === 'string' && (v === 'de
  * when suggestions are accepted. IS_UUID checks hand mappings (strict mode: a bad answer
  * is a usage error; lenient mode, for previews, skips it).
  */
-export function resolveUnknown(unknown: UnknownIdentifier[], state: StateFile, asker: Asker,
+export function resolveUnknown(unknown: UnknownIdentifier[], stored: Decisions, asker: Answers,
   isUuid: ((v: string) => boolean) | undefined, strict = true): UnknownResolution {
   const answers = answeredUnknown(asker);
   const actions = new Map<string, UnknownAction>();
@@ -160,12 +168,12 @@ export function resolveUnknown(unknown: UnknownIdentifier[], state: StateFile, a
   for (const u of unknown) {
     let action: UnknownAction | undefined;
     let source: DecisionSource | undefined;
-    const stored = state.getDecision(MIGRATE_STEP, UNKNOWN_PREFIX + u.id);
-    if (stored && shapeOk(stored.value) && (!isUuid || stored.value === 'delete' || stored.value === 'keep' || isUuid(stored.value))) {
-      action = stored.value;
-      source = stored.source;
-    } else if (stored) {
-      notes.push(`${u.id}: the stored decision ${JSON.stringify(stored.value)} is no longer valid; decide again`);
+    const kept = stored.get(UNKNOWN_PREFIX + u.id);
+    if (kept && shapeOk(kept.value) && (!isUuid || kept.value === 'delete' || kept.value === 'keep' || isUuid(kept.value))) {
+      action = kept.value;
+      source = kept.source;
+    } else if (kept) {
+      notes.push(`${u.id}: the stored decision ${JSON.stringify(kept.value)} is no longer valid; decide again`);
     }
     if (answers.has(u.id)) {
       const v = answers.get(u.id);
@@ -192,11 +200,6 @@ function decisionsByFold(actions: Map<string, UnknownAction>): Map<string, Unkno
 
 // ------------------------------------------------------------------ plan
 
-export interface MigratePlanData {
-  decisions: { id: string; action: UnknownAction; source: DecisionSource }[];
-  open: string[];
-}
-
 async function existingUuids(ctx: StepContext, candidates: string[]): Promise<Set<string>> {
   if (!candidates.length) return new Set();
   const r = await (await ctx.db('astakos')).pool.query<{ uuid: string }>(
@@ -204,13 +207,10 @@ async function existingUuids(ctx: StepContext, candidates: string[]): Promise<Se
   return new Set(r.rows.map((x) => x.uuid));
 }
 
-export async function planMigrate(ctx: StepContext, findings: Findings): Promise<Plan> {
-  const data = findings.data as MigrateFindings;
-  const answered = answeredUnknown(ctx.asker);
-  const stored = [...ctx.state.getDecisions(MIGRATE_STEP).values()].map((d) => d.value);
-  const candidates = [...answered.values(), ...stored].filter((v): v is string => typeof v === 'string' && UUID_SHAPE.test(v));
-  const real = await existingUuids(ctx, [...new Set(candidates)]);
-  const { actions, sources, open, notes } = resolveUnknown(data.unknown, ctx.state, ctx.asker, (v) => real.has(v));
+export function planMigrate(findings: Findings<MigrateInspection>, decisions: StepDecisions): Plan<MigratePlanData> {
+  const data = findings.data!;
+  const real = new Set(data.handUuids);
+  const { actions, sources, open, notes } = resolveUnknown(data.unknown, decisions.stored, decisions.answers, (v) => real.has(v));
 
   const byId = new Map(data.unknown.map((u) => [u.id, u]));
   const updates: TableCounts = { ...data.mapped.rows };
@@ -230,8 +230,7 @@ export async function planMigrate(ctx: StepContext, findings: Findings): Promise
   }
   const changes: TableChange[] = [];
   if (toDelete.length) {
-    const cyc = (await ctx.db('cyclades')).pool;
-    for (const c of await countDeletion(cyc, await loadOwnerCascade(cyc), toDelete)) {
+    for (const c of reachedRows(data.reach, toDelete)) {
       if (c.rows) changes.push({ service: 'cyclades', table: c.table, action: 'delete', rows: c.rows });
     }
   }
@@ -252,12 +251,12 @@ export async function planMigrate(ctx: StepContext, findings: Findings): Promise
   summary.push(...notes);
   if (data.settings) summary.push(...settingsSummary(data.settings));
 
-  const plan: Plan = {
+  const plan: Plan<MigratePlanData> = {
     summary, changes, open: open.length,
     data: {
       decisions: [...actions].map(([id, action]) => ({ id, action, source: sources.get(id)! })),
       open,
-    } satisfies MigratePlanData,
+    },
   };
   if (toDelete.length) {
     const rows = changes.filter((c) => c.action === 'delete').reduce((n, c) => n + c.rows, 0);
@@ -319,8 +318,8 @@ async function rangeBatches(q: pg.Pool, size: number): Promise<RangeBatch[]> {
   return out;
 }
 
-export async function applyMigrate(ctx: StepContext, plan: Plan): Promise<ApplyResult> {
-  const data = plan.data as MigratePlanData;
+export async function applyMigrate(ctx: StepContext, plan: Plan<MigratePlanData>): Promise<ApplyResult> {
+  const data = plan.data!;
   ctx.state.transaction(() => {
     for (const d of data.decisions) ctx.state.setDecision(MIGRATE_STEP, UNKNOWN_PREFIX + d.id, d.action, d.source);
   });
@@ -474,7 +473,7 @@ export async function verifyMigrate(ctx: StepContext): Promise<Check[]> {
   return checks;
 }
 
-export const cycladesMigrate: StepModule = {
+export const cycladesMigrate: StepModule<MigrateInspection, MigratePlanData> = {
   inspect: inspectMigrate,
   plan: planMigrate,
   apply: applyMigrate,

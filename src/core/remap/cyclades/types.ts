@@ -1,17 +1,12 @@
-// The shapes of steps 6.1 and 6.3 (findings data, decisions), as `plan --json` prints them
+// The shapes of steps 6.1 and 6.3 (findings data, plan data, decisions), as `plan --json` prints them
 // and the state file stores them.
 
-/** What one exact owner identifier owns in cyclades (deleted VMs and networks included). */
-export interface Owned {
-  /** db_virtualmachine rows with deleted = false. */
-  vms_live: number;
-  /** db_virtualmachine rows with deleted = true. */
-  vms_deleted: number;
-  /** db_network rows (deleted ones included, as upstream counts them). */
-  networks: number;
-  /** userdata_publickeypair rows. */
-  keys: number;
-}
+import type { CycladesOwned } from '../../dedup/types.js';
+import type { CascadeReach } from '../../cascade.js';
+import type { DecisionSource, SetDecision as OneSetDecision } from '../../step.js';
+
+/** What one exact owner identifier owns in cyclades (deleted VMs and networks included): the same counts as step 2's. */
+export type Owned = CycladesOwned;
 
 export interface SetMember extends Owned {
   /** The identifier exactly as stored. */
@@ -37,16 +32,12 @@ export interface DuplicatesFindings {
   notEmail: string[];
   /** Identifiers astakos cannot resolve (neither an email it knows nor one of its uuids). */
   unknown: string[];
+  /** Per cyclades table (parents first): rows reached from each set of the members (what deleting them removes). */
+  reach: CascadeReach<string>;
 }
 
-/** A 6.1 decision, stored under state.setDecision('6.1', <set key>, …). */
-export interface SetDecision {
-  action: 'merge' | 'delete';
-  /** merge: the identifier every other member becomes; delete: where the members left over go (if more than one is left). */
-  into?: string;
-  /** delete: the identifiers whose rows are deleted (exact). */
-  delete?: string[];
-}
+/** A decision of step 6.1, stored under its set key: the members are owner identifiers. */
+export type SetDecision = OneSetDecision;
 
 export type UnknownKind = 'email' | 'numeric' | 'uuid' | 'other';
 
@@ -101,4 +92,26 @@ export interface MigrateFindings {
   alreadyUuid: number;
   unknown: UnknownIdentifier[];
   settings?: SettingsRewrite;
+}
+
+/** Step 6.1's plan.data. */
+export interface DuplicatesPlanData {
+  sets: { key: string; action: 'merge' | 'delete'; into?: string; delete?: string[]; source: DecisionSource;
+    /** What the deleted identifiers own. */
+    deletes?: { vms_live: number; vms_deleted: number; networks: number; keys: number } }[];
+  open: string[];
+}
+
+/** Step 6.3's findings.data as inspect reads it: what `plan --json` prints, and what the plan needs besides. */
+export interface MigrateInspection extends MigrateFindings {
+  /** Per cyclades table (parents first): rows reached from each set of the unknown identifiers (what deleting them removes). */
+  reach: CascadeReach<string>;
+  /** The astakos uuids among those the stored decisions and the answers file map identifiers to by hand. */
+  handUuids: string[];
+}
+
+/** Step 6.3's plan.data. */
+export interface MigratePlanData {
+  decisions: { id: string; action: UnknownAction; source: DecisionSource }[];
+  open: string[];
 }

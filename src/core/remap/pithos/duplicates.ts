@@ -16,8 +16,8 @@ import { mergeTargets } from '../../dedup/decide.js';
 import { byCodeUnits, UnionFind } from '../../dedup/fold.js';
 import { isAscii, pyLower } from '../../fold.js';
 import { identifierCollisions, PITHOS_ACCOUNTS, pithosOwned } from '../../dedup/inspect.js';
-import type { ApplyResult, Asker, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../../step.js';
-import { stepUuidMap, type UuidMap } from '../uuids.js';
+import type { Answers, ApplyResult, Check, Decisions, Findings, Plan, StepContext, StepDecisions, StepModule, TableChange } from '../../step.js';
+import { requiredUuidMap, stepUuidMap, type UuidMap } from '../uuids.js';
 import { accountNode, applySetInOne, createHelperIndexes, deleteAccount, dropHelperIndexes, mergeAccount, objectCount, type SetOps } from './accounts.js';
 import { describeCollision, findCollisions } from './collisions.js';
 import { dedupeMemberCase, memberCaseFindings } from './membercase.js';
@@ -38,17 +38,11 @@ export const ON_DISK_NOTE = 'Blocks and hashmaps in the block store (PITHOS_BACK
   + 'their hashes, and the data of deleted accounts stays on disk, because pithos shares blocks between objects by content and '
   + 'keeps no reference count, so what is garbage cannot be told from the database (upstream never deletes blocks or maps either).';
 
+/** Why the pithos steps need astakos' uuids (the end of the next action when they are missing). */
+export const PITHOS_READS_UUIDS = 'the pithos steps read the uuids from it';
+
 const LIST_LIMIT = 20;
 const sample = (list: string[]): string => (list.length > LIST_LIMIT ? `${list.slice(0, LIST_LIMIT).join(', ')}, … (${list.length} in all)` : list.join(', '));
-
-export async function requireAstakosUuids(astakos: pg.Pool): Promise<void> {
-  const r = await astakos.query(`SELECT 1 FROM information_schema.columns
-                                  WHERE table_schema = current_schema() AND table_name = 'im_astakosuser' AND column_name = 'uuid'`);
-  if (!r.rowCount) {
-    throw new UserError('astakos has no user uuids yet (im_astakosuser.uuid is missing)',
-      'finish step 3.2 (snf-manage migrate on astakos) first: the pithos steps read the uuids from it');
-  }
-}
 
 /** Exact emails of astakos users among NAMES. */
 async function astakosEmails(astakos: pg.Pool, names: string[]): Promise<Set<string>> {
@@ -128,10 +122,9 @@ export function suggestInto(key: string, accounts: AccountHoldings[], step2: Ste
   return { into: best.name, reasons };
 }
 
-async function inspect(ctx: StepContext): Promise<Findings & { data: PithosDuplicatesFindings }> {
+async function inspect(ctx: StepContext): Promise<Findings<PithosDuplicatesFindings>> {
+  const uuids = await requiredUuidMap(ctx, PITHOS_READS_UUIDS);
   const astakosDb = await ctx.db('astakos');
-  await requireAstakosUuids(astakosDb.pool);
-  const uuids = await stepUuidMap(ctx);
   const db = await ctx.db('pithos');
   const client = await db.pool.connect();
   try {
@@ -169,6 +162,8 @@ async function inspect(ctx: StepContext): Promise<Findings & { data: PithosDupli
     });
     const unknown = await unresolvedAccounts(client, 'snf_pm', uuids);
     const memberCase = await memberCaseFindings(client, 'snf_pn', 'snf_pm', new Set(members));
+    const unknownSizes = Object.fromEntries(await subtreeSizes(client, unknown));
+    const latestRepair = (await readRevision(db.pool)).latestRepair;
 
     const summary: string[] = [];
     summary.push(sets.length === 0
@@ -182,7 +177,7 @@ async function inspect(ctx: StepContext): Promise<Findings & { data: PithosDupli
     if (memberCase.groups.rows) summary.push(`${memberCase.groups.rows} group membership row(s) name a user in another case than a sibling row (de-duplicated)`);
     if (memberCase.permissions.rows) summary.push(`${memberCase.permissions.rows} permission entr(y/ies) repeat a grant in another case (de-duplicated)`);
     if (memberCase.paths.rows) summary.push(`${memberCase.paths.rows} permission/public row(s) on paths that differ only by the account's case (de-duplicated)`);
-    return { summary, data: { sets, unknown, memberCase } };
+    return { summary, data: { sets, unknown, memberCase, unknownSizes, latestRepair } };
   } finally {
     await client.query('DROP TABLE IF EXISTS pg_temp.snf_pn; DROP TABLE IF EXISTS pg_temp.snf_pm').catch(() => undefined);
     client.release();
@@ -221,7 +216,7 @@ export function parseSetAnswer(raw: unknown): AccountSetDecision | undefined {
   return into === undefined ? undefined : { action: 'merge', into };
 }
 
-function answerMap(asker: Asker, key: string, shape: string): Map<string, unknown> | unknown {
+function answerMap(asker: Answers, key: string, shape: string): Map<string, unknown> | unknown {
   const raw = asker.answer(DUPLICATES_STEP, key);
   if (raw === undefined) return new Map();
   if (typeof raw === 'string') return raw;
@@ -231,10 +226,10 @@ function answerMap(asker: Asker, key: string, shape: string): Map<string, unknow
   return new Map(Object.entries(raw));
 }
 
-export function resolveSets(sets: DuplicateAccountSet[], state: StateFile, asker: Asker): { decided: DecidedSet<DuplicateAccountSet, AccountSetDecision>[]; open: string[]; notes: string[] } {
+export function resolveSets(sets: DuplicateAccountSet[], stored: Decisions, asker: Answers): { decided: DecidedSet<DuplicateAccountSet, AccountSetDecision>[]; open: string[]; notes: string[] } {
   const answers = answerMap(asker, 'sets', 'an object of set keys');
   if (!(answers instanceof Map)) throw new UserError('answers file: "6.2"."sets" must map set keys to {"merge": "<account>"} or {"delete": ["<account>", …]}', 'e.g. {"6.2": {"sets": {"foo@x.gr": {"merge": "foo@x.gr"}}}}', EXIT.usage);
-  return resolveSetDecisions(sets, state, asker, {
+  return resolveSetDecisions(sets, stored, asker, {
     step: DUPLICATES_STEP, answers, parse: parseSetAnswer, invalid: invalidDecision,
     expected: 'expected {"merge": "<account>"} or {"delete": ["<account>", …]}',
     members: (set) => `accounts of this set: ${set.accounts.map((a) => a.name).join(', ')}`,
@@ -242,7 +237,7 @@ export function resolveSets(sets: DuplicateAccountSet[], state: StateFile, asker
 }
 
 /** Keep-or-delete for each unknown account that the set decisions leave in place. */
-export function resolveUnknown(unknown: string[], state: StateFile, asker: Asker): { keep: string[]; del: string[]; open: string[]; sources: Map<string, DecisionSource> } {
+export function resolveUnknown(unknown: string[], stored: Decisions, asker: Answers): { keep: string[]; del: string[]; open: string[]; sources: Map<string, DecisionSource> } {
   const answers = answerMap(asker, 'unknown', '"keep", "delete", or an object of account → "keep" | "delete"');
   const keep: string[] = [];
   const del: string[] = [];
@@ -251,8 +246,8 @@ export function resolveUnknown(unknown: string[], state: StateFile, asker: Asker
   for (const name of unknown) {
     let d: UnknownAccountDecision | undefined;
     let source: DecisionSource | undefined;
-    const stored = state.getDecision(DUPLICATES_STEP, UNKNOWN_PREFIX + name);
-    if (stored && (stored.value === 'keep' || stored.value === 'delete')) { d = stored.value; source = stored.source; }
+    const kept = stored.get(UNKNOWN_PREFIX + name);
+    if (kept && (kept.value === 'keep' || kept.value === 'delete')) { d = kept.value; source = kept.source; }
     if (!d) {
       const a = answers instanceof Map ? answers.get(name) : answers;
       if (a !== undefined) {
@@ -271,9 +266,9 @@ export function resolveUnknown(unknown: string[], state: StateFile, asker: Asker
 
 // ------------------------------------------------------------------ plan
 
-async function plan(ctx: StepContext, findings: Findings): Promise<Plan> {
-  const data = findings.data as PithosDuplicatesFindings;
-  const { decided, open, notes } = resolveSets(data.sets, ctx.state, ctx.asker);
+function plan(findings: Findings<PithosDuplicatesFindings>, decisions: StepDecisions): Plan<PithosDuplicatesPlanData> {
+  const data = findings.data!;
+  const { decided, open, notes } = resolveSets(data.sets, decisions.stored, decisions.answers);
   const planned: PlannedSet[] = [];
   const removed = new Set<string>();
   const summary: string[] = [];
@@ -298,21 +293,17 @@ async function plan(ctx: StepContext, findings: Findings): Promise<Plan> {
     summary.push(`${set.key}: ${what} [${source}]`);
   }
   const unknownLeft = data.unknown.filter((n) => !removed.has(n));
-  const u = resolveUnknown(unknownLeft, ctx.state, ctx.asker);
+  const u = resolveUnknown(unknownLeft, decisions.stored, decisions.answers);
   for (const a of u.del) summary.push(`${a}: unknown to astakos — delete with everything in it [${u.sources.get(a)}]`);
   if (u.keep.length) summary.push(`${u.keep.length} account(s) unknown to astakos kept under their names (unreachable from 0.13 until astakos knows them): ${sample(u.keep)}`);
-  if (u.del.length) {
-    const client = await (await ctx.db('pithos')).pool.connect();
-    try {
-      for (const s of (await subtreeSizes(client, u.del)).values()) { delNodes += s.nodes; delVersions += s.versions; }
-    } finally {
-      client.release();
-    }
+  for (const a of u.del) {
+    const size = data.unknownSizes[a];
+    if (size) { delNodes += size.nodes; delVersions += size.versions; }
   }
   const mc = data.memberCase;
   const mcRows = mc.groups.rows + mc.permissions.rows + mc.paths.rows;
   if (mcRows) summary.push(`remove ${mcRows} row(s) that repeat a membership, grant or path in another case (they would collide in 6.4)`);
-  const repair = (planned.length > 0 || u.del.length > 0) && (await readRevision((await ctx.db('pithos')).pool)).latestRepair;
+  const repair = (planned.length > 0 || u.del.length > 0) && data.latestRepair;
   if (repair) summary.push('alembic is below 3dd56e750a3: nodes.latest_version is repaired first (that revision, as upstream runs it), so that merges see each object\'s current version');
   if (!data.sets.length && !u.del.length && !mcRows) summary.push('nothing to merge or delete');
   if (open.length) summary.push(`${open.length} set(s) undecided: ${sample(open)}`);
@@ -329,7 +320,7 @@ async function plan(ctx: StepContext, findings: Findings): Promise<Plan> {
   add('xfeaturevals', 'delete', mc.permissions.rows);
 
   const planData: PithosDuplicatesPlanData = { sets: planned, deleteUnknown: u.del, keepUnknown: u.keep, open: [...open, ...u.open], memberCaseRows: mcRows };
-  const result: Plan = { summary, changes, open: open.length + u.open.length, data: planData };
+  const result: Plan<PithosDuplicatesPlanData> = { summary, changes, open: open.length + u.open.length, data: planData };
   const merges = planned.reduce((n, p) => n + p.merge.length, 0);
   const deletes = planned.reduce((n, p) => n + p.delete.length, 0) + u.del.length;
   if (merges || deletes) {
@@ -353,8 +344,8 @@ export function memberCaseBatch(state: StateFile): string {
   return `member case ${createHash('sha256').update(JSON.stringify(decisions)).digest('hex').slice(0, 16)}`;
 }
 
-async function apply(ctx: StepContext, p: Plan): Promise<ApplyResult> {
-  const data = p.data as PithosDuplicatesPlanData;
+async function apply(ctx: StepContext, p: Plan<PithosDuplicatesPlanData>): Promise<ApplyResult> {
+  const data = p.data!;
   // The decisions this run goes by, so a resumed run keeps doing the same.
   ctx.state.transaction(() => {
     for (const s of data.sets) {
@@ -443,9 +434,7 @@ async function apply(ctx: StepContext, p: Plan): Promise<ApplyResult> {
 // ------------------------------------------------------------------ verify
 
 async function verify(ctx: StepContext): Promise<Check[]> {
-  const astakosDb: Db = await ctx.db('astakos');
-  await requireAstakosUuids(astakosDb.pool);
-  const uuids = await stepUuidMap(ctx);
+  const uuids = await requiredUuidMap(ctx, PITHOS_READS_UUIDS);
   const db = await ctx.db('pithos');
   const client = await db.pool.connect();
   const checks: Check[] = [];
@@ -486,4 +475,4 @@ async function verify(ctx: StepContext): Promise<Check[]> {
   return checks;
 }
 
-export const pithosDuplicates: StepModule = { inspect, plan, apply, verify };
+export const pithosDuplicates: StepModule<PithosDuplicatesFindings, PithosDuplicatesPlanData> = { inspect, plan, apply, verify };

@@ -13,14 +13,13 @@
 import type pg from 'pg';
 import { committedBatches } from '../../../db/journal.js';
 import { CheckFailed, EXIT, UserError } from '../../../errors.js';
-import type { DecisionSource } from '../../../state/index.js';
-import type { ApplyResult, BeforeImage, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../../step.js';
-import { stepUuidMap, type UuidMap } from '../uuids.js';
+import type { Answers, ApplyResult, BeforeImage, Check, Decision, Decisions, DecisionSource, Findings, Plan, StepContext, StepDecisions, StepModule, TableChange } from '../../step.js';
+import { requiredUuidMap, stepUuidMap, type UuidMap } from '../uuids.js';
 import { describeCollision, findCollisions } from './collisions.js';
-import { DUPLICATES_STEP, requireAstakosUuids, UNKNOWN_PREFIX } from './duplicates.js';
+import { DUPLICATES_STEP, PITHOS_READS_UUIDS, UNKNOWN_PREFIX } from './duplicates.js';
 import { ALL_SOURCES, batchRows, collectNames, createMapTable, fillMap, MAP_TABLE, markAmbiguous, unresolvedAccounts } from './names.js';
 import { dropIdeal, recomputeRange, snapshotIdeal, statisticsDrift } from './stats.js';
-import type { PithosMigrateFindings, PithosMigratePlanData } from './types.js';
+import type { PithosMigrateInspection, PithosMigratePlan, PithosMigratePlanData } from './types.js';
 import { legacyPublicUrl } from './url.js';
 import { describeRevision, exists, hasColumn, hasIndex, hasTable, HEAD_REVISION, readRevision, runLatestRepair } from './chain.js';
 
@@ -34,15 +33,8 @@ const count = async (q: Q, sql: string, params: unknown[] = []): Promise<number>
 
 // ------------------------------------------------------------------ inspect
 
-interface MigrateFindingsData extends PithosMigrateFindings {
-  /** Whether the mapping table of an earlier attempt exists, and the pairs astakos now gives that it lacks. */
-  map: { persistent: boolean; newPairs: number };
-}
-
-async function inspect(ctx: StepContext): Promise<Findings & { data: MigrateFindingsData }> {
-  const astakosDb = await ctx.db('astakos');
-  await requireAstakosUuids(astakosDb.pool);
-  const uuids = await stepUuidMap(ctx);
+async function inspect(ctx: StepContext): Promise<Findings<PithosMigrateInspection>> {
+  const uuids = await requiredUuidMap(ctx, PITHOS_READS_UUIDS);
   const db = await ctx.db('pithos');
   const client = await db.pool.connect();
   try {
@@ -88,7 +80,7 @@ async function inspect(ctx: StepContext): Promise<Findings & { data: MigrateFind
     const publicInactive = await count(client, 'SELECT count(*) AS n FROM public WHERE NOT active');
     const drift = await statisticsDrift(db.pool);
     const max = async (sql: string) => Number((await client.query<{ m: number | null }>(sql)).rows[0]!.m ?? 0);
-    const data: MigrateFindingsData = {
+    const data: PithosMigrateInspection = {
       revision,
       names: { distinct, resolved, unknownAccounts, unknownOther, unknownOtherSample },
       rows, collisions, negativePopulation, latestVersionBroken, publicWithoutUrl, publicInactive,
@@ -98,6 +90,8 @@ async function inspect(ctx: StepContext): Promise<Findings & { data: MigrateFind
       maxPublicId: await max('SELECT max(public_id) AS m FROM public'),
       maxFeatureId: await max('SELECT max(feature_id) AS m FROM xfeatures'),
       map: { persistent, newPairs },
+      decidedIn62: Object.fromEntries([...ctx.state.getDecisions(DUPLICATES_STEP)].filter(([key]) => key.startsWith(UNKNOWN_PREFIX))),
+      running: ctx.state.getStep(ctx.step).status === 'running',
     };
 
     const summary: string[] = [describeRevision(revision)];
@@ -123,8 +117,8 @@ async function inspect(ctx: StepContext): Promise<Findings & { data: MigrateFind
 // ------------------------------------------------------------------ plan
 
 /** Unknown account names the operator keeps (6.2's or 6.4's decision, the answers file, or the suggestion). */
-function resolveKeep(ctx: StepContext, names: string[]): { keep: string[]; open: string[]; sources: Map<string, DecisionSource> } {
-  const raw = ctx.asker.answer(MIGRATE_STEP, 'unknown');
+function resolveKeep(stored: Decisions, inherited: Record<string, Decision>, answers: Answers, names: string[]): { keep: string[]; open: string[]; sources: Map<string, DecisionSource> } {
+  const raw = answers.answer(MIGRATE_STEP, 'unknown');
   if (raw !== undefined && raw !== 'keep' && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
     throw new UserError('answers file: "6.4"."unknown" must be "keep" or an object of account → "keep"',
       'accounts astakos does not know can only be kept here (delete them in step 6.2)', EXIT.usage);
@@ -133,35 +127,35 @@ function resolveKeep(ctx: StepContext, names: string[]): { keep: string[]; open:
   const open: string[] = [];
   const sources = new Map<string, DecisionSource>();
   for (const name of names) {
-    const d = ctx.state.getDecision(DUPLICATES_STEP, UNKNOWN_PREFIX + name) ?? ctx.state.getDecision(MIGRATE_STEP, UNKNOWN_PREFIX + name);
+    const d = inherited[UNKNOWN_PREFIX + name] ?? stored.get(UNKNOWN_PREFIX + name);
     const a = raw === 'keep' ? 'keep' : raw !== undefined ? (raw as Record<string, unknown>)[name] : undefined;
-    if (d?.value === 'keep') { keep.push(name); sources.set(name, d.source); } else if (a === 'keep') { keep.push(name); sources.set(name, 'answers'); } else if (ctx.asker.acceptSuggestions) { keep.push(name); sources.set(name, 'suggested'); } else open.push(name);
+    if (d?.value === 'keep') { keep.push(name); sources.set(name, d.source); } else if (a === 'keep') { keep.push(name); sources.set(name, 'answers'); } else if (answers.acceptSuggestions) { keep.push(name); sources.set(name, 'suggested'); } else open.push(name);
   }
   return { keep, open, sources };
 }
 
-function resolveStatistics(ctx: StepContext, drift: boolean): { recompute: boolean; open: boolean; source?: DecisionSource } {
+function resolveStatistics(stored: Decisions, answers: Answers, drift: boolean): { recompute: boolean; open: boolean; source?: DecisionSource } {
   if (!drift) return { recompute: false, open: false };
-  const stored = ctx.state.getDecision(MIGRATE_STEP, 'statistics');
-  if (stored?.value === 'recompute' || stored?.value === 'keep') return { recompute: stored.value === 'recompute', open: false, source: stored.source };
-  const a = ctx.asker.answer(MIGRATE_STEP, 'statistics');
+  const kept = stored.get('statistics');
+  if (kept?.value === 'recompute' || kept?.value === 'keep') return { recompute: kept.value === 'recompute', open: false, source: kept.source };
+  const a = answers.answer(MIGRATE_STEP, 'statistics');
   if (a === 'recompute' || a === 'keep') return { recompute: a === 'recompute', open: false, source: 'answers' };
   if (a !== undefined) throw new UserError('answers file: "6.4"."statistics" must be "recompute" or "keep"', 'e.g. {"6.4": {"statistics": "recompute"}}', EXIT.usage);
-  if (ctx.asker.acceptSuggestions) return { recompute: true, open: false, source: 'suggested' };
+  if (answers.acceptSuggestions) return { recompute: true, open: false, source: 'suggested' };
   return { recompute: false, open: true };
 }
 
-async function plan(ctx: StepContext, findings: Findings): Promise<Plan> {
-  const data = findings.data as MigrateFindingsData;
+function plan(findings: Findings<PithosMigrateInspection>, decisions: StepDecisions): Plan<PithosMigratePlan> {
+  const data = findings.data!;
   const summary: string[] = [];
   const blockers: string[] = [];
   if (data.revision.refusal) blockers.push(data.revision.refusal);
   for (const c of data.collisions.filter((x) => x.groups > 0)) blockers.push(describeCollision(c));
-  const unknown = resolveKeep(ctx, data.names.unknownAccounts);
-  const stats = resolveStatistics(ctx, data.statisticsDrift.size > 0);
+  const unknown = resolveKeep(decisions.stored, data.decidedIn62, decisions.answers, data.names.unknownAccounts);
+  const stats = resolveStatistics(decisions.stored, decisions.answers, data.statisticsDrift.size > 0);
   if (blockers.length) {
     summary.push(`blocked — nothing will be written until these are resolved (step 6.2 merges or deletes the accounts and rows involved): ${blockers.join('; ')}`);
-    if (ctx.state.getStep(MIGRATE_STEP).status === 'running') {
+    if (data.running) {
       throw new CheckFailed(`step 6.4 would make rows collide, so it changed nothing: ${blockers.join('; ')}`,
         'resolve them in step 6.2 (snf-upgrade plan 6.2 shows the sets; undo it or answer it again if it is done), then run 6.4 again');
     }
@@ -190,7 +184,7 @@ async function plan(ctx: StepContext, findings: Findings): Promise<Plan> {
   const atHead = data.revision.rows.length === 1 && data.revision.rows[0] === HEAD_REVISION;
   add('alembic_version', 'update', atHead ? 0 : 1);
 
-  const planData: PithosMigratePlanData & { map: MigrateFindingsData['map']; blockers: string[] } = {
+  const planData: PithosMigratePlan = {
     revision: data.revision, rows: data.rows, recomputeStatistics: stats.recompute, keepUnknown: unknown.keep,
     maxNode: data.maxNode, maxSerial: data.maxSerial, maxPublicId: data.maxPublicId, maxFeatureId: data.maxFeatureId,
     publicWithoutUrl: data.publicWithoutUrl, map: data.map, blockers,
@@ -331,7 +325,7 @@ async function fillUrls(c: pg.PoolClient, lo: number, hi: number): Promise<numbe
 }
 
 /** The mapping round: rebuilt (and every range run again, harmlessly) only when astakos now resolves names the last map lacked. */
-async function mapRound(ctx: StepContext, map: MigrateFindingsData['map']): Promise<number> {
+async function mapRound(ctx: StepContext, map: PithosMigrateInspection['map']): Promise<number> {
   const done = (await committedBatches(await ctx.db('pithos'), MIGRATE_STEP))
     .map((b) => /^uuid map #(\d+)$/.exec(b.batch)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1]));
   const last = done.length ? Math.max(...done) : 0;
@@ -339,8 +333,8 @@ async function mapRound(ctx: StepContext, map: MigrateFindingsData['map']): Prom
   return map.persistent && map.newPairs === 0 ? last : last + 1;
 }
 
-async function apply(ctx: StepContext, p: Plan): Promise<ApplyResult> {
-  const data = p.data as PithosMigratePlanData & { map: MigrateFindingsData['map'] };
+async function apply(ctx: StepContext, p: Plan<PithosMigratePlan>): Promise<ApplyResult> {
+  const data = p.data!;
   ctx.state.transaction(() => {
     for (const name of data.keepUnknown) {
       if (!ctx.state.getDecision(DUPLICATES_STEP, UNKNOWN_PREFIX + name) && !ctx.state.getDecision(MIGRATE_STEP, UNKNOWN_PREFIX + name)) {
@@ -444,9 +438,7 @@ async function apply(ctx: StepContext, p: Plan): Promise<ApplyResult> {
 
 async function verify(ctx: StepContext): Promise<Check[]> {
   const checks: Check[] = [];
-  const astakosDb = await ctx.db('astakos');
-  await requireAstakosUuids(astakosDb.pool);
-  const uuids = await stepUuidMap(ctx);
+  const uuids = await requiredUuidMap(ctx, PITHOS_READS_UUIDS);
   const pool = (await ctx.db('pithos')).pool;
   const rev = await readRevision(pool);
   checks.push({ label: `alembic_version is ${HEAD_REVISION}`, ok: rev.rows.length === 1 && rev.rows[0] === HEAD_REVISION, detail: rev.rows.join(', ') || (rev.table ? 'empty' : 'no table') });
@@ -519,4 +511,4 @@ async function verify(ctx: StepContext): Promise<Check[]> {
   return checks;
 }
 
-export const pithosMigrate: StepModule = { inspect, plan, apply, verify };
+export const pithosMigrate: StepModule<PithosMigrateInspection, PithosMigratePlan> = { inspect, plan, apply, verify };

@@ -1,6 +1,6 @@
 // The shapes of steps 6.2 and 6.4 (findings data, plan data, decisions), as `plan --json`
 // prints them and the state file stores them.
-import type { DecisionSource } from '../../../state/index.js';
+import type { Decision, DecisionSource, SetDecision } from '../../step.js';
 
 /** What one exact account name holds in pithos. */
 export interface AccountHoldings {
@@ -52,16 +52,14 @@ export interface PithosDuplicatesFindings {
   /** Account names astakos cannot resolve (neither a username in any case nor one of its uuids): they would stay as they are in 6.4. */
   unknown: string[];
   memberCase: MemberCaseFindings;
+  /** Subtree sizes of the unknown accounts (what deleting one of them removes). */
+  unknownSizes: Record<string, { nodes: number; versions: number }>;
+  /** Whether alembic is below 3dd56e750a3 (nodes.latest_version is repaired before merges). */
+  latestRepair: boolean;
 }
 
-/** A 6.2 set decision, stored under state.setDecision('6.2', <set key>, …). */
-export interface AccountSetDecision {
-  action: 'merge' | 'delete';
-  /** merge: the account every other member is merged into; delete: where the members left over go (if more than one is left). */
-  into?: string;
-  /** delete: the accounts whose every row is deleted. */
-  delete?: string[];
-}
+/** A set decision of step 6.2, stored under its set key: the members are accounts. */
+export type AccountSetDecision = SetDecision;
 
 /** A 6.2 decision about an account astakos does not know, stored under 'unknown:<name>'. */
 export type UnknownAccountDecision = 'keep' | 'delete';
@@ -147,4 +145,20 @@ export interface PithosMigratePlanData {
   maxPublicId: number;
   maxFeatureId: number;
   publicWithoutUrl: number;
+}
+
+/** Step 6.4's findings.data as inspect reads it: what `plan --json` prints, and what the plan needs besides. */
+export interface PithosMigrateInspection extends PithosMigrateFindings {
+  /** Whether the mapping table of an earlier attempt exists, and the pairs astakos now gives that it lacks. */
+  map: { persistent: boolean; newPairs: number };
+  /** Step 6.2's decisions about the unknown accounts (keep or delete), by 'unknown:<name>'. */
+  decidedIn62: Record<string, Decision>;
+  /** Whether this is a run of the step (collisions then stop it), not a look at its plan. */
+  running: boolean;
+}
+
+/** Step 6.4's plan.data. */
+export interface PithosMigratePlan extends PithosMigratePlanData {
+  map: PithosMigrateInspection['map'];
+  blockers: string[];
 }
