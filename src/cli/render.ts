@@ -2,7 +2,8 @@
 import type { DeploymentInfo, PlanView, StepView } from '../engine/index.js';
 import type { LockHolder } from '../db/lock.js';
 import type { StepDef } from '../runbook/steps.js';
-import { fingerprint, hideSecrets, type SnippetSet } from '../runbook/settings-checks.js';
+import type { SnippetSet } from '../core/settings/snippets.js';
+import { fingerprint, hideSecrets } from '../secrets.js';
 
 export const STATUS_SYMBOL: Record<string, string> = { done: '✓', running: '▶', failed: '✗', pending: '·', skipped: '-' };
 

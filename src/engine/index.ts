@@ -4,7 +4,8 @@ import type { Config } from '../config.js';
 import { requireDb } from '../config.js';
 import { blocking, checkSymbol, type ApplyResult, type Asker, type Check, type Findings, type Plan, type Progress, type StepContext, type TableChange } from '../core/step.js';
 import { hostname } from 'node:os';
-import { openDb, processAlive, redactUrl, scrubSecrets, SERVICES, type Db, type Service } from '../db/connection.js';
+import { openDb, processAlive, redactUrl, SERVICES, type Db, type Service } from '../db/connection.js';
+import { scrubSecrets } from '../secrets.js';
 import { describeVersion, detectSchema } from '../db/detect.js';
 import { committedBatches, ensureJournal, runBatch } from '../db/journal.js';
 import { databaseFault, classifyDbError } from '../db/errors.js';
@@ -12,7 +13,7 @@ import { acquireLock, lockHolder, lockStillHeld, type HeldLock, type LockHolder 
 import { describeSession, otherSessions, ownApplicationName } from '../db/sessions.js';
 import { analyzeTables } from '../db/statistics.js';
 import { CheckFailed, NeedsAnswer, UserError } from '../errors.js';
-import { backupAll } from '../runbook/step1.js';
+import { backupAll } from '../core/preflight/services-down.js';
 import { findStep, STEPS, type StepDef } from '../runbook/steps.js';
 import type { BeforeImageInput, StateFile, StepRecord } from '../state/index.js';
 

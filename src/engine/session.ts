@@ -8,7 +8,8 @@ import { processAlive, SERVICES, isEmbeddedUrl, type Service } from '../db/conne
 import { buildReport, reportMarkdown } from './report.js';
 import { UserError } from '../errors.js';
 import type { DeploymentInfo, Engine, EngineEvent, PlanView, RunOutcome, StepView } from './index.js';
-import { deploymentSnippets, isSettingsStep, type SnippetSet } from '../runbook/settings-checks.js';
+import type { SnippetSet } from '../core/settings/snippets.js';
+import { deploymentSnippets, isSettingsStep } from '../runbook/settings.js';
 import type { DecisionSource } from '../state/index.js';
 import type { Decisions } from '../ui/conflicts/types.js';
 import { when } from '../ui/format.js';

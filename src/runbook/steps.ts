@@ -3,9 +3,9 @@
 import type { StepModule } from '../core/step.js';
 import type { Service } from '../db/connection.js';
 import { findDuplicates, removeDuplicates } from '../core/dedup/index.js';
-import { servicesDownAndBackup } from './step1.js';
-import { migrationsDone } from './step3.js';
-import { settingsStep } from './settings-checks.js';
+import { servicesDownAndBackup } from '../core/preflight/services-down.js';
+import { migrationsDone } from '../core/preflight/migrations.js';
+import { settingsStep, type SettingsPart } from '../core/settings/checks.js';
 import { cycladesDuplicates, cycladesMigrate } from '../core/remap/cyclades/index.js';
 import { pithosDuplicates, pithosMigrate } from '../core/remap/pithos/index.js';
 import { cycladesUsageStep, importCycladesQuota, importPithosQuota, loadServiceResources, pithosUsageStep, syncQuota } from '../core/quota/index.js';
@@ -39,8 +39,8 @@ export interface StepDef {
   unknown?: UnknownTable;
   /** The sandbox can perform this manual step's effect on the data (`s` in the wizard). */
   simulate?: boolean;
-  /** The step shows settings lines to paste per host and file (3.3–3.6). */
-  snippets?: boolean;
+  /** The settings this step checks and shows as lines to paste per host and file (3.3–3.6). */
+  snippets?: SettingsPart;
   /** The environment variable that sets this step's batch size (lowering it helps a batch fit a timeout). */
   batchKnob?: string;
   /** The services whose schema this step moves from 0.12.5 to 0.13 (before it 0.12.5, after it 0.13). */
@@ -149,7 +149,7 @@ export const STEPS: StepDef[] = [
       { host: 'cyclades', lines: ['snf-manage syncdb', 'snf-manage migrate'] },
     ],
     verifiedBy: 'astakos at im 0024 and cyclades at db 0061 (South rows and columns); every astakos user has a unique uuid',
-    module: migrationsDone,
+    module: migrationsDone(['astakos', 'cyclades']),
     simulate: true,
     migrates: ['astakos', 'cyclades'],
   },
@@ -159,9 +159,9 @@ export const STEPS: StepDef[] = [
     needs: ['3.2'],
     errata: ['QUOTAHOLDER_URL is not read by any 0.13 code; the ASTAKOS_/CYCLADES_/PITHOS_ variants and QUOTAHOLDER_TOKEN are.'],
     verifiedBy: 'the settings folders, when configured, are checked (otherwise the operator confirms)',
-    module: settingsStep('3.3'),
+    module: settingsStep('quota'),
     simulate: true,
-    snippets: true,
+    snippets: 'quota',
   },
   {
     id: '3.4', phase: '3', kind: 'manual', title: 'Set up astakos',
@@ -169,9 +169,9 @@ export const STEPS: StepDef[] = [
     needs: ['3.3'],
     errata: ['ASTAKOS_DEFAULT_CONTACT_EMAIL changed its default to support@example.synnefo.org: set it.'],
     verifiedBy: 'the settings folders, when configured, are checked (otherwise the operator confirms)',
-    module: settingsStep('3.4'),
+    module: settingsStep('astakos'),
     simulate: true,
-    snippets: true,
+    snippets: 'astakos',
   },
   {
     id: '3.5', phase: '3', kind: 'manual', title: 'Set up cyclades',
@@ -182,9 +182,9 @@ export const STEPS: StepDef[] = [
       { host: 'cyclades', lines: ['apt-get install memcached python-memcache'] },
     ],
     verifiedBy: 'the settings folders, when configured, are checked (otherwise the operator confirms)',
-    module: settingsStep('3.5'),
+    module: settingsStep('cyclades'),
     simulate: true,
-    snippets: true,
+    snippets: 'cyclades',
   },
   {
     id: '3.6', phase: '3', kind: 'manual', title: 'Set up pithos',
@@ -192,9 +192,9 @@ export const STEPS: StepDef[] = [
     needs: ['3.5'],
     errata: ['PITHOS_USE_QUOTAHOLDER must be False during the migration.'],
     verifiedBy: 'the settings folders, when configured, are checked (otherwise the operator confirms)',
-    module: settingsStep('3.6'),
+    module: settingsStep('pithos'),
     simulate: true,
-    snippets: true,
+    snippets: 'pithos',
   },
   {
     id: '4', phase: '4', kind: 'manual', title: 'Start astakos and the quotaholder',

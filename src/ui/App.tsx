@@ -3,12 +3,12 @@
 import { Box } from 'ink';
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactElement } from 'react';
 import { blocking, type Check } from '../core/step.js';
-import { scrubSecrets } from '../db/connection.js';
+import { scrubSecrets } from '../secrets.js';
 import type { DeploymentInfo, PlanView, StepView } from '../engine/index.js';
 import { UserError } from '../errors.js';
 import type { PendingQuestion, UiAsker } from './asker.js';
 import { isSettingsStep, SIMULATED_STEPS, type Backend, type DecisionInput, type LockConflict } from '../engine/session.js';
-import type { SnippetSet } from '../runbook/settings-checks.js';
+import type { SnippetSet } from '../core/settings/snippets.js';
 import { initialTable, summarize, type TableState } from './conflicts/model.js';
 import { conflictData, CONFLICT_STEPS, decisionStep, type DecisionLike, type Decisions } from './conflicts/types.js';
 import { deleteDecision, mergeDecision, remapConflicts, tableDecisions } from './conflicts/remap.js';

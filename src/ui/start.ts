@@ -3,7 +3,8 @@
 import { createElement } from 'react';
 import { render } from 'ink';
 import type { Config } from '../config.js';
-import { scrubSecrets, SERVICES } from '../db/connection.js';
+import { SERVICES } from '../db/connection.js';
+import { scrubSecrets } from '../secrets.js';
 import { Engine } from '../engine/index.js';
 import { UserError } from '../errors.js';
 import { StateFile } from '../state/index.js';

@@ -4,7 +4,7 @@ import { Box } from 'ink';
 import { useEffect, useMemo, useState } from 'react';
 import { blocking, checkSymbol, type Check, type TableChange } from '../../core/step.js';
 import type { PlanView, StepView } from '../../engine/index.js';
-import type { SnippetSet } from '../../runbook/settings-checks.js';
+import type { SnippetSet } from '../../core/settings/snippets.js';
 import { phaseTitle } from '../../runbook/steps.js';
 import { SIMULATED_STEPS } from '../../engine/session.js';
 import { summarize } from '../conflicts/model.js';
