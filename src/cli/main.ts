@@ -163,7 +163,7 @@ function removeStateFile(path: string, folderToo: boolean): void {
 }
 
 const noSnippets = (message: string): UserError =>
-  new UserError(message, `give one of ${SETTINGS_STEPS.join(', ')} (e.g. snf-upgrade snippets 3.3)`, EXIT.usage);
+  new UserError(message, `give one of ${SETTINGS_STEPS.join(', ')} (e.g. snf-upgrade snippets ${SETTINGS_STEPS[0]})`, EXIT.usage);
 
 /** STEP's snippets from the wizard's source; GENERATE: false reads the quotaholder token only if it exists. */
 async function stepSnippets(engine: Engine, step: SettingsStep, generate: boolean): Promise<SnippetSet> {

@@ -82,7 +82,7 @@ export interface Question {
 export interface Asker {
   readonly interactive: boolean;
   confirm(q: Question): Promise<boolean>;
-  /** A structured answer from the answers file (e.g. {"2.2": {"survivors": …}}), if any. */
+  /** The answer of STEP's KEY in the answers file, as the step's parser returned it (core/answers.ts), if any. */
   answer(step: string, key: string): unknown;
   /** Whether the operator asked to accept every suggestion (--accept-suggestions or `a`). */
   readonly acceptSuggestions: boolean;

@@ -14,7 +14,7 @@ import { describeSession, otherSessions, ownApplicationName } from '../db/sessio
 import { analyzeTables } from '../db/statistics.js';
 import { CheckFailed, NeedsAnswer, UserError } from '../errors.js';
 import { backupAll } from '../core/preflight/services-down.js';
-import { findStep, STEPS, type StepDef } from '../runbook/steps.js';
+import { backupStep, findStep, STEPS, type StepDef } from '../runbook/steps.js';
 import type { BeforeImageInput, StateFile, StepRecord } from '../state/index.js';
 
 export type EngineEvent =
@@ -258,7 +258,8 @@ export class Engine {
         setting = `${r.rows[0]![name]}`;
       } catch { /* the value is only a help */ }
     }
-    return databaseFault(err, { ...place, setting });
+    const batchKnob = place.step ? findStep(place.step)?.batchKnob : undefined;
+    return databaseFault(err, { ...place, setting, ...(batchKnob ? { batchKnob } : {}) });
   }
 
   /** Takes the state-file lock and every database's advisory lock (for commands that write). */
@@ -533,7 +534,7 @@ export class Engine {
   /** A fresh backup of every database (offered at every phase boundary). */
   async backup(label: string): Promise<string[]> {
     await this.lockAndAnnounce();
-    return backupAll({ ...this.context(this.def('1')), step: label }, label);
+    return backupAll({ ...this.context(backupStep()), step: label }, label);
   }
 
   private urls(): string[] {

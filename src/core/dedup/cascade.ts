@@ -14,7 +14,6 @@
 // precision), so writing that text back restores every value exactly.
 import { reachByForeignKeys, tableShapes, type FkEdge } from '../../db/introspect.js';
 import { stashSecrets } from '../../db/secrets.js';
-import { DEDUP_STEP } from './decide.js';
 import type pg from 'pg';
 import type { BeforeImage } from '../step.js';
 import { UserError } from '../../errors.js';
@@ -121,7 +120,7 @@ type TextRow = Record<string, string | null>;
  * Must run inside a transaction on CLIENT (the caller's batch).
  */
 export async function deleteUsers(client: pg.PoolClient, cascade: Cascade, ids: number[],
-  keep: (images: BeforeImage[]) => void): Promise<Map<string, number>> {
+  keep: (images: BeforeImage[]) => void, step: string): Promise<Map<string, number>> {
   await fixTextFormats(client);
   const deleted = new Map<string, number>();
   for (const t of cascade.deleteOrder) {
@@ -131,7 +130,7 @@ export async function deleteUsers(client: pg.PoolClient, cascade: Cascade, ids: 
     const rows = await client.query<TextRow>(`SELECT ${select} FROM ${quoteIdent(t.table)} WHERE ${where} ORDER BY ${order}`, [ids]);
     if (rows.rows.length === 0) { deleted.set(t.table, 0); continue; }
     const key = t.pk.length ? t.pk : t.columns;
-    const kept = await stashSecrets(client, DEDUP_STEP, t.table, key, rows.rows);
+    const kept = await stashSecrets(client, step, t.table, key, rows.rows);
     keep(kept.map((row) => ({
       service: 'astakos', table: t.table, action: 'delete', row,
       pk: Object.fromEntries(key.map((c) => [c, row[c] ?? null])),

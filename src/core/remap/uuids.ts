@@ -20,9 +20,9 @@ export interface UuidMap {
   readonly size: number;
 }
 
-/** The uuid map a step uses: astakos' users, plus step 2's merges that Python lower() tells apart. */
-export async function stepUuidMap(ctx: StepContext): Promise<UuidMap> {
-  return loadUuidMap(await ctx.db('astakos'), crossFoldLinks(ctx.state));
+/** The uuid map a step uses: astakos' users, plus USERSSTEP's merges that Python lower() tells apart. */
+export async function stepUuidMap(ctx: StepContext, usersStep: string): Promise<UuidMap> {
+  return loadUuidMap(await ctx.db('astakos'), crossFoldLinks(ctx.state, usersStep));
 }
 
 /**

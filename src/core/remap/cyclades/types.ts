@@ -39,7 +39,7 @@ export interface DuplicatesFindings {
   unknown: string[];
 }
 
-/** A 6.1 decision, stored under state.setDecision('6.1', <set key>, …). */
+/** A duplicate-owners set decision, stored under state.setDecision(<that step>, <set key>, …). */
 export interface SetDecision {
   action: 'merge' | 'delete';
   /** merge: the identifier every other member becomes; delete: where the members left over go (if more than one is left). */

@@ -17,14 +17,16 @@ import type { DecisionSource } from '../../../state/index.js';
 import type { ApplyResult, BeforeImage, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../../step.js';
 import { stepUuidMap, type UuidMap } from '../uuids.js';
 import { describeCollision, findCollisions } from './collisions.js';
-import { DUPLICATES_STEP, requireAstakosUuids, UNKNOWN_PREFIX } from './duplicates.js';
+import { requireAstakosUuids, UNKNOWN_PREFIX } from './duplicates.js';
+import { AnswerError, answerName, objectEntries, oneOf, type AnswerParser } from '../../answers.js';
 import { ALL_SOURCES, batchRows, collectNames, createMapTable, fillMap, MAP_TABLE, markAmbiguous, unresolvedAccounts } from './names.js';
 import { dropIdeal, recomputeRange, snapshotIdeal, statisticsDrift } from './stats.js';
 import type { PithosMigrateFindings, PithosMigratePlanData } from './types.js';
 import { legacyPublicUrl } from './url.js';
 import { describeRevision, exists, hasColumn, hasIndex, hasTable, HEAD_REVISION, readRevision, runLatestRepair } from './chain.js';
 
-export const MIGRATE_STEP = '6.4';
+/** The steps this one reads: USERSSTEP removed duplicate astakos users, DUPLICATESSTEP decided pithos' duplicate and unknown accounts. */
+interface Steps { usersStep: string; duplicatesStep: string }
 
 type Q = pg.Pool | pg.PoolClient;
 type Keep = (images: BeforeImage[]) => void;
@@ -39,10 +41,10 @@ interface MigrateFindingsData extends PithosMigrateFindings {
   map: { persistent: boolean; newPairs: number };
 }
 
-async function inspect(ctx: StepContext): Promise<Findings & { data: MigrateFindingsData }> {
+async function inspect(ctx: StepContext, steps: Steps): Promise<Findings & { data: MigrateFindingsData }> {
   const astakosDb = await ctx.db('astakos');
   await requireAstakosUuids(astakosDb.pool);
-  const uuids = await stepUuidMap(ctx);
+  const uuids = await stepUuidMap(ctx, steps.usersStep);
   const db = await ctx.db('pithos');
   const client = await db.pool.connect();
   try {
@@ -123,18 +125,28 @@ async function inspect(ctx: StepContext): Promise<Findings & { data: MigrateFind
 // ------------------------------------------------------------------ plan
 
 /** Unknown account names the operator keeps (6.2's or 6.4's decision, the answers file, or the suggestion). */
-function resolveKeep(ctx: StepContext, names: string[]): { keep: string[]; open: string[]; sources: Map<string, DecisionSource> } {
-  const raw = ctx.asker.answer(MIGRATE_STEP, 'unknown');
-  if (raw !== undefined && raw !== 'keep' && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
-    throw new UserError('answers file: "6.4"."unknown" must be "keep" or an object of account → "keep"',
-      'accounts astakos does not know can only be kept here (delete them in step 6.2)', EXIT.usage);
+/** The "unknown" answer: "keep" for every unknown account, or per account (only keeping is possible here). */
+export const parseKeepAccounts = (duplicatesStep: string): AnswerParser<'keep' | Map<string, unknown>> => (value, at) => {
+  if (value === 'keep') return value;
+  const entries = objectEntries(value);
+  if (!entries) {
+    throw new AnswerError(`${answerName(at)} must be "keep" or an object of account → "keep"`,
+      `accounts astakos does not know can only be kept here (delete them in step ${duplicatesStep})`);
   }
+  return entries;
+};
+
+/** The "statistics" answer: recompute drifted statistics, or keep them. */
+export const parseStatistics = oneOf('recompute', 'keep');
+
+function resolveKeep(ctx: StepContext, names: string[], steps: Steps): { keep: string[]; open: string[]; sources: Map<string, DecisionSource> } {
+  const raw = ctx.asker.answer(ctx.step, 'unknown') as 'keep' | Map<string, unknown> | undefined;
   const keep: string[] = [];
   const open: string[] = [];
   const sources = new Map<string, DecisionSource>();
   for (const name of names) {
-    const d = ctx.state.getDecision(DUPLICATES_STEP, UNKNOWN_PREFIX + name) ?? ctx.state.getDecision(MIGRATE_STEP, UNKNOWN_PREFIX + name);
-    const a = raw === 'keep' ? 'keep' : raw !== undefined ? (raw as Record<string, unknown>)[name] : undefined;
+    const d = ctx.state.getDecision(steps.duplicatesStep, UNKNOWN_PREFIX + name) ?? ctx.state.getDecision(ctx.step, UNKNOWN_PREFIX + name);
+    const a = raw === 'keep' ? 'keep' : raw?.get(name);
     if (d?.value === 'keep') { keep.push(name); sources.set(name, d.source); } else if (a === 'keep') { keep.push(name); sources.set(name, 'answers'); } else if (ctx.asker.acceptSuggestions) { keep.push(name); sources.set(name, 'suggested'); } else open.push(name);
   }
   return { keep, open, sources };
@@ -142,28 +154,27 @@ function resolveKeep(ctx: StepContext, names: string[]): { keep: string[]; open:
 
 function resolveStatistics(ctx: StepContext, drift: boolean): { recompute: boolean; open: boolean; source?: DecisionSource } {
   if (!drift) return { recompute: false, open: false };
-  const stored = ctx.state.getDecision(MIGRATE_STEP, 'statistics');
+  const stored = ctx.state.getDecision(ctx.step, 'statistics');
   if (stored?.value === 'recompute' || stored?.value === 'keep') return { recompute: stored.value === 'recompute', open: false, source: stored.source };
-  const a = ctx.asker.answer(MIGRATE_STEP, 'statistics');
-  if (a === 'recompute' || a === 'keep') return { recompute: a === 'recompute', open: false, source: 'answers' };
-  if (a !== undefined) throw new UserError('answers file: "6.4"."statistics" must be "recompute" or "keep"', 'e.g. {"6.4": {"statistics": "recompute"}}', EXIT.usage);
+  const a = ctx.asker.answer(ctx.step, 'statistics') as ReturnType<typeof parseStatistics> | undefined;
+  if (a !== undefined) return { recompute: a === 'recompute', open: false, source: 'answers' };
   if (ctx.asker.acceptSuggestions) return { recompute: true, open: false, source: 'suggested' };
   return { recompute: false, open: true };
 }
 
-async function plan(ctx: StepContext, findings: Findings): Promise<Plan> {
+async function plan(ctx: StepContext, findings: Findings, earlier: Steps): Promise<Plan> {
   const data = findings.data as MigrateFindingsData;
   const summary: string[] = [];
   const blockers: string[] = [];
   if (data.revision.refusal) blockers.push(data.revision.refusal);
   for (const c of data.collisions.filter((x) => x.groups > 0)) blockers.push(describeCollision(c));
-  const unknown = resolveKeep(ctx, data.names.unknownAccounts);
+  const unknown = resolveKeep(ctx, data.names.unknownAccounts, earlier);
   const stats = resolveStatistics(ctx, data.statisticsDrift.size > 0);
   if (blockers.length) {
-    summary.push(`blocked — nothing will be written until these are resolved (step 6.2 merges or deletes the accounts and rows involved): ${blockers.join('; ')}`);
-    if (ctx.state.getStep(MIGRATE_STEP).status === 'running') {
-      throw new CheckFailed(`step 6.4 would make rows collide, so it changed nothing: ${blockers.join('; ')}`,
-        'resolve them in step 6.2 (snf-upgrade plan 6.2 shows the sets; undo it or answer it again if it is done), then run 6.4 again');
+    summary.push(`blocked — nothing will be written until these are resolved (step ${earlier.duplicatesStep} merges or deletes the accounts and rows involved): ${blockers.join('; ')}`);
+    if (ctx.state.getStep(ctx.step).status === 'running') {
+      throw new CheckFailed(`step ${ctx.step} would make rows collide, so it changed nothing: ${blockers.join('; ')}`,
+        `resolve them in step ${earlier.duplicatesStep} (snf-upgrade plan ${earlier.duplicatesStep} shows the sets; undo it or answer it again if it is done), then run ${ctx.step} again`);
     }
   }
   summary.push(describeRevision(data.revision));
@@ -174,7 +185,7 @@ async function plan(ctx: StepContext, findings: Findings): Promise<Plan> {
   summary.push(`runs ${steps.join(', ')}, then sets alembic_version to ${HEAD_REVISION}`);
   summary.push(`rewrites ${Object.entries(data.rows).map(([t, n]) => `${n} ${t}`).join(', ')} row(s) in batches of ${batchRows()} key values`);
   if (unknown.keep.length) summary.push(`${unknown.keep.length} account(s) unknown to astakos stay under their names: ${sample(unknown.keep)}`);
-  if (unknown.open.length) summary.push(`${unknown.open.length} account(s) unknown to astakos: keep them under their names (or delete them in 6.2)? undecided: ${sample(unknown.open)}`);
+  if (unknown.open.length) summary.push(`${unknown.open.length} account(s) unknown to astakos: keep them under their names (or delete them in ${earlier.duplicatesStep})? undecided: ${sample(unknown.open)}`);
   if (stats.open) summary.push('statistics differ from the files: "recompute" them from versions, or "keep" them as they are (upstream keeps them)? undecided');
   else if (stats.recompute) summary.push(`statistics are recomputed from versions (upstream never does) [${stats.source}]`);
   else if (stats.source) summary.push(`statistics kept as they are although they differ from the files [${stats.source}]`);
@@ -332,28 +343,28 @@ async function fillUrls(c: pg.PoolClient, lo: number, hi: number): Promise<numbe
 
 /** The mapping round: rebuilt (and every range run again, harmlessly) only when astakos now resolves names the last map lacked. */
 async function mapRound(ctx: StepContext, map: MigrateFindingsData['map']): Promise<number> {
-  const done = (await committedBatches(await ctx.db('pithos'), MIGRATE_STEP))
+  const done = (await committedBatches(await ctx.db('pithos'), ctx.step))
     .map((b) => /^uuid map #(\d+)$/.exec(b.batch)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1]));
   const last = done.length ? Math.max(...done) : 0;
   if (last === 0) return 1;
   return map.persistent && map.newPairs === 0 ? last : last + 1;
 }
 
-async function apply(ctx: StepContext, p: Plan): Promise<ApplyResult> {
+async function apply(ctx: StepContext, p: Plan, steps: Steps): Promise<ApplyResult> {
   const data = p.data as PithosMigratePlanData & { map: MigrateFindingsData['map'] };
   ctx.state.transaction(() => {
     for (const name of data.keepUnknown) {
-      if (!ctx.state.getDecision(DUPLICATES_STEP, UNKNOWN_PREFIX + name) && !ctx.state.getDecision(MIGRATE_STEP, UNKNOWN_PREFIX + name)) {
-        ctx.state.setDecision(MIGRATE_STEP, UNKNOWN_PREFIX + name, 'keep', ctx.asker.acceptSuggestions ? 'suggested' : 'answers');
+      if (!ctx.state.getDecision(steps.duplicatesStep, UNKNOWN_PREFIX + name) && !ctx.state.getDecision(ctx.step, UNKNOWN_PREFIX + name)) {
+        ctx.state.setDecision(ctx.step, UNKNOWN_PREFIX + name, 'keep', ctx.asker.acceptSuggestions ? 'suggested' : 'answers');
       }
     }
-    if (data.recomputeStatistics && !ctx.state.getDecision(MIGRATE_STEP, 'statistics')) {
-      ctx.state.setDecision(MIGRATE_STEP, 'statistics', 'recompute', ctx.asker.acceptSuggestions ? 'suggested' : 'answers');
+    if (data.recomputeStatistics && !ctx.state.getDecision(ctx.step, 'statistics')) {
+      ctx.state.setDecision(ctx.step, 'statistics', 'recompute', ctx.asker.acceptSuggestions ? 'suggested' : 'answers');
     }
   });
-  const uuids = await stepUuidMap(ctx);
+  const uuids = await stepUuidMap(ctx, steps.usersStep);
   const round = await mapRound(ctx, data.map);
-  const prior = new Map(ctx.state.batchesFor(MIGRATE_STEP).map((b) => [b.batch, b.rows]));
+  const prior = new Map(ctx.state.batchesFor(ctx.step).map((b) => [b.batch, b.rows]));
   const width = batchRows();
   const out: string[] = [];
   let rows = 0;
@@ -384,7 +395,7 @@ async function apply(ctx: StepContext, p: Plan): Promise<ApplyResult> {
   };
 
   if (data.revision.latestRepair) {
-    const n = await runLatestRepair(ctx, MIGRATE_STEP);
+    const n = await runLatestRepair(ctx, ctx.step);
     if (n === undefined) return stopped();
     rows += n;
     if (n) out.push(`3dd56e750a3: latest_version repaired on ${n} node(s)`);
@@ -442,11 +453,11 @@ async function apply(ctx: StepContext, p: Plan): Promise<ApplyResult> {
 
 // ------------------------------------------------------------------ verify
 
-async function verify(ctx: StepContext): Promise<Check[]> {
+async function verify(ctx: StepContext, steps: Steps): Promise<Check[]> {
   const checks: Check[] = [];
   const astakosDb = await ctx.db('astakos');
   await requireAstakosUuids(astakosDb.pool);
-  const uuids = await stepUuidMap(ctx);
+  const uuids = await stepUuidMap(ctx, steps.usersStep);
   const pool = (await ctx.db('pithos')).pool;
   const rev = await readRevision(pool);
   checks.push({ label: `alembic_version is ${HEAD_REVISION}`, ok: rev.rows.length === 1 && rev.rows[0] === HEAD_REVISION, detail: rev.rows.join(', ') || (rev.table ? 'empty' : 'no table') });
@@ -458,7 +469,7 @@ async function verify(ctx: StepContext): Promise<Check[]> {
 
   // account names: astakos uuids, or kept by the operator
   const kept = new Set<string>();
-  for (const step of [DUPLICATES_STEP, MIGRATE_STEP]) {
+  for (const step of [steps.duplicatesStep, ctx.step]) {
     for (const [k, d] of ctx.state.getDecisions(step)) if (k.startsWith(UNKNOWN_PREFIX) && d.value === 'keep') kept.add(k.slice(UNKNOWN_PREFIX.length));
   }
   const strangers: string[] = [];
@@ -508,7 +519,7 @@ async function verify(ctx: StepContext): Promise<Check[]> {
 
   const negative = await count(pool, 'SELECT count(*) AS n FROM statistics WHERE population < 0');
   const drift = await statisticsDrift(pool);
-  const keptDrift = ctx.state.getDecision(MIGRATE_STEP, 'statistics')?.value === 'keep';
+  const keptDrift = ctx.state.getDecision(ctx.step, 'statistics')?.value === 'keep';
   checks.push({
     label: 'statistics match the files (sizes along the tree, no negative population)',
     ok: negative === 0 && (drift.size === 0 || keptDrift),
@@ -519,4 +530,9 @@ async function verify(ctx: StepContext): Promise<Check[]> {
   return checks;
 }
 
-export const pithosMigrate: StepModule = { inspect, plan, apply, verify };
+export const pithosMigrate = (steps: Steps): StepModule => ({
+  inspect: (ctx) => inspect(ctx, steps),
+  plan: (ctx, findings) => plan(ctx, findings, steps),
+  apply: (ctx, p) => apply(ctx, p, steps),
+  verify: (ctx) => verify(ctx, steps),
+});

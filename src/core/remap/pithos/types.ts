@@ -54,7 +54,7 @@ export interface PithosDuplicatesFindings {
   memberCase: MemberCaseFindings;
 }
 
-/** A 6.2 set decision, stored under state.setDecision('6.2', <set key>, …). */
+/** A duplicate-accounts set decision, stored under state.setDecision(<that step>, <set key>, …). */
 export interface AccountSetDecision {
   action: 'merge' | 'delete';
   /** merge: the account every other member is merged into; delete: where the members left over go (if more than one is left). */
