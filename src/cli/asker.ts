@@ -1,7 +1,7 @@
 // Headless answers: from an answers file ({"<step>": {"<key>": value}}) and flags.
 import { jsonErrorWhere, readText } from '../config.js';
 import type { Asker, Question } from '../core/step.js';
-import { AnswerError } from '../core/answers.js';
+import { AnswerError, answerName, shown } from '../core/answers.js';
 import { EXIT, NeedsAnswer, UserError } from '../errors.js';
 import { answerKeys, answerParser } from '../runbook/answers.js';
 import { STEPS } from '../runbook/steps.js';
@@ -92,8 +92,7 @@ export class HeadlessAsker implements Asker {
     if (typeof given === 'boolean') return given;
     if (q.typeToConfirm !== undefined && given !== undefined) return String(given) === q.typeToConfirm;
     if (given !== undefined) {
-      throw new UserError(`answers file: "${q.step}"."${q.key}" must be true or false, not ${JSON.stringify(given)?.slice(0, 40)}`,
-        `fix it; ${SHAPE}`, EXIT.usage);
+      throw new AnswerError(`${answerName(q)} must be true or false, not ${shown(given)}`, `fix it; ${SHAPE}`);
     }
     if (this.yes && !q.dangerous) return true;
     throw new NeedsAnswer(`step ${q.step} asks: ${q.message}`,
