@@ -1,7 +1,7 @@
 // Text both front ends print the same way: times, durations, step symbols, check lines and
 // errors (the wizard's screens and the headless commands import it; it imports neither).
 import { checkSymbol, type Check } from './core/step.js';
-import { scrubSecrets } from './db/connection.js';
+import { scrubSecrets } from './secrets.js';
 import { UserError } from './errors.js';
 
 export const STATUS_SYMBOL: Record<string, string> = { done: '✓', running: '▶', failed: '✗', pending: '·', skipped: '-' };

@@ -11,9 +11,12 @@ import {
 import { UserError } from '../src/errors.js';
 import { openDb } from '../src/db/connection.js';
 import { cleanupAll, emptyDatabases } from './support.js';
-import {
-  checkSettings, deploymentSnippets, fingerprint, generateToken, quotaholderToken, memcachedAddresses, servicesChecks, settingsSnippets, snippetOptionsFrom,
-} from '../src/runbook/settings-checks.js';
+import { checkSettings, deploymentSnippets, settingsSnippets } from '../src/runbook/settings.js';
+import { servicesChecks } from '../src/core/settings/checks.js';
+import { memcachedAddresses } from '../src/core/settings/memcached.js';
+import { snippetOptionsFrom } from '../src/core/settings/snippets.js';
+import { quotaholderToken } from '../src/db/tokens.js';
+import { fingerprint, generateToken } from '../src/secrets.js';
 import type { Check } from '../src/core/step.js';
 
 const root = mkdtempSync(join(tmpdir(), 'snf-settings-test-'));

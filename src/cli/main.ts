@@ -8,7 +8,7 @@ import { openSession } from '../engine/open.js';
 import type { Session } from '../engine/session.js';
 import { EXIT, UserError } from '../errors.js';
 import { checkLine, describeError, formatEta } from '../format.js';
-import { isSettingsStep, SETTINGS_STEPS, type SnippetSet } from '../runbook/settings-checks.js';
+import { isSettingsStep, SETTINGS_STEPS, type SnippetSet } from '../runbook/settings.js';
 import { findStep, phaseTitle } from '../runbook/steps.js';
 import { VERSION } from '../version.js';
 import { HeadlessAsker, loadAnswers } from './asker.js';
@@ -129,7 +129,7 @@ export async function withSession<T>(config: Config, flags: Flags, command: stri
 }
 
 const noSnippets = (message: string): UserError =>
-  new UserError(message, `give one of ${SETTINGS_STEPS.join(', ')} (e.g. snf-upgrade snippets 3.3)`, EXIT.usage);
+  new UserError(message, `give one of ${SETTINGS_STEPS.join(', ')} (e.g. snf-upgrade snippets ${SETTINGS_STEPS[0]})`, EXIT.usage);
 
 /** A settings step's snippets (it has them: the caller checked). */
 async function stepSnippets(session: Session, step: string, generate: boolean): Promise<SnippetSet> {

@@ -2,7 +2,8 @@
 import type { DeploymentInfo, PlanView, StepView } from '../engine/index.js';
 import type { LockHolder } from '../db/lock.js';
 import type { StepDef } from '../runbook/steps.js';
-import { fingerprint, hideSecrets, type SnippetSet } from '../runbook/settings-checks.js';
+import type { SnippetSet } from '../runbook/settings.js';
+import { fingerprint, hideSecrets } from '../secrets.js';
 import { shortTime, STATUS_SYMBOL } from '../format.js';
 
 export function stepLine(s: StepView, current: string | undefined): string {

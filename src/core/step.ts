@@ -74,6 +74,8 @@ export type Answers = Pick<Asker, 'answer' | 'acceptSuggestions'>;
 
 /** Everything a plan decides by, read before it runs. */
 export interface StepDecisions {
+  /** The step being planned: the answers file is read under its id. */
+  step: string;
   /** The step's stored decisions (for a step showing another step's table: that step's). */
   stored: Decisions;
   answers: Answers;
@@ -118,7 +120,7 @@ export interface Question {
 export interface Asker {
   readonly interactive: boolean;
   confirm(q: Question): Promise<boolean>;
-  /** A structured answer from the answers file (e.g. {"2.2": {"survivors": …}}), if any. */
+  /** The answer of STEP's KEY in the answers file, as the step's parser returned it (core/answers.ts), if any. */
   answer(step: string, key: string): unknown;
   /** Whether the operator asked to accept every suggestion (--accept-suggestions or `a`). */
   readonly acceptSuggestions: boolean;

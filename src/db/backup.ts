@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, createReadStream, mkdirSync, readdirSync, renameSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { embeddedDir, scrubSecrets, type Db } from './connection.js';
+import { embeddedDir, type Db } from './connection.js';
+import { scrubSecrets } from '../secrets.js';
 import { UserError } from '../errors.js';
 import { faultPoint } from '../faults.js';
 

@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { UserError } from '../errors.js';
+import { scrubSecrets } from '../secrets.js';
 
 export type Service = 'astakos' | 'cyclades' | 'pithos';
 export const SERVICES: readonly Service[] = ['astakos', 'cyclades', 'pithos'];
@@ -43,21 +44,6 @@ export function redactUrl(url: string): string {
   } catch {
     return '<unparseable url>';
   }
-}
-
-/** Removes anything that looks like a password from a message before it is shown. */
-export function scrubSecrets(text: string, urls: string[] = []): string {
-  let out = text;
-  for (const url of urls) {
-    try {
-      const u = new URL(url);
-      for (const pw of [u.password, u.searchParams.get('password') ?? '']) {
-        if (pw) out = out.split(pw).join('***').split(decodeURIComponent(pw)).join('***');
-      }
-    } catch { /* not a URL */ }
-  }
-  if (process.env.PGPASSWORD) out = out.split(process.env.PGPASSWORD).join('***');
-  return out.replace(/(postgres(?:ql)?:\/\/[^:@/\s]*:)[^@\s]*@/g, '$1***@').replace(/([?&]password=)[^&\s]*/gi, '$1***');
 }
 
 export interface OpenOptions {

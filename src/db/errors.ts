@@ -29,11 +29,6 @@ export function classifyDbError(err: unknown): DbFaultKind | undefined {
   return undefined;
 }
 
-/** Batch-size knobs of the steps that have one (lowering one helps a batch fit a timeout). */
-const BATCH_KNOBS: Record<string, string> = {
-  '6.2': 'SNF_UPGRADE_PITHOS_CHUNK', '6.3': 'SNF_UPGRADE_REMAP_BATCH', '6.4': 'SNF_UPGRADE_PITHOS_BATCH',
-};
-
 export interface FaultPlace {
   service?: string;
   step?: string;
@@ -41,6 +36,8 @@ export interface FaultPlace {
   batch?: string;
   /** The statement_timeout (or lock_timeout) in force, when known. */
   setting?: string;
+  /** The environment variable that sets the step's batch size, if it has one (lowering it helps a batch fit a timeout). */
+  batchKnob?: string;
 }
 
 const AGAIN = 'run the same command again to resume (committed batches are kept)';
@@ -54,7 +51,7 @@ export function databaseFault(err: unknown, place: FaultPlace): UserError | unde
   const where = place.step ? ` during ${place.step}${place.batch ? `, batch ${place.batch}` : ''}` : '';
   const kept = place.batch ? '; nothing of that batch was kept' : '';
   const setting = place.setting ? ` (${place.setting})` : '';
-  const knob = place.step && BATCH_KNOBS[place.step] ? ` or lower the batch size (${BATCH_KNOBS[place.step]})` : '';
+  const knob = place.batchKnob ? ` or lower the batch size (${place.batchKnob})` : '';
   const raw = String((err as Error).message ?? err).split('\n')[0];
   const [cause, next]: [string, string] = (() => {
     switch (kind) {

@@ -4,15 +4,16 @@ import type { Config } from '../config.js';
 import { requireDb } from '../config.js';
 import { blocking, type ApplyResult, type Asker, type Check, type Findings, type Plan, type Progress, type StepContext, type StepDecisions, type TableChange } from '../core/step.js';
 import { hostname } from 'node:os';
-import { processAlive, redactUrl, scrubSecrets, SERVICES, type Db, type Service } from '../db/connection.js';
+import { processAlive, redactUrl, SERVICES, type Db, type Service } from '../db/connection.js';
+import { scrubSecrets } from '../secrets.js';
 import { describeVersion, detectSchema } from '../db/detect.js';
 import { databaseFault, classifyDbError } from '../db/errors.js';
 import type { HeldLock, LockHolder } from '../db/lock.js';
 import { describeSession } from '../db/sessions.js';
 import { CheckFailed, NeedsAnswer, UserError } from '../errors.js';
 import { checkLine, checkLines } from '../format.js';
-import { backupAll } from '../runbook/step1.js';
-import { deploymentSnippets, type SettingsStep, type SnippetSet } from '../runbook/settings-checks.js';
+import { backupAll } from '../core/preflight/services-down.js';
+import { deploymentSnippets, type SettingsStep, type SnippetSet } from '../runbook/settings.js';
 import { STEPS, type StepDef } from '../runbook/steps.js';
 import { postgres, type DatabaseAccess } from './databases.js';
 import type { BeforeImageInput, DecisionSource, StateFile, StepRecord } from '../state/index.js';
@@ -269,7 +270,8 @@ export class Engine {
         setting = `${r.rows[0]![name]}`;
       } catch { /* the value is only a help */ }
     }
-    return databaseFault(err, { ...place, setting });
+    const batchKnob = place.step ? this.runbook.find((s) => s.id === place.step)?.batchKnob : undefined;
+    return databaseFault(err, { ...place, setting, ...(batchKnob ? { batchKnob } : {}) });
   }
 
   /** Takes the state-file lock and every database's advisory lock (for commands that write). */
@@ -417,7 +419,7 @@ export class Engine {
 
   /** What DEF's plan decides by: its stored decisions (those of the table it shows), the answers, --accept-suggestions. */
   private decisions(def: StepDef): StepDecisions {
-    return { stored: this.state.getDecisions(def.decisions?.step ?? def.id), answers: this.asker };
+    return { step: def.id, stored: this.state.getDecisions(def.decisions?.step ?? def.id), answers: this.asker };
   }
 
   /** The checks that gate a manual step (or verify a finished one). */

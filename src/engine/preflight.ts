@@ -8,17 +8,15 @@ import { loadSettingsDir, SettingsError } from '../core/settings/index.js';
 import { describeVersion, detectSchema, MARKERS, type SchemaVersion } from '../db/detect.js';
 import type { Engine } from './index.js';
 import { CheckFailed, UserError } from '../errors.js';
-import { STEPS } from '../runbook/steps.js';
-
-/** The step that migrates SERVICE's schema: before it 0.12.5, after it 0.13, during it either. */
-const migratedBy = (service: Service): string | undefined => STEPS.find((s) => s.migrates?.includes(service))?.id;
+import { firstSettingsStep, migratingStep, STEPS } from '../runbook/steps.js';
 
 type Release = '0.12.5' | '0.13' | 'any';
 
 export function expectedRelease(service: Service, stepId: string | undefined): Release {
   if (stepId === undefined) return 'any';
   const at = STEPS.findIndex((s) => s.id === stepId);
-  const migration = STEPS.findIndex((s) => s.id === migratedBy(service));
+  // The step that migrates SERVICE's schema: before it 0.12.5, after it 0.13, during it either.
+  const migration = STEPS.findIndex((s) => s.id === migratingStep(service).id);
   if (at < 0 || at === migration) return 'any';
   return at < migration ? '0.12.5' : '0.13';
 }
@@ -35,16 +33,13 @@ export function requireEmbeddedDatabases(config: Config): void {
   }
 }
 
-/** The first step whose checks or changes read the settings folders (the first with settings to paste). */
-const firstSettingsStep = (): number => STEPS.findIndex((s) => s.snippets);
-
 /**
  * Parses every configured settings folder when STEP reads them, so that a file Python would
  * not accept stops the command (exit 4, file:line:col) before anything is written.
  */
 export function checkSettings(config: Config, stepId: string | undefined): void {
   const at = STEPS.findIndex((s) => s.id === stepId);
-  if (stepId === undefined || at < firstSettingsStep()) return;
+  if (stepId === undefined || at < STEPS.findIndex((s) => s.id === firstSettingsStep().id)) return;
   for (const service of SERVICES) {
     const dir = config[service].settings;
     if (!dir) continue;
@@ -85,7 +80,7 @@ function problem(service: Service, label: string, v: SchemaVersion, want: Releas
       if (want === 'any' || want === v.kind) return undefined;
       return want === '0.12.5'
         ? `${db} is already at 0.13, and step ${stepId} works on 0.12.5`
-        : `${db} is still at 0.12.5, and step ${stepId} needs it at 0.13 (step ${migratedBy(service)} is done in this state file)`;
+        : `${db} is still at 0.12.5, and step ${stepId} needs it at 0.13 (step ${migratingStep(service).id} is done in this state file)`;
     default: return `${db} is ${describeVersion(service, v)}`;
   }
 }

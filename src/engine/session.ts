@@ -12,7 +12,7 @@ import { buildReport, reportMarkdown, type Report } from './report.js';
 import { UserError } from '../errors.js';
 import type { DeploymentInfo, Engine, EngineEvent, PlanView, RunOutcome, StepView } from './index.js';
 import { checkDatabases } from './preflight.js';
-import { isSettingsStep, type SnippetSet } from '../runbook/settings-checks.js';
+import { isSettingsStep, type SnippetSet } from '../runbook/settings.js';
 import { findStep, STEPS, type StepDef } from '../runbook/steps.js';
 import type { Decision, DecisionSource } from '../state/index.js';
 import { when } from '../format.js';

@@ -1,14 +1,18 @@
 // The Synnefo 0.12.5 → 0.13 runbook as data: the guide's steps in order, corrected by
 // the errata of the upstream code.
+import { text, yesNo, type AnswerParser } from '../core/answers.js';
 import type { StepModule } from '../core/step.js';
-import type { Service } from '../db/connection.js';
-import { findDuplicates, removeDuplicates } from '../core/dedup/index.js';
-import { servicesDownAndBackup } from './step1.js';
-import { migrationsDone } from './step3.js';
-import { settingsStep } from './settings-checks.js';
-import { cycladesDuplicates, cycladesMigrate } from '../core/remap/cyclades/index.js';
-import { pithosDuplicates, pithosMigrate } from '../core/remap/pithos/index.js';
-import { cycladesUsageStep, importCycladesQuota, importPithosQuota, loadServiceResources, pithosUsageStep, syncQuota } from '../core/quota/index.js';
+import { SERVICES, type Service } from '../db/connection.js';
+import { findDuplicates, parseSurvivors, removeDuplicates } from '../core/dedup/index.js';
+import { servicesDownAndBackup } from '../core/preflight/services-down.js';
+import { migrationsDone } from '../core/preflight/migrations.js';
+import { settingsStep, type SettingsPart } from '../core/settings/checks.js';
+import { cycladesDuplicates, cycladesMigrate, parseUnknownOwners } from '../core/remap/cyclades/index.js';
+import { parseKeepAccounts, parseStatistics, parseUnknownAccounts, pithosDuplicates, pithosMigrate } from '../core/remap/pithos/index.js';
+import { setAnswers } from '../core/remap/sets.js';
+import {
+  cycladesUsageStep, importCycladesQuota, importPithosQuota, loadServiceResources, parseQuotaFiles, pithosUsageStep, servicesFromAnswer, syncQuota,
+} from '../core/quota/index.js';
 
 export type StepKind = 'manual' | 'check' | 'migrate';
 
@@ -39,14 +43,19 @@ export interface StepDef {
   unknown?: UnknownTable;
   /** The sandbox can perform this manual step's effect on the data (`s` in the wizard). */
   simulate?: boolean;
-  /** The step shows settings lines to paste per host and file (3.3–3.6). */
-  snippets?: boolean;
+  /** The settings this step checks and shows as lines to paste per host and file (3.3–3.6). */
+  snippets?: SettingsPart;
   /** The environment variable that sets this step's batch size (lowering it helps a batch fit a timeout). */
   batchKnob?: string;
   /** The services whose schema this step moves from 0.12.5 to 0.13 (before it 0.12.5, after it 0.13). */
   migrates?: Service[];
   /** The step ends its phase with a checked backup of every database (no second one is offered then). */
   backsUp?: boolean;
+  /**
+   * The answers-file keys this step reads ({"<id>": {"<key>": value}}), each with its parser;
+   * every step also accepts "ignore-sessions" and "confirm" (core/answers.ts COMMON_ANSWERS).
+   */
+  answers?: Record<string, AnswerParser>;
 }
 
 /** What the operator decides in a step's conflict table. */
@@ -101,6 +110,7 @@ export const STEPS: StepDef[] = [
     verifiedBy: 'no other session on any database (pg_stat_activity); a pg_dump of each that pg_restore can list',
     module: servicesDownAndBackup,
     backsUp: true,
+    answers: Object.fromEntries(SERVICES.map((s) => [`external-backup-${s}`, text('where the backup is')])),
   },
   {
     id: '2.1', phase: '2', kind: 'check', title: 'Find users whose emails differ only in case',
@@ -108,7 +118,7 @@ export const STEPS: StepDef[] = [
     needs: ['1'],
     errata: ['The guide\'s script compares with Django iexact (UPPER), while 0.13 enforces username = lower(email): this tool groups users equal under either.'],
     verifiedBy: 'the conflict table lists every group of astakos users whose lower(email) collide',
-    module: findDuplicates,
+    module: findDuplicates({ removeStep: '2.2' }),
     decisions: { kind: 'users', step: '2.2', beforeRun: false, verb: 'delete' },
   },
   {
@@ -120,8 +130,9 @@ export const STEPS: StepDef[] = [
       'The undocumented ASTAKOS_MIGRATION_0045_DELETE_DUPLICATE_USER_IDS setting deletes users blindly during migrate: do not use it.',
     ],
     verifiedBy: 'no case-insensitive collision left; no row references a deleted user',
-    module: removeDuplicates,
+    module: removeDuplicates({ findStep: '2.1', schemaStep: '3.2' }),
     decisions: { kind: 'users', step: '2.2', beforeRun: true, verb: 'delete' },
+    answers: { survivors: parseSurvivors },
   },
   {
     id: '3.1', phase: '3', kind: 'manual', title: 'Install the 0.13 packages',
@@ -149,7 +160,7 @@ export const STEPS: StepDef[] = [
       { host: 'cyclades', lines: ['snf-manage syncdb', 'snf-manage migrate'] },
     ],
     verifiedBy: 'astakos at im 0024 and cyclades at db 0061 (South rows and columns); every astakos user has a unique uuid',
-    module: migrationsDone,
+    module: migrationsDone(['astakos', 'cyclades']),
     simulate: true,
     migrates: ['astakos', 'cyclades'],
   },
@@ -159,9 +170,9 @@ export const STEPS: StepDef[] = [
     needs: ['3.2'],
     errata: ['QUOTAHOLDER_URL is not read by any 0.13 code; the ASTAKOS_/CYCLADES_/PITHOS_ variants and QUOTAHOLDER_TOKEN are.'],
     verifiedBy: 'the settings folders, when configured, are checked (otherwise the operator confirms)',
-    module: settingsStep('3.3'),
+    module: settingsStep('quota'),
     simulate: true,
-    snippets: true,
+    snippets: 'quota',
   },
   {
     id: '3.4', phase: '3', kind: 'manual', title: 'Set up astakos',
@@ -169,9 +180,9 @@ export const STEPS: StepDef[] = [
     needs: ['3.3'],
     errata: ['ASTAKOS_DEFAULT_CONTACT_EMAIL changed its default to support@example.synnefo.org: set it.'],
     verifiedBy: 'the settings folders, when configured, are checked (otherwise the operator confirms)',
-    module: settingsStep('3.4'),
+    module: settingsStep('astakos'),
     simulate: true,
-    snippets: true,
+    snippets: 'astakos',
   },
   {
     id: '3.5', phase: '3', kind: 'manual', title: 'Set up cyclades',
@@ -182,9 +193,9 @@ export const STEPS: StepDef[] = [
       { host: 'cyclades', lines: ['apt-get install memcached python-memcache'] },
     ],
     verifiedBy: 'the settings folders, when configured, are checked (otherwise the operator confirms)',
-    module: settingsStep('3.5'),
+    module: settingsStep('cyclades'),
     simulate: true,
-    snippets: true,
+    snippets: 'cyclades',
   },
   {
     id: '3.6', phase: '3', kind: 'manual', title: 'Set up pithos',
@@ -192,9 +203,9 @@ export const STEPS: StepDef[] = [
     needs: ['3.5'],
     errata: ['PITHOS_USE_QUOTAHOLDER must be False during the migration.'],
     verifiedBy: 'the settings folders, when configured, are checked (otherwise the operator confirms)',
-    module: settingsStep('3.6'),
+    module: settingsStep('pithos'),
     simulate: true,
-    snippets: true,
+    snippets: 'pithos',
   },
   {
     id: '4', phase: '4', kind: 'manual', title: 'Start astakos and the quotaholder',
@@ -213,15 +224,17 @@ export const STEPS: StepDef[] = [
       'The sample\'s "order" is ignored for services that already exist.',
     ],
     verifiedBy: 'im_service / im_resource hold the definitions; no default lower than 0.12\'s without a warning',
-    module: loadServiceResources,
+    module: loadServiceResources({ usersStep: '2.2' }),
+    answers: { services: servicesFromAnswer, 'lower-defaults': yesNo, 'rename-pithos': yesNo },
   },
   {
     id: '6.1', phase: '6', kind: 'migrate', title: 'Cyclades: merge or delete duplicate users',
     why: 'Cyclades owners that differ only in case must become one before the uuid rewrite.',
     needs: ['3.2'],
     verifiedBy: 'no case-insensitive duplicate owner left in cyclades',
-    module: cycladesDuplicates,
+    module: cycladesDuplicates({ usersStep: '2.2' }),
     decisions: { kind: 'sets', step: '6.1', beforeRun: true, verb: 'merge', noun: 'cyclades owner identifiers' },
+    answers: { sets: setAnswers('identifier') },
   },
   {
     id: '6.2', phase: '6', kind: 'migrate', title: 'Pithos: merge or delete duplicate accounts',
@@ -229,8 +242,9 @@ export const STEPS: StepDef[] = [
     needs: ['3.2'],
     errata: ['Upstream --list-duplicate uses a regex: "." "+" "(" in names create or hide duplicates.', 'Upstream merge fails on the 0.12 schema.'],
     verifiedBy: 'no case-insensitive duplicate account left in pithos',
-    module: pithosDuplicates,
+    module: pithosDuplicates({ usersStep: '2.2' }),
     decisions: { kind: 'sets', step: '6.2', beforeRun: true, verb: 'merge', noun: 'pithos accounts' },
+    answers: { sets: setAnswers('account'), unknown: parseUnknownAccounts },
     unknown: {
       kind: 'account', noun: 'accounts', mapToUser: false,
       answers: [{ key: 'd', value: 'delete', label: 'delete it all' }, { key: 'k', value: 'keep', label: 'keep under its name' }],
@@ -243,7 +257,8 @@ export const STEPS: StepDef[] = [
     needs: ['6.1'],
     errata: ['"snf-manage user-list" prints no emails in 0.13: this tool reads the mapping from the astakos database.'],
     verifiedBy: 'no email-shaped owner left; every uuid exists in astakos',
-    module: cycladesMigrate,
+    module: cycladesMigrate({ usersStep: '2.2' }),
+    answers: { unknown: parseUnknownOwners },
     unknown: {
       kind: 'owner', noun: 'identifiers', mapToUser: true,
       answers: [{ key: 'd', value: 'delete', label: 'delete its rows' }, { key: 'k', value: 'keep', label: 'keep as is' }],
@@ -255,7 +270,8 @@ export const STEPS: StepDef[] = [
     why: 'From 0.13 on, pithos paths and permissions name accounts by uuid.',
     needs: ['6.2'],
     verifiedBy: 'alembic at 27381099d477; no email-shaped account; statistics consistent',
-    module: pithosMigrate,
+    module: pithosMigrate({ usersStep: '2.2', duplicatesStep: '6.2' }),
+    answers: { unknown: parseKeepAccounts('6.2'), statistics: parseStatistics },
     migrates: ['pithos'],
     batchKnob: 'SNF_UPGRADE_PITHOS_BATCH',
   },
@@ -265,14 +281,16 @@ export const STEPS: StepDef[] = [
     needs: ['5', '6.4'],
     errata: ['user-set-initial-quota needs --from-file; as written in the guide it imports nothing.'],
     verifiedBy: 'every non-default pithos limit is an initial quota of the same user',
-    module: importPithosQuota,
+    module: importPithosQuota({ usersStep: '2.2' }),
+    answers: { file: parseQuotaFiles },
   },
   {
     id: '7.2', phase: '7', kind: 'migrate', title: 'Cyclades quota limits → astakos',
     why: 'Per-user VM and network limits move into astakos initial quotas.',
     needs: ['5', '6.3'],
     verifiedBy: 'every VMS_USER_QUOTA / NETWORKS_USER_QUOTA entry is an initial quota',
-    module: importCycladesQuota,
+    module: importCycladesQuota({ usersStep: '2.2' }),
+    answers: { file: parseQuotaFiles },
   },
   {
     id: '8', phase: '8', kind: 'migrate', title: 'Enforce the new quota limits',
@@ -325,3 +343,17 @@ export function findStep(id: string): StepDef | undefined {
 export function stepIndex(id: string): number {
   return STEPS.findIndex((s) => s.id === id);
 }
+
+const onlyOne = (what: string, found: StepDef[]): StepDef => {
+  if (found.length !== 1) throw new Error(`the runbook must have exactly one ${what}, not ${found.length}`);
+  return found[0]!;
+};
+
+/** The step whose module backs up every database (phase backups reuse its context). */
+export const backupStep = (): StepDef => onlyOne('step that backs up', STEPS.filter((s) => s.backsUp));
+
+/** The step that moves SERVICE's schema from 0.12.5 to 0.13. */
+export const migratingStep = (service: Service): StepDef => onlyOne(`step that migrates ${service}`, STEPS.filter((s) => s.migrates?.includes(service)));
+
+/** The first step whose checks or changes read the settings folders. */
+export const firstSettingsStep = (): StepDef => STEPS.find((s) => s.snippets)!;

@@ -1,7 +1,8 @@
 // `snf-upgrade sandbox create|drop|simulate|report …`
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { closeAllEmbedded, scrubSecrets, SERVICES } from '../db/connection.js';
+import { closeAllEmbedded, SERVICES } from '../db/connection.js';
+import { scrubSecrets } from '../secrets.js';
 import { EXIT, UserError } from '../errors.js';
 import { createSandbox, dropSandbox, readSandboxConfig, sandboxPaths } from './create.js';
 import { parseScale } from './params.js';

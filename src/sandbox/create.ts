@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
+import { scrubSecrets } from '../secrets.js';
 import { embeddedDir, isEmbeddedUrl, openDb, processAlive, SERVICES, type Db, type Service } from '../db/connection.js';
 import { EXIT, UserError } from '../errors.js';
 import { astakosDataSql } from './gen-astakos.js';
@@ -99,7 +100,7 @@ async function withAdmin<T>(adminUrl: string, f: (c: pg.Client) => Promise<T>): 
   try {
     await c.connect();
   } catch (err) {
-    throw new UserError(`cannot connect to the PostgreSQL server at ${redact(adminUrl)}: ${(err as Error).message}`,
+    throw new UserError(`cannot connect to the PostgreSQL server at ${scrubSecrets(adminUrl)}: ${(err as Error).message}`,
       'check --pg (an admin URL such as postgres://postgres@127.0.0.1/postgres) and that the server runs');
   }
   try {
@@ -109,9 +110,6 @@ async function withAdmin<T>(adminUrl: string, f: (c: pg.Client) => Promise<T>): 
   }
 }
 
-function redact(url: string): string {
-  return url.replace(/(\/\/[^:@/]*:)[^@]*@/, '$1***@');
-}
 
 async function dropServerDbs(admin: pg.Client, name: string): Promise<string[]> {
   const v = Number((await admin.query('SHOW server_version_num')).rows[0].server_version_num);
@@ -258,7 +256,7 @@ export async function createSandbox(opts: CreateOptions): Promise<CreateResult> 
   checkTarget(opts);
   const urls = sandboxUrls(opts.name, opts);
 
-  log(`sandbox ${opts.name}: ${p.users} users, seed ${p.seed}, ${opts.pg ? `server ${redact(opts.pg)}` : `embedded ${resolve(opts.embedded!)}`}`);
+  log(`sandbox ${opts.name}: ${p.users} users, seed ${p.seed}, ${opts.pg ? `server ${scrubSecrets(opts.pg)}` : `embedded ${resolve(opts.embedded!)}`}`);
   if (opts.pg) {
     await withAdmin(opts.pg, async (admin) => {
       const dropped = await dropServerDbs(admin, opts.name);

@@ -4,7 +4,7 @@ import { appendFileSync, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { openDb, type Service } from '../db/connection.js';
 import { EXIT, UserError } from '../errors.js';
-import { deploymentSnippets } from '../runbook/settings-checks.js';
+import { deploymentSnippets } from '../runbook/settings.js';
 
 export type SettingsStep = '3.3' | '3.4' | '3.5' | '3.6';
 

@@ -186,7 +186,7 @@ export class StateFile {
     };
   }
 
-  /** Every step that has a record, in runbook order ('2.2' before '2.10'). */
+  /** Every step that has a record, in runbook order (2.2 before 2.10). */
   listSteps(): StepRecord[] {
     const rows = this.stmt('SELECT * FROM steps').all() as StepRow[];
     return rows.map(stepRecord).sort((a, b) => compareStepIds(a.id, b.id));
@@ -506,7 +506,7 @@ function backupRecord(r: BackupRow): BackupRecord {
   };
 }
 
-/** Orders runbook ids numerically part by part: '2' < '2.2' < '2.10' < '10'. */
+/** Orders runbook ids numerically part by part: 2 < 2.2 < 2.10 < 10. */
 export function compareStepIds(a: string, b: string): number {
   const pa = a.split('.');
   const pb = b.split('.');

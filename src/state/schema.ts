@@ -26,7 +26,7 @@ CREATE TABLE runs (
   outcome    TEXT
 );
 
--- Progress of each runbook step (id as in the runbook: '1', '2.2', ...).
+-- Progress of each runbook step (id as in the runbook: 1, 2.2, ...).
 CREATE TABLE steps (
   id          TEXT PRIMARY KEY,
   status      TEXT NOT NULL DEFAULT 'pending'

@@ -2,8 +2,8 @@
 // as they are to be pasted. A line too long for the screen continues on the next row behind
 // a "↪" in the margin (nothing is added to the Python itself). Secret values are hidden
 // until the operator asks for them (t), and then only on this screen.
-import type { SnippetSet } from '../runbook/settings-checks.js';
-import { fingerprint, hiddenSecret as hidden, hideSecrets } from '../runbook/settings-checks.js';
+import type { SnippetSet } from '../runbook/settings.js';
+import { fingerprint, hiddenSecret as hidden, hideSecrets } from '../secrets.js';
 import { line, type StyledLine } from './components/common.js';
 
 /** Where the code starts: a 3-column margin, which holds "↪" on continuation rows. */

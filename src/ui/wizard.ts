@@ -6,7 +6,7 @@ import type { Check } from '../core/step.js';
 import type { DeploymentInfo, EngineEvent, PlanView, StepView } from '../engine/index.js';
 import type { Backend, DecisionInput, LockConflict } from '../engine/session.js';
 import { describeError } from '../format.js';
-import type { SnippetSet } from '../runbook/settings-checks.js';
+import type { SnippetSet } from '../runbook/settings.js';
 import type { PendingQuestion, UiAsker } from './asker.js';
 import type { StyledLine } from './components/common.js';
 import type { Message } from './components/Home.js';

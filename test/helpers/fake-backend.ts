@@ -5,7 +5,7 @@ import type { DeploymentInfo, EngineEvent, PlanView, RunOutcome, StepView } from
 import { isImplemented } from '../../src/engine/index.js';
 import { STEPS } from '../../src/runbook/steps.js';
 import type { Decision, StepRecord } from '../../src/state/index.js';
-import { isSettingsStep, settingsSnippets } from '../../src/runbook/settings-checks.js';
+import { isSettingsStep, settingsSnippets } from '../../src/runbook/settings.js';
 import { UserError } from '../../src/errors.js';
 import type { AstakosUser, Backend, DecisionInput } from '../../src/engine/session.js';
 import type { ConflictGroup, ConflictUser } from '../../src/ui/conflicts/types.js';

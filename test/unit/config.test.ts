@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig, requireDb } from '../../src/config.js';
-import { openDb, redactUrl, scrubSecrets } from '../../src/db/connection.js';
+import { openDb, redactUrl } from '../../src/db/connection.js';
+import { scrubSecrets } from '../../src/secrets.js';
 import { UserError } from '../../src/errors.js';
 import { cleanupAll, tempDir } from '../support.js';
 

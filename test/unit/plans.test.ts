@@ -2,19 +2,43 @@
 // file), each plan says what it changes, how many decisions are open and what to confirm.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { findDuplicates, removeDuplicates, type DedupFindings, type DuplicateUser, type RemoveFindings } from '../../src/core/dedup/index.js';
-import { cycladesDuplicates, cycladesMigrate, type DuplicatesFindings, type MigrateInspection, type SetMember } from '../../src/core/remap/cyclades/index.js';
-import { pithosDuplicates, pithosMigrate, type AccountHoldings, type PithosDuplicatesFindings, type PithosMigrateInspection } from '../../src/core/remap/pithos/index.js';
-import { importPithosQuota, loadServiceResources, pithosUsageStep, syncQuota, type DefinitionsFindings, type InitialFindings, type SyncFindings, type UsageFindings } from '../../src/core/quota/index.js';
-import type { Answers, DecisionSource, Findings, StepDecisions } from '../../src/core/step.js';
+import type { DedupFindings, DedupPlanData, DuplicateUser, RemoveFindings } from '../../src/core/dedup/index.js';
+import type { DuplicatesFindings, DuplicatesPlanData, MigrateInspection, MigratePlanData, SetMember } from '../../src/core/remap/cyclades/index.js';
+import type {
+  AccountHoldings, PithosDuplicatesFindings, PithosDuplicatesPlanData, PithosMigrateInspection, PithosMigratePlan,
+} from '../../src/core/remap/pithos/index.js';
+import type { DefinitionsFindings, InitialFindings, SyncFindings, UsageFindings } from '../../src/core/quota/index.js';
+import type { Answers, DecisionSource, Findings, Plan, StepDecisions, StepModule } from '../../src/core/step.js';
 import { CheckFailed, UserError } from '../../src/errors.js';
+import { answerParser } from '../../src/runbook/answers.js';
+import { findStep } from '../../src/runbook/steps.js';
 
+/** Runbook step ID's plan, as the engine calls it: with the step's own id beside the decisions. */
+function stepPlan<F, P>(id: string): { plan: (f: Findings<F>, d: Omit<StepDecisions, 'step'>) => Plan<P> } {
+  const module = findStep(id)!.module as StepModule<F, P>;
+  return { plan: (f, d) => module.plan!(f, { ...d, step: id }) };
+}
+const findDuplicates = stepPlan<DedupFindings, undefined>('2.1');
+const removeDuplicates = stepPlan<RemoveFindings, DedupPlanData>('2.2');
+const loadServiceResources = stepPlan<DefinitionsFindings, DefinitionsFindings>('5');
+const cycladesDuplicates = stepPlan<DuplicatesFindings, DuplicatesPlanData>('6.1');
+const pithosDuplicates = stepPlan<PithosDuplicatesFindings, PithosDuplicatesPlanData>('6.2');
+const cycladesMigrate = stepPlan<MigrateInspection, MigratePlanData>('6.3');
+const pithosMigrate = stepPlan<PithosMigrateInspection, PithosMigratePlan>('6.4');
+const importPithosQuota = stepPlan<InitialFindings, InitialFindings>('7.1');
+const syncQuota = stepPlan<SyncFindings, SyncFindings>('8');
+const pithosUsageStep = stepPlan<UsageFindings, UsageFindings>('9.1');
+
+/** An answers file as the headless asker gives it: each value parsed by its step's parser. */
 const answers = (given: Record<string, Record<string, unknown>> = {}, acceptSuggestions = false): Answers => ({
-  answer: (step, key) => given[step]?.[key],
+  answer: (step, key) => {
+    const value = given[step]?.[key];
+    return value === undefined ? undefined : answerParser(step, key)!(value, { step, key });
+  },
   acceptSuggestions,
 });
 
-const decisions = (stored: Record<string, unknown> = {}, a: Answers = answers(), source: DecisionSource = 'operator'): StepDecisions => ({
+const decisions = (stored: Record<string, unknown> = {}, a: Answers = answers(), source: DecisionSource = 'operator'): Omit<StepDecisions, 'step'> => ({
   stored: new Map(Object.entries(stored).map(([k, value]) => [k, { value, source }])),
   answers: a,
 });
@@ -237,18 +261,18 @@ describe('plan of 6.2 and 6.4 (pithos accounts)', () => {
       rows: { nodes: 10, versions: 20, public: 1, xfeatures: 0, xfeaturevals: 0, groups: 0 },
       collisions: [], negativePopulation: 0, latestVersionBroken: 0, publicWithoutUrl: 1, publicInactive: 0,
       statisticsDrift: { size: 0, population: 0 }, maxNode: 10, maxSerial: 20, maxPublicId: 1, maxFeatureId: 0,
-      map: { persistent: false, newPairs: 2 }, decidedIn62: {}, running: false,
+      map: { persistent: false, newPairs: 2 }, decidedInDuplicates: {}, running: false,
       ...over,
     };
   }
 
   it('6.4 keeps an account 6.2 decided to keep, and asks about statistics that drifted', () => {
-    const keptIn62 = { 'unknown:ghost@x.gr': { value: 'keep', source: 'operator' as const } };
-    const plan = pithosMigrate.plan!(findings(migrateFindings({ decidedIn62: keptIn62, statisticsDrift: { size: 2, population: 0 } })), decisions());
+    const keptInDuplicates = { 'unknown:ghost@x.gr': { value: 'keep', source: 'operator' as const } };
+    const plan = pithosMigrate.plan!(findings(migrateFindings({ decidedInDuplicates: keptInDuplicates, statisticsDrift: { size: 2, population: 0 } })), decisions());
     assert.equal(plan.open, 1);
     assert.deepEqual(plan.data!.keepUnknown, ['ghost@x.gr']);
     assert.ok(plan.changes.some((c) => c.table === 'alembic_version' && c.rows === 1));
-    const decided = pithosMigrate.plan!(findings(migrateFindings({ decidedIn62: keptIn62, statisticsDrift: { size: 2, population: 0 } })), decisions({ statistics: 'recompute' }));
+    const decided = pithosMigrate.plan!(findings(migrateFindings({ decidedInDuplicates: keptInDuplicates, statisticsDrift: { size: 2, population: 0 } })), decisions({ statistics: 'recompute' }));
     assert.equal(decided.open, 0);
     assert.equal(decided.data!.recomputeStatistics, true);
   });

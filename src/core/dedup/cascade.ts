@@ -14,7 +14,6 @@
 // precision), so writing that text back restores every value exactly.
 import { type FkEdge, reachByForeignKeys } from '../../db/introspect.js';
 import { stashSecrets } from '../../db/secrets.js';
-import { DEDUP_STEP } from './decide.js';
 import type pg from 'pg';
 import type { BeforeImage } from '../step.js';
 import {
@@ -63,11 +62,11 @@ export function usersReach(q: Q, candidates: number[]): Promise<CascadeReach<num
  * Must run inside a transaction on CLIENT (the caller's batch).
  */
 export function deleteUsers(client: pg.PoolClient, cascade: Cascade, ids: number[],
-  keep: (images: BeforeImage[]) => void): Promise<Map<string, number>> {
+  keep: (images: BeforeImage[]) => void, step: string): Promise<Map<string, number>> {
   return deleteCascade(client, cascade, ids, keep, {
     service: 'astakos',
     rowsOf: (table) => `the ${table} rows of the users being deleted`,
-    stash: (c, table, key, rows) => stashSecrets(c, DEDUP_STEP, table, key, rows),
+    stash: (c, table, key, rows) => stashSecrets(c, step, table, key, rows),
   });
 }
 

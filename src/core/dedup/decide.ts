@@ -1,19 +1,20 @@
 // Who survives in each duplicate group, and the record of it in the state file that steps
 // 6.1 / 6.2 read as their defaults.
 //
-// State file, step '2.2':
+// State file, under the step that removes the duplicates:
 //   key = <group key> (the lowercased email)  value = <survivor user id>  (number)
 //   key = 'merge:' + <deleted user's email exactly as stored>
 //         value = MergeTarget { into: <survivor's email exactly as stored>, survivorId, deletedIds, group }
-// The 'merge:' rows are written when 2.2 applies; they tell 6.1 / 6.2 which cyclades owner
-// and pithos account should be merged into which (or deleted, if the operator says so there).
+// The 'merge:' rows are written when that step applies; they tell the cyclades and pithos
+// duplicate steps which owner / account should be merged into which (or deleted, if the
+// operator says so there).
+import { AnswerError, answerName, exampleOf, objectEntries, type AnswerParser } from '../answers.js';
 import { EXIT, UserError } from '../../errors.js';
 import type { StateFile } from '../../state/index.js';
 import type { Answers, Decisions, DecisionSource } from '../step.js';
 import { pyLower } from '../fold.js';
 import type { DuplicateGroup, GroupDecision } from './types.js';
 
-export const DEDUP_STEP = '2.2';
 export const MERGE_PREFIX = 'merge:';
 
 export interface MergeTarget {
@@ -40,25 +41,21 @@ function parseId(value: unknown): number | undefined {
   return undefined;
 }
 
-/** The answers file's survivors for step 2.2, keyed by the lowercased email. */
-function answeredSurvivors(asker: Answers): Map<string, unknown> {
-  const raw = asker.answer(DEDUP_STEP, 'survivors');
-  if (raw === undefined) return new Map();
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new UserError('answers file: "2.2"."survivors" must map emails to user ids',
-      'e.g. {"2.2": {"survivors": {"foo@example.org": 12}}}', EXIT.usage);
-  }
-  return new Map(Object.entries(raw).map(([k, v]) => [pyLower(k.trim()), v]));
-}
+/** The answers file's survivors ({"<email>": <user id>}), keyed by the lowercased email. */
+export const parseSurvivors: AnswerParser<Map<string, unknown>> = (value, at) => {
+  const entries = objectEntries(value);
+  if (!entries) throw new AnswerError(`${answerName(at)} must map emails to user ids`, exampleOf(at, '{"foo@example.org": 12}'));
+  return new Map([...entries].map(([k, v]) => [pyLower(k.trim()), v]));
+};
 
 /**
  * Per group: a stored decision (the operator's in the wizard, or one a previous apply of
- * 2.2 stored, so a resumed run keeps deleting the same users), else the answers file's
+ * STEP stored, so a resumed run keeps deleting the same users), else the answers file's
  * survivor (validated: it must be one of the group's ids), else the suggestion when the
  * operator accepts suggestions; anything else stays open.
  */
-export function resolveSurvivors(groups: DuplicateGroup[], stored: Decisions, asker: Answers): Resolution {
-  const answers = answeredSurvivors(asker);
+export function resolveSurvivors(groups: DuplicateGroup[], stored: Decisions, asker: Answers, step: string): Resolution {
+  const answers = (asker.answer(step, 'survivors') as Map<string, unknown> | undefined) ?? new Map<string, unknown>();
   const decided: GroupDecision[] = [];
   const open: string[] = [];
   const notes: string[] = [];
@@ -85,7 +82,7 @@ export function resolveSurvivors(groups: DuplicateGroup[], stored: Decisions, as
       const id = parseId(answered);
       if (id === undefined || !ids.includes(id)) {
         throw new UserError(`answers file: survivor ${JSON.stringify(answered)} for ${g.key} is not one of its users (${list})`,
-          `put one of ${list.replace(/#/g, '')} under "2.2"."survivors"."${g.key}"`, EXIT.usage);
+          `put one of ${list.replace(/#/g, '')} under ${answerName({ step, key: 'survivors' }, g.key)}`, EXIT.usage);
       }
       if (survivor === undefined) {
         survivor = id;
@@ -111,11 +108,11 @@ export function resolveSurvivors(groups: DuplicateGroup[], stored: Decisions, as
   return { decided, open, notes };
 }
 
-/** Stores the survivors and the merge mapping for 6.1 / 6.2, in one state-file transaction. */
-export function storeDecisions(state: StateFile, decided: GroupDecision[]): void {
+/** Stores STEP's survivors and the merge mapping for the cyclades / pithos duplicate steps, in one state-file transaction. */
+export function storeDecisions(state: StateFile, step: string, decided: GroupDecision[]): void {
   state.transaction(() => {
     for (const d of decided) {
-      state.setDecision(DEDUP_STEP, d.key, d.survivor, d.source);
+      state.setDecision(step, d.key, d.survivor, d.source);
       const byEmail = new Map<string, number[]>();
       for (const x of d.deleted) {
         if (x.email === d.survivorEmail) continue; // same identifier in cyclades/pithos: nothing to merge
@@ -123,29 +120,29 @@ export function storeDecisions(state: StateFile, decided: GroupDecision[]): void
       }
       for (const [email, ids] of byEmail) {
         const target: MergeTarget = { into: d.survivorEmail, survivorId: d.survivor, deletedIds: ids, group: d.key };
-        state.setDecision(DEDUP_STEP, MERGE_PREFIX + email, target, d.source);
+        state.setDecision(step, MERGE_PREFIX + email, target, d.source);
       }
     }
   });
 }
 
 /**
- * The merge mapping 2.2 recorded: deleted user's email (exactly as stored, i.e. the
- * cyclades owner / pithos account name) → where its resources should go. For 6.1 / 6.2.
+ * The merge mapping the users step STEP recorded: deleted user's email (exactly as stored, i.e.
+ * the cyclades owner / pithos account name) → where its resources should go.
  */
-export function mergeTargets(state: StateFile): Map<string, MergeTarget & { source: DecisionSource }> {
+export function mergeTargets(state: StateFile, step: string): Map<string, MergeTarget & { source: DecisionSource }> {
   const out = new Map<string, MergeTarget & { source: DecisionSource }>();
-  for (const [key, d] of state.getDecisions(DEDUP_STEP)) {
+  for (const [key, d] of state.getDecisions(step)) {
     if (key.startsWith(MERGE_PREFIX)) out.set(key.slice(MERGE_PREFIX.length), { ...(d.value as MergeTarget), source: d.source });
   }
   return out;
 }
 
 /** After undo: forget what apply recorded (merge mapping, and survivors it took from answers or suggestions). */
-export function forgetAppliedDecisions(state: StateFile): void {
+export function forgetAppliedDecisions(state: StateFile, step: string): void {
   state.transaction(() => {
-    const keep = [...state.getDecisions(DEDUP_STEP)].filter(([key, d]) => !key.startsWith(MERGE_PREFIX) && d.source === 'operator');
-    state.clearDecisions(DEDUP_STEP);
-    for (const [key, d] of keep) state.setDecision(DEDUP_STEP, key, d.value, d.source);
+    const keep = [...state.getDecisions(step)].filter(([key, d]) => !key.startsWith(MERGE_PREFIX) && d.source === 'operator');
+    state.clearDecisions(step);
+    for (const [key, d] of keep) state.setDecision(step, key, d.value, d.source);
   });
 }

@@ -1,8 +1,8 @@
-// Steps 2.1 and 2.2: astakos users whose emails differ only in case.
-//   2.1 findDuplicates   — the conflict table (astakos + what each owns in cyclades/pithos),
-//                          with a suggested survivor per group. Read-only.
-//   2.2 removeDuplicates — deletes the non-survivors with Django 0.12.5's cascade, in
-//                          exactly-once batches with before-images; undo restores them.
+// Astakos users whose emails differ only in case, in two steps:
+//   findDuplicates   — the conflict table (astakos + what each owns in cyclades/pithos),
+//                      with a suggested survivor per group. Read-only.
+//   removeDuplicates — deletes the non-survivors with Django 0.12.5's cascade, in
+//                      exactly-once batches with before-images; undo restores them.
 import { createHash } from 'node:crypto';
 import { detectSchema, describeVersion } from '../../db/detect.js';
 import { forgetBatches, JOURNAL_TABLE } from '../../db/journal.js';
@@ -13,14 +13,14 @@ import { reachedRows } from '../cascade.js';
 import {
   danglingReferences, deleteUsers, fixSequence, fixTextFormats, insertRows, loadCascade, referenceGraph, referencesTo, ROOT_TABLE, usersReach,
 } from './cascade.js';
-import { DEDUP_STEP, forgetAppliedDecisions, resolveSurvivors, storeDecisions } from './decide.js';
+import { forgetAppliedDecisions, resolveSurvivors, storeDecisions } from './decide.js';
 import { astakosCollisions, inspectDuplicates } from './inspect.js';
 import type { DedupFindings, DedupPlanData, RemoveFindings } from './types.js';
 
 export type {
   DedupFindings, DedupPlanData, DuplicateGroup, DuplicateUser, CycladesOwned, GroupDecision, PithosOwned, RemoveFindings,
 } from './types.js';
-export { mergeTargets, MERGE_PREFIX, DEDUP_STEP, type MergeTarget } from './decide.js';
+export { mergeTargets, MERGE_PREFIX, parseSurvivors, type MergeTarget } from './decide.js';
 export { pyLower } from '../fold.js';
 export { astakosCollisions, identifierCollisions, CYCLADES_IDENTIFIERS, PITHOS_ACCOUNTS } from './inspect.js';
 
@@ -41,13 +41,14 @@ function capped(lines: string[], max = 50, where = 'plan --json lists them all')
 const groupLine = (g: DedupFindings['groups'][number]): string =>
   `${g.key}: ${g.users.map((u) => `#${u.id} ${u.email}${u.is_active ? '' : ' (inactive)'}`).join(', ')} — suggested #${g.suggested}`;
 
-export const findDuplicates: StepModule<DedupFindings, undefined> = {
+/** The read-only step; REMOVESTEP is the step that deletes the duplicates once decided. */
+export const findDuplicates = ({ removeStep }: { removeStep: string }): StepModule<DedupFindings, undefined> => ({
   inspect,
   plan(findings) {
     const data = findings.data!;
     return {
       summary: data.groups.length
-        ? [...capped(data.groups.map(groupLine)), 'step 2.2 deletes all but one user of each group, once each survivor is decided']
+        ? [...capped(data.groups.map(groupLine)), `step ${removeStep} deletes all but one user of each group, once each survivor is decided`]
         : ['nothing to decide'],
       changes: [],
     };
@@ -55,7 +56,7 @@ export const findDuplicates: StepModule<DedupFindings, undefined> = {
   async apply(_ctx, plan) {
     return { summary: plan.summary, rows: 0 };
   },
-};
+});
 
 /** Deterministic batches: ascending ids in fixed-size chunks, named by their content. */
 export function batchesOf(ids: number[], size = USERS_PER_BATCH): { key: string; ids: number[] }[] {
@@ -68,7 +69,11 @@ export function batchesOf(ids: number[], size = USERS_PER_BATCH): { key: string;
   return out;
 }
 
-export const removeDuplicates: StepModule<RemoveFindings, DedupPlanData> = {
+/**
+ * The deleting step. FINDSTEP shows the groups; SCHEMASTEP migrates the astakos schema (undo
+ * is refused once it ran).
+ */
+export const removeDuplicates = ({ findStep, schemaStep }: { findStep: string; schemaStep: string }): StepModule<RemoveFindings, DedupPlanData> => ({
   async inspect(ctx) {
     const { data, summary } = await inspectDuplicates(ctx);
     const users = data.groups.flatMap((g) => g.users.map((u) => u.id));
@@ -78,7 +83,7 @@ export const removeDuplicates: StepModule<RemoveFindings, DedupPlanData> = {
 
   plan(findings, decisions) {
     const data = findings.data!;
-    const { decided, open, notes } = resolveSurvivors(data.groups, decisions.stored, decisions.answers);
+    const { decided, open, notes } = resolveSurvivors(data.groups, decisions.stored, decisions.answers, decisions.step);
     const deleteIds = decided.flatMap((d) => d.deleted.map((x) => x.id)).sort((a, b) => a - b);
     const planData: DedupPlanData = { decisions: decided, deleteIds };
     const summary = [
@@ -99,7 +104,7 @@ export const removeDuplicates: StepModule<RemoveFindings, DedupPlanData> = {
   async apply(ctx, plan): Promise<ApplyResult> {
     const data = plan.data!;
     if (!data.deleteIds.length) return { summary: ['no duplicate users: nothing deleted'], rows: 0 };
-    storeDecisions(ctx.state, data.decisions);
+    storeDecisions(ctx.state, ctx.step, data.decisions);
     for (const d of data.decisions) {
       ctx.log('info', `${d.key}: keeping #${d.survivor} ${d.survivorEmail} (${d.source}); deleting ${d.deleted.map((x) => `#${x.id} ${x.email}`).join(', ')}`);
     }
@@ -125,9 +130,9 @@ export const removeDuplicates: StepModule<RemoveFindings, DedupPlanData> = {
         if (present.rows.length !== survivors.length) {
           const have = new Set(present.rows.map((r) => r.id));
           throw new UserError(`survivor(s) ${survivors.filter((s) => !have.has(s)).map((s) => `#${s}`).join(', ')} no longer exist; nothing in this batch was deleted`,
-            'run step 2.1 again and decide the affected groups anew');
+            `run step ${findStep} again and decide the affected groups anew`);
         }
-        const deleted = await deleteUsers(client, cascade, b.ids, keep);
+        const deleted = await deleteUsers(client, cascade, b.ids, keep, ctx.step);
         let n = 0;
         for (const [table, count] of deleted) { perTable.set(table, (perTable.get(table) ?? 0) + count); n += count; }
         users += deleted.get(ROOT_TABLE) ?? 0;
@@ -156,7 +161,7 @@ export const removeDuplicates: StepModule<RemoveFindings, DedupPlanData> = {
     }];
     const cascade = await referenceGraph(pool);
     const deletedIds: number[] = [];
-    for (const image of ctx.state.beforeImages(DEDUP_STEP)) {
+    for (const image of ctx.state.beforeImages(ctx.step)) {
       if (image.table === ROOT_TABLE) deletedIds.push(Number((image.pk as { id: string }).id));
     }
     const refs = deletedIds.length ? await referencesTo(pool, cascade, deletedIds) : [];
@@ -172,9 +177,9 @@ export const removeDuplicates: StepModule<RemoveFindings, DedupPlanData> = {
   },
 
   async undoRefusal(ctx) {
-    const migrated = ctx.state.getStep('3.2');
+    const migrated = ctx.state.getStep(schemaStep);
     if (migrated.status === 'done') {
-      return 'step 3.2 (syncdb + migrate) has run since: the deleted rows no longer fit the migrated astakos schema';
+      return `step ${schemaStep} (syncdb + migrate) has run since: the deleted rows no longer fit the migrated astakos schema`;
     }
     const v = await detectSchema((await ctx.db('astakos')).pool, 'astakos');
     if (v.kind !== '0.12.5') return `the astakos database is no longer at 0.12.5 (${describeVersion('astakos', v)})`;
@@ -187,12 +192,12 @@ export const removeDuplicates: StepModule<RemoveFindings, DedupPlanData> = {
    * can simply run again. A last, idempotent transaction moves the sequences and forgets the rest.
    */
   async undo(ctx): Promise<ApplyResult> {
-    const total = ctx.state.countBeforeImages(DEDUP_STEP);
+    const total = ctx.state.countBeforeImages(ctx.step);
     const db = await ctx.db('astakos');
     const cascade = await loadCascade(db.pool);
     const tables = new Set<string>();
     const idsOf = new Map<string, number[]>();
-    for (const image of ctx.state.beforeImages(DEDUP_STEP)) {
+    for (const image of ctx.state.beforeImages(ctx.step)) {
       tables.add(image.table);
       if (!idsOf.has(image.batch)) idsOf.set(image.batch, []);
       if (image.table === ROOT_TABLE) idsOf.get(image.batch)!.push(Number((image.pk as { id: string }).id));
@@ -221,9 +226,9 @@ export const removeDuplicates: StepModule<RemoveFindings, DedupPlanData> = {
         } else {
           for (const table of order) {
             const t = cascade.tables.find((c) => c.table === table);
-            const withSecrets = await unstashSecrets(client, DEDUP_STEP, table, t ? (t.pk.length ? t.pk : t.columns) : []);
+            const withSecrets = await unstashSecrets(client, ctx.step, table, t ? (t.pk.length ? t.pk : t.columns) : []);
             const rows = (function* () {
-              for (const image of ctx.state.beforeImages(DEDUP_STEP, batch)) {
+              for (const image of ctx.state.beforeImages(ctx.step, batch)) {
                 if (image.table === table && image.action === 'delete') yield withSecrets(image.row as Record<string, string | null>);
               }
             })();
@@ -233,7 +238,7 @@ export const removeDuplicates: StepModule<RemoveFindings, DedupPlanData> = {
           }
           users += ids.length;
         }
-        await client.query(`DELETE FROM ${JOURNAL_TABLE} WHERE step = $1 AND batch = $2`, [DEDUP_STEP, batch]);
+        await client.query(`DELETE FROM ${JOURNAL_TABLE} WHERE step = $1 AND batch = $2`, [ctx.step, batch]);
         return n;
       });
       if (r.skipped) resumed++;
@@ -250,8 +255,8 @@ export const removeDuplicates: StepModule<RemoveFindings, DedupPlanData> = {
         const t = cascade.tables.find((c) => c.table === table);
         if (t && t.pk.length === 1 && await fixSequence(client, table, t.pk[0]!)) summary.push(`${table}: id sequence moved past the restored ids`);
       }
-      await forgetBatches(client, DEDUP_STEP);
-      await forgetSecrets(client, DEDUP_STEP);
+      await forgetBatches(client, ctx.step);
+      await forgetSecrets(client, ctx.step);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => { broken = true; });
@@ -259,8 +264,8 @@ export const removeDuplicates: StepModule<RemoveFindings, DedupPlanData> = {
     } finally {
       client.release(broken);
     }
-    ctx.state.deleteBeforeImages(DEDUP_STEP);
-    forgetAppliedDecisions(ctx.state);
+    ctx.state.deleteBeforeImages(ctx.step);
+    forgetAppliedDecisions(ctx.state, ctx.step);
     if (!total) return { summary: ['nothing to restore'], rows: 0 };
     const lines = [...perTable].map(([t, n]) => `${t}: ${n} row(s) restored`);
     const head = `restored ${users} astakos user(s) and ${restored - users} dependent row(s) in ${applied.length - resumed} batch(es)`
@@ -268,4 +273,4 @@ export const removeDuplicates: StepModule<RemoveFindings, DedupPlanData> = {
     if (already) lines.push(`${already} user(s) were already back in astakos; nothing inserted for them`);
     return { summary: [head, ...lines, ...summary], rows: restored };
   },
-};
+});

@@ -66,9 +66,10 @@ async function usageByUser(stream: AsyncGenerator<OwnerUsage[]>, uuids: UuidMap)
   return out;
 }
 
-export async function headroom(ctx: StepContext, newDefaults: Map<string, bigint>): Promise<Headroom> {
+/** USERSSTEP is the step that removed duplicate astakos users (its merges resolve names too). */
+export async function headroom(ctx: StepContext, newDefaults: Map<string, bigint>, usersStep: string): Promise<Headroom> {
   const astakos = await ctx.db('astakos');
-  const uuids = await stepUuidMap(ctx);
+  const uuids = await stepUuidMap(ctx, usersStep);
   const baseline = readBaseline(ctx.config);
   const notes: string[] = [];
   // what steps 7.1 / 7.2 will carry over as per-user limits

@@ -10,7 +10,7 @@ export { loadServiceResources, desiredServices, planDefinitions, servicesFromAns
 export type { DefinitionsFindings, DefsPlan, Desired } from './services.js';
 export { headroom, type Headroom, type HeadroomRow } from './headroom.js';
 export {
-  importPithosQuota, importCycladesQuota, exportPithos, exportCyclades, readQuotaLines, quotaFolder, PITHOS_FILE, CYCLADES_FILE,
+  importPithosQuota, importCycladesQuota, exportPithos, exportCyclades, readQuotaLines, quotaFolder, parseQuotaFiles, PITHOS_FILE, CYCLADES_FILE,
 } from './initial.js';
 export type { ExportEntry, ExportResult, InitialFindings, Rejection } from './initial.js';
 export { syncQuota, effectiveLimits, diffChunk, limitChecks, verifiedUsers, RESOURCES_012, CHANGED_012 } from './effective.js';

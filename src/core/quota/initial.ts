@@ -15,6 +15,7 @@ import { CheckFailed, UserError } from '../../errors.js';
 import { stepUuidMap, UUID_SHAPE, type UuidMap } from '../remap/uuids.js';
 import { formatPyValue, typeName } from '../settings/index.js';
 import type { ApplyResult, BeforeImage, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../step.js';
+import { exampleOf, type AnswerParser } from '../answers.js';
 import { batchName, loadResources, plural, requireAstakos013, sample, valuesList, type Q, type ResourceRow } from './common.js';
 import { big, fmtLimit, QH_INF, parseLong } from './numbers.js';
 import { fileLines, formatQuotaLine, parseQuotaLine, type QuotaRecord } from './quotafile.js';
@@ -303,7 +304,6 @@ async function writeChanges(client: pg.PoolClient, c: Changes, keep: (images: Be
 // ------------------------------------------------------------------ the steps
 
 interface InitialKind {
-  step: '7.1' | '7.2';
   file: string;
   what: string;
   /** "pithos storage limit" … for check labels. */
@@ -331,20 +331,21 @@ export function quotaFolder(ctx: StepContext): string {
   return join(ctx.config.backups, 'quota');
 }
 
-/** Operator-given files: {"7.1": {"file": "a.txt"}} or {"file": ["a.txt", "b.txt"]}. */
-function extraFiles(ctx: StepContext): string[] {
-  const given = ctx.asker.answer(ctx.step, 'file');
-  if (given === undefined || given === null) return [];
+/** Operator-given files: {"<step>": {"file": "a.txt"}} or {"file": ["a.txt", "b.txt"]}, as absolute paths that exist. */
+export const parseQuotaFiles: AnswerParser<string[]> = (given, at) => {
+  if (given === null) return [];
   const list = Array.isArray(given) ? given : [given];
   return list.map((f) => {
     if (typeof f !== 'string' || !f) {
-      throw new UserError(`the answer "${ctx.step}".file must be a file name or a list of file names`, `e.g. {"${ctx.step}": {"file": "extra-quota.txt"}}`);
+      throw new UserError(`the answer "${at.step}".${at.key} must be a file name or a list of file names`, exampleOf(at, '"extra-quota.txt"'));
     }
     const path = isAbsolute(f) ? f : resolve(f);
-    if (!existsSync(path)) throw new UserError(`quota file ${path} (answer "${ctx.step}".file) does not exist`, 'fix the path in the answers file');
+    if (!existsSync(path)) throw new UserError(`quota file ${path} (answer "${at.step}".${at.key}) does not exist`, 'fix the path in the answers file');
     return path;
   });
-}
+};
+
+const extraFiles = (ctx: StepContext): string[] => (ctx.asker.answer(ctx.step, 'file') as string[] | undefined) ?? [];
 
 const exportText = (entries: ExportEntry[]): string => entries.map((e) => formatQuotaLine(e.uuid, e.resource, e.capacity)).join('');
 
@@ -356,11 +357,11 @@ function rejectionLines(rejected: Rejection[]): string[] {
   return rejected.map((r) => `rejected ${r.where}: ${r.reason}`);
 }
 
-function initialStep(kind: InitialKind): StepModule<InitialFindings, InitialFindings> {
+function initialStep(kind: InitialKind, usersStep: string): StepModule<InitialFindings, InitialFindings> {
   async function gather(ctx: StepContext) {
     const astakos = await ctx.db('astakos');
-    await requireAstakos013(astakos, kind.step);
-    const uuids = await stepUuidMap(ctx);
+    await requireAstakos013(astakos, ctx.step);
+    const uuids = await stepUuidMap(ctx, usersStep);
     const exp = await kind.export(ctx, uuids);
     const resources = await loadResources(astakos.pool);
     return { astakos, exp, resources };
@@ -422,22 +423,22 @@ function initialStep(kind: InitialKind): StepModule<InitialFindings, InitialFind
     async apply(ctx, plan): Promise<ApplyResult> {
       const d = plan.data!;
       if (d.blocking.length) {
-        throw new CheckFailed(`step ${kind.step} cannot export the per-user limits: ${d.blocking.join('; ')}`,
+        throw new CheckFailed(`step ${ctx.step} cannot export the per-user limits: ${d.blocking.join('; ')}`,
           'fix the settings (or give the limits as a six-field file in --answers) and run the step again');
       }
       const { astakos, exp, resources } = await gather(ctx);
       const extra = extraFiles(ctx);
-      if (exp.blocking.length && !extra.length) throw new CheckFailed(`step ${kind.step}: ${exp.blocking.join('; ')}`, 'fix it and run the step again');
+      if (exp.blocking.length && !extra.length) throw new CheckFailed(`step ${ctx.step}: ${exp.blocking.join('; ')}`, 'fix it and run the step again');
       // 1. the export, as the upstream file
       const folder = quotaFolder(ctx);
       mkdirSync(folder, { recursive: true, mode: 0o700 });
       const exportFile = join(folder, kind.file);
       writeFileSync(exportFile, exportText(exp.entries), { mode: 0o600 });
       chmodSync(exportFile, 0o600);
-      for (const r of exp.rejected) ctx.log('warn', `${kind.step}: rejected ${r.where}: ${r.reason}`);
+      for (const r of exp.rejected) ctx.log('warn', `${ctx.step}: rejected ${r.where}: ${r.reason}`);
       // 2. the import of that file (and of any file the operator gave), read back from disk
       const read = await readQuotaLines(astakos.pool, [exportFile, ...extra].map((f) => ({ name: f, lines: readLines(f) })), resources);
-      for (const r of read.rejected) ctx.log('warn', `${kind.step}: rejected ${r.where}: ${r.reason}`);
+      for (const r of read.rejected) ctx.log('warn', `${ctx.step}: rejected ${r.where}: ${r.reason}`);
       let written = 0;
       let batches = 0;
       for (let i = 0; i < read.records.length; i += RECORDS_PER_BATCH) {
@@ -499,10 +500,11 @@ function initialStep(kind: InitialKind): StepModule<InitialFindings, InitialFind
   };
 }
 
-export const importPithosQuota = initialStep({
-  step: '7.1', file: PITHOS_FILE, what: 'per-user pithos storage limits', noun: 'pithos storage limit', export: exportPithos,
-});
+/** USERSSTEP (of both) is the step that removed duplicate astakos users (its merges resolve names too). */
+export const importPithosQuota = ({ usersStep }: { usersStep: string }): StepModule<InitialFindings, InitialFindings> => initialStep({
+  file: PITHOS_FILE, what: 'per-user pithos storage limits', noun: 'pithos storage limit', export: exportPithos,
+}, usersStep);
 
-export const importCycladesQuota = initialStep({
-  step: '7.2', file: CYCLADES_FILE, what: 'per-user cyclades VM and network limits', noun: 'cyclades VM or network limit', export: exportCyclades,
-});
+export const importCycladesQuota = ({ usersStep }: { usersStep: string }): StepModule<InitialFindings, InitialFindings> => initialStep({
+  file: CYCLADES_FILE, what: 'per-user cyclades VM and network limits', noun: 'cyclades VM or network limit', export: exportCyclades,
+}, usersStep);

@@ -2,7 +2,7 @@
 // loads them (astakos.md §4.5) — after the `pithos` → `pithos+` rename it crashes without
 // (§4.6, guide erratum 6) — and the new default limits compared with 0.12's.
 //
-// Definitions come from, in order: the answers file ({"5": {"services": {…}}}, the shape of
+// Definitions come from, in order: the answers file ({"<step>": {"services": {…}}}, the shape of
 // ASTAKOS_SERVICES in JSON), ASTAKOS_SERVICES in the astakos settings folder, the guide's.
 //   im_service  get-or-create by name (sorted); an existing one only gets its url updated;
 //               a new one needs a url, gets `order` (given, or a running counter) and a token.
@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { CheckFailed, UserError } from '../../errors.js';
+import { exampleOf, type AnswerAt, type AnswerParser } from '../answers.js';
 import {
   defaultAstakosServices, KNOWN_RESOURCES, quotaSettings, type ServiceDef, type ServiceResource,
 } from '../settings/index.js';
@@ -38,18 +39,21 @@ export interface Desired {
 const RESOURCE_KEYS = new Set(['name', 'group', 'uplimit', 'unit', 'desc']);
 const SERVICE_KEYS = new Set(['url', 'order', 'resources']);
 
-function answerInt(v: unknown, what: string): bigint {
+/** How the messages name the answer: the answer "<step>".services. */
+const answerLabel = (at: AnswerAt): string => `the answer "${at.step}".${at.key}`;
+
+function answerInt(v: unknown, what: string, at: AnswerAt): bigint {
   if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
   if (typeof v === 'string' && /^[0-9]+$/.test(v)) return BigInt(v);
-  throw new UserError(`the answer "5".services: ${what} must be a whole number (write big ones as strings, e.g. "100000000000000000000000000000000")`,
+  throw new UserError(`${answerLabel(at)}: ${what} must be a whole number (write big ones as strings, e.g. "100000000000000000000000000000000")`,
     'fix the answers file');
 }
 
-/** {"5": {"services": {...}}}: ASTAKOS_SERVICES as JSON. */
-export function servicesFromAnswer(v: unknown): Desired {
+/** {"<step>": {"services": {...}}}: ASTAKOS_SERVICES as JSON. */
+export const servicesFromAnswer: AnswerParser<Desired> = (v, at) => {
   const bad = (what: string): never => {
-    throw new UserError(`the answer "5".services is not usable: ${what}`,
-      'give it the shape of ASTAKOS_SERVICES, e.g. {"5": {"services": {"cyclades": {"resources": [{"name": "vm", "group": "compute", "uplimit": 3}]}}}}');
+    throw new UserError(`${answerLabel(at)} is not usable: ${what}`,
+      `give it the shape of ASTAKOS_SERVICES, ${exampleOf(at, '{"cyclades": {"resources": [{"name": "vm", "group": "compute", "uplimit": 3}]}}')}`);
   };
   if (typeof v !== 'object' || v === null || Array.isArray(v)) bad('not an object of services');
   const problems: string[] = [];
@@ -61,7 +65,7 @@ export function servicesFromAnswer(v: unknown): Desired {
     const svc: ServiceDef = { name, resources: [] };
     if (typeof d.url === 'string') svc.url = d.url;
     else if (d.url !== undefined && d.url !== null) bad(`service ${name}: url is not a string`);
-    if (d.order !== undefined) svc.order = answerInt(d.order, `service ${name}: order`);
+    if (d.order !== undefined) svc.order = answerInt(d.order, `service ${name}: order`, at);
     if (!Array.isArray(d.resources)) bad(`service ${name}: resources is not a list`);
     (d.resources as unknown[]).forEach((r, i) => {
       if (typeof r !== 'object' || r === null || Array.isArray(r)) bad(`service ${name}: resource #${i + 1} is not an object`);
@@ -71,7 +75,7 @@ export function servicesFromAnswer(v: unknown): Desired {
       for (const k of Object.keys(x)) {
         if (!RESOURCE_KEYS.has(k)) problems.push(`${res.fullName}: unknown key ${k} (astakos-init cannot create the resource)`);
       }
-      if (x.uplimit !== undefined && x.uplimit !== null) res.uplimit = answerInt(x.uplimit, `${res.fullName}: uplimit`);
+      if (x.uplimit !== undefined && x.uplimit !== null) res.uplimit = answerInt(x.uplimit, `${res.fullName}: uplimit`, at);
       for (const key of ['group', 'unit', 'desc'] as const) {
         if (typeof x[key] === 'string') res[key] = x[key] as string;
         else if (x[key] !== undefined && x[key] !== null) bad(`${res.fullName}: ${key} is not a string`);
@@ -80,19 +84,19 @@ export function servicesFromAnswer(v: unknown): Desired {
     });
     services.push(svc);
   }
-  return { services, source: 'the answers file ("5".services)', problems };
-}
+  return { services, source: `the answers file ("${at.step}".${at.key})`, problems };
+};
 
 export function desiredServices(ctx: StepContext): Desired {
-  const answered = ctx.asker.answer('5', 'services');
-  if (answered !== undefined) return servicesFromAnswer(answered);
+  const answered = ctx.asker.answer(ctx.step, 'services') as Desired | undefined;
+  if (answered !== undefined) return answered;
   const dir = ctx.config.astakos.settings;
   if (!dir) return { services: defaultAstakosServices(), source: 'the guide\'s ASTAKOS_SERVICES (no astakos settings folder configured)', problems: [] };
   const qs = quotaSettings({ astakos: dir });
   const found = qs.astakosServices;
   if (found.value === undefined) {
     throw new UserError(`ASTAKOS_SERVICES cannot be read from ${dir}: ${found.problem ?? 'unknown problem'}`,
-      'make it a plain literal in the settings file, or give the definitions with {"5": {"services": {…}}} in --answers');
+      `make it a plain literal in the settings file, or give the definitions with {"${ctx.step}": {"services": {…}}} in --answers`);
   }
   return {
     services: found.value,
@@ -312,10 +316,10 @@ export interface DefinitionsFindings {
  * The headroom for DEFAULTS: the one inspect computed when it was for the same defaults (step 5
  * writes nothing it reads: users, usage, per-user limits), else computed again.
  */
-async function headroomFor(ctx: StepContext, plan: Plan<DefinitionsFindings>, defaults: Map<string, bigint>): Promise<Headroom> {
+async function headroomFor(ctx: StepContext, plan: Plan<DefinitionsFindings>, defaults: Map<string, bigint>, usersStep: string): Promise<Headroom> {
   const d = plan.data;
   const same = !!d?.headroom && Object.keys(d.defaults).length === defaults.size && [...defaults].every(([k, v]) => d.defaults[k] === v.toString());
-  return same ? d.headroom : headroom(ctx, defaults);
+  return same ? d.headroom : headroom(ctx, defaults, usersStep);
 }
 
 function definitionLines(p: DefsPlan): string[] {
@@ -334,16 +338,17 @@ function definitionLines(p: DefsPlan): string[] {
 
 async function gather(ctx: StepContext) {
   const astakos = await ctx.db('astakos');
-  await requireAstakos013(astakos, '5');
+  await requireAstakos013(astakos, ctx.step);
   const desired = desiredServices(ctx);
   const p = await planDefinitions(astakos.pool, desired);
   return { astakos, desired, p };
 }
 
-export const loadServiceResources: StepModule<DefinitionsFindings, DefinitionsFindings> = {
+/** The step; USERSSTEP is the one that removed duplicate astakos users (for the uuid map). */
+export const loadServiceResources = ({ usersStep }: { usersStep: string }): StepModule<DefinitionsFindings, DefinitionsFindings> => ({
   async inspect(ctx): Promise<Findings<DefinitionsFindings>> {
     const { desired, p } = await gather(ctx);
-    const h = await headroom(ctx, p.defaults);
+    const h = await headroom(ctx, p.defaults, usersStep);
     const data: DefinitionsFindings = {
       source: desired.source, problems: desired.problems, rename: !!p.rename,
       plan: { blocking: p.blocking, warnings: p.warnings, skipped: p.skipped },
@@ -383,39 +388,39 @@ export const loadServiceResources: StepModule<DefinitionsFindings, DefinitionsFi
   async apply(ctx, plan): Promise<ApplyResult> {
     const { astakos, desired, p } = await gather(ctx);
     if (p.blocking.length) {
-      throw new CheckFailed(`step 5 cannot load the definitions: ${p.blocking.join('; ')}`, 'fix that and run step 5 again');
+      throw new CheckFailed(`step ${ctx.step} cannot load the definitions: ${p.blocking.join('; ')}`, `fix that and run step ${ctx.step} again`);
     }
     // lowered defaults are loaded only on the operator's word, asked before anything is written
-    const lowered = hasWork(p) ? (await headroomFor(ctx, plan, p.defaults)).rows.filter((r) => r.lowered) : [];
+    const lowered = hasWork(p) ? (await headroomFor(ctx, plan, p.defaults, usersStep)).rows.filter((r) => r.lowered) : [];
     if (lowered.length) {
       const lines = lowered.map((r) => `${r.resource}: ${fmtLimit(r.resource, BigInt(r.oldDefault!))} → ${fmtLimit(r.resource, BigInt(r.newDefault))}; `
         + `${r.loseHeadroom} of the ${plural(r.onDefault, 'email-verified user')} on the default would lose headroom (${r.overNewDefault} already use more)`);
       const ok = await ctx.asker.confirm({
-        step: '5', key: 'lower-defaults',
+        step: ctx.step, key: 'lower-defaults',
         message: `Load default limits lower than 0.12's? ${lines.join('; ')}`,
         detail: ['Users with a per-user limit in 0.12 keep it (steps 7.1 / 7.2); everyone else gets the new default.',
           'Over-limit users keep what they have but cannot create more (step 8 shows them).'],
       });
       if (!ok) {
         throw new UserError(`the lower default limits were declined (${lowered.map((r) => r.resource).join(', ')}); nothing was loaded`,
-          'raise those uplimits in the resource definitions (the services answer or the settings) and run step 5 again, or answer yes');
+          `raise those uplimits in the resource definitions (the services answer or the settings) and run step ${ctx.step} again, or answer yes`);
       }
     }
     const summary: string[] = [];
     let rows = 0;
     if (p.rename) {
       const ok = await ctx.asker.confirm({
-        step: '5', key: 'rename-pithos',
+        step: ctx.step, key: 'rename-pithos',
         message: `Rename the astakos service "${RENAME_FROM}" (id ${p.rename.id}) to "${RENAME_TO}"? Pithos 0.13 charges pithos+.diskspace, and astakos-init crashes until it is renamed.`,
         detail: ['The service keeps its id, url and token (PITHOS_SERVICE_TOKEN stays valid).', 'Same as: snf-manage service-update --name=\'pithos+\' ' + p.rename.id],
       });
-      if (!ok) throw new UserError(`the rename of "${RENAME_FROM}" to "${RENAME_TO}" was declined; nothing changed`, 'run step 5 again and confirm the rename (or rename it yourself with snf-manage service-update)');
+      if (!ok) throw new UserError(`the rename of "${RENAME_FROM}" to "${RENAME_TO}" was declined; nothing changed`, `run step ${ctx.step} again and confirm the rename (or rename it yourself with snf-manage service-update)`);
       const id = p.rename.id;
       const res = await ctx.batch('astakos', `rename service ${id} ${RENAME_FROM} -> ${RENAME_TO}`, async (client, keep) => {
         const cur = await client.query<{ name: string }>('SELECT name FROM im_service WHERE id = $1 FOR UPDATE', [id]);
         if (cur.rows[0]?.name !== RENAME_FROM) return 0;
         const clash = await client.query('SELECT 1 FROM im_service WHERE name = $1', [RENAME_TO]);
-        if (clash.rowCount) throw new CheckFailed(`a service "${RENAME_TO}" appeared meanwhile`, 'run step 5 again');
+        if (clash.rowCount) throw new CheckFailed(`a service "${RENAME_TO}" appeared meanwhile`, `run step ${ctx.step} again`);
         keep([{ service: 'astakos', table: 'im_service', pk: id, action: 'update', row: { id, name: RENAME_FROM } }]);
         await client.query('UPDATE im_service SET name = $2 WHERE id = $1', [id, RENAME_TO]);
         return 1;
@@ -439,9 +444,9 @@ export const loadServiceResources: StepModule<DefinitionsFindings, DefinitionsFi
     } else {
       summary.push('the definitions were loaded already; nothing changed');
     }
-    const h = await headroomFor(ctx, plan, after.defaults);
-    for (const w of h.warnings) ctx.log('warn', `5: ${w}`);
-    for (const w of after.warnings) ctx.log('warn', `5: ${w}`);
+    const h = await headroomFor(ctx, plan, after.defaults, usersStep);
+    for (const w of h.warnings) ctx.log('warn', `${ctx.step}: ${w}`);
+    for (const w of after.warnings) ctx.log('warn', `${ctx.step}: ${w}`);
     summary.push(
       `from ${desired.source}`,
       ...[...after.defaults].map(([k, v]) => `default ${k} = ${fmtLimit(k, v)}`),
@@ -477,4 +482,4 @@ export const loadServiceResources: StepModule<DefinitionsFindings, DefinitionsFi
     });
     return checks;
   },
-};
+});

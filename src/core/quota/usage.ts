@@ -18,7 +18,6 @@ import { ENTITY_KEY, readEntities, readHoldings, resetCounters, resetHoldings, s
 import { CYCLADES_RESOURCES, cycladesOwnersOf, cycladesUsage, PITHOS_RESOURCES, pithosAccountsOf, pithosUsage, type OwnerUsage } from './sources.js';
 
 interface UsageKind {
-  step: '9.1' | '9.2';
   service: 'pithos' | 'cyclades';
   resources: readonly string[];
   /** "account" (pithos) or "owner" (cyclades). */
@@ -182,7 +181,7 @@ function reportLines(kind: UsageKind, f: UsageFindings): string[] {
 function usageStep(kind: UsageKind): StepModule<UsageFindings, UsageFindings> {
   async function setup(ctx: StepContext): Promise<{ astakos: Db; service: Db; registered: Set<string> }> {
     const astakos = await ctx.db('astakos');
-    await requireAstakos013(astakos, kind.step);
+    await requireAstakos013(astakos, ctx.step);
     const service = await ctx.db(kind.service);
     const resources = await loadResources(astakos.pool);
     const registered = new Set(kind.resources.filter((r) => resources.has(r)));
@@ -259,7 +258,7 @@ function usageStep(kind: UsageKind): StepModule<UsageFindings, UsageFindings> {
       const f = await run(ctx, true);
       if (f.stopped) return { summary: [`stopped after ${plural(f.batches, 'batch', 'batches')} (${f.written} holdings reset); run the step again to continue`], rows: f.written, stopped: true };
       const lines = reportLines(kind, f);
-      for (const l of lines.filter((x) => x.startsWith('not recorded'))) ctx.log('warn', `${kind.step}: ${l}`);
+      for (const l of lines.filter((x) => x.startsWith('not recorded'))) ctx.log('warn', `${ctx.step}: ${l}`);
       return {
         summary: [
           f.written ? `reset ${plural(f.written, 'holding')} in ${plural(f.batches, 'batch', 'batches')} (${kind.upstream})`
@@ -293,11 +292,11 @@ function usageStep(kind: UsageKind): StepModule<UsageFindings, UsageFindings> {
 }
 
 export const pithosUsageStep = usageStep({
-  step: '9.1', service: 'pithos', resources: PITHOS_RESOURCES, noun: 'account',
+  service: 'pithos', resources: PITHOS_RESOURCES, noun: 'account',
   stream: pithosUsage, listed: pithosAccountsOf, upstream: 'as snf-manage pithos-usage --reset would',
 });
 
 export const cycladesUsageStep = usageStep({
-  step: '9.2', service: 'cyclades', resources: CYCLADES_RESOURCES, noun: 'owner',
+  service: 'cyclades', resources: CYCLADES_RESOURCES, noun: 'owner',
   stream: cycladesUsage, listed: cycladesOwnersOf, upstream: 'as snf-manage cyclades-reset-usage would',
 });

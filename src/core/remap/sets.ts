@@ -1,7 +1,10 @@
-// The precedence every duplicate-set step (6.1, 6.2) decides by: a stored decision that still
-// fits the set, else the answers file's entry (checked, keyed by the set key or any spelling
-// that folds to it), else the suggestion when the operator accepts suggestions; else open.
+// The precedence every duplicate-set step (cyclades owners, pithos accounts) decides by: a
+// stored decision that still fits the set, else the answers file's entry (checked, keyed by
+// the set key or any spelling that folds to it), else the suggestion when the operator
+// accepts suggestions; else open. And the one shape of a set decision, in the answers file
+// and against a set.
 import { EXIT, UserError } from '../../errors.js';
+import { AnswerError, answerName, exampleOf, objectEntries, type AnswerParser } from '../answers.js';
 import type { StateFile } from '../../state/index.js';
 import { mergeTargets } from '../dedup/decide.js';
 import { asciiFolder, NON_ASCII_PATTERN, type UnionFind } from '../dedup/fold.js';
@@ -12,15 +15,66 @@ export interface DecidedSet<S, D> { set: S; decision: D; source: DecisionSource 
 
 export interface SetRules<S, D> {
   step: string;
-  /** The answers file's "sets" entries (already checked to be an object). */
-  answers: Map<string, unknown>;
-  parse(raw: unknown): D | undefined;
   /** Why D cannot apply to SET, or undefined. */
   invalid(set: S, d: D): string | undefined;
-  /** What a valid answer looks like, for the error about a malformed one. */
-  expected: string;
   /** The operator's next step when an answer does not fit SET. */
   members(set: S): string;
+}
+
+/** One answers-file entry: {"merge": into} | {"delete": [members], "merge"?: into} | "into". */
+export function parseSetAnswer(raw: unknown): SetDecision | undefined {
+  if (typeof raw === 'string') return { action: 'merge', into: raw };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const o = raw as Record<string, unknown>;
+  const into = typeof o.merge === 'string' ? o.merge : typeof o.into === 'string' ? o.into : undefined;
+  if (o.delete !== undefined) {
+    const del = typeof o.delete === 'string' ? [o.delete] : o.delete;
+    if (!Array.isArray(del) || !del.every((x) => typeof x === 'string')) return undefined;
+    return into === undefined ? { action: 'delete', delete: del as string[] } : { action: 'delete', delete: del as string[], into };
+  }
+  return into === undefined ? undefined : { action: 'merge', into };
+}
+
+/** The "sets" answer of a duplicate-set step whose members are NOUNs: set key → decision. */
+export const setAnswers = (noun: string): AnswerParser<Map<string, SetDecision>> => (value, at) => {
+  const shape = `{"merge": "<${noun}>"} or {"delete": ["<${noun}>", …]}`;
+  const entries = objectEntries(value);
+  if (!entries) throw new AnswerError(`${answerName(at)} must map set keys to ${shape}`, exampleOf(at, '{"foo@x.gr": {"merge": "foo@x.gr"}}'));
+  const out = new Map<string, SetDecision>();
+  for (const [key, raw] of entries) {
+    const d = parseSetAnswer(raw);
+    if (!d) throw new AnswerError(`${answerName(at, key)}: expected ${shape}`, exampleOf(at, `{${JSON.stringify(key)}: {"merge": ${JSON.stringify(key)}}}`));
+    out.set(key, d);
+  }
+  return out;
+};
+
+/** How a duplicate-set step speaks of its members, and which merge targets it accepts. */
+export interface SetWords {
+  /** What a member is ("identifier", "account"). */
+  noun: string;
+  /** Why a delete that names no member is refused. */
+  emptyDelete: string;
+  /** What the members left would still be ("would still differ only in case"). */
+  stillOne: string;
+  /** Why INTO cannot be merged into, or undefined. */
+  intoProblem(into: string): string | undefined;
+}
+
+/** Why D cannot apply to a set of MEMBERS, or undefined. */
+export function invalidSetDecision(members: string[], d: SetDecision, words: SetWords): string | undefined {
+  const into = d.into === undefined ? undefined : words.intoProblem(d.into);
+  if (into) return into;
+  if (d.action === 'merge') return d.into === undefined ? `a merge needs the ${words.noun} to merge into` : undefined;
+  if (d.action !== 'delete') return `unknown action ${JSON.stringify(d.action)}`;
+  const del = d.delete ?? [];
+  if (!del.length) return words.emptyDelete;
+  const strangers = del.filter((x) => !members.includes(x));
+  if (strangers.length) return `${strangers.map((x) => JSON.stringify(x)).join(', ')} ${strangers.length > 1 ? 'are' : 'is'} not in the set (${members.join(', ')})`;
+  if (d.into !== undefined && del.includes(d.into)) return `${d.into} cannot be both deleted and merged into`;
+  const left = members.filter((x) => !del.includes(x));
+  if (left.length > 1 && d.into === undefined) return `${left.join(', ')} ${words.stillOne}: also say which to merge them into ("merge": "<${words.noun}>")`;
+  return undefined;
 }
 
 const sameDecision = (a: SetDecision, b: SetDecision): boolean =>
@@ -28,7 +82,7 @@ const sameDecision = (a: SetDecision, b: SetDecision): boolean =>
 
 export function resolveSetDecisions<S extends { key: string; suggested: { into: string } }, D extends SetDecision>(
   sets: S[], stored: Decisions, asker: Answers, rules: SetRules<S, D>): { decided: DecidedSet<S, D>[]; open: string[]; notes: string[] } {
-  const { answers } = rules;
+  const answers = (asker.answer(rules.step, 'sets') as Map<string, D> | undefined) ?? new Map<string, D>();
   const byFold = new Map([...answers].map(([k, v]) => [pyLower(k), { k, v }]));
   const decided: DecidedSet<S, D>[] = [];
   const open: string[] = [];
@@ -47,10 +101,10 @@ export function resolveSetDecisions<S extends { key: string; suggested: { into: 
     const answer = answers.has(set.key) ? { k: set.key, v: answers.get(set.key) } : byFold.get(set.key);
     if (answer) {
       used.add(answer.k);
-      const d = rules.parse(answer.v);
-      const why = d ? rules.invalid(set, d) : rules.expected;
-      if (why) throw new UserError(`answers file: "${rules.step}"."sets"."${answer.k}": ${why}`, rules.members(set), EXIT.usage);
-      if (!decision) { decision = d!; source = 'answers'; } else if (!sameDecision(decision, d!)) {
+      const d = answer.v!;
+      const why = rules.invalid(set, d);
+      if (why) throw new UserError(`answers file: ${answerName({ step: rules.step, key: 'sets' }, answer.k)}: ${why}`, rules.members(set), EXIT.usage);
+      if (!decision) { decision = d; source = 'answers'; } else if (!sameDecision(decision, d)) {
         notes.push(`${set.key}: the answers file says ${JSON.stringify(answer.v)}, but the stored ${source} decision stands`);
       }
     }
@@ -64,12 +118,13 @@ export function resolveSetDecisions<S extends { key: string; suggested: { into: 
 }
 
 /**
- * Step 2's merges (deleted email → survivor's email) that Python lower() tells apart: groups
- * step 2 formed under the database's upper() only (e.g. a final ς and Σ). 6.1 / 6.2 join
- * the identifiers of both sides, so the deleted user's rows go to the survivor as in any group.
+ * The merges of USERSSTEP (deleted email → survivor's email) that Python lower() tells apart:
+ * groups it formed under the database's upper() only (e.g. a final ς and Σ). The duplicate-set
+ * steps join the identifiers of both sides, so the deleted user's rows go to the survivor as
+ * in any group.
  */
-export function crossFoldLinks(state: StateFile): [string, string][] {
-  return [...mergeTargets(state)].filter(([deleted, t]) => pyLower(deleted) !== pyLower(t.into)).map(([deleted, t]) => [deleted, t.into]);
+export function crossFoldLinks(state: StateFile, usersStep: string): [string, string][] {
+  return [...mergeTargets(state, usersStep)].filter(([deleted, t]) => pyLower(deleted) !== pyLower(t.into)).map(([deleted, t]) => [deleted, t.into]);
 }
 
 type Q = { query(text: string, values?: unknown[]): Promise<{ rows: any[] }> };

@@ -20,9 +20,9 @@ export interface UuidMap {
   readonly size: number;
 }
 
-/** The uuid map a step uses: astakos' users, plus step 2's merges that Python lower() tells apart. */
-export async function stepUuidMap(ctx: StepContext): Promise<UuidMap> {
-  return loadUuidMap(await ctx.db('astakos'), crossFoldLinks(ctx.state));
+/** The uuid map a step uses: astakos' users, plus USERSSTEP's merges that Python lower() tells apart. */
+export async function stepUuidMap(ctx: StepContext, usersStep: string): Promise<UuidMap> {
+  return loadUuidMap(await ctx.db('astakos'), crossFoldLinks(ctx.state, usersStep));
 }
 
 /** Whether astakos has user uuids (im_astakosuser.uuid, added by 3.2's migrate). */
@@ -41,9 +41,9 @@ export async function requireAstakosUuids(q: pg.Pool | pg.PoolClient, why?: stri
 }
 
 /** The step's uuid map, once astakos has uuids (requireAstakosUuids). */
-export async function requiredUuidMap(ctx: StepContext, why?: string): Promise<UuidMap> {
+export async function requiredUuidMap(ctx: StepContext, usersStep: string, why?: string): Promise<UuidMap> {
   await requireAstakosUuids((await ctx.db('astakos')).pool, why);
-  return stepUuidMap(ctx);
+  return stepUuidMap(ctx, usersStep);
 }
 
 /**

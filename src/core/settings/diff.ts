@@ -151,17 +151,3 @@ export function unifiedDiff(oldText: string, newText: string, file: string, opti
   }
   return `${out.join('\n')}\n`;
 }
-
-const SECRET_LINE = /^([ +-]?\s*(?:[A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|_KEY)[A-Z0-9_]*\s*=|['"](?:PASSWORD|PASSWD)['"]\s*:))(.*)$/i;
-
-/**
- * A diff fit to show and store: the value of any line that sets a token, secret, password
- * or key (context lines included) is replaced by "<hidden>".
- */
-export function maskSecrets(diff: string): string {
-  return diff.split('\n').map((line) => {
-    if (line.startsWith('---') || line.startsWith('+++') || line.startsWith('@@')) return line;
-    const m = SECRET_LINE.exec(line);
-    return m ? `${m[1]} <hidden>` : line;
-  }).join('\n');
-}

@@ -10,7 +10,8 @@ export {
   type DictEntry, type PyValue, type Range,
 } from './values.js';
 export { rewriteDictKeys, writeBeside, type DictKeyChange, type MergeFn, type RewriteOptions, type RewriteResult } from './rewrite.js';
-export { diffLines, maskSecrets, unifiedDiff, type DiffOp, type DiffOptions } from './diff.js';
+export { diffLines, unifiedDiff, type DiffOp, type DiffOptions } from './diff.js';
+export { maskSecrets } from '../../secrets.js';
 export {
   DEFAULT_ASTAKOS_SERVICES_SOURCE, DEFAULT_LIMITS_012, defaultAstakosServices, HOSTS, KNOWN_RESOURCES, loadDirs, quotaSettings,
   readAstakosServices, userLimitEntries,

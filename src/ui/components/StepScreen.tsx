@@ -5,7 +5,7 @@ import { useMemo, useState } from 'react';
 import { blocking, type Check, type TableChange } from '../../core/step.js';
 import { checkLine } from '../../format.js';
 import type { PlanView, StepView } from '../../engine/index.js';
-import type { SnippetSet } from '../../runbook/settings-checks.js';
+import type { SnippetSet } from '../../runbook/settings.js';
 import { phaseTitle, type DecisionTable } from '../../runbook/steps.js';
 import { summarize } from '../conflicts/model.js';
 import type { ConflictData, Decisions } from '../conflicts/types.js';

@@ -19,9 +19,8 @@ import {
 } from './identifiers.js';
 import type { DuplicateSet, DuplicatesFindings, DuplicatesPlanData, SetDecision, SetMember } from './types.js';
 import { changedWhileRunning } from '../../errors.js';
-import { crossFoldLinks, resolveSetDecisions } from '../sets.js';
+import { crossFoldLinks, invalidSetDecision, resolveSetDecisions } from '../sets.js';
 
-export const DUPLICATES_STEP = '6.1';
 export const SET_BATCH_PREFIX = 'set:';
 
 const LIST_LIMIT = 20;
@@ -29,16 +28,16 @@ const sample = (list: string[]): string => (list.length > LIST_LIMIT ? `${list.s
 
 // ------------------------------------------------------------------ inspect
 
-export async function inspectDuplicates(ctx: StepContext): Promise<Findings<DuplicatesFindings>> {
-  const uuids = await requiredUuidMap(ctx);
+export async function inspectDuplicates(ctx: StepContext, usersStep: string): Promise<Findings<DuplicatesFindings>> {
+  const uuids = await requiredUuidMap(ctx, usersStep);
   const astakos = (await ctx.db('astakos')).pool;
   const cyc = (await ctx.db('cyclades')).pool;
 
-  const found = await caseSets(cyc, crossFoldLinks(ctx.state));
+  const found = await caseSets(cyc, crossFoldLinks(ctx.state, usersStep));
   const members = [...found.values()].flat();
   const owned = await ownedBy(cyc, members);
   const exact = await astakosEmails(astakos, [...found.keys()]);
-  const targets = mergeTargets(ctx.state);
+  const targets = mergeTargets(ctx.state, usersStep);
 
   const sets: DuplicateSet[] = [...found].map(([key, ids]) => {
     const identifiers: SetMember[] = ids.map((id) => ({ id, ...owned.get(id)!, astakos: known(uuids, id) ? 'known' : 'unknown' }));
@@ -133,50 +132,15 @@ export interface SetResolution {
 export function invalidDecision(set: DuplicateSet, d: SetDecision): string | undefined {
   const ids = set.identifiers.map((m) => m.id);
   const folds = new Set([set.key, ...ids.map(pyLower), pyLower(set.suggested.into)]);
-  if (d.into !== undefined && !folds.has(pyLower(d.into))) return `${JSON.stringify(d.into)} is not a case variant of ${[...folds].join(' / ')}`;
-  if (d.action === 'merge') return d.into === undefined ? 'a merge needs the identifier to merge into' : undefined;
-  if (d.action !== 'delete') return `unknown action ${JSON.stringify(d.action)}`;
-  const del = d.delete ?? [];
-  if (!del.length) return 'a delete needs the identifiers whose rows go';
-  const strangers = del.filter((x) => !ids.includes(x));
-  if (strangers.length) return `${strangers.map((x) => JSON.stringify(x)).join(', ')} ${strangers.length > 1 ? 'are' : 'is'} not in the set (${ids.join(', ')})`;
-  if (d.into !== undefined && del.includes(d.into)) return `${d.into} cannot be both deleted and merged into`;
-  const left = ids.filter((x) => !del.includes(x));
-  if (left.length > 1 && d.into === undefined) {
-    return `${left.join(', ')} would still differ only in case: also say which to merge them into ("merge": "<identifier>")`;
-  }
-  return undefined;
+  return invalidSetDecision(ids, d, {
+    noun: 'identifier', emptyDelete: 'a delete needs the identifiers whose rows go', stillOne: 'would still differ only in case',
+    intoProblem: (into) => (folds.has(pyLower(into)) ? undefined : `${JSON.stringify(into)} is not a case variant of ${[...folds].join(' / ')}`),
+  });
 }
 
-/** Parses one answers-file entry: {"merge": into} | {"delete": [ids], "merge"?: into}. */
-export function parseSetAnswer(raw: unknown): SetDecision | undefined {
-  if (typeof raw === 'string') return { action: 'merge', into: raw };
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
-  const o = raw as Record<string, unknown>;
-  const into = typeof o.merge === 'string' ? o.merge : typeof o.into === 'string' ? o.into : undefined;
-  if (o.delete !== undefined) {
-    const del = typeof o.delete === 'string' ? [o.delete] : o.delete;
-    if (!Array.isArray(del) || !del.every((x) => typeof x === 'string')) return undefined;
-    return into === undefined ? { action: 'delete', delete: del as string[] } : { action: 'delete', delete: del as string[], into };
-  }
-  if (o.action === 'merge' || into !== undefined) return into === undefined ? undefined : { action: 'merge', into };
-  return undefined;
-}
-
-function answeredSets(asker: Answers): Map<string, unknown> {
-  const raw = asker.answer(DUPLICATES_STEP, 'sets');
-  if (raw === undefined) return new Map();
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new UserError('answers file: "6.1"."sets" must map set keys to {"merge": "<identifier>"} or {"delete": ["<identifier>", …]}',
-      'e.g. {"6.1": {"sets": {"kpap@grnet.gr": {"merge": "kpap@grnet.gr"}}}}', EXIT.usage);
-  }
-  return new Map(Object.entries(raw));
-}
-
-export function resolveSets(sets: DuplicateSet[], stored: Decisions, asker: Answers): SetResolution {
-  return resolveSetDecisions(sets, stored, asker, {
-    step: DUPLICATES_STEP, answers: answeredSets(asker), parse: parseSetAnswer, invalid: invalidDecision,
-    expected: 'expected {"merge": "<identifier>"} or {"delete": ["<identifier>", …]}',
+export function resolveSets(sets: DuplicateSet[], stored: Decisions, asker: Answers, step: string): SetResolution {
+  return resolveSetDecisions<DuplicateSet, SetDecision>(sets, stored, asker, {
+    step, invalid: invalidDecision,
     members: (set) => `members of this set: ${set.identifiers.map((m) => m.id).join(', ')}`,
   });
 }
@@ -185,7 +149,7 @@ export function resolveSets(sets: DuplicateSet[], stored: Decisions, asker: Answ
 
 export function planDuplicates(findings: Findings<DuplicatesFindings>, decisions: StepDecisions): Plan<DuplicatesPlanData> {
   const data = findings.data!;
-  const { decided, open, notes } = resolveSets(data.sets, decisions.stored, decisions.answers);
+  const { decided, open, notes } = resolveSets(data.sets, decisions.stored, decisions.answers, decisions.step);
   const updates = { db_virtualmachine: 0, db_network: 0, userdata_publickeypair: 0 };
   const toDelete: string[] = [];
   const summary: string[] = [];
@@ -250,18 +214,18 @@ export async function renameOwners(client: pg.PoolClient, from: string[], to: st
   return n;
 }
 
-export async function applyDuplicates(ctx: StepContext, plan: Plan<DuplicatesPlanData>): Promise<ApplyResult> {
+export async function applyDuplicates(ctx: StepContext, plan: Plan<DuplicatesPlanData>, usersStep: string): Promise<ApplyResult> {
   const data = plan.data!;
   // The decisions this run goes by, so a resumed run keeps doing the same.
   ctx.state.transaction(() => {
     for (const s of data.sets) {
       const value: SetDecision = { action: s.action, ...(s.into !== undefined ? { into: s.into } : {}), ...(s.delete ? { delete: s.delete } : {}) };
-      ctx.state.setDecision(DUPLICATES_STEP, s.key, value, s.source);
+      ctx.state.setDecision(ctx.step, s.key, value, s.source);
     }
   });
   const cyc = (await ctx.db('cyclades')).pool;
   const cascade = data.sets.some((s) => s.delete?.length) ? await loadOwnerCascade(cyc) : undefined;
-  const found = await caseSets(cyc, crossFoldLinks(ctx.state));
+  const found = await caseSets(cyc, crossFoldLinks(ctx.state, usersStep));
   let rows = 0;
   let merged = 0;
   let deleted = 0;
@@ -295,8 +259,8 @@ export async function applyDuplicates(ctx: StepContext, plan: Plan<DuplicatesPla
 
 // ------------------------------------------------------------------ verify
 
-export async function verifyDuplicates(ctx: StepContext): Promise<Check[]> {
-  const left = await caseSets((await ctx.db('cyclades')).pool, crossFoldLinks(ctx.state));
+export async function verifyDuplicates(ctx: StepContext, usersStep: string): Promise<Check[]> {
+  const left = await caseSets((await ctx.db('cyclades')).pool, crossFoldLinks(ctx.state, usersStep));
   return [{
     label: 'no cyclades owners that differ only in case',
     ok: left.size === 0,
@@ -304,9 +268,10 @@ export async function verifyDuplicates(ctx: StepContext): Promise<Check[]> {
   }];
 }
 
-export const cycladesDuplicates: StepModule<DuplicatesFindings, DuplicatesPlanData> = {
-  inspect: inspectDuplicates,
+/** The step; USERSSTEP is the one that removed duplicate astakos users (its merges are the defaults here). */
+export const cycladesDuplicates = ({ usersStep }: { usersStep: string }): StepModule<DuplicatesFindings, DuplicatesPlanData> => ({
+  inspect: (ctx) => inspectDuplicates(ctx, usersStep),
   plan: planDuplicates,
-  apply: applyDuplicates,
-  verify: verifyDuplicates,
-};
+  apply: (ctx, plan) => applyDuplicates(ctx, plan, usersStep),
+  verify: (ctx) => verifyDuplicates(ctx, usersStep),
+});

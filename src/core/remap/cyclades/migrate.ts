@@ -16,6 +16,7 @@
 import type pg from 'pg';
 import { committedBatches } from '../../../db/journal.js';
 import { EXIT, UserError } from '../../../errors.js';
+import { AnswerError, answerName, exampleOf, objectEntries, type AnswerParser } from '../../answers.js';
 import type { StateFile } from '../../../state/index.js';
 import { byCodeUnits } from '../../dedup/fold.js';
 import { pyLower } from '../../fold.js';
@@ -33,7 +34,6 @@ import { planSettings, settingsKeys, settingsLeftovers, settingsSummary, writeSe
 import type { MigrateInspection, MigratePlanData, TableCounts, UnknownAction, UnknownIdentifier } from './types.js';
 import { changedWhileRunning } from '../../errors.js';
 
-export const MIGRATE_STEP = '6.3';
 export const MAP_TABLE = 'snf_upgrade_uuid_map';
 export const MAP_BATCH = 'uuid-map';
 export const DROP_BATCH = 'drop-map';
@@ -75,8 +75,8 @@ async function settingsResolver(ctx: StepContext, uuids: UuidMap, decisions: Map
   return { uuids, decisions, emails };
 }
 
-export async function inspectMigrate(ctx: StepContext): Promise<Findings<MigrateInspection>> {
-  const uuids = await requiredUuidMap(ctx);
+export async function inspectMigrate(ctx: StepContext, usersStep: string): Promise<Findings<MigrateInspection>> {
+  const uuids = await requiredUuidMap(ctx, usersStep);
   const cyc = (await ctx.db('cyclades')).pool;
   const rows: TableCounts = { db_virtualmachine: 0, db_network: 0, userdata_publickeypair: 0 };
   const unknown: UnknownIdentifier[] = [];
@@ -95,7 +95,7 @@ export async function inspectMigrate(ctx: StepContext): Promise<Findings<Migrate
     unknown.push({ ...base, ...suggestion(base) });
   });
   unknown.sort((a, b) => byCodeUnits(a.id, b.id));
-  const answered = answeredUnknown(ctx.asker);
+  const answered = answeredUnknown(ctx.asker, ctx.step);
   const stored = [...ctx.state.getDecisions(ctx.step).values()].map((d) => d.value);
   const candidates = [...answered.values(), ...stored].filter((v): v is string => typeof v === 'string' && UUID_SHAPE.test(v));
   const data: MigrateInspection = {
@@ -112,8 +112,8 @@ export async function inspectMigrate(ctx: StepContext): Promise<Findings<Migrate
     const kinds = ['email', 'numeric', 'uuid', 'other'].map((k) => [k, unknown.filter((u) => u.kind === k).length] as const).filter(([, n]) => n);
     summary.push(`${unknown.length} identifier(s) astakos does not know (${kinds.map(([k, n]) => `${n} ${k}`).join(', ')}): each needs delete, keep or a uuid`);
   }
-  const current = resolveUnknown(unknown, ctx.state.getDecisions(ctx.step), ctx.asker, undefined, false).actions;
-  const resolver = await settingsResolver(ctx, uuids, decisionsByFold(new Map([...storedUnknownDecisions(ctx.state), ...current])));
+  const current = resolveUnknown(unknown, ctx.state.getDecisions(ctx.step), ctx.asker, ctx.step, undefined, false).actions;
+  const resolver = await settingsResolver(ctx, uuids, decisionsByFold(new Map([...storedUnknownDecisions(ctx.state, ctx.step), ...current])));
   if (resolver) {
     const s = planSettings(ctx.config.cyclades.settings!, resolver);
     data.settings = { dir: s.dir, files: s.files, changes: s.changes, problems: s.problems };
@@ -134,26 +134,32 @@ export interface UnknownResolution {
   notes: string[];
 }
 
-function answeredUnknown(asker: Answers): Map<string, unknown> {
-  const raw = asker.answer(MIGRATE_STEP, 'unknown');
-  if (raw === undefined) return new Map();
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new UserError('answers file: "6.3"."unknown" must map identifiers to "delete", "keep" or an astakos uuid',
-      'e.g. {"6.3": {"unknown": {"gone@example.org": "delete", "12": "keep"}}}', EXIT.usage);
-  }
-  return new Map(Object.entries(raw));
-}
-
 const shapeOk = (v: unknown): v is string => typeof v === 'string' && (v === 'delete' || v === 'keep' || UUID_SHAPE.test(v));
+
+/** The "unknown" answer: identifier → "delete", "keep" or an astakos uuid. */
+export const parseUnknownOwners: AnswerParser<Map<string, UnknownAction>> = (value, at) => {
+  const entries = objectEntries(value);
+  if (!entries) {
+    throw new AnswerError(`${answerName(at)} must map identifiers to "delete", "keep" or an astakos uuid`,
+      exampleOf(at, '{"gone@example.org": "delete", "12": "keep"}'));
+  }
+  for (const [id, v] of entries) {
+    if (!shapeOk(v)) throw new AnswerError(`${answerName(at, id)}: ${JSON.stringify(v)} is not "delete", "keep" or a uuid`, 'use "delete", "keep" or the uuid of an existing astakos user');
+  }
+  return entries as Map<string, UnknownAction>;
+};
+
+const answeredUnknown = (asker: Answers, step: string): Map<string, UnknownAction> =>
+  (asker.answer(step, 'unknown') as Map<string, UnknownAction> | undefined) ?? new Map<string, UnknownAction>();
 
 /**
  * Per unknown identifier: the stored decision, else the answers file's, else the suggestion
  * when suggestions are accepted. IS_UUID checks hand mappings (strict mode: a bad answer
  * is a usage error; lenient mode, for previews, skips it).
  */
-export function resolveUnknown(unknown: UnknownIdentifier[], stored: Decisions, asker: Answers,
+export function resolveUnknown(unknown: UnknownIdentifier[], stored: Decisions, asker: Answers, step: string,
   isUuid: ((v: string) => boolean) | undefined, strict = true): UnknownResolution {
-  const answers = answeredUnknown(asker);
+  const answers = answeredUnknown(asker, step);
   const actions = new Map<string, UnknownAction>();
   const sources = new Map<string, DecisionSource>();
   const open: string[] = [];
@@ -161,7 +167,7 @@ export function resolveUnknown(unknown: UnknownIdentifier[], stored: Decisions, 
   const ids = new Set(unknown.map((u) => u.id));
   const bad = (id: string, v: unknown, why: string): void => {
     if (strict) {
-      throw new UserError(`answers file: "6.3"."unknown"."${id}": ${JSON.stringify(v)} ${why}`,
+      throw new UserError(`answers file: ${answerName({ step, key: 'unknown' }, id)}: ${JSON.stringify(v)} ${why}`,
         'use "delete", "keep" or the uuid of an existing astakos user', EXIT.usage);
     }
   };
@@ -210,7 +216,7 @@ async function existingUuids(ctx: StepContext, candidates: string[]): Promise<Se
 export function planMigrate(findings: Findings<MigrateInspection>, decisions: StepDecisions): Plan<MigratePlanData> {
   const data = findings.data!;
   const real = new Set(data.handUuids);
-  const { actions, sources, open, notes } = resolveUnknown(data.unknown, decisions.stored, decisions.answers, (v) => real.has(v));
+  const { actions, sources, open, notes } = resolveUnknown(data.unknown, decisions.stored, decisions.answers, decisions.step, (v) => real.has(v));
 
   const byId = new Map(data.unknown.map((u) => [u.id, u]));
   const updates: TableCounts = { ...data.mapped.rows };
@@ -318,21 +324,21 @@ async function rangeBatches(q: pg.Pool, size: number): Promise<RangeBatch[]> {
   return out;
 }
 
-export async function applyMigrate(ctx: StepContext, plan: Plan<MigratePlanData>): Promise<ApplyResult> {
+export async function applyMigrate(ctx: StepContext, plan: Plan<MigratePlanData>, usersStep: string): Promise<ApplyResult> {
   const data = plan.data!;
   ctx.state.transaction(() => {
-    for (const d of data.decisions) ctx.state.setDecision(MIGRATE_STEP, UNKNOWN_PREFIX + d.id, d.action, d.source);
+    for (const d of data.decisions) ctx.state.setDecision(ctx.step, UNKNOWN_PREFIX + d.id, d.action, d.source);
   });
   const cycDb = await ctx.db('cyclades');
   const cyc = cycDb.pool;
   const summary: string[] = [];
   let rows = 0;
   const stopped = (what: string): ApplyResult => ({ stopped: true, rows, summary: [...summary, `stopped ${what}; run the step again to continue`] });
-  const done = new Set((await committedBatches(cycDb, MIGRATE_STEP)).map((b) => b.batch));
+  const done = new Set((await committedBatches(cycDb, ctx.step)).map((b) => b.batch));
 
   // astakos does not change during 6.3: one uuid map serves the rewrite and the settings
   let uuidMap: UuidMap | undefined;
-  const uuidsOnce = async (): Promise<UuidMap> => (uuidMap ??= await stepUuidMap(ctx));
+  const uuidsOnce = async (): Promise<UuidMap> => (uuidMap ??= await stepUuidMap(ctx, usersStep));
 
   if (!done.has(DROP_BATCH)) {
     const uuids = await uuidsOnce();
@@ -344,7 +350,7 @@ export async function applyMigrate(ctx: StepContext, plan: Plan<MigratePlanData>
     if (!map.skipped) summary.push(`mapping table: ${map.rows} identifier(s) → uuid`);
     if (!(await tableExists(cyc, MAP_TABLE))) {
       throw new UserError(`the mapping table ${MAP_TABLE} is missing although batch ${MAP_BATCH} committed`,
-        `restore it or remove the journal row (DELETE FROM snf_upgrade_journal WHERE step = '6.3' AND batch = '${MAP_BATCH}') and run the step again`);
+        `restore it or remove the journal row (DELETE FROM snf_upgrade_journal WHERE step = '${ctx.step}' AND batch = '${MAP_BATCH}') and run the step again`);
     }
 
     const cascade = deletes.length ? await loadOwnerCascade(cyc) : undefined;
@@ -409,7 +415,7 @@ export async function applyMigrate(ctx: StepContext, plan: Plan<MigratePlanData>
   if (dir) {
     const uuids = await uuidsOnce();
     // Every stored decision counts: an identifier mapped by hand in an earlier run is no longer unknown now.
-    const resolver = (await settingsResolver(ctx, uuids, decisionsByFold(storedUnknownDecisions(ctx.state))))!;
+    const resolver = (await settingsResolver(ctx, uuids, decisionsByFold(storedUnknownDecisions(ctx.state, ctx.step))))!;
     const s = planSettings(dir, resolver);
     const written = writeSettings(s);
     summary.push(...settingsSummary(s, written));
@@ -419,24 +425,24 @@ export async function applyMigrate(ctx: StepContext, plan: Plan<MigratePlanData>
 
 // ------------------------------------------------------------------ verify
 
-/** Every 6.3 decision on an unknown identifier stored so far: identifier → action. */
-function storedUnknownDecisions(state: StateFile): Map<string, UnknownAction> {
+/** Every decision of STEP on an unknown identifier stored so far: identifier → action. */
+function storedUnknownDecisions(state: StateFile, step: string): Map<string, UnknownAction> {
   const out = new Map<string, UnknownAction>();
-  for (const [key, d] of state.getDecisions(MIGRATE_STEP)) if (key.startsWith(UNKNOWN_PREFIX) && typeof d.value === 'string') out.set(key.slice(UNKNOWN_PREFIX.length), d.value);
+  for (const [key, d] of state.getDecisions(step)) if (key.startsWith(UNKNOWN_PREFIX) && typeof d.value === 'string') out.set(key.slice(UNKNOWN_PREFIX.length), d.value);
   return out;
 }
 
-/** Identifiers the operator chose to keep (stored when 6.3 applied). */
-function keptIdentifiers(state: StateFile): Set<string> {
+/** Identifiers the operator chose to keep (stored when STEP applied). */
+function keptIdentifiers(state: StateFile, step: string): Set<string> {
   const out = new Set<string>();
-  for (const [key, d] of state.getDecisions(MIGRATE_STEP)) if (key.startsWith(UNKNOWN_PREFIX) && d.value === 'keep') out.add(key.slice(UNKNOWN_PREFIX.length));
+  for (const [key, d] of state.getDecisions(step)) if (key.startsWith(UNKNOWN_PREFIX) && d.value === 'keep') out.add(key.slice(UNKNOWN_PREFIX.length));
   return out;
 }
 
-export async function verifyMigrate(ctx: StepContext): Promise<Check[]> {
-  const uuids = await stepUuidMap(ctx);
+export async function verifyMigrate(ctx: StepContext, usersStep: string): Promise<Check[]> {
+  const uuids = await stepUuidMap(ctx, usersStep);
   const cyc = (await ctx.db('cyclades')).pool;
-  const kept = keptIdentifiers(ctx.state);
+  const kept = keptIdentifiers(ctx.state, ctx.step);
   // Counted in full, listed up to a bound (a failed rewrite could leave every identifier).
   const emails: string[] = [];
   const strangers: string[] = [];
@@ -463,7 +469,7 @@ export async function verifyMigrate(ctx: StepContext): Promise<Check[]> {
   if (await tableExists(cyc, MAP_TABLE)) checks.push({ label: `mapping table ${MAP_TABLE} dropped`, ok: false, detail: 'the rewrite did not finish' });
   const dir = ctx.config.cyclades.settings;
   if (dir) {
-    const decisions = decisionsByFold(storedUnknownDecisions(ctx.state));
+    const decisions = decisionsByFold(storedUnknownDecisions(ctx.state, ctx.step));
     const left = settingsLeftovers(dir, (k) => uuids.isUuid(k) || decisions.get(pyLower(k)) === 'keep');
     checks.push({
       label: 'settings keyed by identifier use uuids (new files written beside the old ones)', ok: left.bad.length === 0,
@@ -473,9 +479,10 @@ export async function verifyMigrate(ctx: StepContext): Promise<Check[]> {
   return checks;
 }
 
-export const cycladesMigrate: StepModule<MigrateInspection, MigratePlanData> = {
-  inspect: inspectMigrate,
+/** The step; USERSSTEP is the one that removed duplicate astakos users (its merges resolve names too). */
+export const cycladesMigrate = ({ usersStep }: { usersStep: string }): StepModule<MigrateInspection, MigratePlanData> => ({
+  inspect: (ctx) => inspectMigrate(ctx, usersStep),
   plan: planMigrate,
-  apply: applyMigrate,
-  verify: verifyMigrate,
-};
+  apply: (ctx, plan) => applyMigrate(ctx, plan, usersStep),
+  verify: (ctx) => verifyMigrate(ctx, usersStep),
+});

@@ -23,14 +23,14 @@ import { describeCollision, findCollisions } from './collisions.js';
 import { dedupeMemberCase, memberCaseFindings } from './membercase.js';
 import { collectNames, createMapTable, fillMap, objectChunk, unresolvedAccounts } from './names.js';
 import { readRevision, runLatestRepair } from './chain.js';
-import { crossFoldLinks, joinLinked, resolveSetDecisions, type DecidedSet } from '../sets.js';
+import { crossFoldLinks, invalidSetDecision, joinLinked, resolveSetDecisions, type DecidedSet } from '../sets.js';
+import { AnswerError, answerName, exampleOf, objectEntries, type AnswerParser } from '../../answers.js';
 import { accountDrift } from './stats.js';
 import type {
   AccountHoldings, AccountSetDecision, DuplicateAccountSet, PithosDuplicatesFindings, PithosDuplicatesPlanData, PlannedSet,
   UnknownAccountDecision,
 } from './types.js';
 
-export const DUPLICATES_STEP = '6.2';
 export const UNKNOWN_PREFIX = 'unknown:';
 
 /** What stays outside the database whatever the step does (said in every summary). */
@@ -122,8 +122,8 @@ export function suggestInto(key: string, accounts: AccountHoldings[], step2: Ste
   return { into: best.name, reasons };
 }
 
-async function inspect(ctx: StepContext): Promise<Findings<PithosDuplicatesFindings>> {
-  const uuids = await requiredUuidMap(ctx, PITHOS_READS_UUIDS);
+async function inspect(ctx: StepContext, usersStep: string): Promise<Findings<PithosDuplicatesFindings>> {
+  const uuids = await requiredUuidMap(ctx, usersStep, PITHOS_READS_UUIDS);
   const astakosDb = await ctx.db('astakos');
   const db = await ctx.db('pithos');
   const client = await db.pool.connect();
@@ -131,12 +131,12 @@ async function inspect(ctx: StepContext): Promise<Findings<PithosDuplicatesFindi
     await collectNames(client, 'snf_pn');
     await createMapTable(client, 'snf_pm');
     await fillMap(client, 'snf_pn', 'snf_pm', uuids);
-    const found = await accountSets(client, 'snf_pm', uuids, crossFoldLinks(ctx.state));
+    const found = await accountSets(client, 'snf_pm', uuids, crossFoldLinks(ctx.state, usersStep));
     const members = [...found.values()].flat();
     const owned = await pithosOwned(client, members);
     const sizes = await subtreeSizes(client, members);
     const exact = await astakosEmails(astakosDb.pool, members);
-    const targets = [...mergeTargets(ctx.state)].map(([deleted, t]) => ({ deleted, into: t.into, survivorId: t.survivorId, group: t.group }));
+    const targets = [...mergeTargets(ctx.state, usersStep)].map(([deleted, t]) => ({ deleted, into: t.into, survivorId: t.survivorId, group: t.group }));
 
     const sets: DuplicateAccountSet[] = [...found].map(([key, names]) => {
       const accounts: AccountHoldings[] = names.map((name) => {
@@ -189,56 +189,32 @@ async function inspect(ctx: StepContext): Promise<Findings<PithosDuplicatesFindi
 /** Why DECISION cannot apply to SET, or undefined. */
 export function invalidDecision(set: DuplicateAccountSet, d: AccountSetDecision): string | undefined {
   const names = set.accounts.map((a) => a.name);
-  if (d.into !== undefined && !names.includes(d.into)) return `${JSON.stringify(d.into)} is not one of the set's accounts (${names.join(', ')})`;
-  if (d.action === 'merge') return d.into === undefined ? 'a merge needs the account to merge into' : undefined;
-  if (d.action !== 'delete') return `unknown action ${JSON.stringify(d.action)}`;
-  const del = d.delete ?? [];
-  if (!del.length) return 'a delete needs the accounts to delete';
-  const strangers = del.filter((x) => !names.includes(x));
-  if (strangers.length) return `${strangers.map((x) => JSON.stringify(x)).join(', ')} ${strangers.length > 1 ? 'are' : 'is'} not in the set (${names.join(', ')})`;
-  if (d.into !== undefined && del.includes(d.into)) return `${d.into} cannot be both deleted and merged into`;
-  const left = names.filter((x) => !del.includes(x));
-  if (left.length > 1 && d.into === undefined) return `${left.join(', ')} would still be one account in 0.13: also say which to merge them into ("merge": "<account>")`;
-  return undefined;
+  return invalidSetDecision(names, d, {
+    noun: 'account', emptyDelete: 'a delete needs the accounts to delete', stillOne: 'would still be one account in 0.13',
+    intoProblem: (into) => (names.includes(into) ? undefined : `${JSON.stringify(into)} is not one of the set's accounts (${names.join(', ')})`),
+  });
 }
 
-/** One answers-file entry: {"merge": into} | {"delete": [accounts], "merge"?: into} | "into". */
-export function parseSetAnswer(raw: unknown): AccountSetDecision | undefined {
-  if (typeof raw === 'string') return { action: 'merge', into: raw };
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
-  const o = raw as Record<string, unknown>;
-  const into = typeof o.merge === 'string' ? o.merge : typeof o.into === 'string' ? o.into : undefined;
-  if (o.delete !== undefined) {
-    const del = typeof o.delete === 'string' ? [o.delete] : o.delete;
-    if (!Array.isArray(del) || !del.every((x) => typeof x === 'string')) return undefined;
-    return into === undefined ? { action: 'delete', delete: del as string[] } : { action: 'delete', delete: del as string[], into };
-  }
-  return into === undefined ? undefined : { action: 'merge', into };
-}
-
-function answerMap(asker: Answers, key: string, shape: string): Map<string, unknown> | unknown {
-  const raw = asker.answer(DUPLICATES_STEP, key);
-  if (raw === undefined) return new Map();
-  if (typeof raw === 'string') return raw;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new UserError(`answers file: "6.2"."${key}" must be ${shape}`, `e.g. {"6.2": {"${key}": …}} (see snf-upgrade plan 6.2)`, EXIT.usage);
-  }
-  return new Map(Object.entries(raw));
-}
-
-export function resolveSets(sets: DuplicateAccountSet[], stored: Decisions, asker: Answers): { decided: DecidedSet<DuplicateAccountSet, AccountSetDecision>[]; open: string[]; notes: string[] } {
-  const answers = answerMap(asker, 'sets', 'an object of set keys');
-  if (!(answers instanceof Map)) throw new UserError('answers file: "6.2"."sets" must map set keys to {"merge": "<account>"} or {"delete": ["<account>", …]}', 'e.g. {"6.2": {"sets": {"foo@x.gr": {"merge": "foo@x.gr"}}}}', EXIT.usage);
-  return resolveSetDecisions(sets, stored, asker, {
-    step: DUPLICATES_STEP, answers, parse: parseSetAnswer, invalid: invalidDecision,
-    expected: 'expected {"merge": "<account>"} or {"delete": ["<account>", …]}',
+export function resolveSets(sets: DuplicateAccountSet[], stored: Decisions, asker: Answers, step: string): { decided: DecidedSet<DuplicateAccountSet, AccountSetDecision>[]; open: string[]; notes: string[] } {
+  return resolveSetDecisions<DuplicateAccountSet, AccountSetDecision>(sets, stored, asker, {
+    step, invalid: invalidDecision,
     members: (set) => `accounts of this set: ${set.accounts.map((a) => a.name).join(', ')}`,
   });
 }
 
+/** The "unknown" answer: "keep" or "delete" for every unknown account, or per account. */
+export const parseUnknownAccounts: AnswerParser<UnknownAccountDecision | Map<string, UnknownAccountDecision>> = (value, at) => {
+  const keepOrDelete = (v: unknown): v is UnknownAccountDecision => v === 'keep' || v === 'delete';
+  if (keepOrDelete(value)) return value;
+  const entries = objectEntries(value);
+  if (!entries) throw new AnswerError(`${answerName(at)} must be "keep", "delete", or an object of account → "keep" | "delete"`, exampleOf(at, '"keep"'));
+  for (const [name, v] of entries) if (!keepOrDelete(v)) throw new AnswerError(`${answerName(at)} for ${name} must be "keep" or "delete"`, exampleOf(at, '"keep"'));
+  return entries as Map<string, UnknownAccountDecision>;
+};
+
 /** Keep-or-delete for each unknown account that the set decisions leave in place. */
-export function resolveUnknown(unknown: string[], stored: Decisions, asker: Answers): { keep: string[]; del: string[]; open: string[]; sources: Map<string, DecisionSource> } {
-  const answers = answerMap(asker, 'unknown', '"keep", "delete", or an object of account → "keep" | "delete"');
+export function resolveUnknown(unknown: string[], stored: Decisions, asker: Answers, step: string): { keep: string[]; del: string[]; open: string[]; sources: Map<string, DecisionSource> } {
+  const answers = asker.answer(step, 'unknown') as ReturnType<typeof parseUnknownAccounts> | undefined;
   const keep: string[] = [];
   const del: string[] = [];
   const open: string[] = [];
@@ -251,7 +227,6 @@ export function resolveUnknown(unknown: string[], stored: Decisions, asker: Answ
     if (!d) {
       const a = answers instanceof Map ? answers.get(name) : answers;
       if (a !== undefined) {
-        if (a !== 'keep' && a !== 'delete') throw new UserError(`answers file: "6.2"."unknown" for ${name} must be "keep" or "delete"`, 'e.g. {"6.2": {"unknown": "keep"}}', EXIT.usage);
         d = a;
         source = 'answers';
       }
@@ -268,7 +243,7 @@ export function resolveUnknown(unknown: string[], stored: Decisions, asker: Answ
 
 function plan(findings: Findings<PithosDuplicatesFindings>, decisions: StepDecisions): Plan<PithosDuplicatesPlanData> {
   const data = findings.data!;
-  const { decided, open, notes } = resolveSets(data.sets, decisions.stored, decisions.answers);
+  const { decided, open, notes } = resolveSets(data.sets, decisions.stored, decisions.answers, decisions.step);
   const planned: PlannedSet[] = [];
   const removed = new Set<string>();
   const summary: string[] = [];
@@ -293,7 +268,7 @@ function plan(findings: Findings<PithosDuplicatesFindings>, decisions: StepDecis
     summary.push(`${set.key}: ${what} [${source}]`);
   }
   const unknownLeft = data.unknown.filter((n) => !removed.has(n));
-  const u = resolveUnknown(unknownLeft, decisions.stored, decisions.answers);
+  const u = resolveUnknown(unknownLeft, decisions.stored, decisions.answers, decisions.step);
   for (const a of u.del) summary.push(`${a}: unknown to astakos — delete with everything in it [${u.sources.get(a)}]`);
   if (u.keep.length) summary.push(`${u.keep.length} account(s) unknown to astakos kept under their names (unreachable from 0.13 until astakos knows them): ${sample(u.keep)}`);
   for (const a of u.del) {
@@ -339,12 +314,12 @@ function plan(findings: Findings<PithosDuplicatesFindings>, decisions: StepDecis
  * The member-case batch's key: named by the step's stored decisions, so every attempt that
  * goes by the same decisions (a resume, a re-run) finds the batch done; new decisions run it again.
  */
-export function memberCaseBatch(state: StateFile): string {
-  const decisions = [...state.getDecisions(DUPLICATES_STEP)].map(([k, d]) => [k, d.value]).sort((a, b) => byCodeUnits(a[0] as string, b[0] as string));
+export function memberCaseBatch(state: StateFile, step: string): string {
+  const decisions = [...state.getDecisions(step)].map(([k, d]) => [k, d.value]).sort((a, b) => byCodeUnits(a[0] as string, b[0] as string));
   return `member case ${createHash('sha256').update(JSON.stringify(decisions)).digest('hex').slice(0, 16)}`;
 }
 
-async function apply(ctx: StepContext, p: Plan<PithosDuplicatesPlanData>): Promise<ApplyResult> {
+async function apply(ctx: StepContext, p: Plan<PithosDuplicatesPlanData>, usersStep: string): Promise<ApplyResult> {
   const data = p.data!;
   // The decisions this run goes by, so a resumed run keeps doing the same.
   ctx.state.transaction(() => {
@@ -352,12 +327,12 @@ async function apply(ctx: StepContext, p: Plan<PithosDuplicatesPlanData>): Promi
       const value: AccountSetDecision = s.delete.length
         ? { action: 'delete', delete: s.delete, ...(s.into !== undefined && s.merge.length ? { into: s.into } : {}) }
         : { action: 'merge', into: s.into! };
-      ctx.state.setDecision(DUPLICATES_STEP, s.key, value, s.source);
+      ctx.state.setDecision(ctx.step, s.key, value, s.source);
     }
-    for (const a of data.deleteUnknown) if (!ctx.state.getDecision(DUPLICATES_STEP, UNKNOWN_PREFIX + a)) ctx.state.setDecision(DUPLICATES_STEP, UNKNOWN_PREFIX + a, 'delete', 'answers');
-    for (const a of data.keepUnknown) if (!ctx.state.getDecision(DUPLICATES_STEP, UNKNOWN_PREFIX + a)) ctx.state.setDecision(DUPLICATES_STEP, UNKNOWN_PREFIX + a, 'keep', ctx.asker.acceptSuggestions ? 'suggested' : 'answers');
+    for (const a of data.deleteUnknown) if (!ctx.state.getDecision(ctx.step, UNKNOWN_PREFIX + a)) ctx.state.setDecision(ctx.step, UNKNOWN_PREFIX + a, 'delete', 'answers');
+    for (const a of data.keepUnknown) if (!ctx.state.getDecision(ctx.step, UNKNOWN_PREFIX + a)) ctx.state.setDecision(ctx.step, UNKNOWN_PREFIX + a, 'keep', ctx.asker.acceptSuggestions ? 'suggested' : 'answers');
   });
-  const uuids = await stepUuidMap(ctx);
+  const uuids = await stepUuidMap(ctx, usersStep);
   const pool = (await ctx.db('pithos')).pool;
   const units: SetOps[] = [
     ...data.sets.map((s) => ({ key: s.key, delete: s.delete, merge: s.merge, ...(s.into !== undefined ? { into: s.into } : {}) })),
@@ -368,7 +343,7 @@ async function apply(ctx: StepContext, p: Plan<PithosDuplicatesPlanData>): Promi
   const notes: string[] = [];
   if (units.length) {
     // merges must see each object's current version: a database below 3dd56e750a3 gets that revision first
-    const repaired = await runLatestRepair(ctx, DUPLICATES_STEP);
+    const repaired = await runLatestRepair(ctx, ctx.step);
     if (repaired === undefined) return { stopped: true, rows, summary: ['stopped while repairing latest_version; run the step again to continue'] };
     if (repaired) notes.push(`3dd56e750a3: latest_version repaired on ${repaired} node(s) before merging; alembic_version stamped 3dd56e750a3`);
     rows += repaired;
@@ -408,7 +383,7 @@ async function apply(ctx: StepContext, p: Plan<PithosDuplicatesPlanData>): Promi
     }
     if (ctx.stopRequested()) return { stopped: true, rows, summary: ['stopped before the last batch; run the step again to continue'] };
     ctx.progress({ table: 'member case', done: units.length, total, batch: total, batches: total });
-    const mc = await ctx.batch('pithos', memberCaseBatch(ctx.state), (client, keep) => dedupeMemberCase(client, keep, uuids));
+    const mc = await ctx.batch('pithos', memberCaseBatch(ctx.state, ctx.step), (client, keep) => dedupeMemberCase(client, keep, uuids));
     rows += mc.rows;
     memberCaseRows = mc.rows;
   } finally {
@@ -433,8 +408,8 @@ async function apply(ctx: StepContext, p: Plan<PithosDuplicatesPlanData>): Promi
 
 // ------------------------------------------------------------------ verify
 
-async function verify(ctx: StepContext): Promise<Check[]> {
-  const uuids = await requiredUuidMap(ctx, PITHOS_READS_UUIDS);
+async function verify(ctx: StepContext, usersStep: string): Promise<Check[]> {
+  const uuids = await requiredUuidMap(ctx, usersStep, PITHOS_READS_UUIDS);
   const db = await ctx.db('pithos');
   const client = await db.pool.connect();
   const checks: Check[] = [];
@@ -442,7 +417,7 @@ async function verify(ctx: StepContext): Promise<Check[]> {
     await collectNames(client, 'snf_pn');
     await createMapTable(client, 'snf_pm');
     await fillMap(client, 'snf_pn', 'snf_pm', uuids);
-    const sets = await accountSets(client, 'snf_pm', uuids, crossFoldLinks(ctx.state));
+    const sets = await accountSets(client, 'snf_pm', uuids, crossFoldLinks(ctx.state, usersStep));
     checks.push({
       label: 'no two pithos accounts become one in 0.13', ok: sets.size === 0,
       detail: sets.size ? `${sets.size} set(s) left: ${sample([...sets.values()].map((s) => s.join(' / ')))}` : 'none',
@@ -454,7 +429,7 @@ async function verify(ctx: StepContext): Promise<Check[]> {
     });
     const gone: string[] = [];
     const drift: string[] = [];
-    for (const [key, d] of ctx.state.getDecisions(DUPLICATES_STEP)) {
+    for (const [key, d] of ctx.state.getDecisions(ctx.step)) {
       if (key.startsWith(UNKNOWN_PREFIX)) {
         if (d.value === 'delete' && (await accountNode(client, key.slice(UNKNOWN_PREFIX.length))) !== undefined) gone.push(key.slice(UNKNOWN_PREFIX.length));
         continue;
@@ -475,4 +450,10 @@ async function verify(ctx: StepContext): Promise<Check[]> {
   return checks;
 }
 
-export const pithosDuplicates: StepModule<PithosDuplicatesFindings, PithosDuplicatesPlanData> = { inspect, plan, apply, verify };
+/** The step; USERSSTEP is the one that removed duplicate astakos users (its merges are the defaults here). */
+export const pithosDuplicates = ({ usersStep }: { usersStep: string }): StepModule<PithosDuplicatesFindings, PithosDuplicatesPlanData> => ({
+  inspect: (ctx) => inspect(ctx, usersStep),
+  plan,
+  apply: (ctx, p) => apply(ctx, p, usersStep),
+  verify: (ctx) => verify(ctx, usersStep),
+});

@@ -16,14 +16,16 @@ import { CheckFailed, EXIT, UserError } from '../../../errors.js';
 import type { Answers, ApplyResult, BeforeImage, Check, Decision, Decisions, DecisionSource, Findings, Plan, StepContext, StepDecisions, StepModule, TableChange } from '../../step.js';
 import { requiredUuidMap, stepUuidMap, type UuidMap } from '../uuids.js';
 import { describeCollision, findCollisions } from './collisions.js';
-import { DUPLICATES_STEP, PITHOS_READS_UUIDS, UNKNOWN_PREFIX } from './duplicates.js';
+import { PITHOS_READS_UUIDS, UNKNOWN_PREFIX } from './duplicates.js';
+import { AnswerError, answerName, objectEntries, oneOf, type AnswerParser } from '../../answers.js';
 import { ALL_SOURCES, batchRows, collectNames, createMapTable, fillMap, MAP_TABLE, markAmbiguous, unresolvedAccounts } from './names.js';
 import { dropIdeal, recomputeRange, snapshotIdeal, statisticsDrift } from './stats.js';
 import type { PithosMigrateInspection, PithosMigratePlan, PithosMigratePlanData } from './types.js';
 import { legacyPublicUrl } from './url.js';
 import { describeRevision, exists, hasColumn, hasIndex, hasTable, HEAD_REVISION, readRevision, runLatestRepair } from './chain.js';
 
-export const MIGRATE_STEP = '6.4';
+/** The steps this one reads: USERSSTEP removed duplicate astakos users, DUPLICATESSTEP decided pithos' duplicate and unknown accounts. */
+interface Steps { usersStep: string; duplicatesStep: string }
 
 type Q = pg.Pool | pg.PoolClient;
 type Keep = (images: BeforeImage[]) => void;
@@ -33,8 +35,8 @@ const count = async (q: Q, sql: string, params: unknown[] = []): Promise<number>
 
 // ------------------------------------------------------------------ inspect
 
-async function inspect(ctx: StepContext): Promise<Findings<PithosMigrateInspection>> {
-  const uuids = await requiredUuidMap(ctx, PITHOS_READS_UUIDS);
+async function inspect(ctx: StepContext, steps: Steps): Promise<Findings<PithosMigrateInspection>> {
+  const uuids = await requiredUuidMap(ctx, steps.usersStep, PITHOS_READS_UUIDS);
   const db = await ctx.db('pithos');
   const client = await db.pool.connect();
   try {
@@ -90,7 +92,7 @@ async function inspect(ctx: StepContext): Promise<Findings<PithosMigrateInspecti
       maxPublicId: await max('SELECT max(public_id) AS m FROM public'),
       maxFeatureId: await max('SELECT max(feature_id) AS m FROM xfeatures'),
       map: { persistent, newPairs },
-      decidedIn62: Object.fromEntries([...ctx.state.getDecisions(DUPLICATES_STEP)].filter(([key]) => key.startsWith(UNKNOWN_PREFIX))),
+      decidedInDuplicates: Object.fromEntries([...ctx.state.getDecisions(steps.duplicatesStep)].filter(([key]) => key.startsWith(UNKNOWN_PREFIX))),
       running: ctx.state.getStep(ctx.step).status === 'running',
     };
 
@@ -116,48 +118,57 @@ async function inspect(ctx: StepContext): Promise<Findings<PithosMigrateInspecti
 
 // ------------------------------------------------------------------ plan
 
-/** Unknown account names the operator keeps (6.2's or 6.4's decision, the answers file, or the suggestion). */
-function resolveKeep(stored: Decisions, inherited: Record<string, Decision>, answers: Answers, names: string[]): { keep: string[]; open: string[]; sources: Map<string, DecisionSource> } {
-  const raw = answers.answer(MIGRATE_STEP, 'unknown');
-  if (raw !== undefined && raw !== 'keep' && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
-    throw new UserError('answers file: "6.4"."unknown" must be "keep" or an object of account → "keep"',
-      'accounts astakos does not know can only be kept here (delete them in step 6.2)', EXIT.usage);
+/** The "unknown" answer: "keep" for every unknown account, or per account (only keeping is possible here). */
+export const parseKeepAccounts = (duplicatesStep: string): AnswerParser<'keep' | Map<string, unknown>> => (value, at) => {
+  if (value === 'keep') return value;
+  const entries = objectEntries(value);
+  if (!entries) {
+    throw new AnswerError(`${answerName(at)} must be "keep" or an object of account → "keep"`,
+      `accounts astakos does not know can only be kept here (delete them in step ${duplicatesStep})`);
   }
+  return entries;
+};
+
+/** The "statistics" answer: recompute drifted statistics, or keep them. */
+export const parseStatistics = oneOf('recompute', 'keep');
+
+/** Unknown account names the operator keeps (the duplicates step's or this step's decision, the answers file, or the suggestion). */
+function resolveKeep(stored: Decisions, inherited: Record<string, Decision>, answers: Answers, step: string, names: string[]): { keep: string[]; open: string[]; sources: Map<string, DecisionSource> } {
+  const raw = answers.answer(step, 'unknown') as 'keep' | Map<string, unknown> | undefined;
   const keep: string[] = [];
   const open: string[] = [];
   const sources = new Map<string, DecisionSource>();
   for (const name of names) {
     const d = inherited[UNKNOWN_PREFIX + name] ?? stored.get(UNKNOWN_PREFIX + name);
-    const a = raw === 'keep' ? 'keep' : raw !== undefined ? (raw as Record<string, unknown>)[name] : undefined;
+    const a = raw === 'keep' ? 'keep' : raw?.get(name);
     if (d?.value === 'keep') { keep.push(name); sources.set(name, d.source); } else if (a === 'keep') { keep.push(name); sources.set(name, 'answers'); } else if (answers.acceptSuggestions) { keep.push(name); sources.set(name, 'suggested'); } else open.push(name);
   }
   return { keep, open, sources };
 }
 
-function resolveStatistics(stored: Decisions, answers: Answers, drift: boolean): { recompute: boolean; open: boolean; source?: DecisionSource } {
+function resolveStatistics(stored: Decisions, answers: Answers, step: string, drift: boolean): { recompute: boolean; open: boolean; source?: DecisionSource } {
   if (!drift) return { recompute: false, open: false };
   const kept = stored.get('statistics');
   if (kept?.value === 'recompute' || kept?.value === 'keep') return { recompute: kept.value === 'recompute', open: false, source: kept.source };
-  const a = answers.answer(MIGRATE_STEP, 'statistics');
-  if (a === 'recompute' || a === 'keep') return { recompute: a === 'recompute', open: false, source: 'answers' };
-  if (a !== undefined) throw new UserError('answers file: "6.4"."statistics" must be "recompute" or "keep"', 'e.g. {"6.4": {"statistics": "recompute"}}', EXIT.usage);
+  const a = answers.answer(step, 'statistics') as ReturnType<typeof parseStatistics> | undefined;
+  if (a !== undefined) return { recompute: a === 'recompute', open: false, source: 'answers' };
   if (answers.acceptSuggestions) return { recompute: true, open: false, source: 'suggested' };
   return { recompute: false, open: true };
 }
 
-function plan(findings: Findings<PithosMigrateInspection>, decisions: StepDecisions): Plan<PithosMigratePlan> {
+function plan(findings: Findings<PithosMigrateInspection>, decisions: StepDecisions, earlier: Steps): Plan<PithosMigratePlan> {
   const data = findings.data!;
   const summary: string[] = [];
   const blockers: string[] = [];
   if (data.revision.refusal) blockers.push(data.revision.refusal);
   for (const c of data.collisions.filter((x) => x.groups > 0)) blockers.push(describeCollision(c));
-  const unknown = resolveKeep(decisions.stored, data.decidedIn62, decisions.answers, data.names.unknownAccounts);
-  const stats = resolveStatistics(decisions.stored, decisions.answers, data.statisticsDrift.size > 0);
+  const unknown = resolveKeep(decisions.stored, data.decidedInDuplicates, decisions.answers, decisions.step, data.names.unknownAccounts);
+  const stats = resolveStatistics(decisions.stored, decisions.answers, decisions.step, data.statisticsDrift.size > 0);
   if (blockers.length) {
-    summary.push(`blocked — nothing will be written until these are resolved (step 6.2 merges or deletes the accounts and rows involved): ${blockers.join('; ')}`);
+    summary.push(`blocked — nothing will be written until these are resolved (step ${earlier.duplicatesStep} merges or deletes the accounts and rows involved): ${blockers.join('; ')}`);
     if (data.running) {
-      throw new CheckFailed(`step 6.4 would make rows collide, so it changed nothing: ${blockers.join('; ')}`,
-        'resolve them in step 6.2 (snf-upgrade plan 6.2 shows the sets; undo it or answer it again if it is done), then run 6.4 again');
+      throw new CheckFailed(`step ${decisions.step} would make rows collide, so it changed nothing: ${blockers.join('; ')}`,
+        `resolve them in step ${earlier.duplicatesStep} (snf-upgrade plan ${earlier.duplicatesStep} shows the sets; undo it or answer it again if it is done), then run ${decisions.step} again`);
     }
   }
   summary.push(describeRevision(data.revision));
@@ -168,7 +179,7 @@ function plan(findings: Findings<PithosMigrateInspection>, decisions: StepDecisi
   summary.push(`runs ${steps.join(', ')}, then sets alembic_version to ${HEAD_REVISION}`);
   summary.push(`rewrites ${Object.entries(data.rows).map(([t, n]) => `${n} ${t}`).join(', ')} row(s) in batches of ${batchRows()} key values`);
   if (unknown.keep.length) summary.push(`${unknown.keep.length} account(s) unknown to astakos stay under their names: ${sample(unknown.keep)}`);
-  if (unknown.open.length) summary.push(`${unknown.open.length} account(s) unknown to astakos: keep them under their names (or delete them in 6.2)? undecided: ${sample(unknown.open)}`);
+  if (unknown.open.length) summary.push(`${unknown.open.length} account(s) unknown to astakos: keep them under their names (or delete them in ${earlier.duplicatesStep})? undecided: ${sample(unknown.open)}`);
   if (stats.open) summary.push('statistics differ from the files: "recompute" them from versions, or "keep" them as they are (upstream keeps them)? undecided');
   else if (stats.recompute) summary.push(`statistics are recomputed from versions (upstream never does) [${stats.source}]`);
   else if (stats.source) summary.push(`statistics kept as they are although they differ from the files [${stats.source}]`);
@@ -326,28 +337,28 @@ async function fillUrls(c: pg.PoolClient, lo: number, hi: number): Promise<numbe
 
 /** The mapping round: rebuilt (and every range run again, harmlessly) only when astakos now resolves names the last map lacked. */
 async function mapRound(ctx: StepContext, map: PithosMigrateInspection['map']): Promise<number> {
-  const done = (await committedBatches(await ctx.db('pithos'), MIGRATE_STEP))
+  const done = (await committedBatches(await ctx.db('pithos'), ctx.step))
     .map((b) => /^uuid map #(\d+)$/.exec(b.batch)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1]));
   const last = done.length ? Math.max(...done) : 0;
   if (last === 0) return 1;
   return map.persistent && map.newPairs === 0 ? last : last + 1;
 }
 
-async function apply(ctx: StepContext, p: Plan<PithosMigratePlan>): Promise<ApplyResult> {
+async function apply(ctx: StepContext, p: Plan<PithosMigratePlan>, steps: Steps): Promise<ApplyResult> {
   const data = p.data!;
   ctx.state.transaction(() => {
     for (const name of data.keepUnknown) {
-      if (!ctx.state.getDecision(DUPLICATES_STEP, UNKNOWN_PREFIX + name) && !ctx.state.getDecision(MIGRATE_STEP, UNKNOWN_PREFIX + name)) {
-        ctx.state.setDecision(MIGRATE_STEP, UNKNOWN_PREFIX + name, 'keep', ctx.asker.acceptSuggestions ? 'suggested' : 'answers');
+      if (!ctx.state.getDecision(steps.duplicatesStep, UNKNOWN_PREFIX + name) && !ctx.state.getDecision(ctx.step, UNKNOWN_PREFIX + name)) {
+        ctx.state.setDecision(ctx.step, UNKNOWN_PREFIX + name, 'keep', ctx.asker.acceptSuggestions ? 'suggested' : 'answers');
       }
     }
-    if (data.recomputeStatistics && !ctx.state.getDecision(MIGRATE_STEP, 'statistics')) {
-      ctx.state.setDecision(MIGRATE_STEP, 'statistics', 'recompute', ctx.asker.acceptSuggestions ? 'suggested' : 'answers');
+    if (data.recomputeStatistics && !ctx.state.getDecision(ctx.step, 'statistics')) {
+      ctx.state.setDecision(ctx.step, 'statistics', 'recompute', ctx.asker.acceptSuggestions ? 'suggested' : 'answers');
     }
   });
-  const uuids = await stepUuidMap(ctx);
+  const uuids = await stepUuidMap(ctx, steps.usersStep);
   const round = await mapRound(ctx, data.map);
-  const prior = new Map(ctx.state.batchesFor(MIGRATE_STEP).map((b) => [b.batch, b.rows]));
+  const prior = new Map(ctx.state.batchesFor(ctx.step).map((b) => [b.batch, b.rows]));
   const width = batchRows();
   const out: string[] = [];
   let rows = 0;
@@ -378,7 +389,7 @@ async function apply(ctx: StepContext, p: Plan<PithosMigratePlan>): Promise<Appl
   };
 
   if (data.revision.latestRepair) {
-    const n = await runLatestRepair(ctx, MIGRATE_STEP);
+    const n = await runLatestRepair(ctx, ctx.step);
     if (n === undefined) return stopped();
     rows += n;
     if (n) out.push(`3dd56e750a3: latest_version repaired on ${n} node(s)`);
@@ -436,9 +447,9 @@ async function apply(ctx: StepContext, p: Plan<PithosMigratePlan>): Promise<Appl
 
 // ------------------------------------------------------------------ verify
 
-async function verify(ctx: StepContext): Promise<Check[]> {
+async function verify(ctx: StepContext, steps: Steps): Promise<Check[]> {
   const checks: Check[] = [];
-  const uuids = await requiredUuidMap(ctx, PITHOS_READS_UUIDS);
+  const uuids = await requiredUuidMap(ctx, steps.usersStep, PITHOS_READS_UUIDS);
   const pool = (await ctx.db('pithos')).pool;
   const rev = await readRevision(pool);
   checks.push({ label: `alembic_version is ${HEAD_REVISION}`, ok: rev.rows.length === 1 && rev.rows[0] === HEAD_REVISION, detail: rev.rows.join(', ') || (rev.table ? 'empty' : 'no table') });
@@ -450,7 +461,7 @@ async function verify(ctx: StepContext): Promise<Check[]> {
 
   // account names: astakos uuids, or kept by the operator
   const kept = new Set<string>();
-  for (const step of [DUPLICATES_STEP, MIGRATE_STEP]) {
+  for (const step of [steps.duplicatesStep, ctx.step]) {
     for (const [k, d] of ctx.state.getDecisions(step)) if (k.startsWith(UNKNOWN_PREFIX) && d.value === 'keep') kept.add(k.slice(UNKNOWN_PREFIX.length));
   }
   const strangers: string[] = [];
@@ -500,7 +511,7 @@ async function verify(ctx: StepContext): Promise<Check[]> {
 
   const negative = await count(pool, 'SELECT count(*) AS n FROM statistics WHERE population < 0');
   const drift = await statisticsDrift(pool);
-  const keptDrift = ctx.state.getDecision(MIGRATE_STEP, 'statistics')?.value === 'keep';
+  const keptDrift = ctx.state.getDecision(ctx.step, 'statistics')?.value === 'keep';
   checks.push({
     label: 'statistics match the files (sizes along the tree, no negative population)',
     ok: negative === 0 && (drift.size === 0 || keptDrift),
@@ -511,4 +522,10 @@ async function verify(ctx: StepContext): Promise<Check[]> {
   return checks;
 }
 
-export const pithosMigrate: StepModule<PithosMigrateInspection, PithosMigratePlan> = { inspect, plan, apply, verify };
+/** The step; STEPS names the earlier steps it reads (see Steps). */
+export const pithosMigrate = (steps: Steps): StepModule<PithosMigrateInspection, PithosMigratePlan> => ({
+  inspect: (ctx) => inspect(ctx, steps),
+  plan: (findings, decisions) => plan(findings, decisions, steps),
+  apply: (ctx, p) => apply(ctx, p, steps),
+  verify: (ctx) => verify(ctx, steps),
+});

@@ -152,7 +152,7 @@ export interface PithosMigrateInspection extends PithosMigrateFindings {
   /** Whether the mapping table of an earlier attempt exists, and the pairs astakos now gives that it lacks. */
   map: { persistent: boolean; newPairs: number };
   /** Step 6.2's decisions about the unknown accounts (keep or delete), by 'unknown:<name>'. */
-  decidedIn62: Record<string, Decision>;
+  decidedInDuplicates: Record<string, Decision>;
   /** Whether this is a run of the step (collisions then stop it), not a look at its plan. */
   running: boolean;
 }

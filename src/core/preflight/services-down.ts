@@ -1,9 +1,9 @@
-// Step 1: services down (no other database sessions) and a checked backup of each database.
-import type { Check, StepContext, StepModule } from '../core/step.js';
-import { SERVICES, type Db } from '../db/connection.js';
-import { backupDatabase, formatBytes, pgDumpProblem, removePartials } from '../db/backup.js';
-import { describeSession, otherSessions } from '../db/sessions.js';
-import { NeedsAnswer, UserError } from '../errors.js';
+// The first step: services down (no other database sessions) and a checked backup of each database.
+import type { Check, StepContext, StepModule } from '../step.js';
+import { SERVICES, type Db } from '../../db/connection.js';
+import { backupDatabase, formatBytes, pgDumpProblem, removePartials } from '../../db/backup.js';
+import { describeSession, otherSessions } from '../../db/sessions.js';
+import { NeedsAnswer, UserError } from '../../errors.js';
 
 interface ServiceFinding { service: string; label: string; sessions: string[]; dumpProblem?: string }
 
@@ -86,11 +86,11 @@ export const servicesDownAndBackup: StepModule<ServiceFinding[]> = {
       });
       if (!ok) {
         throw new UserError(`services are still connected: ${detail[0]}${detail.length > 1 ? ` and ${detail.length - 1} more` : ''}`,
-          'stop gunicorn / snf-dispatcher on every host (see step 1), then run it again');
+          `stop gunicorn / snf-dispatcher on every host (see step ${ctx.step}), then run it again`);
       }
       ctx.log('warn', `operator went on with ${detail.length} other session(s) connected`);
     }
-    const lines = await backupAll(ctx, '1');
+    const lines = await backupAll(ctx, ctx.step);
     return { summary: lines, rows: 0 };
   },
   async verify(ctx) {

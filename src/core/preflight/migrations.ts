@@ -1,11 +1,13 @@
-// Step 3.2: the operator ran syncdb + migrate; check that it really happened.
-import type { Check, StepModule } from '../core/step.js';
-import { describeVersion, detectSchema } from '../db/detect.js';
+// The operator ran syncdb + migrate; check that it really happened.
+import type { Check, StepModule } from '../step.js';
+import type { Service } from '../../db/connection.js';
+import { describeVersion, detectSchema } from '../../db/detect.js';
 
-export const migrationsDone: StepModule = {
+/** The module of a manual migrate step: SERVICES are at 0.13 and every astakos user has a uuid. */
+export const migrationsDone = (services: readonly Service[]): StepModule => ({
   async verify(ctx) {
     const checks: Check[] = [];
-    for (const service of ['astakos', 'cyclades'] as const) {
+    for (const service of services) {
       const db = await ctx.db(service);
       const v = await detectSchema(db.pool, service);
       checks.push({ label: `${service} at 0.13`, ok: v.kind === '0.13', detail: `${db.label}: ${describeVersion(service, v)}` });
@@ -27,4 +29,4 @@ export const migrationsDone: StepModule = {
     }
     return checks;
   },
-};
+});

@@ -1,0 +1,12 @@
+// Which answers-file keys each step of the runbook accepts, and their parsers.
+import { COMMON_ANSWERS, type AnswerParser } from '../core/answers.js';
+import { findStep } from './steps.js';
+
+/** Every key STEP accepts, with its parser (undefined when there is no such step). */
+export function answerKeys(step: string): Readonly<Record<string, AnswerParser>> | undefined {
+  const def = findStep(step);
+  return def ? { ...COMMON_ANSWERS, ...def.answers } : undefined;
+}
+
+/** The parser of STEP's KEY, or undefined when the step does not read that key. */
+export const answerParser = (step: string, key: string): AnswerParser | undefined => answerKeys(step)?.[key];
