@@ -3,13 +3,13 @@
 // the table's choices become the decisions those modules read:
 //   {action: 'merge', into}  |  {action: 'delete', delete: [...], into?}
 // Pure; the groups are cached per findings object so the table's memoised views hold.
-import type { Decision, Decisions, PithosOwned, SetDecision } from '../../core/step.js';
+import type { CycladesOwned, Decision, Decisions, PithosOwned, SetDecision } from '../../core/step.js';
 import type { PlanView } from '../../engine/index.js';
 import { findStep } from '../../runbook/steps.js';
 import { isIdentifierSet, setDecisionOf, setsData, type AnySet } from './data.js';
 import type { ConflictGroup, ConflictUser, TableDecision, TableDecisions } from './types.js';
 
-const EMPTY_CYCLADES = { vms_live: 0, vms_deleted: 0, networks: 0, keys: 0 };
+const EMPTY_CYCLADES: CycladesOwned = { vms_live: 0, vms_deleted: 0, networks: 0, keys: 0 };
 const EMPTY_PITHOS: PithosOwned = { containers: 0, objects: 0, bytes: '0', groups: 0, permissions: 0 };
 
 function base(id: number, name: string, known: boolean): Omit<ConflictUser, 'cyclades' | 'pithos'> {
