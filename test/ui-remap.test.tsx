@@ -15,6 +15,7 @@ import { openDb } from '../src/db/connection.js';
 import { UserError } from '../src/errors.js';
 import { cleanupAll, emptyDatabases } from './support.js';
 import type { PlanView } from '../src/engine/index.js';
+import type { Decision } from '../src/core/step.js';
 
 const KEY = { enter: '\r', esc: '\u001B', up: '\u001B[A', down: '\u001B[B' };
 const SIZE = { columns: 80, rows: 24 };
@@ -62,7 +63,7 @@ describe('6.1 / 6.2 sets in the conflict table', () => {
     assert.deepEqual(groups.map((g) => g.users.map((u) => u.email)), [['KPap@grnet.gr', 'kpap@grnet.gr'], ['ZED@x.gr', 'Zed@x.gr', 'zed@x.gr'], ['Solo@x.gr', 'solo@x.gr']]);
     assert.equal(groups[2]!.users[1]!.owner, false);
     assert.equal(groups[0]!.suggested, 2);
-    const stored = new Map([
+    const stored = new Map<string, Decision>([
       ['zed@x.gr', { value: { action: 'delete', delete: ['ZED@x.gr'], into: 'Zed@x.gr' }, source: 'operator' }],
       ['kpap@grnet.gr', { value: { action: 'merge', into: 'KPap@grnet.gr' }, source: 'operator' }],
     ]);

@@ -131,7 +131,6 @@ export type { AstakosUser };
 // What the wizard shows, re-exported so that src/ui reaches nothing below the engine.
 /** What an astakos uuid looks like (the wizard checks what the operator types). */
 export { UUID_SHAPE };
-export type { DuplicateUser } from '../core/dedup/types.js';
 
 export { isSettingsStep };
 

@@ -2,7 +2,7 @@
 // operator's decisions as shown. A pure reducer (tested without Ink), the pure views App reads
 // from it, and useWizard: the reducer plus the effects that feed it from the engine.
 import { useEffect, useMemo, useReducer, useRef, useState } from 'react';
-import type { Check } from '../core/step.js';
+import type { Check, Decision, Decisions } from '../core/step.js';
 import type { DeploymentInfo, EngineEvent, PlanView, StepView } from '../engine/index.js';
 import type { Backend, DecisionInput, LockConflict } from '../engine/session.js';
 import { describeError } from '../format.js';
@@ -11,8 +11,9 @@ import type { PendingQuestion, UiAsker } from './asker.js';
 import type { StyledLine } from './components/common.js';
 import type { Message } from './components/Home.js';
 import { initialTable, type TableState } from './conflicts/model.js';
+import { conflictData } from './conflicts/data.js';
 import { remapConflicts, tableDecisions } from './conflicts/remap.js';
-import { conflictData, decisionStep, type ConflictData, type DecisionLike, type Decisions } from './conflicts/types.js';
+import { decisionStep, type ConflictData, type TableDecisions } from './conflicts/types.js';
 import { unknownList, type UnknownList } from './conflicts/unknown.js';
 import type { ScreenName } from './keys.js';
 import { initialProgress, progressReducer, type ProgressState } from './progress-model.js';
@@ -117,7 +118,7 @@ export function wizardReducer(s: WizardState, a: WizardAction): WizardState {
     case 'page': return { ...s, pages: { ...s.pages, [a.id]: { ...s.pages[a.id], ...a.data } } };
     case 'decisions': return { ...s, decisions: { ...s.decisions, [a.step]: a.decisions } };
     case 'decided': {
-      const next = new Map<string, DecisionLike>(s.decisions[a.step] ?? []);
+      const next = new Map<string, Decision>(s.decisions[a.step] ?? []);
       for (const it of a.items) next.set(it.key, { value: it.value, source: it.source });
       return { ...s, decisions: { ...s.decisions, [a.step]: next } };
     }
@@ -145,16 +146,20 @@ const NO_DECISIONS: Decisions = new Map();
 /** The decisions step ID reads (its decision table's step, else its own). */
 export const storedOf = (s: WizardState, id: string): Decisions => s.decisions[decisionStep(id)] ?? NO_DECISIONS;
 
-export interface ConflictsView { data: ConflictData; decisions: Decisions; remap: boolean }
+export interface ConflictsView { data: ConflictData; decisions: TableDecisions; remap: boolean }
 
-/** Step VIEW's conflict table, when it has one and its plan carries the groups. */
+/** Step VIEW's conflict table, when it has one and its plan carries the groups (users) or sets (sets). */
 export function conflictsOf(s: WizardState, view: StepView | undefined): ConflictsView | undefined {
-  if (!view?.def.decisions) return undefined;
+  const table = view?.def.decisions;
+  if (!view || !table) return undefined;
   const id = view.def.id;
-  const remap = remapConflicts(id, s.pages[id]?.plan);
-  if (remap) return { data: remap, decisions: tableDecisions(remap.groups, storedOf(s, id)), remap: true };
-  const data = conflictData(s.pages[id]?.plan);
-  return data ? { data, decisions: storedOf(s, id), remap: false } : undefined;
+  const plan = s.pages[id]?.plan;
+  if (table.kind === 'sets') {
+    const remap = remapConflicts(id, plan);
+    return remap && { data: remap, decisions: tableDecisions(remap.groups, storedOf(s, id)), remap: true };
+  }
+  const data = conflictData(plan);
+  return data && { data, decisions: storedOf(s, id), remap: false };
 }
 
 /** Step ID's identifiers unknown to astakos, when its plan lists any. */

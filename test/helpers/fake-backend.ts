@@ -1,14 +1,13 @@
 // Plain-data stand-ins for the wizard's tests and screen previews: an in-memory Backend
 // over the real runbook, and generated conflict groups of any size.
-import type { Check, Question } from '../../src/core/step.js';
+import type { Check, Decision, DuplicateGroup, DuplicateUser, Question } from '../../src/core/step.js';
 import type { DeploymentInfo, EngineEvent, PlanView, RunOutcome, StepView } from '../../src/engine/index.js';
 import { isImplemented } from '../../src/engine/index.js';
 import { STEPS } from '../../src/runbook/steps.js';
-import type { Decision, StepRecord } from '../../src/state/index.js';
+import type { StepRecord } from '../../src/state/index.js';
 import { isSettingsStep, settingsSnippets } from '../../src/runbook/settings.js';
 import { UserError } from '../../src/errors.js';
 import type { AstakosUser, Backend, DecisionInput } from '../../src/engine/session.js';
-import type { ConflictGroup, ConflictUser } from '../../src/ui/conflicts/types.js';
 
 /** A deterministic pseudo-random generator (tests want the same data every time). */
 function rng(seed: number): () => number {
@@ -22,15 +21,15 @@ function rng(seed: number): () => number {
 const NAMES = ['kpap', 'spapagian', 'vkoukis', 'iliastsi', 'chazapis', 'gtsouk', 'mpastyl', 'okonst', 'skalkoto', 'apollon'];
 const DOMAINS = ['grnet.gr', 'noc.grnet.gr', 'example.org', 'uni.example.edu'];
 
-/** N groups of 2–4 users whose emails differ only in case, with everything they own. */
-export function syntheticGroups(n: number, seed = 1): ConflictGroup[] {
+/** N groups of 2–4 users whose emails differ only in case, with everything they own (as 2.1 finds them). */
+export function syntheticGroups(n: number, seed = 1): DuplicateGroup[] {
   const r = rng(seed);
-  const groups: ConflictGroup[] = [];
+  const groups: DuplicateGroup[] = [];
   let id = 1;
   for (let g = 0; g < n; g++) {
     const base = `${NAMES[g % NAMES.length]}${g >= NAMES.length ? g : ''}@${DOMAINS[Math.floor(g / NAMES.length) % DOMAINS.length]}`;
     const count = 2 + Math.floor(r() * 3);
-    const users: ConflictUser[] = [];
+    const users: DuplicateUser[] = [];
     for (let k = 0; k < count; k++) {
       const email = k === 0 ? base : base.replace(/[a-z]/g, (ch) => (r() < 0.4 ? ch.toUpperCase() : ch));
       const active = r() < 0.7;

@@ -6,7 +6,9 @@ import {
   acceptAllPlan, createViewCache, decidedId, expandedExtra, filterGroups, initialTable, isOpen, keyOrder, settle,
   shownRange, sortGroups, summarize, tableReducer, windowRows, type TableEnv, type TableState,
 } from '../../src/ui/conflicts/model.js';
-import { conflictData, decisionStep, type ConflictGroup, type DecisionLike } from '../../src/ui/conflicts/types.js';
+import type { Decision } from '../../src/core/step.js';
+import { conflictData } from '../../src/ui/conflicts/data.js';
+import { decisionStep, type ConflictGroup } from '../../src/ui/conflicts/types.js';
 import { syntheticGroups } from '../helpers/fake-backend.js';
 import { alignTables, bar, bytes, cell, cut, cutLeft, num, percent, rate, spread, when, wrap } from '../../src/ui/format.js';
 import { currentTable, initialProgress, progressReducer } from '../../src/ui/progress-model.js';
@@ -17,9 +19,9 @@ import { simulatedLines, isSandbox } from '../../src/engine/session.js';
 import { UiAsker } from '../../src/ui/asker.js';
 
 const groups = syntheticGroups(200, 7);
-const none = new Map<string, DecisionLike>();
+const none = new Map<string, Decision>();
 
-function envOf(gs: readonly ConflictGroup[], decisions: ReadonlyMap<string, DecisionLike>, height = 10) {
+function envOf(gs: readonly ConflictGroup[], decisions: ReadonlyMap<string, Decision>, height = 10) {
   const view = createViewCache();
   return (s: TableState): TableEnv => {
     const idx = view(gs, s.editing ? s.draft : s.filter, s.sort, s.epoch, decisions);
@@ -56,7 +58,7 @@ describe('conflict model', () => {
 
   test('sort: open first is a stable partition; size puts big groups first', () => {
     const idx = keyOrder(groups);
-    const decisions = new Map([[groups[idx[0]!]!.key, { value: groups[idx[0]!]!.suggested, source: 'suggested' }]]);
+    const decisions = new Map<string, Decision>([[groups[idx[0]!]!.key, { value: groups[idx[0]!]!.suggested, source: 'suggested' }]]);
     const open = sortGroups(groups, idx, 'open', decisions);
     assert.equal(open[open.length - 1], idx[0]);
     assert.deepEqual(open.slice(0, -1), idx.slice(1));
@@ -69,7 +71,7 @@ describe('conflict model', () => {
     const view = createViewCache();
     const a = view(groups, 'kp', 'open', 0, none);
     assert.equal(view(groups, 'kp', 'open', 0, none), a, 'memoised');
-    const decided = new Map([[groups[a[0]!]!.key, { value: 1, source: 'operator' }]]);
+    const decided = new Map<string, Decision>([[groups[a[0]!]!.key, { value: 1, source: 'operator' }]]);
     assert.equal(view(groups, 'kp', 'open', 0, decided), a, 'a decision does not re-sort until the epoch changes');
     const b = view(groups, 'kpa', 'open', 0, none);
     assert.ok(b.length <= a.length);
@@ -148,7 +150,7 @@ describe('conflict model', () => {
   });
 
   test('after a decision the cursor moves to the next open group, on its suggested user', () => {
-    const decisions = new Map<string, DecisionLike>();
+    const decisions = new Map<string, Decision>();
     const envFor = envOf(groups, decisions, 12);
     let s = tableReducer(initialTable({ sort: 'key' }), { type: 'settle' }, envFor);
     const idx = keyOrder(groups);
@@ -215,7 +217,7 @@ describe('conflict model', () => {
 
   test('summary and accept-all plan', () => {
     const gs = groups.slice(0, 3);
-    const decisions = new Map<string, DecisionLike>([
+    const decisions = new Map<string, Decision>([
       [gs[0]!.key, { value: gs[0]!.users[0]!.id, source: 'operator' }],
       [gs[1]!.key, { value: gs[1]!.suggested, source: 'suggested' }],
     ]);

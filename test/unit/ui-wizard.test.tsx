@@ -6,6 +6,7 @@ import { afterEach, describe, test } from 'node:test';
 import { Box, type Key } from 'ink';
 import { cleanup, render } from 'ink-testing-library';
 import { useState } from 'react';
+import type { Decision } from '../../src/core/step.js';
 import type { PlanView, StepView } from '../../src/engine/index.js';
 import { UserError } from '../../src/errors.js';
 import { STEPS } from '../../src/runbook/steps.js';
@@ -70,7 +71,7 @@ describe('wizard reducer', () => {
   });
 
   test('decided adds to a new map of that step, the old one unchanged', () => {
-    const old = new Map([['a', { value: 1, source: 'suggested' }]]);
+    const old = new Map<string, Decision>([['a', { value: 1, source: 'suggested' }]]);
     let s = wizardReducer(initialWizard(null), { type: 'decisions', step: '2.2', decisions: old });
     s = wizardReducer(s, { type: 'decided', step: '2.2', items: [{ key: 'b', value: 2, source: 'operator' }, { key: 'a', value: 3, source: 'operator' }] });
     assert.equal(old.size, 1);
@@ -103,7 +104,7 @@ describe('wizard reducer', () => {
 
 describe('wizard views', () => {
   test('a step reads the decisions of the step its decision table names', () => {
-    const d = new Map([['k', { value: 1, source: 'operator' }]]);
+    const d = new Map<string, Decision>([['k', { value: 1, source: 'operator' }]]);
     const s = wizardReducer(initialWizard(null), { type: 'decisions', step: '2.2', decisions: d });
     assert.equal(storedOf(s, '2.1'), d);
     assert.equal(storedOf(s, '2.2'), d);

@@ -8,7 +8,7 @@ import {
   acceptAllPlan, createViewCache, decidedId, effectiveFilter, isOpen, settle, shownRange, SORT_LABEL,
   summarize, tableReducer, windowRows, type Row, type TableAction, type TableEnv, type TableState,
 } from '../conflicts/model.js';
-import type { ConflictGroup, ConflictUser, Decisions } from '../conflicts/types.js';
+import type { ConflictGroup, ConflictUser, TableDecisions } from '../conflicts/types.js';
 import { bytes, cell, cut, day, num, rcell, spread } from '../format.js';
 import { listMove } from '../list.js';
 import { CARET, textEdit } from '../text-entry.js';
@@ -17,7 +17,7 @@ import { KeyBar, line, Lines, Row as TextRow, type Size, type StyledLine, useKey
 export interface ConflictTableProps {
   stepId: string;
   groups: ConflictGroup[];
-  decisions: Decisions;
+  decisions: TableDecisions;
   state: TableState;
   setState(update: (s: TableState) => TableState): void;
   size: Size;
@@ -52,7 +52,7 @@ export function captionRow(width: number, kind: Kind = 'users'): string {
   return `${' '.repeat(c.lead)}${cell(id, c.id)}${cell(email, c.email)}${cell(act, c.act)}${cell(ver, c.ver)}${cell(login, c.login)}${rcell(vms, c.vms - 1)} ${rcell(last, c.pithos - 1)} `;
 }
 
-export function userRow(g: ConflictGroup, u: ConflictUser, decisions: Decisions, cursor: boolean, width: number): string {
+export function userRow(g: ConflictGroup, u: ConflictUser, decisions: TableDecisions, cursor: boolean, width: number): string {
   const c = userColumns(width);
   const decided = decidedId(g, decisions);
   const kind = g.kind ?? 'users';
@@ -84,7 +84,7 @@ export function detailRow(u: ConflictUser, n: number): string {
   return `       also owns: ${items.join(' · ') || 'nothing else'}`;
 }
 
-export function groupRow(g: ConflictGroup, decisions: Decisions, cursor: boolean, width: number): string {
+export function groupRow(g: ConflictGroup, decisions: TableDecisions, cursor: boolean, width: number): string {
   const decided = decidedId(g, decisions);
   const d = decisions.get(g.key);
   const source = d?.source;
@@ -216,7 +216,7 @@ export function ConflictTable(p: ConflictTableProps) {
   );
 }
 
-function renderRow(r: Row, idx: readonly number[], groups: ConflictGroup[], decisions: Decisions, width: number): StyledLine {
+function renderRow(r: Row, idx: readonly number[], groups: ConflictGroup[], decisions: TableDecisions, width: number): StyledLine {
   const g = groups[idx[r.pos]!]!;
   switch (r.kind) {
     case 'group': {

@@ -8,7 +8,7 @@ import type { PlanView, StepView } from '../../engine/index.js';
 import type { SnippetSet } from '../../runbook/settings.js';
 import { phaseTitle, type DecisionTable } from '../../runbook/steps.js';
 import { summarize } from '../conflicts/model.js';
-import type { ConflictData, Decisions } from '../conflicts/types.js';
+import type { ConflictData, TableDecisions } from '../conflicts/types.js';
 import { num, spread, when } from '../format.js';
 import { listHandle, useListState } from '../list.js';
 import { snippetLines } from '../snippets.js';
@@ -27,7 +27,7 @@ export interface StepScreenProps {
   /** Steps 3.3–3.6: the settings to paste (undefined while loading), or why they are missing. */
   snippets?: SnippetSet;
   snippetsError?: Message;
-  conflicts?: { data: ConflictData; decisions: Decisions };
+  conflicts?: { data: ConflictData; decisions: TableDecisions };
   /** Steps 6.2 / 6.3: identifiers astakos does not know, and how many have no answer yet. */
   unknown?: { total: number; open: number; noun: string };
   /** Earlier steps this one waits for ("2.1 (Find users…) is pending"). */
@@ -89,7 +89,7 @@ export function checkLines(checks: Check[]): StyledLine[] {
 }
 
 /** What a conflict step's screen says about the groups. */
-export function conflictLines(table: DecisionTable, data: ConflictData, decisions: Decisions): StyledLine[] {
+export function conflictLines(table: DecisionTable, data: ConflictData, decisions: TableDecisions): StyledLine[] {
   const s = summarize(data.groups, decisions);
   const remap = table.kind === 'sets';
   const what = table.noun ?? 'identifiers';

@@ -6,7 +6,7 @@
 import { Box } from 'ink';
 import { useState } from 'react';
 import { UUID_SHAPE, type AstakosUser, type DecisionInput } from '../../engine/session.js';
-import type { Decisions } from '../conflicts/types.js';
+import type { Decisions } from '../../core/step.js';
 import { answerOf, openCount, UNKNOWN_PREFIX, type UnknownList as List } from '../conflicts/unknown.js';
 import { cell, cut, num, spread } from '../format.js';
 import { useList } from '../list.js';

@@ -1,7 +1,7 @@
 // The conflict table's logic, pure and UI-free: filtering, sorting (memoised, so a keystroke
 // on a 10,000-group list costs a window's worth of work), the cursor/scroll reducer, the
 // rows of the visible window, and the counts the step screens show.
-import type { ConflictGroup, ConflictUser, Decisions } from './types.js';
+import type { ConflictGroup, ConflictUser, TableDecisions } from './types.js';
 
 export type SortMode = 'open' | 'key' | 'size';
 export const SORT_ORDER: SortMode[] = ['open', 'key', 'size'];
@@ -10,17 +10,17 @@ export const SORT_LABEL: Record<SortMode, string> = { open: 'open first', key: '
 // ---------------------------------------------------------------------------- decisions
 
 /** The survivor the operator (or accept-all) chose for G, if it is still one of G's users. */
-export function decidedId(g: ConflictGroup, decisions: Decisions): number | undefined {
+export function decidedId(g: ConflictGroup, decisions: TableDecisions): number | undefined {
   const d = decisions.get(g.key);
   if (!d) return undefined;
   const id = Number(d.value);
   return g.users.some((u) => u.id === id) ? id : undefined;
 }
 
-export const isOpen = (g: ConflictGroup, decisions: Decisions): boolean => decidedId(g, decisions) === undefined;
+export const isOpen = (g: ConflictGroup, decisions: TableDecisions): boolean => decidedId(g, decisions) === undefined;
 
 /** Who stays: the decided user, else the suggested one. */
-export const survivorId = (g: ConflictGroup, decisions: Decisions): number => decidedId(g, decisions) ?? g.suggested;
+export const survivorId = (g: ConflictGroup, decisions: TableDecisions): number => decidedId(g, decisions) ?? g.suggested;
 
 const ownsCyclades = (u: ConflictUser): boolean =>
   u.cyclades.vms_live + u.cyclades.vms_deleted + u.cyclades.networks + u.cyclades.keys > 0;
@@ -40,9 +40,9 @@ export interface ConflictSummary {
   pithosMerges: number;
 }
 
-const summaryCache = new WeakMap<readonly ConflictGroup[], { decisions: Decisions; summary: ConflictSummary }>();
+const summaryCache = new WeakMap<readonly ConflictGroup[], { decisions: TableDecisions; summary: ConflictSummary }>();
 
-export function summarize(groups: readonly ConflictGroup[], decisions: Decisions): ConflictSummary {
+export function summarize(groups: readonly ConflictGroup[], decisions: TableDecisions): ConflictSummary {
   const hit = summaryCache.get(groups);
   if (hit && hit.decisions === decisions) return hit.summary;
   const s: ConflictSummary = { groups: groups.length, users: 0, decided: 0, bySuggestion: 0, byOperator: 0, open: 0, toDelete: 0, cycladesMerges: 0, pithosMerges: 0 };
@@ -70,7 +70,7 @@ export function summarize(groups: readonly ConflictGroup[], decisions: Decisions
 export interface AcceptItem { key: string; keep: number; drop: number[] }
 
 /** What `a` would decide: the suggested survivor of every open group. */
-export function acceptAllPlan(groups: readonly ConflictGroup[], decisions: Decisions): AcceptItem[] {
+export function acceptAllPlan(groups: readonly ConflictGroup[], decisions: TableDecisions): AcceptItem[] {
   const out: AcceptItem[] = [];
   for (const g of groups) {
     if (!isOpen(g, decisions)) continue;
@@ -125,7 +125,7 @@ export function filterGroups(groups: readonly ConflictGroup[], filter: string, w
 }
 
 /** Orders the indices IDX (given in key order) by MODE; stable. */
-export function sortGroups(groups: readonly ConflictGroup[], idx: readonly number[], mode: SortMode, decisions: Decisions): number[] {
+export function sortGroups(groups: readonly ConflictGroup[], idx: readonly number[], mode: SortMode, decisions: TableDecisions): number[] {
   switch (mode) {
     case 'key': return [...idx];
     case 'open': {
@@ -155,7 +155,7 @@ export function createViewCache() {
   let sMode: SortMode | undefined;
   let sEpoch = -1;
   let sResult: number[] = [];
-  return function view(groups: readonly ConflictGroup[], filter: string, mode: SortMode, epoch: number, decisions: Decisions): number[] {
+  return function view(groups: readonly ConflictGroup[], filter: string, mode: SortMode, epoch: number, decisions: TableDecisions): number[] {
     const needle = filter.trim().toLowerCase();
     if (groups !== fGroups || needle !== fNeedle || sInput === undefined) {
       const narrowing = groups === fGroups && fNeedle !== '' && needle.includes(fNeedle) && !needle.startsWith('#') && !fNeedle.startsWith('#');

@@ -3,32 +3,14 @@
 // the table's choices become the decisions those modules read:
 //   {action: 'merge', into}  |  {action: 'delete', delete: [...], into?}
 // Pure; the groups are cached per findings object so the table's memoised views hold.
+import type { CycladesOwned, Decision, Decisions, PithosOwned, SetDecision } from '../../core/step.js';
 import type { PlanView } from '../../engine/index.js';
 import { findStep } from '../../runbook/steps.js';
-import type { ConflictGroup, ConflictUser, DecisionLike, Decisions } from './types.js';
+import { isIdentifierSet, setDecisionOf, setsData, type AnySet } from './data.js';
+import type { ConflictGroup, ConflictUser, TableDecision, TableDecisions } from './types.js';
 
-/** The value of a 6.1 / 6.2 decision, as the modules store and read it. */
-export interface RemapDecision {
-  action: 'merge' | 'delete';
-  into?: string;
-  delete?: string[];
-}
-
-interface CycladesMember { id: string; vms_live: number; vms_deleted: number; networks: number; keys: number; astakos: 'known' | 'unknown' }
-interface PithosAccount {
-  name: string; containers: number; objects: number; bytes: string; groups: number; permissions: number;
-  astakos: 'known' | 'unknown'; uuid?: string; nodes: number; versions: number;
-}
-interface RemapSet {
-  key: string;
-  identifiers?: CycladesMember[];
-  accounts?: PithosAccount[];
-  suggested: { action: 'merge'; into: string };
-  reasons: string[];
-}
-
-const EMPTY_CYCLADES = { vms_live: 0, vms_deleted: 0, networks: 0, keys: 0 };
-const EMPTY_PITHOS = { containers: 0, objects: 0, bytes: '0', groups: 0, permissions: 0 };
+const EMPTY_CYCLADES: CycladesOwned = { vms_live: 0, vms_deleted: 0, networks: 0, keys: 0 };
+const EMPTY_PITHOS: PithosOwned = { containers: 0, objects: 0, bytes: '0', groups: 0, permissions: 0 };
 
 function base(id: number, name: string, known: boolean): Omit<ConflictUser, 'cyclades' | 'pithos'> {
   return {
@@ -37,21 +19,13 @@ function base(id: number, name: string, known: boolean): Omit<ConflictUser, 'cyc
   };
 }
 
-function isRemapSets(v: unknown): v is { sets: RemapSet[] } {
-  if (typeof v !== 'object' || v === null) return false;
-  const sets = (v as { sets?: unknown }).sets;
-  if (!Array.isArray(sets)) return false;
-  const s = sets[0] as Partial<RemapSet> | undefined;
-  return s === undefined || (typeof s.key === 'string' && (Array.isArray(s.identifiers) || Array.isArray(s.accounts)) && !!s.suggested);
-}
-
 const cache = new WeakMap<object, ConflictGroup[]>();
 
 /** One group per set; a member's table id is its position + 1. */
-export function remapGroups(sets: RemapSet[]): ConflictGroup[] {
+export function remapGroups(sets: readonly AnySet[]): ConflictGroup[] {
   return sets.map((set) => {
     const users: ConflictUser[] = [];
-    if (set.identifiers) {
+    if (isIdentifierSet(set)) {
       for (const m of set.identifiers) {
         users.push({
           ...base(users.length + 1, m.id, m.astakos === 'known'),
@@ -61,7 +35,7 @@ export function remapGroups(sets: RemapSet[]): ConflictGroup[] {
         });
       }
     } else {
-      for (const a of set.accounts ?? []) {
+      for (const a of set.accounts) {
         users.push({
           ...base(users.length + 1, a.name, a.astakos === 'known'),
           cyclades: EMPTY_CYCLADES,
@@ -80,15 +54,15 @@ export function remapGroups(sets: RemapSet[]): ConflictGroup[] {
       };
       users.push(suggested);
     }
-    return { key: set.key, users, suggested: suggested.id, reasons: set.reasons, kind: set.identifiers ? 'identifiers' : 'accounts' };
+    return { key: set.key, users, suggested: suggested.id, reasons: set.reasons, kind: isIdentifierSet(set) ? 'identifiers' : 'accounts' };
   });
 }
 
 /** The sets of a step deciding on sets (6.1, 6.2) as conflict groups (undefined for any other step or shape). */
 export function remapConflicts(step: string, view: PlanView | undefined): { groups: ConflictGroup[] } | undefined {
   if (findStep(step)?.decisions?.kind !== 'sets' || !view) return undefined;
-  const data = view.findings.data;
-  if (!isRemapSets(data)) return undefined;
+  const data = setsData(view);
+  if (!data) return undefined;
   let groups = cache.get(data);
   if (!groups) { groups = remapGroups(data.sets); cache.set(data, groups); }
   return { groups };
@@ -97,20 +71,20 @@ export function remapConflicts(step: string, view: PlanView | undefined): { grou
 const nameOf = (g: ConflictGroup, id: number): string | undefined => g.users.find((u) => u.id === id)?.email;
 const idOf = (g: ConflictGroup, name: string | undefined): number | undefined => (name === undefined ? undefined : g.users.find((u) => u.email === name)?.id);
 
-const adapted = new WeakMap<readonly ConflictGroup[], { stored: Decisions; out: Decisions }>();
+const adapted = new WeakMap<readonly ConflictGroup[], { stored: Decisions; out: TableDecisions }>();
 
 /**
  * The stored 6.x decisions as the table reads them: value = the table id of the member the
  * others merge into, drop = the ids whose rows are deleted.
  */
-export function tableDecisions(groups: readonly ConflictGroup[], stored: Decisions): Decisions {
+export function tableDecisions(groups: readonly ConflictGroup[], stored: Decisions): TableDecisions {
   const hit = adapted.get(groups);
   if (hit && hit.stored === stored) return hit.out;
-  const out = new Map<string, DecisionLike>();
+  const out = new Map<string, TableDecision>();
   for (const g of groups) {
     const d = stored.get(g.key);
-    if (!d || typeof d.value !== 'object' || d.value === null) continue;
-    const v = d.value as RemapDecision;
+    const v = setDecisionOf(d);
+    if (!d || !v) continue;
     const drop = (v.delete ?? []).map((n) => idOf(g, n)).filter((x): x is number => x !== undefined);
     let keep = idOf(g, v.into);
     if (keep === undefined && v.action === 'delete') {
@@ -125,7 +99,7 @@ export function tableDecisions(groups: readonly ConflictGroup[], stored: Decisio
 }
 
 /** `enter` on member ID: every other member merges into it. */
-export function mergeDecision(g: ConflictGroup, id: number): RemapDecision | undefined {
+export function mergeDecision(g: ConflictGroup, id: number): SetDecision | undefined {
   const into = nameOf(g, id);
   return into === undefined ? undefined : { action: 'merge', into };
 }
@@ -135,11 +109,11 @@ export function mergeDecision(g: ConflictGroup, id: number): RemapDecision | und
  * into the current target, else the suggestion, else the first one left. Undefined when
  * nothing would be left to keep.
  */
-export function deleteDecision(g: ConflictGroup, current: DecisionLike | undefined, id: number): RemapDecision | undefined {
+export function deleteDecision(g: ConflictGroup, current: Decision | undefined, id: number): SetDecision | undefined {
   const user = g.users.find((u) => u.id === id);
   // The survivor-to-be that owns nothing here (6.1) has no rows to delete.
   if (!user || user.owner === false) return undefined;
-  const cur = current?.value as RemapDecision | undefined;
+  const cur = setDecisionOf(current);
   const del = new Set(cur?.action === 'delete' ? cur.delete ?? [] : []);
   if (del.has(user.email)) del.delete(user.email); else del.add(user.email);
   const left = g.users.filter((u) => !del.has(u.email));

@@ -1,10 +1,11 @@
 // Lists of identifiers astakos does not know, one answer each (the runbook's `unknown` table):
 // cyclades owners (delete | keep | <uuid>) and pithos accounts (keep | delete). The answers are
 // stored as the modules read them: state.setDecision(step, 'unknown:<identifier>', answer).
+import type { Decisions, Owned } from '../../core/step.js';
 import type { PlanView } from '../../engine/index.js';
 import { UUID_SHAPE } from '../../engine/session.js';
 import { findStep } from '../../runbook/steps.js';
-import type { Decisions } from './types.js';
+import { unknownData } from './data.js';
 
 export const UNKNOWN_PREFIX = 'unknown:';
 
@@ -27,10 +28,9 @@ export interface UnknownList {
   mapToUser: boolean;
 }
 
-interface Owned { vms_live?: number; vms_deleted?: number; networks?: number; keys?: number }
 const owns = (o: Owned): string => {
-  const parts = ([[o.vms_live, 'VM'], [o.vms_deleted, 'deleted VM'], [o.networks, 'network'], [o.keys, 'key']] as [number | undefined, string][])
-    .filter(([n]) => !!n).map(([n, w]) => `${n} ${w}${n === 1 ? '' : 's'}`);
+  const counts: [number, string][] = [[o.vms_live, 'VM'], [o.vms_deleted, 'deleted VM'], [o.networks, 'network'], [o.keys, 'key']];
+  const parts = counts.filter(([n]) => !!n).map(([n, w]) => `${n} ${w}${n === 1 ? '' : 's'}`);
   return parts.join(', ') || 'owns nothing';
 };
 
@@ -40,20 +40,18 @@ const cache = new WeakMap<object, UnknownList>();
 export function unknownList(step: string, view: PlanView | undefined): UnknownList | undefined {
   const table = findStep(step)?.unknown;
   if (!table) return undefined;
-  const data = view?.findings.data as { unknown?: unknown } | undefined;
-  if (!data || typeof data !== 'object' || !Array.isArray(data.unknown) || !data.unknown.length) return undefined;
-  const hit = cache.get(data);
+  const data = unknownData(table, view);
+  if (!data) return undefined;
+  const hit = cache.get(data.unknown);
   if (hit) return hit;
-  const items: UnknownItem[] = table.kind === 'owner'
-    ? (data.unknown as ({ id: string; kind: string; suggested: string; reason: string } & Owned)[]).map((u) => ({
-      id: u.id, detail: `${u.kind} · ${owns(u)}`, suggested: u.suggested, reason: u.reason,
-    }))
-    : (data.unknown as string[]).map((id) => ({
+  const items: UnknownItem[] = data.kind === 'owner'
+    ? data.unknown.map((u) => ({ id: u.id, detail: `${u.kind} · ${owns(u)}`, suggested: u.suggested, reason: u.reason }))
+    : data.unknown.map((id) => ({
       id, detail: 'pithos account', suggested: 'keep',
       reason: 'astakos has no such user: kept, it stays under its name in 6.4 (unreachable until astakos knows it); delete removes it with everything in it',
     }));
   const list: UnknownList = { step, noun: table.noun, items, answers: table.answers, mapToUser: table.mapToUser };
-  cache.set(data, list);
+  cache.set(data.unknown, list);
   return list;
 }
 
