@@ -2,7 +2,7 @@
 // headless CLI) call it and render the events it emits; it never imports a UI.
 import type { Config } from '../config.js';
 import { requireDb } from '../config.js';
-import { blocking, type ApplyResult, type Asker, type Check, type Findings, type Plan, type Progress, type StepContext, type StepDecisions, type TableChange } from '../core/step.js';
+import { blocking, type ApplyResult, type Asker, type Check, type StepContext, type StepDecisions, type TableChange } from '../core/step.js';
 import { hostname } from 'node:os';
 import { processAlive, redactUrl, SERVICES, type Db, type Service } from '../db/connection.js';
 import { scrubSecrets } from '../secrets.js';
@@ -16,58 +16,16 @@ import { backupAll } from '../core/preflight/services-down.js';
 import { deploymentSnippets, type SettingsStep, type SnippetSet } from '../runbook/settings.js';
 import { STEPS, type StepDef } from '../runbook/steps.js';
 import { postgres, type DatabaseAccess } from './databases.js';
-import type { BeforeImageInput, DecisionSource, StateFile, StepRecord } from '../state/index.js';
+import type { BeforeImageInput, DecisionSource, StateFile } from '../state/index.js';
 
-export type EngineEvent =
-  | { type: 'step-start'; step: string; attempt: number }
-  | { type: 'progress'; step: string; progress: Progress; rate?: number; etaSeconds?: number }
-  | { type: 'log'; step: string | null; level: 'info' | 'warn' | 'error'; message: string }
-  | { type: 'step-done'; step: string; summary: string[] }
-  | { type: 'step-stopped'; step: string; summary: string[] }
-  | { type: 'step-failed'; step: string; error: string }
-  | { type: 'phase-done'; phase: string };
-
-export interface StepView {
-  def: StepDef;
-  record: StepRecord;
-  implemented: boolean;
-}
-
-export interface RunOutcome {
-  step: string;
-  status: 'done' | 'already-done' | 'stopped';
-  summary: string[];
-}
-
-export interface PlanView {
-  step: string;
-  title: string;
-  kind: StepDef['kind'];
-  findings: Findings;
-  plan: Plan;
-  checks?: Check[];
-}
-
-export interface DeploymentInfo {
-  service: Service;
-  label: string;
-  version: string;
-  error?: string;
-}
+export type { DeploymentInfo, EngineEvent, PlanView, RunOutcome, StepView } from './types.js';
+export { deploymentFingerprint, isImplemented } from './types.js';
+import { deploymentFingerprint, isImplemented, type DeploymentInfo, type EngineEvent, type PlanView, type RunOutcome, type StepView } from './types.js';
 
 /** A batch found, inside its transaction, that this runner no longer holds the lock. */
 class LockLost extends Error {
   constructor(readonly service: Service) { super(`lock on ${service} lost`); }
 }
-
-export const isImplemented = (def: StepDef): boolean =>
-  def.kind === 'manual' ? true : !!def.module?.apply;
-
-/** A fingerprint of the deployment a state file belongs to (the database locations). */
-export function deploymentFingerprint(config: Config): string {
-  return SERVICES.map((s) => `${s}=${config[s].db ? redactUrl(config[s].db!) : '-'}`).join(' ');
-}
-
 
 export interface EngineOptions {
   /** How the engine reaches the service databases (default: PostgreSQL). */

@@ -4,7 +4,6 @@
 // one exact identifier (by default the survivor step 2 kept) or deletes some members' rows,
 // and each set is one exactly-once batch.
 import type pg from 'pg';
-import { EXIT, UserError } from '../../../errors.js';
 import { mergeTargets } from '../../dedup/decide.js';
 import { byCodeUnits } from '../../dedup/fold.js';
 import { isAscii, pyLower } from '../../fold.js';

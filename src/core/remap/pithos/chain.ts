@@ -63,11 +63,11 @@ export async function repairLatest(c: pg.PoolClient, keep: Keep, lo: number, hi:
 
 
 /**
- * Runs 3dd56e750a3 (in node ranges, one exactly-once batch each, under STEP) and stamps
+ * Runs 3dd56e750a3 (in node ranges, one exactly-once batch each of the step) and stamps
  * alembic_version at it, when the database is below it. Returns the nodes repaired, or
  * undefined when the operator asked to stop.
  */
-export async function runLatestRepair(ctx: StepContext, step: string): Promise<number | undefined> {
+export async function runLatestRepair(ctx: StepContext): Promise<number | undefined> {
   const pool = (await ctx.db('pithos')).pool;
   const rev = await readRevision(pool);
   if (!rev.latestRepair) return 0;

@@ -9,8 +9,6 @@
 // differ by a member's spelling are de-duplicated, so that 6.4 meets no collision.
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import type { Db } from '../../../db/connection.js';
-import { EXIT, UserError } from '../../../errors.js';
 import type { DecisionSource, StateFile } from '../../../state/index.js';
 import { mergeTargets } from '../../dedup/decide.js';
 import { byCodeUnits, UnionFind } from '../../dedup/fold.js';
@@ -343,7 +341,7 @@ async function apply(ctx: StepContext, p: Plan<PithosDuplicatesPlanData>, usersS
   const notes: string[] = [];
   if (units.length) {
     // merges must see each object's current version: a database below 3dd56e750a3 gets that revision first
-    const repaired = await runLatestRepair(ctx, ctx.step);
+    const repaired = await runLatestRepair(ctx);
     if (repaired === undefined) return { stopped: true, rows, summary: ['stopped while repairing latest_version; run the step again to continue'] };
     if (repaired) notes.push(`3dd56e750a3: latest_version repaired on ${repaired} node(s) before merging; alembic_version stamped 3dd56e750a3`);
     rows += repaired;

@@ -12,7 +12,7 @@
 //   * alembic_version ends at 27381099d477, so upstream's `pithos-migrate current` agrees.
 import type pg from 'pg';
 import { committedBatches } from '../../../db/journal.js';
-import { CheckFailed, EXIT, UserError } from '../../../errors.js';
+import { CheckFailed, UserError } from '../../../errors.js';
 import type { Answers, ApplyResult, BeforeImage, Check, Decision, Decisions, DecisionSource, Findings, Plan, StepContext, StepDecisions, StepModule, TableChange } from '../../step.js';
 import { requiredUuidMap, stepUuidMap, type UuidMap } from '../uuids.js';
 import { describeCollision, findCollisions } from './collisions.js';
@@ -389,7 +389,7 @@ async function apply(ctx: StepContext, p: Plan<PithosMigratePlan>, steps: Steps)
   };
 
   if (data.revision.latestRepair) {
-    const n = await runLatestRepair(ctx, ctx.step);
+    const n = await runLatestRepair(ctx);
     if (n === undefined) return stopped();
     rows += n;
     if (n) out.push(`3dd56e750a3: latest_version repaired on ${n} node(s)`);
