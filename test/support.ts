@@ -36,8 +36,26 @@ export function tempDir(prefix = 'snf-test-'): string {
   return mkdtempSync(join(tmpRoot, prefix));
 }
 
-/** NAME with SNF_TEST_DB_PREFIX before it, so that two test runs can share one server. */
-export const testDbName = (name: string): string => `${process.env.SNF_TEST_DB_PREFIX ?? ''}${name}`;
+/** What every test database's name starts with: SNF_TEST_DB_PREFIX, so that two test runs can share one server. */
+const testDbPrefix = (): string => process.env.SNF_TEST_DB_PREFIX || 'snft_';
+
+/** NAME with the test run's prefix before it. */
+export const testDbName = (name: string): string => `${testDbPrefix()}${name}`;
+
+/** Drops every database of this test run on the test server (test files run one at a time). */
+async function dropTestDatabases(): Promise<void> {
+  const base = serverUrl();
+  if (!base) return;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    const prefix = testDbPrefix();
+    const r = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE left(datname, length($1)) = $1', [prefix]);
+    for (const { datname } of r.rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
 
 /**
  * Empty databases NAME_astakos, NAME_cyclades, NAME_pithos: on the server (dropped and
@@ -68,6 +86,7 @@ export async function emptyDatabases(name: string): Promise<Record<Service, stri
 
 export async function cleanupAll(): Promise<void> {
   await closeAllEmbedded();
+  await dropTestDatabases();
   if (tmpRoot) rmSync(tmpRoot, { recursive: true, force: true });
   tmpRoot = undefined;
 }
