@@ -1,6 +1,6 @@
 // createSandbox / dropSandbox: a realistic Synnefo 0.12.5 deployment (three databases,
 // settings files, a config file) on a PostgreSQL server or in embedded PostgreSQL.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { scrubSecrets } from '../secrets.js';
@@ -9,6 +9,7 @@ import { EXIT, UserError } from '../errors.js';
 import { astakosDataSql } from './gen-astakos.js';
 import { cycladesDataSql } from './gen-cyclades.js';
 import { pithosDataSql } from './gen-pithos.js';
+import { checkSandboxDatabases, checkSandboxFiles, markSandboxDatabase, removeSandboxFiles, writePrivateFile, writeSettingsSealed } from './guard.js';
 import { genParams, type GenParams, type Scale } from './params.js';
 import { loadSchema, type Queryable } from './schema.js';
 import { databaseLines, settingsInput, writeSettings } from './settings.js';
@@ -142,27 +143,17 @@ function removeEmbeddedDir(dir: string): boolean {
   return true;
 }
 
-function removeLocalFiles(paths: SandboxPaths, log: (l: string) => void, withConfig: boolean): void {
-  const settingsRoot = dirname(paths.settings.astakos);
-  if (existsSync(settingsRoot)) {
-    rmSync(settingsRoot, { recursive: true, force: true });
-    log(`removed ${settingsRoot}`);
-  }
-  for (const f of [paths.state, `${paths.state}-wal`, `${paths.state}-shm`, `${paths.state}-journal`]) {
-    if (existsSync(f)) {
-      rmSync(f, { force: true });
-      log(`removed ${f}`);
-    }
-  }
-  if (existsSync(paths.backups)) {
-    rmSync(paths.backups, { recursive: true, force: true });
-    log(`removed ${paths.backups}`);
-  }
-  if (withConfig && existsSync(paths.configPath)) {
-    rmSync(paths.configPath, { force: true });
-    log(`removed ${paths.configPath}`);
-  }
+/** Refuses (one line) unless every database and file of sandbox NAME that exists is the sandbox's own (guard.ts). */
+async function checkOwnSandbox(name: string, target: { pg?: string }, urls: Record<Service, string>, paths: SandboxPaths,
+  command: 'create' | 'drop'): Promise<void> {
+  checkSandboxFiles(name, paths, command);
+  const exists = (s: Service) => (target.pg
+    ? withAdmin(target.pg, async (a) => (await a.query('SELECT 1 FROM pg_database WHERE datname = $1', [databaseNameOf(urls[s])])).rowCount! > 0)
+    : Promise.resolve(false));
+  await checkSandboxDatabases({ name, urls, statePath: paths.state, exists, command });
 }
+
+const databaseNameOf = (url: string): string => decodeURIComponent(new URL(url).pathname.slice(1));
 
 // ------------------------------------------------------------------ create
 
@@ -257,6 +248,7 @@ export async function createSandbox(opts: CreateOptions): Promise<CreateResult> 
   const urls = sandboxUrls(opts.name, opts);
 
   log(`sandbox ${opts.name}: ${p.users} users, seed ${p.seed}, ${opts.pg ? `server ${scrubSecrets(opts.pg)}` : `embedded ${resolve(opts.embedded!)}`}`);
+  await checkOwnSandbox(opts.name, opts, urls, paths, 'create');
   if (opts.pg) {
     await withAdmin(opts.pg, async (admin) => {
       const dropped = await dropServerDbs(admin, opts.name);
@@ -269,15 +261,18 @@ export async function createSandbox(opts: CreateOptions): Promise<CreateResult> 
     for (const s of SERVICES) {
       if (removeEmbeddedDir(embeddedDir(urls[s]))) log(`removed old ${embeddedDir(urls[s])}`);
     }
-    mkdirSync(resolve(opts.embedded!), { recursive: true });
+    mkdirSync(resolve(opts.embedded!), { recursive: true, mode: 0o700 });
   }
-  removeLocalFiles(paths, log, false);
+  removeSandboxFiles(opts.name, paths, log, false);
 
   const dbs: Db[] = [];
   const counts: Record<string, number> = {};
   let owners: ServiceBuild['owners'];
   try {
-    for (const s of SERVICES) dbs.push(await openDb(s, urls[s], { max: 2, application: 'snf-upgrade sandbox' }));
+    for (const s of SERVICES) {
+      dbs.push(await openDb(s, urls[s], { max: 2, application: 'snf-upgrade sandbox' }));
+      await markSandboxDatabase(dbs[dbs.length - 1]!.pool, opts.name);
+    }
     const builds = await Promise.all(dbs.map((db) => buildService(db, db.service, p, log)));
     for (const b of builds) {
       Object.assign(counts, b.counts);
@@ -287,7 +282,8 @@ export async function createSandbox(opts: CreateOptions): Promise<CreateResult> 
     for (const db of dbs) await db.close().catch(() => undefined);
   }
 
-  writeSettings(paths.settings, p, { owners: owners ?? [], dbLines: databaseLines(urls) });
+  writeSettingsSealed(dirname(paths.settings.astakos), opts.name,
+    () => writeSettings(paths.settings, p, { owners: owners ?? [], dbLines: databaseLines(urls) }));
   const config = {
     astakos: { db: urls.astakos, settings: paths.settings.astakos },
     cyclades: { db: urls.cyclades, settings: paths.settings.cyclades },
@@ -296,7 +292,7 @@ export async function createSandbox(opts: CreateOptions): Promise<CreateResult> 
     backups: paths.backups,
   };
   mkdirSync(dirname(paths.configPath), { recursive: true });
-  writeFileSync(paths.configPath, `${JSON.stringify(config, null, 2)}\n`);
+  writePrivateFile(paths.configPath, `${JSON.stringify(config, null, 2)}\n`);
   const ms = Date.now() - start;
   log(`wrote ${paths.configPath}; done in ${(ms / 1000).toFixed(1)} s`);
   return { configPath: paths.configPath, urls, counts, ms };
@@ -347,6 +343,7 @@ export async function dropSandbox(opts: DropOptions): Promise<{ removed: string[
     }
   }
   checkTarget(target);
+  await checkOwnSandbox(opts.name, target, sandboxUrls(opts.name, target), paths, 'drop');
   if (target.pg) {
     await withAdmin(target.pg, async (admin) => {
       for (const db of await dropServerDbs(admin, opts.name)) note(`dropped database ${db}`);
@@ -362,6 +359,6 @@ export async function dropSandbox(opts: DropOptions): Promise<{ removed: string[
       rmSync(root, { recursive: true, force: true });
     }
   }
-  removeLocalFiles(paths, note, true);
+  removeSandboxFiles(opts.name, paths, note, true);
   return { removed };
 }

@@ -28,7 +28,7 @@ export async function simulateSettingsStep(step: SettingsStep, urls: Record<Serv
   const done: string[] = [];
   for (const snippet of snippets) {
     const file = join(dirs[snippet.host as Service]!, basename(snippet.file));
-    appendFileSync(file, `\n# added for step ${step} (snf-upgrade sandbox simulate)\n${snippet.lines.join('\n')}\n`, { mode: 0o644 });
+    appendFileSync(file, `\n# added for step ${step} (snf-upgrade sandbox simulate)\n${snippet.lines.join('\n')}\n`, { mode: 0o600 });
     const line = `${snippet.host}: ${snippet.lines.filter((l) => l && !l.startsWith('#')).length} setting(s) written to ${basename(file)}`;
     done.push(line);
     log(line);
