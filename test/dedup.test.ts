@@ -12,7 +12,8 @@ import { HeadlessAsker, type Answers } from '../src/cli/asker.js';
 import { main } from '../src/cli/main.js';
 import { UserError } from '../src/errors.js';
 import type { Config } from '../src/config.js';
-import { astakosCollisions, batchesOf, pyLower, USERS_PER_BATCH, type DedupFindings } from '../src/core/dedup/index.js';
+import { astakosCollisions, batchesOf, CYCLADES_IDENTIFIERS, identifierCollisions, PITHOS_ACCOUNTS, pyLower, USERS_PER_BATCH, type DedupFindings } from '../src/core/dedup/index.js';
+import { buildReport, reportMarkdown } from '../src/engine/report.js';
 import { DEDUP_STEP, mergeTargets } from './helpers/dedup.js';
 import { closeAllEmbedded, openDb, SERVICES, type Db, type Service } from '../src/db/connection.js';
 import { Engine } from '../src/engine/index.js';
@@ -539,6 +540,72 @@ describe('dedup: step 2.2 through the engine', () => {
     } finally {
       await closeEngine(engine);
     }
+  });
+});
+
+describe('dedup: users with no email', () => {
+  test('empty and whitespace-only emails are never grouped: 2.1 and 2.2 list them (count and ids, in the plan and the report) and 2.2 deletes none of them', async () => {
+    const urls = await fixture('dedup_t_blank');
+    // auth_user.email is NOT NULL: "no email" is '' (three users), or only spaces
+    const blank: [number, string][] = [[31, ''], [32, ''], [33, ''], [34, ' '], [35, ' \t '], [36, '\u00a0']];
+    await withDb('astakos', urls.astakos, async (db) => {
+      for (const [id, email] of blank) {
+        await db.pool.query(`INSERT INTO auth_user (id, username, first_name, last_name, email, password, is_staff, is_active, is_superuser, last_login, date_joined)
+          VALUES ($1, $2, 'No', 'Mail', $3, '!', false, true, false, $4, $4)`, [id, `nomail${id}`, email, T0]);
+        await db.pool.query(`INSERT INTO im_astakosuser (user_ptr_id, affiliation, provider, level, invitations, updated, is_verified, email_verified, has_credits, has_signed_terms)
+          VALUES ($1, '', 'local', 4, 0, $2, true, false, false, false)`, [id, T0]);
+      }
+    });
+    // owners '' and ' ' in cyclades (the fixture has a network owned by ''), an account ' ' in pithos
+    await withDb('cyclades', urls.cyclades, async (db) => {
+      await db.pool.query(`INSERT INTO userdata_publickeypair (id, "user", name, content, fingerprint) VALUES (90, '', 'k90', 'ssh-rsa A', 'fp'), (91, ' ', 'k91', 'ssh-rsa A', 'fp'), (92, '  ', 'k92', 'ssh-rsa A', 'fp')`);
+    });
+    await withDb('pithos', urls.pithos, async (db) => {
+      await db.pool.query(`INSERT INTO nodes (node, parent, path) VALUES (900, 0, ' '), (901, 0, '  ')`);
+    });
+    const before = await withDb('astakos', urls.astakos, async (db) => (await db.pool.query('SELECT id FROM auth_user ORDER BY id')).rows.map((r) => r.id as number));
+    const dir = tempDir('dedup-blank-');
+    const config = configFor(urls, dir);
+    const engine = engineFor(config, {});
+    try {
+      const find = await engine.plan('2.1');
+      const data = find.findings.data as DedupFindings;
+      const blankIds = blank.map(([id]) => id);
+      assert.deepEqual(data.noEmail, blankIds);
+      for (const g of data.groups) for (const u of g.users) assert.ok(!blankIds.includes(u.id), `#${u.id} is in group ${g.key}`);
+      const line = find.findings.summary.find((l) => /have no email/.test(l));
+      assert.equal(line?.startsWith('6 astakos user(s) have no email (empty or only spaces): #31, #32, #33, #34, #35, #36.'), true, find.findings.summary.join('\n'));
+      assert.match(line!, /not duplicates of each other and nothing here deletes them/);
+      // the services: '' and blank identifiers are never a duplicate set
+      for (const [s, ids] of [['cyclades', CYCLADES_IDENTIFIERS], ['pithos', PITHOS_ACCOUNTS]] as const) {
+        const found = await withDb(s, urls[s], (db) => identifierCollisions(db.pool, ids));
+        for (const [k, list] of found) assert.ok(!/^\s*$/.test(k) && list.every((x) => !/^\s*$/.test(x)), `${s}: ${k}: ${list.join(', ')}`);
+      }
+      assert.deepEqual(data.serviceOnly.pithos.filter((set) => set.some((x) => !x.trim())), []);
+      assert.deepEqual(data.serviceOnly.cyclades.filter((set) => set.some((x) => !x.trim())), []);
+
+      // 2.2 under --accept-suggestions: the case duplicates go, every user with no email stays
+      const plan = await engine.plan('2.2');
+      assert.ok(plan.findings.summary.includes(line!));
+      const deleteIds = (plan.plan.data as { deleteIds: number[] }).deleteIds;
+      assert.ok(deleteIds.length > 0 && deleteIds.every((id) => !blankIds.includes(id)), deleteIds.join(','));
+      await engine.run('2.1');
+      const n = deleteIds.length;
+      await closeEngine(engine);
+      const again = engineFor(config, { '2.2': { confirm: String(n) } });
+      try {
+        assert.equal((await again.run('2.2')).status, 'done');
+        const md = reportMarkdown(buildReport(again.state, []));
+        assert.ok(md.includes(`- found: ${line}`), md);
+      } finally {
+        await closeEngine(again);
+      }
+    } finally {
+      await closeEngine(engine).catch(() => undefined);
+    }
+    const after = await withDb('astakos', urls.astakos, async (db) => (await db.pool.query('SELECT id FROM auth_user ORDER BY id')).rows.map((r) => r.id as number));
+    for (const [id] of blank) assert.ok(after.includes(id), `#${id} kept`);
+    assert.ok(after.length < before.length);
   });
 });
 

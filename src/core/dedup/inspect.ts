@@ -21,12 +21,27 @@ export interface CollisionGroup {
   nonAscii: boolean;
 }
 
+/** An email that is empty or only whitespace: "no email" (auth_user.email is NOT NULL). */
+const BLANK_EMAIL_SQL = `'^[[:space:]]*$'`;
+const isBlankEmail = (email: string): boolean => /^\s*$/u.test(email);
+
+/**
+ * Astakos users with no email (empty or whitespace only), by id. They are distinct people,
+ * never duplicates of each other: no group holds them.
+ */
+export async function emaillessUsers(q: Q): Promise<number[]> {
+  const r = await q.query<{ id: number; email: string }>(
+    `SELECT u.id, u.email FROM ${ASTAKOS_USERS} WHERE u.email ~ ${BLANK_EMAIL_SQL} OR u.email ~ $1 ORDER BY u.id`, [NON_ASCII_PATTERN]);
+  return r.rows.filter((row) => isBlankEmail(row.email)).map((row) => row.id);
+}
+
 /**
  * Groups of astakos user ids that 0.13 cannot keep apart: equal under Python lower()
  * (the UNIQUE auth_user.username = lower(email)) or under the database's upper()
  * (0016's duplicate prompt and 0.13's iexact logins). ASCII emails are grouped by
  * PostgreSQL (translate() = Python lower() for ASCII, in any locale); the few non-ASCII
- * emails are folded in TypeScript and joined to their ASCII and upper() twins.
+ * emails are folded in TypeScript and joined to their ASCII and upper() twins. Users with
+ * no email (emaillessUsers) are never grouped.
  */
 export async function astakosCollisions(q: Q): Promise<CollisionGroup[]> {
   const uf = new UnionFind<number>();
@@ -35,13 +50,14 @@ export async function astakosCollisions(q: Q): Promise<CollisionGroup[]> {
 
   const ascii = await q.query<{ ids: number[]; emails: string[] }>(
     `SELECT array_agg(u.id) AS ids, array_agg(u.email) AS emails FROM ${ASTAKOS_USERS}
-      WHERE NOT (u.email ~ $1) GROUP BY ${fold('u.email')} HAVING count(*) > 1`, [NON_ASCII_PATTERN]);
+      WHERE NOT (u.email ~ $1) AND NOT (u.email ~ ${BLANK_EMAIL_SQL}) GROUP BY ${fold('u.email')} HAVING count(*) > 1`, [NON_ASCII_PATTERN]);
   for (const row of ascii.rows) {
     row.ids.forEach((id, i) => { email.set(id, row.emails[i]!); uf.union(id, row.ids[0]!); });
   }
 
   const wide = await q.query<{ id: number; email: string; up: string }>(
     `SELECT u.id, u.email, upper(u.email) AS up FROM ${ASTAKOS_USERS} WHERE u.email ~ $1`, [NON_ASCII_PATTERN]);
+  wide.rows = wide.rows.filter((r) => !isBlankEmail(r.email));
   if (wide.rows.length > 0) {
     const keys = new Set<string>();
     const ups = new Set<string>();
@@ -52,7 +68,8 @@ export async function astakosCollisions(q: Q): Promise<CollisionGroup[]> {
     const asciiKeys = [...keys].filter(isAscii);
     const partners = await q.query<{ id: number; email: string; up: string }>(
       `SELECT u.id, u.email, upper(u.email) AS up FROM ${ASTAKOS_USERS}
-        WHERE (NOT (u.email ~ $1) AND ${fold('u.email')} = ANY($2::text[])) OR upper(u.email) = ANY($3::text[])`,
+        WHERE ((NOT (u.email ~ $1) AND ${fold('u.email')} = ANY($2::text[])) OR upper(u.email) = ANY($3::text[]))
+          AND NOT (u.email ~ ${BLANK_EMAIL_SQL})`,
       [NON_ASCII_PATTERN, asciiKeys, [...ups]]);
     const byKey = new Map<string, number>();
     const byUp = new Map<string, number>();
@@ -283,8 +300,10 @@ export async function inspectDuplicates(ctx: StepContext): Promise<Inspection> {
     const found = await identifierCollisions((await ctx.db(service)).pool, ids);
     return [...found].filter(([k]) => !astakosKeys.has(k)).sort(([a], [b]) => byCodeUnits(a, b)).map(([, list]) => list);
   };
+  const noEmail = await emaillessUsers(astakos);
   const data: DedupFindings = {
     groups,
+    noEmail,
     serviceOnly: { cyclades: await serviceOnly('cyclades', CYCLADES_IDENTIFIERS), pithos: await serviceOnly('pithos', PITHOS_ACCOUNTS) },
   };
 
@@ -302,6 +321,7 @@ export async function inspectDuplicates(ctx: StepContext): Promise<Inspection> {
   if (clash.length) {
     summary.push(`0016 would also fail: lower(email) of user(s) ${clash.map((c) => `#${c.id}`).join(', ')} equals another user's email-like username (fix by hand)`);
   }
+  if (noEmail.length) summary.push(noEmailLine(noEmail));
   if (data.serviceOnly.cyclades.length) summary.push(`cyclades alone: ${data.serviceOnly.cyclades.length} group(s) of case-variant owners (step 6.1)`);
   if (data.serviceOnly.pithos.length) summary.push(`pithos alone: ${data.serviceOnly.pithos.length} group(s) of case-variant accounts (step 6.2)`);
   return { data, summary, collisions };
@@ -318,4 +338,11 @@ async function usernameClashes(q: Q): Promise<{ id: number }[]> {
        JOIN auth_user o ON o.username = ${fold('u.email')} AND o.id <> u.id
       WHERE o.username LIKE '%@%' AND ${fold('o.email')} <> ${fold('u.email')} ORDER BY u.id`);
   return r.rows;
+}
+
+/** The finding about users with no email: how many, their ids, and what 0.13 will make of them. */
+export function noEmailLine(ids: number[]): string {
+  const list = ids.length > 20 ? `${ids.slice(0, 20).map((id) => `#${id}`).join(', ')}, … (plan --json lists them all)` : ids.map((id) => `#${id}`).join(', ');
+  return `${ids.length} astakos user(s) have no email (empty or only spaces): ${list}. They are not duplicates of each other and nothing here deletes them`
+    + (ids.length > 1 ? '; 0016 (step 3.2) stops on users whose blank emails are equal: give each its own email by hand before 3.2' : '');
 }

@@ -59,6 +59,8 @@ export interface DuplicateGroup {
 
 export interface DedupFindings {
   groups: DuplicateGroup[];
+  /** Ids of astakos users with no email (empty or only whitespace): never grouped, listed as a finding. */
+  noEmail?: number[];
   /** Case-variant identifiers in one service whose key has no duplicate group in astakos (for 6.1 / 6.2). */
   serviceOnly: { cyclades: string[][]; pithos: string[][] };
 }
