@@ -9,7 +9,7 @@ import { EXIT, UserError } from '../errors.js';
 import { astakosDataSql } from './gen-astakos.js';
 import { cycladesDataSql } from './gen-cyclades.js';
 import { pithosDataSql } from './gen-pithos.js';
-import { checkSandboxDatabases, checkSandboxFiles, markSandboxDatabase, removeSandboxFiles, writePrivateFile, writeSettingsSealed } from './guard.js';
+import { checkSandboxDatabases, checkSandboxFiles, databaseName, markSandboxDatabase, removeSandboxFiles, writePrivateFile, writeSettingsSealed } from './guard.js';
 import { genParams, type GenParams, type Scale } from './params.js';
 import { loadSchema, type Queryable } from './schema.js';
 import { databaseLines, settingsInput, writeSettings } from './settings.js';
@@ -148,12 +148,10 @@ async function checkOwnSandbox(name: string, target: { pg?: string }, urls: Reco
   command: 'create' | 'drop'): Promise<void> {
   checkSandboxFiles(name, paths, command);
   const exists = (s: Service) => (target.pg
-    ? withAdmin(target.pg, async (a) => (await a.query('SELECT 1 FROM pg_database WHERE datname = $1', [databaseNameOf(urls[s])])).rowCount! > 0)
+    ? withAdmin(target.pg, async (a) => (await a.query('SELECT 1 FROM pg_database WHERE datname = $1', [databaseName(urls[s])])).rowCount! > 0)
     : Promise.resolve(false));
   await checkSandboxDatabases({ name, urls, statePath: paths.state, exists, command });
 }
-
-const databaseNameOf = (url: string): string => decodeURIComponent(new URL(url).pathname.slice(1));
 
 // ------------------------------------------------------------------ create
 

@@ -15,6 +15,10 @@ import type { Queryable } from './schema.js';
 /** What COMMENT ON DATABASE says on every database of sandbox NAME. */
 export const sandboxMarker = (name: string): string => `snf-upgrade sandbox ${name}`;
 
+/** The database name a config URL names (the last path segment, or the embedded folder's name). */
+export const databaseName = (url: string): string =>
+  isEmbeddedUrl(url) ? basename(embeddedDir(url)) : decodeURIComponent(new URL(url).pathname.slice(1));
+
 /** The list of files a sandbox wrote into its settings folder (relative paths), kept in that folder. */
 export const SETTINGS_MANIFEST = 'snf-upgrade-sandbox.json';
 
@@ -122,10 +126,6 @@ export interface LocalPaths {
   state: string;
   backups: string;
 }
-
-/** The database name a config URL names (the last path segment, or the embedded folder's name). */
-const databaseName = (url: string): string =>
-  isEmbeddedUrl(url) ? basename(embeddedDir(url)) : decodeURIComponent(new URL(url).pathname.slice(1));
 
 function readJson(file: string): any {
   try {
