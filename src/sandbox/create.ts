@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { scrubSecrets } from '../secrets.js';
-import { embeddedDir, isEmbeddedUrl, openDb, processAlive, SERVICES, type Db, type Service } from '../db/connection.js';
+import { clientConfig, embeddedDir, isEmbeddedUrl, openDb, processAlive, SERVICES, type Db, type Service } from '../db/connection.js';
 import { EXIT, UserError } from '../errors.js';
 import { astakosDataSql } from './gen-astakos.js';
 import { cycladesDataSql } from './gen-cyclades.js';
@@ -96,7 +96,7 @@ function checkTarget(t: { pg?: string; embedded?: string }): void {
 }
 
 async function withAdmin<T>(adminUrl: string, f: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: adminUrl, application_name: 'snf-upgrade sandbox' });
+  const c = new pg.Client({ ...clientConfig(adminUrl), application_name: 'snf-upgrade sandbox' });
   try {
     await c.connect();
   } catch (err) {
