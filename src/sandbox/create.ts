@@ -220,7 +220,8 @@ async function buildService(db: Db, service: Service, p: GenParams, log: (l: str
   try {
     await sessionSetup(c, db.embedded);
     await c.query('BEGIN');
-    await c.query(helperFunctionsSql(p.seed));
+    const version = Number((await c.query<{ v: string }>('SELECT current_setting(\'server_version_num\') AS v')).rows[0]!.v);
+    await c.query(helperFunctionsSql(p.seed, version >= 110000));
     await loadSchema(c, service, '0.12.5', { sections: ['tables'] });
     await step('people', peopleSql(p));
     const stmts = service === 'astakos' ? astakosDataSql(p) : service === 'cyclades' ? cycladesDataSql(p) : pithosDataSql(p);
