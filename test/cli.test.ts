@@ -195,7 +195,7 @@ describe('headless commands', () => {
     assert.equal(status.current, '3.3');
   });
 
-  it('a deployment reached over the unix socket: labelled with its socket, one state file for two spellings, no warning', { skip: !(usingServer() && existsSync(`${SOCKET_DIR}/.s.PGSQL.5432`)) && 'no PostgreSQL server on /var/run/postgresql' }, async () => {
+  it('a deployment reached over the unix socket: labelled with its socket, one state file for two spellings, backed up, no warning', { skip: !(usingServer() && existsSync(`${SOCKET_DIR}/.s.PGSQL.5432`)) && 'no PostgreSQL server on /var/run/postgresql' }, async () => {
     const name = (url: string): string => decodeURIComponent(new URL(url).pathname.slice(1));
     const spellings = [
       (db: string) => `postgres://postgres@/${db}?host=${SOCKET_DIR}`,
@@ -210,6 +210,12 @@ describe('headless commands', () => {
       for (const s of SERVICES) assert.match(r.stdout, new RegExp(`${SOCKET_DIR}:5432/${name(urls[s])}`));
       assert.doesNotMatch(r.stdout, /localhost:5432/);
     }
+    // pg_dump reaches the same databases over the socket
+    const env = Object.fromEntries(SERVICES.map((s) => [`SNF_${s.toUpperCase()}_DB`, spellings[0]!(name(urls[s]))]));
+    const backup = await runCli(['backup', '--config', config, '--state', state], env);
+    assert.equal(backup.code, 0, backup.stderr);
+    assert.doesNotMatch(backup.stderr, /warning/i);
+    assert.match(backup.stderr, /backups 3 \/ 3/);
   });
 
   it('no password or URL credentials end up in the state file', async () => {

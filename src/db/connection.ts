@@ -93,6 +93,21 @@ export function clientConfig(url: string, service?: Service): pg.ClientConfig {
   return config;
 }
 
+/**
+ * URL as a libpq connection string for pg_dump and pg_restore, without its password (which
+ * goes in PGPASSWORD, never on a command line): host, port, database and user as pg resolves
+ * them, and the URL's other parameters (sslmode, …) as they are.
+ */
+export function libpqConnection(url: string): { conninfo: string; password?: string } {
+  const { host, port, database, user } = connectionIdentity(url);
+  const params = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
+  for (const k of ['host', 'port', 'dbname', 'user', 'password']) params.delete(k);
+  const quote = (v: string): string => `'${v.replace(/[\\']/g, '\\$&')}'`;
+  const pairs = [['host', host], ['port', port], ['dbname', database], ...(user ? [['user', user]] : []), ...params];
+  const password = parseUrl(url).password || undefined;
+  return { conninfo: pairs.map(([k, v]) => `${k}=${quote(v!)}`).join(' '), password };
+}
+
 export interface OpenOptions {
   /** Pool size; the engine needs one connection for the lock plus one or two for work. */
   max?: number;

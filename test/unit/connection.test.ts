@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import type { Config } from '../../src/config.js';
-import { clientConfig, connectionIdentity, openDb, redactUrl } from '../../src/db/connection.js';
+import { clientConfig, connectionIdentity, libpqConnection, openDb, redactUrl } from '../../src/db/connection.js';
 import { deploymentFingerprint } from '../../src/engine/types.js';
 import { EXIT, UserError } from '../../src/errors.js';
 import { startPasswordServer } from '../helpers/password-server.js';
@@ -77,6 +77,13 @@ describe('connection identities', () => {
     assert.deepEqual(connectionIdentity('postgres://a@db1/x', { PGDATABASE: 'y', PGUSER: 'b' }),
       { host: 'db1', port: '5432', database: 'x', user: 'a' });
     assert.deepEqual(connectionIdentity('postgres:///x', NO_ENV), { host: 'localhost', port: '5432', database: 'x', user: '' });
+  });
+
+  it('gives pg_dump the same database as a libpq connection string, the password apart', () => {
+    assert.deepEqual(libpqConnection('postgres://synnefo:pa%27ss@/snf_apps?host=/var/run/postgresql&sslmode=disable'),
+      { conninfo: "host='/var/run/postgresql' port='5432' dbname='snf_apps' user='synnefo' sslmode='disable'", password: "pa'ss" });
+    assert.deepEqual(libpqConnection("postgres://db1:6432/it's?password=x\\y"),
+      { conninfo: "host='db1' port='6432' dbname='it\\'s'", password: 'x\\y' });
   });
 
   it('hints at percent-encoding a password that breaks the URL, without showing it', async () => {
