@@ -15,6 +15,7 @@ import { cleanupAll, emptyDatabases, runCli, tempDir, usingServer, writeConfig }
 let dir: string;
 let config: string;
 let urls: Record<'astakos' | 'cyclades' | 'pithos', string>;
+const SOCKET_DIR = '/var/run/postgresql';
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -192,6 +193,29 @@ describe('headless commands', () => {
     const status = JSON.parse((await cli('status', '--json')).out);
     assert.deepEqual(status.deployment.map((d: { version: string }) => d.version), ['0.13', '0.13', '0.12.5']);
     assert.equal(status.current, '3.3');
+  });
+
+  it('a deployment reached over the unix socket: labelled with its socket, one state file for two spellings, backed up, no warning', { skip: !(usingServer() && existsSync(`${SOCKET_DIR}/.s.PGSQL.5432`)) && 'no PostgreSQL server on /var/run/postgresql' }, async () => {
+    const name = (url: string): string => decodeURIComponent(new URL(url).pathname.slice(1));
+    const spellings = [
+      (db: string) => `postgres://postgres@/${db}?host=${SOCKET_DIR}`,
+      (db: string) => `postgresql://postgres@${encodeURIComponent(`${SOCKET_DIR}/`)}:5432/${db}`,
+    ];
+    const state = join(dir, 'socket-state.db');
+    for (const spell of spellings) {
+      const env = Object.fromEntries(SERVICES.map((s) => [`SNF_${s.toUpperCase()}_DB`, spell(name(urls[s]))]));
+      const r = await runCli(['status', '--config', config, '--state', state], env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, '', 'nothing on stderr (no deprecation warning)');
+      for (const s of SERVICES) assert.match(r.stdout, new RegExp(`${SOCKET_DIR}:5432/${name(urls[s])}`));
+      assert.doesNotMatch(r.stdout, /localhost:5432/);
+    }
+    // pg_dump reaches the same databases over the socket
+    const env = Object.fromEntries(SERVICES.map((s) => [`SNF_${s.toUpperCase()}_DB`, spellings[0]!(name(urls[s]))]));
+    const backup = await runCli(['backup', '--config', config, '--state', state], env);
+    assert.equal(backup.code, 0, backup.stderr);
+    assert.doesNotMatch(backup.stderr, /warning/i);
+    assert.match(backup.stderr, /backups 3 \/ 3/);
   });
 
   it('no password or URL credentials end up in the state file', async () => {

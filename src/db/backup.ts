@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, createReadStream, mkdirSync, readdirSync, renameSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { embeddedDir, type Db } from './connection.js';
+import { embeddedDir, libpqConnection, type Db } from './connection.js';
 import { scrubSecrets } from '../secrets.js';
 import { UserError } from '../errors.js';
 import { faultPoint } from '../faults.js';
@@ -110,13 +110,10 @@ export function formatBytes(n: number): string {
 
 async function pgDump(db: Db, file: string): Promise<void> {
   // The password travels in the environment, never on the command line.
-  const url = new URL(db.url);
+  const { conninfo, password } = libpqConnection(db.url);
   const env = { ...process.env };
-  if (url.password) env.PGPASSWORD = decodeURIComponent(url.password);
-  if (url.searchParams.has('password')) env.PGPASSWORD = url.searchParams.get('password')!;
-  url.password = '';
-  url.searchParams.delete('password');
-  const r = await run('pg_dump', ['-Fc', '--no-password', '-f', file, '--dbname', url.toString()], env);
+  if (password) env.PGPASSWORD = password;
+  const r = await run('pg_dump', ['-Fc', '--no-password', '-f', file, '--dbname', conninfo], env);
   if (r.code !== 0) {
     throw new UserError(`pg_dump of the ${db.service} database failed: ${scrubSecrets(r.stderr.trim().split('\n')[0] ?? '', [db.url])}`,
       'check disk space in the backup folder and the database connection, then run step 1 again');

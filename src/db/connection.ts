@@ -5,7 +5,9 @@ import { mkdirSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { UserError } from '../errors.js';
+import { parse, toClientConfig, type ConnectionOptions } from 'pg-connection-string';
+import { EXIT, UserError } from '../errors.js';
+import { passwordFromPgpass } from './pgpass.js';
 import { scrubSecrets } from '../secrets.js';
 
 export type Service = 'astakos' | 'cyclades' | 'pithos';
@@ -32,18 +34,78 @@ export function embeddedDir(url: string): string {
   return resolve(url.slice(EMBEDDED_PREFIX.length));
 }
 
+/** Which database a URL reaches, as pg resolves it (the PG* variables fill what the URL leaves out). */
+export interface ConnectionIdentity {
+  /** A host name, an IP address, or a unix-socket directory (starting with "/"). */
+  host: string;
+  port: string;
+  database: string;
+  user: string;
+}
+
+/**
+ * The URL parsed by pg's own parser (so that socket directories, ?host= and ?port= count),
+ * or a one-line usage error: the usual cause is a password with URL metacharacters.
+ */
+function parseUrl(url: string, service?: Service): ConnectionOptions {
+  try {
+    return parse(url);
+  } catch {
+    throw new UserError(`${service ? `the ${service} database URL` : 'a database URL'} does not parse as a postgres:// URL`,
+      'if its password holds any of @ : / ? # [ ] % or a space, write them percent-encoded (%40 %3A %2F %3F %23 %5B %5D %25 %20), or leave the password out of the URL and put it in ~/.pgpass or PGPASSWORD',
+      EXIT.usage);
+  }
+}
+
+/** HOST:PORT/DATABASE of a server database: socket directories as they are, IPv6 addresses in brackets. */
+export function connectionIdentity(url: string, env: NodeJS.ProcessEnv = process.env): ConnectionIdentity {
+  const c = parseUrl(url);
+  const user = c.user || env.PGUSER || env.USER || '';
+  const host = (c.host || env.PGHOST || 'localhost').replace(/(.)\/+$/, '$1');
+  return {
+    host,
+    port: String(c.port || env.PGPORT || 5432),
+    database: c.database || env.PGDATABASE || user,
+    user,
+  };
+}
+
 /** host:port/dbname (or pglite:DIR) — safe to print: user names and passwords are dropped. */
 export function redactUrl(url: string): string {
   if (isEmbeddedUrl(url)) return url;
   try {
-    const u = new URL(url);
-    const host = u.hostname || process.env.PGHOST || 'localhost';
-    const port = u.port || process.env.PGPORT || '5432';
-    const db = decodeURIComponent(u.pathname.replace(/^\//, '')) || process.env.PGDATABASE || '';
-    return `${host}:${port}/${db}`;
+    const { host, port, database } = connectionIdentity(url);
+    return `${host.includes(':') ? `[${host}]` : host}:${port}/${database}`;
   } catch {
     return '<unparseable url>';
   }
+}
+
+/**
+ * What pg.Pool and pg.Client are given for URL. With no password in the URL or PGPASSWORD,
+ * the password comes from ~/.pgpass (PGPASSFILE) through a function, as pg asks callers to
+ * do instead of its own deprecated lookup (which warns on stderr at every connection).
+ */
+export function clientConfig(url: string, service?: Service): pg.ClientConfig {
+  const config = toClientConfig(parseUrl(url, service));
+  // pg calls it with the connection's resolved parameters (its types say no argument).
+  if (!config.password && !process.env.PGPASSWORD) config.password = passwordFromPgpass as unknown as () => Promise<string>;
+  return config;
+}
+
+/**
+ * URL as a libpq connection string for pg_dump and pg_restore, without its password (which
+ * goes in PGPASSWORD, never on a command line): host, port, database and user as pg resolves
+ * them, and the URL's other parameters (sslmode, …) as they are.
+ */
+export function libpqConnection(url: string): { conninfo: string; password?: string } {
+  const { host, port, database, user } = connectionIdentity(url);
+  const params = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
+  for (const k of ['host', 'port', 'dbname', 'user', 'password']) params.delete(k);
+  const quote = (v: string): string => `'${v.replace(/[\\']/g, '\\$&')}'`;
+  const pairs = [['host', host], ['port', port], ['dbname', database], ...(user ? [['user', user]] : []), ...params];
+  const password = parseUrl(url).password || undefined;
+  return { conninfo: pairs.map(([k, v]) => `${k}=${quote(v!)}`).join(' '), password };
 }
 
 export interface OpenOptions {
@@ -56,7 +118,7 @@ export async function openDb(service: Service, url: string, opts: OpenOptions = 
   const label = redactUrl(url);
   if (isEmbeddedUrl(url)) return openEmbedded(service, url, label, opts);
   const pool = new pg.Pool({
-    connectionString: url,
+    ...clientConfig(url, service),
     max: opts.max ?? 4,
     application_name: opts.application ?? 'snf-upgrade',
     connectionTimeoutMillis: 10_000,

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { scrubSecrets } from '../secrets.js';
-import { embeddedDir, isEmbeddedUrl, openDb, processAlive, SERVICES, type Db, type Service } from '../db/connection.js';
+import { clientConfig, embeddedDir, isEmbeddedUrl, openDb, processAlive, SERVICES, type Db, type Service } from '../db/connection.js';
 import { EXIT, UserError } from '../errors.js';
 import { astakosDataSql } from './gen-astakos.js';
 import { cycladesDataSql } from './gen-cyclades.js';
@@ -97,7 +97,7 @@ function checkTarget(t: { pg?: string; embedded?: string }): void {
 }
 
 async function withAdmin<T>(adminUrl: string, f: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: adminUrl, application_name: 'snf-upgrade sandbox' });
+  const c = new pg.Client({ ...clientConfig(adminUrl), application_name: 'snf-upgrade sandbox' });
   try {
     await c.connect();
   } catch (err) {
@@ -209,7 +209,8 @@ async function buildService(db: Db, service: Service, p: GenParams, log: (l: str
   try {
     await sessionSetup(c, db.embedded);
     await c.query('BEGIN');
-    await c.query(helperFunctionsSql(p.seed));
+    const version = Number((await c.query<{ v: string }>('SELECT current_setting(\'server_version_num\') AS v')).rows[0]!.v);
+    await c.query(helperFunctionsSql(p.seed, version >= 110000));
     await loadSchema(c, service, '0.12.5', { sections: ['tables'] });
     await step('people', peopleSql(p));
     const stmts = service === 'astakos' ? astakosDataSql(p) : service === 'cyclades' ? cycladesDataSql(p) : pithosDataSql(p);

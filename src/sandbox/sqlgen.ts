@@ -69,17 +69,20 @@ export function tsBetween(stream: string, key: string, from: string, to: string)
  * C.UTF-8), so that a seed gives the same rows everywhere.
  *
  * Session-local functions behind the helpers above (pg_temp: they vanish with the
- * connection and never show up in the catalog). hashint8extended is PostgreSQL 11+.
+ * connection and never show up in the catalog). hashint8extended is PostgreSQL 11+: older
+ * servers (HASH_EXTENDED false) hash with md5 instead, as deterministic but other rows.
  */
-export function helperFunctionsSql(seed: number): string {
+export function helperFunctionsSql(seed: number, hashExtended = true): string {
   const s = BigInt(seed) * 2147483648n; // seed in the high bits, stream in the low 31
+  const hash64 = hashExtended ? `hashint8extended(k, ${s} + stream)`
+    : `('x' || substr(md5('${seed}:hash:' || stream::text || ':' || k::text), 1, 16))::bit(64)::bigint`;
   // Every body is a single expression of immutable functions with explicit casts, so the
   // planner inlines it (a non-inlined SQL function call costs several microseconds a row).
   return `
 CREATE OR REPLACE FUNCTION pg_temp.sbx_h(stream integer, k bigint) RETURNS bigint
-  LANGUAGE sql IMMUTABLE AS $$ SELECT hashint8extended(k, ${s} + stream) & 2147483647 $$;
+  LANGUAGE sql IMMUTABLE AS $$ SELECT ${hash64} & 2147483647 $$;
 CREATE OR REPLACE FUNCTION pg_temp.sbx_u(stream integer, k bigint) RETURNS double precision
-  LANGUAGE sql IMMUTABLE AS $$ SELECT (hashint8extended(k, ${s} + stream) & 9007199254740991)::double precision / 9007199254740992.0 $$;
+  LANGUAGE sql IMMUTABLE AS $$ SELECT (${hash64} & 9007199254740991)::double precision / 9007199254740992.0 $$;
 CREATE OR REPLACE FUNCTION pg_temp.sbx_hex(stream integer, k bigint, len integer) RETURNS text
   LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN len <= 32 THEN substr(md5('${seed}:' || stream::text || ':' || k::text), 1, len)
@@ -90,7 +93,7 @@ CREATE OR REPLACE FUNCTION pg_temp.sbx_ic(s text) RETURNS text LANGUAGE sql IMMU
 CREATE OR REPLACE FUNCTION pg_temp.sbx_uuid(stream integer, k bigint) RETURNS text
   LANGUAGE sql IMMUTABLE AS $$
     SELECT (overlay(overlay(md5('${seed}:uuid:' || stream::text || ':' || k::text) placing '4' from 13 for 1)
-                    placing substr('89ab', 1 + (hashint8extended(k, ${s} + stream) & 3)::integer, 1) from 17 for 1))::uuid::text $$;
+                    placing substr('89ab', 1 + (${hash64} & 3)::integer, 1) from 17 for 1))::uuid::text $$;
 `;
 }
 
