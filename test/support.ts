@@ -135,3 +135,10 @@ export async function withDb<T>(service: Service, url: string, fn: (db: Db) => P
   const db = await openDb(service, url, { max: 2 });
   try { return await fn(db); } finally { await db.close(); }
 }
+
+/** A PATH whose pg_dump says it is VERSION and refuses to dump (this machine's pg_restore is still found after it). */
+export function pathWithRefusingPgDump(version = '14.9'): string {
+  const bin = tempDir('pg-dump-stub-');
+  writeFileSync(join(bin, 'pg_dump'), `#!/bin/sh\n[ "$1" = --version ] && { echo "pg_dump (PostgreSQL) ${version}"; exit 0; }\necho "pg_dump: error: aborting because of server version mismatch" >&2\nexit 1\n`, { mode: 0o755 });
+  return `${bin}:${process.env.PATH}`;
+}

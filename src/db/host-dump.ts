@@ -41,12 +41,12 @@ export interface DumpHeader { dbname: string; serverVersion?: number; hasData: b
 export async function readDumpHeader(path: string): Promise<DumpHeader | { problem: string }> {
   const list = await run('pg_restore', ['--list', path]);
   if (list.code === -1) return { problem: 'pg_restore is not installed on this machine, so it cannot be checked' };
-  const dbname = /^;\s+Dbname:\s*(.*)$/m.exec(list.stdout)?.[1]?.trim();
+  const dbname = /^;\s+dbname:\s*(.*)$/im.exec(list.stdout)?.[1]?.trim();
   if (list.code !== 0 || dbname === undefined) {
     const why = list.stderr.trim().split('\n')[0]?.replace(/^pg_restore:\s*(error:\s*)?/, '') || 'no archive header';
     return { problem: `is not a pg_dump -Fc archive (pg_restore --list: ${why})` };
   }
-  const from = /^;\s+Dumped from database version:\s*(.*)$/m.exec(list.stdout)?.[1];
+  const from = /^;\s+Dumped from database version:\s*(.*)$/im.exec(list.stdout)?.[1];
   return { dbname, serverVersion: from ? versionNumOf(from) : undefined, hasData: /\bTABLE DATA\b/.test(list.stdout) };
 }
 

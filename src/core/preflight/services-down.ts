@@ -37,6 +37,7 @@ export async function backupAll(ctx: StepContext, label: string, answersStep = c
   const lines: string[] = [];
   const dropped = removePartials(ctx.config.backups);
   if (dropped.length) ctx.log('warn', `removed ${dropped.length} half-written backup(s) from an interrupted run`);
+  if (!ctx.asker.ask) await requireHostDumps(ctx, `step${label}`, answersStep);
   for (const [i, service] of SERVICES.entries()) {
     const db: Db = await ctx.db(service);
     ctx.progress({ table: `backup ${service}`, done: i, total: SERVICES.length });
@@ -52,6 +53,21 @@ export async function backupAll(ctx: StepContext, label: string, answersStep = c
   return lines;
 }
 
+/** Without a terminal: stops (exit 3) before any backup when a database needs a dump from its host that the answers file does not give, with every command. */
+async function requireHostDumps(ctx: StepContext, label: string, answersStep: string): Promise<void> {
+  const missing: Array<{ db: Db; problem: string; command: string }> = [];
+  for (const service of SERVICES) {
+    const db = await ctx.db(service);
+    const problem = await pgDumpProblem(db);
+    if (problem && !answerOf<string>(ctx.asker, answersStep, `dump-${service}`)) missing.push({ db, problem, command: (await hostDumpCommand(db, label)).command });
+  }
+  if (!missing.length) return;
+  const keys = missing.map((m) => `"dump-${m.db.service}": "/path/to/${m.db.service}.dump"`).join(', ');
+  throw new NeedsAnswer(`${missing[0]!.problem}, so this tool cannot back up ${missing.map((m) => `${m.db.service} (${m.db.label})`).join(', ')}`,
+    `run ${missing.length > 1 ? 'these commands' : 'this command'} on the database host, copy the files to this machine and give their paths: {"${answersStep}": {${keys}}} in --answers FILE (or answer in the wizard)`)
+    .withDetails(missing.map((m) => `${m.db.service}: ${m.command}`));
+}
+
 /**
  * The backup of DB that this machine's pg_dump cannot take (PROBLEM says why): the command to run
  * on the database host, then the file the operator copies back, from the answers file or asked
@@ -61,17 +77,16 @@ async function backupOnHost(ctx: StepContext, db: Db, problem: string, label: st
   const service = db.service;
   const { command } = await hostDumpCommand(db, label);
   const cause = `${problem}, so this tool cannot back up ${service} (${db.label})`;
-  const needed = (): NeedsAnswer => new NeedsAnswer(cause,
-    `run on the database host: ${command}; copy the file to this machine and give its path: {"${answersStep}": {"dump-${service}": "/path/to/file"}} in --answers FILE (or answer in the wizard)`);
   const given = answerOf<string>(ctx.asker, answersStep, `dump-${service}`);
-  if (given) return adoptHostDump(db, given, ctx.config.backups, label);
-  if (!ctx.asker.ask) throw needed();
+  if (given || !ctx.asker.ask) return adoptHostDump(db, given ?? '', ctx.config.backups, label);
   let refusal: string | undefined;
   for (;;) {
     const path = await ctx.asker.ask({ step: answersStep, key: `dump-${service}`,
       message: `${cause}. Run this on the database host, copy the file here and give its path:`,
       detail: [command, ...(refusal ? [`✗ ${refusal}`] : ['the file is checked (pg_restore --list, this database) and kept in the backup folder'])] });
-    if (typeof path !== 'string' || path.trim() === '') throw needed();
+    if (typeof path !== 'string' || path.trim() === '') {
+      throw new NeedsAnswer(cause, `run on the database host: ${command}; copy the file to this machine and give its path (or {"${answersStep}": {"dump-${service}": "/path/to/file"}} in --answers FILE)`);
+    }
     try {
       return await adoptHostDump(db, path, ctx.config.backups, label);
     } catch (err) {
