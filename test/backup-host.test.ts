@@ -9,10 +9,9 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sha256File } from '../src/db/backup.js';
-import { openDb, SERVICES, type Service } from '../src/db/connection.js';
-import { loadSchema } from '../src/sandbox/schema.js';
+import { SERVICES, type Service } from '../src/db/connection.js';
 import { StateFile } from '../src/state/index.js';
-import { cleanupAll, emptyDatabases, pathWithRefusingPgDump, runCli, tempDir, usingServer, writeConfig } from './support.js';
+import { cleanupAll, pathWithRefusingPgDump, schemaDatabases, runCli, tempDir, usingServer, writeConfig } from './support.js';
 
 let dir: string;
 let config: string;
@@ -40,12 +39,7 @@ const backups = (): ReturnType<StateFile['listBackups']> => {
 
 describe('backups made on the database host', { skip: usingServer() ? false : 'embedded databases are backed up without pg_dump', timeout: 120_000 }, () => {
   before(async () => {
-    urls = await emptyDatabases('bkhost');
-    for (const s of SERVICES) {
-      const db = await openDb(s, urls[s]);
-      await loadSchema(db.pool, s, '0.12.5');
-      await db.close();
-    }
+    urls = await schemaDatabases('bkhost');
     dir = tempDir('bkhost-');
     config = writeConfig(dir, urls);
     // What the operator makes on the database host, with the real pg_dump, before the run.

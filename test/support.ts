@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { Io } from '../src/cli/main.js';
 import { closeAllEmbedded, openDb, SERVICES, type Db, type Service } from '../src/db/connection.js';
+import { loadSchema } from '../src/sandbox/schema.js';
 
 export function serverUrl(): string | undefined {
   if (process.env.SNF_TEST_PG_URL) return process.env.SNF_TEST_PG_URL;
@@ -81,6 +82,13 @@ export async function emptyDatabases(name: string): Promise<Record<Service, stri
   } finally {
     await admin.end();
   }
+  return urls;
+}
+
+/** Databases NAME_<service> (emptyDatabases) with each service's schema of RELEASE loaded, no rows. Returns their URLs. */
+export async function schemaDatabases(name: string, release: '0.12.5' | '0.13' = '0.12.5'): Promise<Record<Service, string>> {
+  const urls = await emptyDatabases(name);
+  for (const s of SERVICES) await withDb(s, urls[s], (db) => loadSchema(db.pool, s, release));
   return urls;
 }
 

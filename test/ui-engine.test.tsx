@@ -10,7 +10,6 @@ import { loadConfig } from '../src/config.js';
 import { execFileSync } from 'node:child_process';
 import { SERVICES, type Service } from '../src/db/connection.js';
 import { sha256File } from '../src/db/backup.js';
-import { loadSchema } from '../src/sandbox/schema.js';
 import { scrubSecrets } from '../src/secrets.js';
 import { Engine } from '../src/engine/index.js';
 import { createSandbox } from '../src/sandbox/index.js';
@@ -18,7 +17,7 @@ import { StateFile } from '../src/state/index.js';
 import { App } from '../src/ui/App.js';
 import { UiAsker } from '../src/ui/asker.js';
 import { engineBackend } from '../src/engine/session.js';
-import { cleanupAll, emptyDatabases, pathWithRefusingPgDump, tempDir, usingServer, withDb, writeConfig } from './support.js';
+import { cleanupAll, emptyDatabases, pathWithRefusingPgDump, schemaDatabases, tempDir, usingServer, writeConfig } from './support.js';
 
 const KEY = { enter: '\r', esc: '\u001B' };
 const SIZE = { columns: 80, rows: 24 };
@@ -182,10 +181,9 @@ describe('step 1 where pg_dump cannot back up the server: the wizard asks for th
 }, () => {
   test('the command for the host; esc stops with nothing recorded; a dump of another database is refused and asked again; good dumps are checked and kept', async () => {
     const dir = tempDir('ui-external-');
-    const urls = await emptyDatabases('wizext');
+    const urls = await schemaDatabases('wizext');
     const dumps = {} as Record<Service, string>;
     for (const s of SERVICES) {
-      await withDb(s, urls[s], (db) => loadSchema(db.pool, s, '0.12.5'));
       dumps[s] = join(dir, `${s}-host.dump`);
       execFileSync('pg_dump', ['-Fc', '-f', dumps[s], '--dbname', urls[s]]);
     }

@@ -5,23 +5,9 @@
 // and demo deployments, whose schema dumps (src/db/schema, CREATE SEQUENCE … AS integer) need
 // PostgreSQL 10, the oldest server CI walks on, so it is held to 10; the rest to 9.1.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-
-const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
-
-function sources(dir = SRC): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...sources(p));
-    else if (/\.tsx?$/.test(e.name)) out.push(p);
-  }
-  return out.sort();
-}
+import { sourceFiles } from './sources.js';
 
 export interface SqlText { file: string; line: number; text: string }
 
@@ -113,7 +99,7 @@ const VERSION_SWITCHED: Array<{ file: string; construct: string }> = [
   { file: 'sandbox/create.ts', construct: 'DROP DATABASE' },
 ];
 
-const FILES = sources().map((p) => ({ path: relative(SRC, p).replace(/\\/g, '/'), text: readFileSync(p, 'utf8') }));
+const FILES = sourceFiles();
 
 describe('SQL runs on PostgreSQL 9.1', () => {
   it('no construct newer than 9.1 in any SQL text of src/ (the sandbox: 10; outside the version switches)', () => {
