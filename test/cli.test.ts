@@ -7,10 +7,9 @@ import pg from 'pg';
 import { main, type Io } from '../src/cli/main.js';
 import { openDb, SERVICES, type Db } from '../src/db/connection.js';
 import { acquireLock } from '../src/db/lock.js';
-import { loadSchema } from '../src/sandbox/schema.js';
 import { simulateStep } from '../src/sandbox/simulate.js';
 import { StateFile } from '../src/state/index.js';
-import { cleanupAll, emptyDatabases, runCli, tempDir, usingServer, writeConfig } from './support.js';
+import { cleanupAll, runCli, schemaDatabases, tempDir, usingServer, writeConfig } from './support.js';
 
 let dir: string;
 let config: string;
@@ -31,12 +30,7 @@ function withState<T>(fn: (s: StateFile) => T): T {
 }
 
 before(async () => {
-  urls = await emptyDatabases('cli_t');
-  for (const s of SERVICES) {
-    const db = await openDb(s, urls[s]);
-    await loadSchema(db.pool, s, '0.12.5');
-    await db.close();
-  }
+  urls = await schemaDatabases('cli_t');
   dir = tempDir('cli-');
   config = writeConfig(dir, urls);
 });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { Io } from '../src/cli/main.js';
 import { closeAllEmbedded, openDb, SERVICES, type Db, type Service } from '../src/db/connection.js';
+import { loadSchema } from '../src/sandbox/schema.js';
 
 export function serverUrl(): string | undefined {
   if (process.env.SNF_TEST_PG_URL) return process.env.SNF_TEST_PG_URL;
@@ -84,6 +85,13 @@ export async function emptyDatabases(name: string): Promise<Record<Service, stri
   return urls;
 }
 
+/** Databases NAME_<service> (emptyDatabases) with each service's schema of RELEASE loaded, no rows. Returns their URLs. */
+export async function schemaDatabases(name: string, release: '0.12.5' | '0.13' = '0.12.5'): Promise<Record<Service, string>> {
+  const urls = await emptyDatabases(name);
+  for (const s of SERVICES) await withDb(s, urls[s], (db) => loadSchema(db.pool, s, release));
+  return urls;
+}
+
 export async function cleanupAll(): Promise<void> {
   await closeAllEmbedded();
   await dropTestDatabases();
@@ -134,4 +142,11 @@ export async function cliIn(cfg: string, ...args: string[]): Promise<{ code: num
 export async function withDb<T>(service: Service, url: string, fn: (db: Db) => Promise<T>): Promise<T> {
   const db = await openDb(service, url, { max: 2 });
   try { return await fn(db); } finally { await db.close(); }
+}
+
+/** A PATH whose pg_dump says it is VERSION and refuses to dump (this machine's pg_restore is still found after it). */
+export function pathWithRefusingPgDump(version = '14.9'): string {
+  const bin = tempDir('pg-dump-stub-');
+  writeFileSync(join(bin, 'pg_dump'), `#!/bin/sh\n[ "$1" = --version ] && { echo "pg_dump (PostgreSQL) ${version}"; exit 0; }\necho "pg_dump: error: aborting because of server version mismatch" >&2\nexit 1\n`, { mode: 0o755 });
+  return `${bin}:${process.env.PATH}`;
 }

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { cleanup, render } from 'ink-testing-library';
 import { loadConfig } from '../src/config.js';
-import { SERVICES } from '../src/db/connection.js';
+import { execFileSync } from 'node:child_process';
+import { SERVICES, type Service } from '../src/db/connection.js';
+import { sha256File } from '../src/db/backup.js';
 import { scrubSecrets } from '../src/secrets.js';
 import { Engine } from '../src/engine/index.js';
 import { createSandbox } from '../src/sandbox/index.js';
@@ -15,7 +17,7 @@ import { StateFile } from '../src/state/index.js';
 import { App } from '../src/ui/App.js';
 import { UiAsker } from '../src/ui/asker.js';
 import { engineBackend } from '../src/engine/session.js';
-import { cleanupAll, emptyDatabases, tempDir, usingServer, writeConfig } from './support.js';
+import { cleanupAll, emptyDatabases, pathWithRefusingPgDump, schemaDatabases, tempDir, usingServer, writeConfig } from './support.js';
 
 const KEY = { enter: '\r', esc: '\u001B' };
 const SIZE = { columns: 80, rows: 24 };
@@ -174,46 +176,58 @@ describe('the wizard over the real engine (sandbox)', { timeout: 240_000 }, () =
   });
 });
 
-describe('step 1 where pg_dump cannot back up the server: the wizard asks where each external backup is', {
-  timeout: 60_000, skip: usingServer() ? false : 'embedded databases are backed up without pg_dump',
+describe('step 1 where pg_dump cannot back up the server: the wizard asks for the dump made on each database host', {
+  timeout: 90_000, skip: usingServer() ? false : 'embedded databases are backed up without pg_dump',
 }, () => {
-  test('a free-text question per database; esc stops with nothing recorded; the answers are recorded as external backups', async () => {
+  test('the command for the host; esc stops with nothing recorded; a dump of another database is refused and asked again; good dumps are checked and kept', async () => {
     const dir = tempDir('ui-external-');
-    const config = loadConfig(writeConfig(dir, await emptyDatabases('wizext')));
+    const urls = await schemaDatabases('wizext');
+    const dumps = {} as Record<Service, string>;
+    for (const s of SERVICES) {
+      dumps[s] = join(dir, `${s}-host.dump`);
+      execFileSync('pg_dump', ['-Fc', '-f', dumps[s], '--dbname', urls[s]]);
+    }
+    const config = loadConfig(writeConfig(dir, urls));
     const state = StateFile.open(config.state, { create: true });
     const asker = new UiAsker();
     const engine = new Engine(config, state, asker, 'snf-upgrade wizard (test)');
     const path = process.env.PATH;
-    process.env.PATH = tempDir('no-pg-dump-'); // no pg_dump to be found
+    process.env.PATH = pathWithRefusingPgDump('14.9');
     try {
       await engine.lock();
       const r = render(<App backend={engineBackend(engine)} asker={asker} size={SIZE} interrupted={null} onExit={() => undefined} />);
       await shows(r, 'enter continue', 15_000);
       await press(r, KEY.enter);
-      await shows(r, /Found: .*\n.*pg_dump is not installed on this machine/, 15_000);
+      await shows(r, /Found: .*\n.*pg_dump 14 is older than the server/, 15_000);
       await press(r, KEY.enter);
-      let f = await shows(r, /where is that\s+backup\?/, 15_000);
-      assert.match(flat(f), /pg_dump is not installed on this machine, so this tool cannot back up astakos \(\S+wizext_astakos\)\. Back it up yourself: where is that backup\?/);
+      let f = await shows(r, /give its\s+path:/, 15_000);
+      assert.match(flat(f), /pg_dump 14 is older than the server \(PostgreSQL \d+\), so this tool cannot back up astakos \(\S+wizext_astakos\)\. Run this on the database host, copy the file here and give its path:/);
+      assert.match(flat(f), /pg_dump -Fc -h 127\.0\.0\.1 -p 5432 -U postgres -f \S+wizext_astakos-step1\.dump \S+wizext_astakos/);
       assert.match(f, /^ > ▏$/m);
-      assert.match(f, /enter answer/);
       await press(r, KEY.enter);
       await shows(r, '✗ nothing typed', 15_000);
       await press(r, KEY.esc);
-      f = await shows(r, /cannot back up\s+astakos/, 15_000);
+      f = await shows(r, /cannot\s+back\s+up\s+astakos/, 15_000);
       await shows(r, '▶ next', 15_000);
       assert.equal(state.getStep('1').status, 'pending', 'nothing recorded, the step can run again');
       assert.equal(state.latestBackup('astakos'), undefined);
       await press(r, KEY.enter);
-      await shows(r, /back up\s+astakos\s+\(/, 15_000);
-      await press(r, ...'db1:/srv/backups/astakos.dump', KEY.enter);
-      await shows(r, /back up\s+cyclades\s+\(/, 15_000);
-      await press(r, ...'  db1:/srv/backups/cyclades.dump ', KEY.enter);
-      await shows(r, /back up\s+pithos\s+\(/, 15_000);
-      await press(r, ...'db2:/srv/backups/pithos.dump', KEY.enter);
+      await shows(r, /back\s+up\s+astakos\s+\(/, 15_000);
+      await press(r, ...dumps.cyclades, KEY.enter);
+      f = await shows(r, /✗ \S+cyclades-host\.dump is a\s+dump of database/, 15_000);
+      assert.match(flat(f), /cannot back up astakos .*not of the astakos database/, 'asked again, saying why');
+      await press(r, ...dumps.astakos, KEY.enter);
+      await shows(r, /back\s+up\s+cyclades\s+\(/, 15_000);
+      await press(r, ...`  ${dumps.cyclades} `, KEY.enter);
+      await shows(r, /back\s+up\s+pithos\s+\(/, 15_000);
+      await press(r, ...dumps.pithos, KEY.enter);
       f = await shows(r, '✓ done', 15_000);
-      assert.match(flat(f), /cyclades: external backup recorded \(db1:\/srv\/backups\/cyclades\.dump\)/);
-      assert.deepEqual(SERVICES.map((s) => [state.latestBackup(s)?.kind, state.latestBackup(s)?.path]), [
-        ['external', 'db1:/srv/backups/astakos.dump'], ['external', 'db1:/srv/backups/cyclades.dump'], ['external', 'db2:/srv/backups/pithos.dump']]);
+      assert.match(flat(f), /Plan: astakos: pg_dump 14 is older than the server \(PostgreSQL \d+\); run on its host: pg_dump -Fc -h 127\.0\.0\.1 /);
+      for (const s of SERVICES) {
+        const b = state.latestBackup(s)!;
+        assert.deepEqual([b.kind, b.verified, b.path.startsWith(config.backups)], ['pg_dump', true, true], s);
+        assert.equal(b.sha256, await sha256File(dumps[s]));
+      }
     } finally {
       cleanup();
       process.env.PATH = path;

@@ -6,6 +6,7 @@ import { chmodSync, createReadStream, mkdirSync, readdirSync, renameSync, rmSync
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { embeddedDir, libpqConnection, type Db } from './connection.js';
+import { releaseOf, serverVersionNum } from './server.js';
 import { scrubSecrets } from '../secrets.js';
 import { UserError } from '../errors.js';
 import { faultPoint } from '../faults.js';
@@ -23,7 +24,7 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
+export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolveRun) => {
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -35,17 +36,41 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
   });
 }
 
-/** Why pg_dump cannot back up DB (missing, or older than the server), or undefined. */
+/** A PostgreSQL version as written by `pg_dump --version` or in a dump's header ("9.1.24", "15.4 (Debian …)") as a server_version_num. */
+export function versionNumOf(text: string): number | undefined {
+  const m = /(?:\(PostgreSQL\)\s+|^|\s)(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(text.trim());
+  if (!m) return undefined;
+  const [major, minor, patch] = [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)];
+  return major >= 10 ? major * 10000 + minor : major * 10000 + minor * 100 + patch;
+}
+
+/** The release a server_version_num belongs to, as a comparable number: 9.1 → 901, 15 → 1500. */
+const majorOf = (versionNum: number): number => (versionNum >= 100000 ? Math.floor(versionNum / 10000) * 100 : Math.floor(versionNum / 100));
+
+/**
+ * Whether a pg_dump of version PGDUMP (undefined: none installed) can dump a server of version
+ * SERVER (both server_version_num): why not, or undefined. pg_dump refuses servers newer than
+ * itself, and from 15 on servers older than 9.2.
+ */
+export function dumpProblem(pgDump: number | undefined, server: number): string | undefined {
+  if (pgDump === undefined) return 'pg_dump is not installed on this machine';
+  if (pgDump >= 150000 && server < 90200) {
+    return `pg_dump ${releaseOf(pgDump)} cannot dump PostgreSQL ${releaseOf(server)} (pg_dump 15 and later need a 9.2 or later server)`;
+  }
+  if (majorOf(pgDump) < majorOf(server)) return `pg_dump ${releaseOf(pgDump)} is older than the server (PostgreSQL ${releaseOf(server)})`;
+  return undefined;
+}
+
+/** This machine's pg_dump version (server_version_num form), or undefined when there is none. */
+export async function pgDumpVersion(): Promise<number | undefined> {
+  const v = await run('pg_dump', ['--version']);
+  return v.code === 0 ? versionNumOf(v.stdout) : undefined;
+}
+
+/** Why this machine's pg_dump cannot back up DB (missing, too old, too new for a 9.1 server), or undefined. */
 export async function pgDumpProblem(db: Db): Promise<string | undefined> {
   if (db.embedded) return undefined;
-  const v = await run('pg_dump', ['--version']);
-  if (v.code !== 0) return 'pg_dump is not installed on this machine';
-  const client = Number(/(\d+)(?:\.\d+)?/.exec(v.stdout)?.[1] ?? 0);
-  const r = await db.pool.query<{ n: string }>('SHOW server_version_num');
-  const serverNum = Number(r.rows[0]!.n);
-  const server = serverNum >= 100000 ? Math.floor(serverNum / 10000) : serverNum / 10000;
-  if (client < Math.floor(server)) return `pg_dump ${client} is older than the ${db.service} server (${Math.floor(server)})`;
-  return undefined;
+  return dumpProblem(await pgDumpVersion(), await serverVersionNum(db.pool));
 }
 
 /** Removes half-written backups left by an interrupted run. */
@@ -58,16 +83,25 @@ export function removePartials(dir: string): string[] {
 }
 
 export async function backupDatabase(db: Db, dir: string, label: string): Promise<BackupFile> {
+  return writeBackup(db, dir, label, db.embedded ? 'embedded' : 'pg_dump',
+    async (partial) => (db.embedded ? dumpEmbedded(db, partial) : pgDump(db, partial).then(() => undefined)));
+}
+
+/**
+ * Writes one backup of DB into DIR through WRITE (given the .partial file to fill; it may return the
+ * size the folder must hold), then names it for LABEL and the service: 0600, checked, complete or absent.
+ */
+export async function writeBackup(db: Db, dir: string, label: string, kind: BackupFile['kind'],
+  write: (partial: string) => Promise<number | undefined>): Promise<BackupFile> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const stamp = new Date().toISOString().replace(/[:]/g, '').replace(/\..*/, '');
   const base = `${label}-${db.service}-${stamp}`;
-  const final = join(dir, db.embedded ? `${base}.tar.gz` : `${base}.dump`);
+  const final = join(dir, kind === 'embedded' ? `${base}.tar.gz` : `${base}.dump`);
   const partial = `${final}.partial`;
   let needed: number | undefined;
   try {
     writeFileSync(partial, '', { mode: 0o600 });
-    if (db.embedded) needed = await dumpEmbedded(db, partial);
-    else await pgDump(db, partial);
+    needed = await write(partial);
     chmodSync(partial, 0o600);
     await faultPoint('backup:written');
     renameSync(partial, final);
@@ -76,7 +110,7 @@ export async function backupDatabase(db: Db, dir: string, label: string): Promis
     if (isDiskFull(err)) throw await folderFull(db, dir, needed ?? (err as { needed?: number }).needed);
     throw err;
   }
-  return { path: final, bytes: statSync(final).size, sha256: await sha256File(final), kind: db.embedded ? 'embedded' : 'pg_dump' };
+  return { path: final, bytes: statSync(final).size, sha256: await sha256File(final), kind };
 }
 
 function isDiskFull(err: unknown): boolean {

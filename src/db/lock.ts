@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import type { Db } from './connection.js';
+import { sessionsNamed } from './sessions.js';
 import { UserError } from '../errors.js';
 
 /** Advisory lock key: the first 8 bytes of "snfupgrd" as a big-endian bigint. */
@@ -88,11 +89,10 @@ export async function acquireLock(db: Db, command: string, opts: { takeOver?: bo
       if (!opts.takeOver) throw new LockHeld(db.service, holder);
       // The holder's lock session and its batch sessions (application_name snf-upgrade:PID),
       // so that an open batch of the old runner rolls back instead of committing next to ours.
-      const pids = await client.query<{ pid: number }>(
-        `SELECT pid FROM pg_locks WHERE ${HELD_BY} AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND pid <> pg_backend_pid()
-         UNION SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = $1`,
-        [holder && holder.pid !== process.pid ? `snf-upgrade:${holder.pid}` : '']);
-      for (const { pid } of pids.rows) {
+      const lockPids = await client.query<{ pid: number }>(
+        `SELECT pid FROM pg_locks WHERE ${HELD_BY} AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND pid <> pg_backend_pid()`);
+      const batchPids = holder && holder.pid !== process.pid ? await sessionsNamed(client, `snf-upgrade:${holder.pid}`) : [];
+      for (const pid of new Set([...lockPids.rows.map((r) => r.pid), ...batchPids])) {
         try {
           await client.query('SELECT pg_terminate_backend($1)', [pid]);
         } catch (err) {

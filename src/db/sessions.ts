@@ -2,6 +2,7 @@
 // the engine looks again before every batch. Sessions of snf-upgrade itself (this process,
 // or a `status` in another terminal; a second runner is kept out by the lock) do not count.
 import type { Db } from './connection.js';
+import { serverVersionNum, type Queryable } from './server.js';
 
 export interface Session {
   pid: number;
@@ -16,11 +17,24 @@ export interface Session {
 export const ownApplicationName = (): string => `snf-upgrade:${process.pid}`;
 const OWN_PREFIX = 'snf-upgrade';
 
+/**
+ * pg_stat_activity's columns on a server of VERSIONNUM: before 9.2 the pid column was procpid
+ * and there was no state column (the one place that knows; every reader goes through it).
+ */
+export function activityColumns(versionNum: number): { pid: string; state: string } {
+  return versionNum < 90200 ? { pid: 'procpid', state: "''" } : { pid: 'pid', state: 'state' };
+}
+
+/** The backend pids of the other sessions on this database whose application_name is APPLICATION. */
+export async function sessionsNamed(q: Queryable, application: string): Promise<number[]> {
+  const { pid } = activityColumns(await serverVersionNum(q));
+  const r = await q.query<{ pid: number }>(
+    `SELECT ${pid} AS pid FROM pg_stat_activity WHERE datname = current_database() AND ${pid} <> pg_backend_pid() AND application_name = $1`, [application]);
+  return r.rows.map((row) => row.pid);
+}
+
 export async function otherSessions(db: Db): Promise<Session[]> {
-  const v = await db.pool.query<{ n: string }>('SHOW server_version_num');
-  // pg_stat_activity named its pid column procpid before 9.2.
-  const pidCol = Number(v.rows[0]!.n) < 90200 ? 'procpid' : 'pid';
-  const stateCol = Number(v.rows[0]!.n) < 90200 ? "''" : 'state';
+  const { pid: pidCol, state: stateCol } = activityColumns(await serverVersionNum(db.pool));
   const r = await db.pool.query<{ pid: number; app: string | null; client: string | null; usename: string | null; since: Date | null; state: string | null }>(
     `SELECT ${pidCol} AS pid, application_name AS app, host(client_addr) AS client, usename, backend_start AS since, ${stateCol} AS state
        FROM pg_stat_activity

@@ -546,7 +546,7 @@ export class Engine {
     await this.lockAndAnnounce();
     // In the context of the step that backs every database up (its batch knob, its events).
     const backs = this.runbook.find((s) => s.backsUp)!;
-    return backupAll({ ...this.context(backs), step: label }, label);
+    return backupAll({ ...this.context(backs), step: label }, label, backs.id);
   }
 
   private urls(): string[] {

@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireDb, type Config } from '../config.js';
-import { embeddedDir, isEmbeddedUrl, SERVICES, type Service } from '../db/connection.js';
+import { embeddedDir, isEmbeddedUrl, SERVICES, type Db, type Service } from '../db/connection.js';
+import { serverVersionNum, unsupportedServer } from '../db/server.js';
 import { loadSettingsDir, SettingsError } from '../core/settings/index.js';
 import { describeVersion, detectSchema, MARKERS, type SchemaVersion } from '../db/detect.js';
 import type { Engine } from './index.js';
@@ -85,8 +86,17 @@ function problem(service: Service, label: string, v: SchemaVersion, want: Releas
   }
 }
 
+/** Refuses (exit 4, one line) a server older than the oldest this tool supports. */
+export async function checkServerVersion(db: Pick<Db, 'service' | 'label' | 'pool'>): Promise<void> {
+  const why = unsupportedServer(await serverVersionNum(db.pool));
+  if (why) {
+    throw new CheckFailed(`the ${db.service} database at ${db.label} ${why}`,
+      'upgrade that PostgreSQL server to 9.1 or later (pg_upgrade, or a dump restored into the new server), then run again');
+  }
+}
+
 /**
- * Refuses (exit 4, nothing written) when a settings file does not parse, or a database is empty, another service's, older than
+ * Refuses (exit 4, nothing written) when a server is older than 9.1, a settings file does not parse, or a database is empty, another service's, older than
  * 0.12.5, or at the wrong release for STEP (undefined: any release the upgrade passes through).
  */
 export async function checkDatabases(engine: Engine, stepId: string | undefined): Promise<void> {
@@ -100,6 +110,7 @@ export async function checkDatabases(engine: Engine, stepId: string | undefined)
   for (const service of SERVICES) {
     requireDb(engine.config, service);
     const db = await engine.db(service);
+    await checkServerVersion(db);
     const v = await detectSchema(db.pool, service);
     const found = problem(service, db.label, v, ready ? expectedRelease(service, stepId) : 'any', stepId);
     if (!found) continue;

@@ -107,10 +107,10 @@ export const STEPS: StepDef[] = [
       { host: 'cyclades', lines: ['service gunicorn stop', 'service snf-dispatcher stop'] },
       { host: 'pithos', lines: ['service gunicorn stop'] },
     ],
-    verifiedBy: 'no other session on any database (pg_stat_activity); a pg_dump of each that pg_restore can list',
+    verifiedBy: 'no other session on any database (pg_stat_activity); a pg_dump of each (here, or on its host when this pg_dump cannot dump it) that pg_restore can list',
     module: servicesDownAndBackup,
     backsUp: true,
-    answers: Object.fromEntries(SERVICES.map((s) => [`external-backup-${s}`, text('where the backup is')])),
+    answers: Object.fromEntries(SERVICES.map((s) => [`dump-${s}`, text('path of the dump made on the database host')])),
   },
   {
     id: '2.1', phase: '2', kind: 'check', title: 'Find users whose emails differ only in case',

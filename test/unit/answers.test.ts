@@ -40,7 +40,7 @@ const UUID = '00000000-0000-4000-8000-000000000007';
 
 /** A file answering every key of every step, well formed. */
 const GOOD = {
-  1: { 'ignore-sessions': false, 'external-backup-astakos': 'backuphost:/srv/snf_apps.dump' },
+  1: { 'ignore-sessions': false, 'dump-astakos': '/srv/backups/snf_apps-step1.dump' },
   2.2: { survivors: { 'Foo@Example.org': 12 }, confirm: '3' },
   5: { services: { cyclades: { resources: [{ name: 'vm', group: 'compute', uplimit: 3 }] } }, 'lower-defaults': true, 'rename-pithos': true },
   6.1: { sets: { 'a@x.gr': { merge: 'A@x.gr' }, 'b@x.gr': { delete: ['B@x.gr'] } }, confirm: 'delete' },
@@ -89,9 +89,10 @@ describe('answers file: checked when read', () => {
     assert.match(refused({ 6.3: { confirm: '' } }).message, /"confirm" must be true or false/);
   });
 
-  it('step 1: where each external backup is', () => {
-    assert.match(refused({ 1: { 'external-backup-pithos': '  ' } }).message, /"1"\."external-backup-pithos" must be a non-empty string \(where the backup is\)/);
-    assert.match(refused({ 1: { 'external-backup-mysql': 'x' } }).message, /step 1 has no answer "external-backup-mysql"/);
+  it('step 1: the path of each dump made on the database host', () => {
+    assert.match(refused({ 1: { 'dump-pithos': '  ' } }).message, /"1"\."dump-pithos" must be a non-empty string \(path of the dump made on the database host\)/);
+    assert.match(refused({ 1: { 'dump-mysql': 'x' } }).message, /step 1 has no answer "dump-mysql"/);
+    assert.match(refused({ 1: { 'external-backup-astakos': 'x' } }).message, /step 1 has no answer "external-backup-astakos"/);
   });
 
   it('step 2.2: survivors map emails to user ids', () => {

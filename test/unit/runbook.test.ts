@@ -18,7 +18,7 @@ function sources(dir: string): string[] {
     e.isDirectory() ? sources(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : []);
 }
 
-/** Every answer key the engine and the core modules read or ask (template keys as written, e.g. external-backup-${service}). */
+/** Every answer key the engine and the core modules read or ask (template keys as written, e.g. dump-${service}). */
 function keysRead(): Set<string> {
   const keys = new Set<string>();
   for (const file of [...sources(join(SRC, 'core')), join(SRC, 'engine/index.ts')]) {
@@ -105,8 +105,8 @@ describe('runbook answers', () => {
     const read = keysRead();
     assert.ok(read.has('survivors') && read.has('statistics') && read.has('lower-defaults'), `keys found: ${[...read].join(', ')}`);
     for (const key of read) {
-      if (key === 'external-backup-${service}') {
-        for (const s of SERVICES) assert.ok(answerParser(backupStep().id, `external-backup-${s}`), s);
+      if (key === 'dump-${service}') {
+        for (const s of SERVICES) assert.ok(answerParser(backupStep().id, `dump-${s}`), s);
       } else {
         assert.ok(declared.has(key), `"${key}" is read but no step declares it`);
       }
@@ -117,7 +117,7 @@ describe('runbook answers', () => {
     const read = keysRead();
     for (const def of STEPS) {
       for (const key of Object.keys(def.answers ?? {})) {
-        assert.ok(read.has(key) || (key.startsWith('external-backup-') && read.has('external-backup-${service}')), `${def.id}: "${key}" is declared but never read`);
+        assert.ok(read.has(key) || (key.startsWith('dump-') && read.has('dump-${service}')), `${def.id}: "${key}" is declared but never read`);
       }
     }
   });

@@ -1,24 +1,10 @@
 // The layering the code promises (README, "How the code is laid out"), read from the sources.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { rel, sourceFiles, SRC } from './sources.js';
 
-const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
-
-function sources(dir = SRC): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...sources(p));
-    else if (/\.tsx?$/.test(e.name)) out.push(p);
-  }
-  return out.sort();
-}
-
-const rel = (p: string): string => relative(SRC, p).replace(/\\/g, '/');
-const FILES = sources().map((p) => ({ path: rel(p), text: readFileSync(p, 'utf8') }));
+const FILES = sourceFiles();
 
 /** Relative imports of a file: value imports only (type-only ones vanish at run time). */
 function imports(file: { path: string; text: string }, withTypes = false): string[] {

@@ -340,7 +340,7 @@ describe('free-text question', () => {
     const { r } = start({
       run: async (id) => {
         for (const service of ['astakos', 'cyclades']) {
-          replies.push(await asker.ask({ step: id, key: `external-backup-${service}`, message: `pg_dump is not installed, so this tool cannot back up ${service}. Where is that backup?`, detail: ['it is recorded as is'] }));
+          replies.push(await asker.ask({ step: id, key: `dump-${service}`, message: `pg_dump is not installed, so this tool cannot back up ${service}. Where is that backup?`, detail: ['it is recorded as is'] }));
         }
         return { step: id, status: 'done', summary: [] };
       },

@@ -1,55 +1,99 @@
 // The first step: services down (no other database sessions) and a checked backup of each database.
 import type { Check, StepContext, StepModule } from '../step.js';
 import { SERVICES, type Db } from '../../db/connection.js';
-import { backupDatabase, formatBytes, pgDumpProblem, removePartials } from '../../db/backup.js';
+import { backupDatabase, formatBytes, pgDumpProblem, removePartials, type BackupFile } from '../../db/backup.js';
+import { adoptHostDump, hostDumpCommand } from '../../db/host-dump.js';
+import { answerOf } from '../answers.js';
 import { describeSession, otherSessions } from '../../db/sessions.js';
 import { NeedsAnswer, UserError } from '../../errors.js';
 
-interface ServiceFinding { service: string; label: string; sessions: string[]; dumpProblem?: string }
+interface ServiceFinding {
+  service: string; label: string; sessions: string[];
+  /** Why this machine's pg_dump cannot dump it, and the command that backs it up on its host. */
+  dumpProblem?: string; hostCommand?: string;
+}
 
 async function look(ctx: StepContext): Promise<ServiceFinding[]> {
   const out: ServiceFinding[] = [];
   for (const service of SERVICES) {
     const db = await ctx.db(service);
+    const dumpProblem = await pgDumpProblem(db);
     out.push({
       service, label: db.label,
       sessions: (await otherSessions(db)).map(describeSession),
-      dumpProblem: await pgDumpProblem(db),
+      dumpProblem,
+      ...(dumpProblem ? { hostCommand: (await hostDumpCommand(db, `step${ctx.step}`)).command } : {}),
     });
   }
   return out;
 }
 
-/** Takes (or records) one backup of every database; LABEL names the phase it follows. */
-export async function backupAll(ctx: StepContext, label: string): Promise<string[]> {
+/**
+ * Takes one checked backup of every database; LABEL names the phase it follows. A database this
+ * machine's pg_dump cannot dump is backed up on its host: the operator runs the command shown
+ * and gives the file's path (answer "dump-<service>" of step ANSWERSSTEP), which is checked and kept.
+ */
+export async function backupAll(ctx: StepContext, label: string, answersStep = ctx.step): Promise<string[]> {
   const lines: string[] = [];
   const dropped = removePartials(ctx.config.backups);
   if (dropped.length) ctx.log('warn', `removed ${dropped.length} half-written backup(s) from an interrupted run`);
+  if (!ctx.asker.ask) await requireHostDumps(ctx, `step${label}`, answersStep);
   for (const [i, service] of SERVICES.entries()) {
     const db: Db = await ctx.db(service);
     ctx.progress({ table: `backup ${service}`, done: i, total: SERVICES.length });
     const problem = await pgDumpProblem(db);
-    if (problem) {
-      let external = ctx.asker.answer(ctx.step, `external-backup-${service}`);
-      if ((typeof external !== 'string' || external.trim() === '') && ctx.asker.ask) {
-        external = await ctx.asker.ask({ step: ctx.step, key: `external-backup-${service}`,
-          message: `${problem}, so this tool cannot back up ${service} (${db.label}). Back it up yourself: where is that backup?`,
-          detail: ['e.g. backuphost:/srv/backups/snf_apps-2013-03-02.dump; it is recorded as is, not checked'] });
-      }
-      if (typeof external !== 'string' || external.trim() === '') {
-        throw new NeedsAnswer(`${problem}, so this tool cannot back up ${service}`,
-          `back it up yourself, then record it: {"${ctx.step}": {"external-backup-${service}": "where the backup is"}} in --answers FILE (or answer in the wizard)`);
-      }
-      ctx.state.addBackup({ step: ctx.step, service, kind: 'external', path: external, verified: false, note: 'recorded by the operator' });
-      lines.push(`${service}: external backup recorded (${external})`);
-      continue;
-    }
-    const file = await backupDatabase(db, ctx.config.backups, `step${label}`);
-    ctx.state.addBackup({ step: ctx.step, service, kind: file.kind, path: file.path, bytes: file.bytes, sha256: file.sha256, verified: true, note: null });
-    lines.push(`${service}: ${file.path} (${formatBytes(file.bytes)}, sha256 ${file.sha256.slice(0, 12)}…)`);
+    const file = problem
+      ? await backupOnHost(ctx, db, problem, `step${label}`, answersStep)
+      : await backupDatabase(db, ctx.config.backups, `step${label}`);
+    ctx.state.addBackup({ step: ctx.step, service, kind: file.kind, path: file.path, bytes: file.bytes, sha256: file.sha256, verified: true,
+      note: problem ? `made on the database host (${problem})` : null });
+    lines.push(`${service}: ${file.path} (${formatBytes(file.bytes)}, sha256 ${file.sha256.slice(0, 12)}…)${problem ? ', made on the database host' : ''}`);
   }
   ctx.progress({ table: 'backups', done: SERVICES.length, total: SERVICES.length });
   return lines;
+}
+
+/** Without a terminal: stops (exit 3) before any backup when a database needs a dump from its host that the answers file does not give, with every command. */
+async function requireHostDumps(ctx: StepContext, label: string, answersStep: string): Promise<void> {
+  const missing: Array<{ db: Db; problem: string; command: string }> = [];
+  for (const service of SERVICES) {
+    const db = await ctx.db(service);
+    const problem = await pgDumpProblem(db);
+    if (problem && !answerOf<string>(ctx.asker, answersStep, `dump-${service}`)) missing.push({ db, problem, command: (await hostDumpCommand(db, label)).command });
+  }
+  if (!missing.length) return;
+  const keys = missing.map((m) => `"dump-${m.db.service}": "/path/to/${m.db.service}.dump"`).join(', ');
+  throw new NeedsAnswer(`${missing[0]!.problem}, so this tool cannot back up ${missing.map((m) => `${m.db.service} (${m.db.label})`).join(', ')}`,
+    `run ${missing.length > 1 ? 'these commands' : 'this command'} on the database host, copy the files to this machine and give their paths: {"${answersStep}": {${keys}}} in --answers FILE (or answer in the wizard)`)
+    .withDetails(missing.map((m) => `${m.db.service}: ${m.command}`));
+}
+
+/**
+ * The backup of DB that this machine's pg_dump cannot take (PROBLEM says why): the command to run
+ * on the database host, then the file the operator copies back, from the answers file or asked
+ * (asked again after a refusal). No answer: stops (exit 3) with the command.
+ */
+async function backupOnHost(ctx: StepContext, db: Db, problem: string, label: string, answersStep: string): Promise<BackupFile> {
+  const service = db.service;
+  const { command } = await hostDumpCommand(db, label);
+  const cause = `${problem}, so this tool cannot back up ${service} (${db.label})`;
+  const given = answerOf<string>(ctx.asker, answersStep, `dump-${service}`);
+  if (given || !ctx.asker.ask) return adoptHostDump(db, given ?? '', ctx.config.backups, label);
+  let refusal: string | undefined;
+  for (;;) {
+    const path = await ctx.asker.ask({ step: answersStep, key: `dump-${service}`,
+      message: `${cause}. Run this on the database host, copy the file here and give its path:`,
+      detail: [command, ...(refusal ? [`✗ ${refusal}`] : ['the file is checked (pg_restore --list, this database) and kept in the backup folder'])] });
+    if (typeof path !== 'string' || path.trim() === '') {
+      throw new NeedsAnswer(cause, `run on the database host: ${command}; copy the file to this machine and give its path (or {"${answersStep}": {"dump-${service}": "/path/to/file"}} in --answers FILE)`);
+    }
+    try {
+      return await adoptHostDump(db, path, ctx.config.backups, label);
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      refusal = err.message;
+    }
+  }
 }
 
 export const servicesDownAndBackup: StepModule<ServiceFinding[]> = {
@@ -70,7 +114,8 @@ export const servicesDownAndBackup: StepModule<ServiceFinding[]> = {
     return {
       summary: [
         ...found.flatMap((f) => f.sessions.map((s) => `${f.service} (${f.label}) still has ${s}`)),
-        `back up ${found.length} databases (${found.map((f) => f.dumpProblem ? `${f.service}: external` : f.service).join(', ')})`,
+        ...found.filter((f) => f.hostCommand).map((f) => `${f.service}: ${f.dumpProblem}; run on its host: ${f.hostCommand}`),
+        `back up ${found.length} databases (${found.map((f) => f.dumpProblem ? `${f.service}: on its host` : f.service).join(', ')})`,
       ],
       changes: [],
     };
