@@ -182,7 +182,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
         if (flags.json) {
           json({
             state: session.statePath, deployment, interrupted: interrupted ?? null,
-            locks: locks.map((l) => ({ service: l.service, holder: l.holder ?? null })),
+            locks: locks.map(({ where, host, pid, at, command, alive, why }) => ({ where, host, pid, since: at, command, alive, why })),
             current: session.current()?.def.id ?? null,
             steps: session.steps().map(stepJson),
           });

@@ -4,7 +4,8 @@ import type { Config } from '../config.js';
 import { requireDb } from '../config.js';
 import { blocking, type ApplyResult, type Asker, type Check, type StepContext, type StepDecisions, type TableChange } from '../core/step.js';
 import { hostname } from 'node:os';
-import { processAlive, redactUrl, SERVICES, type Db, type Service } from '../db/connection.js';
+import { redactUrl, SERVICES, type Db, type Service } from '../db/connection.js';
+import { processLiveness } from '../processes.js';
 import { scrubSecrets } from '../secrets.js';
 import { describeVersion, detectSchema } from '../db/detect.js';
 import { databaseFault, classifyDbError } from '../db/errors.js';
@@ -109,7 +110,7 @@ export class Engine {
     if (!view) return undefined;
     // Still running in another live process (the lock line names it), not interrupted.
     const h = this.state.lockHolder();
-    if (h && !this.state.holdsLock() && (h.host !== hostname() || processAlive(h.pid))) return undefined;
+    if (h && !this.state.holdsLock() && (h.host !== hostname() || processLiveness(h.pid, h.processStart).alive)) return undefined;
     const committed: string[] = [];
     for (const service of SERVICES) {
       try {
