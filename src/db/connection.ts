@@ -8,6 +8,7 @@ import pg from 'pg';
 import { UserError } from '../errors.js';
 import { scrubSecrets } from '../secrets.js';
 import { processAlive, processLiveness, processStartTime } from '../processes.js';
+import { statementTimeoutMs } from './timeouts.js';
 
 export type Service = 'astakos' | 'cyclades' | 'pithos';
 export const SERVICES: readonly Service[] = ['astakos', 'cyclades', 'pithos'];
@@ -61,6 +62,10 @@ export async function openDb(service: Service, url: string, opts: OpenOptions = 
     max: opts.max ?? 4,
     application_name: opts.application ?? 'snf-upgrade',
     connectionTimeoutMillis: 10_000,
+    // A frozen server or a cut network ends in an error instead of a wait without end.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 30_000,
+    statement_timeout: statementTimeoutMs(),
   });
   pool.on('error', () => { /* idle client errors surface on the next query */ });
   await probe(pool, service, label, [url]);

@@ -84,6 +84,8 @@ export interface Session extends Backend {
    * database is its service's, at a release STEP can work on (undefined: any release).
    */
   checkDatabases(step: string | undefined): Promise<void>;
+  /** Stops now: cancels the statements the databases are running (their batches roll back) and a running pg_dump. */
+  cancelRunning(): Promise<number>;
   /** Whether this session holds the runner lock (it can lose it to a take-over). */
   holdsLock(): boolean;
   /** Ends the session: releases the lock, records how the run ended, closes the databases. */
@@ -275,6 +277,7 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
     holdsLock: () => engine.state.holdsLock(),
     close: (outcome) => engine.close(outcome),
     requestStop: () => engine.requestStop(),
+    cancelRunning: () => engine.cancelRunning(),
     on: (listener) => engine.on(listener),
     decisions: (step) => engine.state.getDecisions(step),
     decide: (step, items) => engine.decide(step, items),
