@@ -57,20 +57,21 @@ describe('database faults during a step', () => {
   });
 
   test('a statement timeout inside a batch names the setting; after it is raised the step resumes',
-    { skip: !usingServer() && 'embedded PostgreSQL runs every client in one long session, which ALTER DATABASE … SET never reaches' }, async () => {
+    { skip: !usingServer() && 'embedded PostgreSQL runs every client in one long session, which a session setting never reaches' }, async () => {
     const p = await prepared('rf_t_timeout');
     const run = ['run', '6.4', '--accept-suggestions', '--config', p.cfg];
     // A slow disk, made certain: every journal insert (one per batch) takes 1.5 s, over a 1 s limit.
     await withDb('pithos', p.urls.pithos, async ({ pool }) => {
       await pool.query(`CREATE FUNCTION rf_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1.5); RETURN NEW; END $$`);
       await pool.query(`CREATE TRIGGER rf_slow BEFORE INSERT ON snf_upgrade_journal FOR EACH ROW WHEN (NEW.step = '6.4') EXECUTE PROCEDURE rf_slow()`);
-      await pool.query(`ALTER DATABASE "${new URL(p.urls.pithos).pathname.slice(1)}" SET statement_timeout = '1s'`);
+      // The tool's own statement_timeout wins over the database's: the operator lowers it here.
+      await pool.query(`ALTER DATABASE "${new URL(p.urls.pithos).pathname.slice(1)}" SET statement_timeout = '1h'`);
     });
-    const slow = await cli(run, { SNF_UPGRADE_PITHOS_BATCH: '100000' });
+    const slow = await cli(run, { SNF_UPGRADE_PITHOS_BATCH: '100000', SNF_UPGRADE_STATEMENT_TIMEOUT: '1s' });
     const line = slow.stderr.split('\n').find((l) => l.startsWith('snf-upgrade: '));
     assert.equal(slow.code, 1, slow.stderr);
     assert.match(line ?? '', /^snf-upgrade: a statement in the pithos database ran longer than statement_timeout \(1s\) during 6\.4, batch 1 \("[^"]+"\); nothing of that batch was kept$/);
-    assert.match(slow.stderr, /next: raise statement_timeout for this tool's database user .* or lower the batch size \(SNF_UPGRADE_PITHOS_BATCH\), then run the same command again to resume/);
+    assert.match(slow.stderr, /next: raise it with SNF_UPGRADE_STATEMENT_TIMEOUT \(e\.g\. SNF_UPGRADE_STATEMENT_TIMEOUT=2h; .*\) or lower the batch size \(SNF_UPGRADE_PITHOS_BATCH\), then run the same command again to resume/);
     assert.deepEqual(await journal(p.urls.pithos), [], 'no batch committed');
     await withDb('pithos', p.urls.pithos, async ({ pool }) => {
       await pool.query(`ALTER DATABASE "${new URL(p.urls.pithos).pathname.slice(1)}" RESET statement_timeout`);

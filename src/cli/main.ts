@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
 import type { Asker } from '../core/step.js';
+import { abortBackups } from '../db/backup.js';
 import { closeAllEmbedded } from '../db/connection.js';
 import type { EngineEvent, StepView } from '../engine/index.js';
 import { openSession } from '../engine/open.js';
@@ -70,7 +71,27 @@ const OPTIONS = {
 
 type Flags = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
 
+let signalsHandled = false;
+
+/**
+ * SIGTERM and SIGHUP (a shutdown, a closed SSH session) end the tool with what it started:
+ * a running pg_dump / pg_restore is stopped and its half-written backup removed. An open batch
+ * rolls back with the connection that the exit closes.
+ */
+function endWithSignals(io: Io): void {
+  if (signalsHandled) return;
+  signalsHandled = true;
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    process.on(signal, () => {
+      abortBackups();
+      io.err(`snf-upgrade: ended by ${signal}; nothing half-done is kept (an open batch rolls back, a half-written backup was removed)`);
+      process.exit(code);
+    });
+  }
+}
+
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  endWithSignals(io);
   try {
     if (argv[0] === 'sandbox') {
       const { sandboxCommand } = await import('../sandbox/command.js');
@@ -182,7 +203,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
         if (flags.json) {
           json({
             state: session.statePath, deployment, interrupted: interrupted ?? null,
-            locks: locks.map((l) => ({ service: l.service, holder: l.holder ?? null })),
+            locks: locks.map(({ where, host, pid, at, command, alive, why }) => ({ where, host, pid, since: at, command, alive, why })),
             current: session.current()?.def.id ?? null,
             steps: session.steps().map(stepJson),
           });
@@ -232,8 +253,14 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
       return withSession(loadCfg(), flags, `snf-upgrade run ${id ?? (flags.through ? `--through ${flags.through}` : '')}`.trim(), async (session) => {
         const stopOnSignal = () => {
           session.requestStop();
-          io.err('stopping after the current batch (Ctrl-C again to quit now: the open batch rolls back)');
-          process.once('SIGINT', () => process.exit(130));
+          io.err('stopping after the current batch (Ctrl-C again to stop now: the running statement is canceled, the open batch rolls back)');
+          process.once('SIGINT', () => {
+            // The step ends with the canceled statement's line; a server too hung to answer the
+            // cancel, or a third Ctrl-C, quits without waiting (the open batch rolls back all the same).
+            process.once('SIGINT', () => process.exit(130));
+            setTimeout(() => process.exit(130), 15_000).unref();
+            void session.cancelRunning();
+          });
         };
         process.once('SIGINT', stopOnSignal);
         session.on(printEvent(io, !!flags.json));

@@ -1,6 +1,6 @@
 // Plain-text views shared by the headless commands (and the README's captures).
 import type { DeploymentInfo, PlanView, StepView } from '../engine/index.js';
-import type { LockHolder } from '../db/lock.js';
+import type { LockHolderView } from '../engine/session.js';
 import type { StepDef } from '../runbook/steps.js';
 import type { SnippetSet } from '../runbook/settings.js';
 import { fingerprint, hideSecrets } from '../secrets.js';
@@ -15,13 +15,14 @@ export function stepLine(s: StepView, current: string | undefined): string {
 }
 
 export function renderStatus(statePath: string, deployment: DeploymentInfo[], steps: StepView[], current: string | undefined,
-  interrupted: string | undefined, locks: { service: string; holder?: LockHolder }[]): string {
+  interrupted: string | undefined, locks: LockHolderView[]): string {
   const out = [`snf-upgrade · Synnefo 0.12.5 → 0.13    state: ${statePath}`];
   for (const d of deployment) out.push(`  ${d.service.padEnd(9)} ${d.label.padEnd(40)} ${d.error ?? d.version}`);
-  const held = locks.filter((l) => l.holder?.connected);
-  if (held.length) {
-    const h = held[0]!.holder!;
-    out.push(`  lock: held by ${h.host} pid ${h.pid} (${h.command}) since ${shortTime(h.since.toISOString())}`);
+  const held = locks.find((h) => h.alive);
+  if (held) out.push(`  lock: held by ${held.host} pid ${held.pid} (${held.command}) since ${shortTime(held.at)}`);
+  else if (locks.length) out.push('  lock: stale (no holder is running; the next writing command takes it)');
+  for (const h of locks) {
+    out.push(`    ${h.where.padEnd(10)} ${h.host} pid ${h.pid} (${h.command}) since ${shortTime(h.at)}: ${h.alive ? 'alive' : 'stale'}, ${h.why}`);
   }
   out.push('');
   for (const s of steps) {

@@ -1,6 +1,6 @@
 // Database backups: pg_dump -Fc for servers, a data-directory archive for embedded ones.
 // A backup is written under a .partial name and renamed only once it is complete and checked.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, createReadStream, mkdirSync, readdirSync, renameSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,9 +24,27 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+// What a signal that ends the tool must end with it: the pg_dump / pg_restore it started (they
+// would run on as orphans) and the backup files they were writing.
+const children = new Set<ChildProcess>();
+const partials = new Set<string>();
+
+/**
+ * Ends every child process this tool started and removes the half-written backups (SIGTERM,
+ * SIGHUP: the tool is going away). Synchronous, so it can run in a signal handler before exit.
+ */
+export function abortBackups(): void {
+  for (const child of children) child.kill('SIGTERM');
+  children.clear();
+  for (const file of partials) rmSync(file, { force: true });
+  partials.clear();
+}
+
 export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolveRun) => {
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    child.on('exit', () => children.delete(child));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
@@ -99,14 +117,17 @@ export async function writeBackup(db: Db, dir: string, label: string, kind: Back
   const final = join(dir, kind === 'embedded' ? `${base}.tar.gz` : `${base}.dump`);
   const partial = `${final}.partial`;
   let needed: number | undefined;
+  partials.add(partial);
   try {
     writeFileSync(partial, '', { mode: 0o600 });
     needed = await write(partial);
     chmodSync(partial, 0o600);
     await faultPoint('backup:written');
     renameSync(partial, final);
+    partials.delete(partial);
   } catch (err) {
     rmSync(partial, { force: true });
+    partials.delete(partial);
     if (isDiskFull(err)) throw await folderFull(db, dir, needed ?? (err as { needed?: number }).needed);
     throw err;
   }

@@ -9,6 +9,8 @@ import { parse, toClientConfig, type ConnectionOptions } from 'pg-connection-str
 import { EXIT, UserError } from '../errors.js';
 import { passwordFromPgpass } from './pgpass.js';
 import { scrubSecrets } from '../secrets.js';
+import { processAlive, processLiveness, processStartTime } from '../processes.js';
+import { statementTimeoutMs } from './timeouts.js';
 
 export type Service = 'astakos' | 'cyclades' | 'pithos';
 export const SERVICES: readonly Service[] = ['astakos', 'cyclades', 'pithos'];
@@ -122,6 +124,10 @@ export async function openDb(service: Service, url: string, opts: OpenOptions = 
     max: opts.max ?? 4,
     application_name: opts.application ?? 'snf-upgrade',
     connectionTimeoutMillis: 10_000,
+    // A frozen server or a cut network ends in an error instead of a wait without end.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 30_000,
+    statement_timeout: statementTimeoutMs(),
   });
   pool.on('error', () => { /* idle client errors surface on the next query */ });
   await probe(pool, service, label, [url]);
@@ -184,26 +190,20 @@ async function openEmbedded(service: Service, url: string, label: string, opts: 
 function takeDirLock(dir: string): () => void {
   const file = join(dir, 'snf-upgrade.pid');
   if (existsSync(file)) {
-    const [pidText, host, since] = readFileSync(file, 'utf8').split('\n');
+    const [pidText, host, since, start] = readFileSync(file, 'utf8').split('\n');
     const pid = Number(pidText);
-    const alive = host === hostname() && pid > 0 && pid !== process.pid && processAlive(pid);
+    // Its start time tells a live holder from a pid the kernel has since given to another process.
+    const alive = host === hostname() && pid !== process.pid && processLiveness(pid, start).alive;
     if (alive) {
       throw new UserError(`the embedded database ${dir} is in use by process ${pid} on ${host}${since ? ` since ${since.slice(0, 19).replace('T', ' ')}` : ''}`,
         'wait for that process to finish, or stop it (--take-over cannot end a live process that has an embedded database open)');
     }
   }
-  writeFileSync(file, `${process.pid}\n${hostname()}\n${new Date().toISOString()}\n`, { mode: 0o600 });
+  writeFileSync(file, `${process.pid}\n${hostname()}\n${new Date().toISOString()}\n${processStartTime(process.pid) ?? ''}\n`, { mode: 0o600 });
   return () => rmSync(file, { force: true });
 }
 
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { processAlive };
 
 async function startEmbedded(dir: string): Promise<EmbeddedInstance> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -2,6 +2,7 @@
 // disk, a deadlock), turned into one line of cause and a next step. Used by the engine for
 // everything a step does, so no such error surfaces as "unexpected error".
 import { UserError } from '../errors.js';
+import { STATEMENT_TIMEOUT_ENV } from './timeouts.js';
 
 export type DbFaultKind =
   | 'terminated' | 'crash' | 'starting' | 'connection-lost' | 'statement-timeout' | 'lock-timeout'
@@ -60,7 +61,7 @@ export function databaseFault(err: unknown, place: FaultPlace): UserError | unde
       case 'starting': return [`${db} is starting up or shutting down`, `wait until it accepts connections, then ${AGAIN}`];
       case 'connection-lost': return [`${conn} was lost (${raw})`, `check the server and the network, then ${AGAIN}`];
       case 'statement-timeout': return [`a statement in ${db} ran longer than statement_timeout${setting}`,
-        `raise statement_timeout for this tool's database user (e.g. ALTER ROLE … SET statement_timeout = 0)${knob}, then ${AGAIN}`];
+        `raise it with ${STATEMENT_TIMEOUT_ENV} (e.g. ${STATEMENT_TIMEOUT_ENV}=2h; 0 leaves the server's own setting)${knob}, then ${AGAIN}`];
       case 'lock-timeout': return [`a statement in ${db} waited longer than lock_timeout${setting} for a lock another session holds`,
         `stop the services still connected (snf-upgrade plan 1 lists them) or raise lock_timeout, then ${AGAIN}`];
       case 'idle-timeout': return [`${conn} was closed by idle_in_transaction_session_timeout${setting}`, `raise that setting for this tool's database user, then ${AGAIN}`];

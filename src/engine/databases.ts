@@ -6,6 +6,7 @@ import { committedBatches, ensureJournal, runBatch, type BatchOptions, type Batc
 import { acquireLock, lockHolder, lockStillHeld, type HeldLock, type LockHolder } from '../db/lock.js';
 import { otherSessions, ownApplicationName, type Session as DbSession } from '../db/sessions.js';
 import { analyzeTables } from '../db/statistics.js';
+import { cancelRunning, trackCheckedOut } from '../db/cancel.js';
 
 export interface DatabaseAccess {
   open(service: Service, url: string): Promise<Db>;
@@ -22,10 +23,16 @@ export interface DatabaseAccess {
   /** Sessions on DB that are not snf-upgrade's (services that should be down). */
   otherSessions(db: Db): Promise<DbSession[]>;
   analyzeTables(db: Db, tables: string[]): Promise<void>;
+  /** Cancels the statements DB's sessions are running (their batches roll back); how many sessions were asked. */
+  cancelRunning(db: Db): Promise<number>;
 }
 
 export const postgres: DatabaseAccess = {
-  open: (service, url) => openDb(service, url, { application: ownApplicationName() }),
+  async open(service, url) {
+    const db = await openDb(service, url, { application: ownApplicationName() });
+    trackCheckedOut(db.pool);
+    return db;
+  },
   lock: acquireLock,
   lockHolder: (db) => lockHolder(db.pool),
   lockStillHeld,
@@ -34,4 +41,6 @@ export const postgres: DatabaseAccess = {
   runBatch,
   otherSessions,
   analyzeTables: (db, tables) => analyzeTables(db.pool, tables),
+  // One embedded backend serves every client: canceling there would hit whatever runs.
+  cancelRunning: async (db) => (db.embedded ? 0 : cancelRunning(db.pool)),
 };

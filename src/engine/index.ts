@@ -4,7 +4,8 @@ import type { Config } from '../config.js';
 import { requireDb } from '../config.js';
 import { blocking, type ApplyResult, type Asker, type Check, type StepContext, type StepDecisions, type TableChange } from '../core/step.js';
 import { hostname } from 'node:os';
-import { processAlive, redactUrl, SERVICES, type Db, type Service } from '../db/connection.js';
+import { redactUrl, SERVICES, type Db, type Service } from '../db/connection.js';
+import { processLiveness } from '../processes.js';
 import { scrubSecrets } from '../secrets.js';
 import { describeVersion, detectSchema } from '../db/detect.js';
 import { databaseFault, classifyDbError } from '../db/errors.js';
@@ -13,6 +14,7 @@ import { describeSession } from '../db/sessions.js';
 import { CheckFailed, NeedsAnswer, UserError } from '../errors.js';
 import { checkLine, checkLines } from '../format.js';
 import { backupAll } from '../core/preflight/services-down.js';
+import { abortBackups } from '../db/backup.js';
 import { deploymentSnippets, type SettingsStep, type SnippetSet } from '../runbook/settings.js';
 import { STEPS, type StepDef } from '../runbook/steps.js';
 import { postgres, type DatabaseAccess } from './databases.js';
@@ -39,6 +41,8 @@ export class Engine {
   private readonly listeners = new Set<(e: EngineEvent) => void>();
   private locks: HeldLock[] = [];
   private stopping = false;
+  /** Set by cancelRunning: a canceled statement is the operator's Ctrl-C, not another session's. */
+  private canceled = false;
   private runId: number | null = null;
   private lockNotice: string | undefined;
 
@@ -109,7 +113,7 @@ export class Engine {
     if (!view) return undefined;
     // Still running in another live process (the lock line names it), not interrupted.
     const h = this.state.lockHolder();
-    if (h && !this.state.holdsLock() && (h.host !== hostname() || processAlive(h.pid))) return undefined;
+    if (h && !this.state.holdsLock() && (h.host !== hostname() || processLiveness(h.pid, h.processStart).alive)) return undefined;
     const committed: string[] = [];
     for (const service of SERVICES) {
       try {
@@ -220,6 +224,11 @@ export class Engine {
   private async translate(err: unknown, place: { service?: Service; step?: string; batch?: string }): Promise<UserError | undefined> {
     const kind = classifyDbError(err);
     if (!kind) return undefined;
+    if (kind === 'canceled' && this.canceled) {
+      const where = place.step ? ` during ${place.step}${place.batch ? `, batch ${place.batch}` : ''}` : '';
+      return new UserError(`stopped by a second Ctrl-C${where}: the statement waiting on ${place.service ?? 'the database'} was canceled${place.batch ? '; nothing of that batch was kept' : ''}`,
+        'run the same command again to resume (committed batches are kept)');
+    }
     let setting: string | undefined;
     if ((kind === 'statement-timeout' || kind === 'lock-timeout') && place.service) {
       const name = kind === 'statement-timeout' ? 'statement_timeout' : 'lock_timeout';
@@ -325,6 +334,23 @@ export class Engine {
   /** Asks the running step to stop after its current batch. */
   requestStop(): void {
     this.stopping = true;
+  }
+
+  /**
+   * Stops now (a second Ctrl-C while a statement hangs): cancels what the databases are
+   * running, so the open batch rolls back and the step ends with one line, and ends a running
+   * pg_dump (its half-written file removed). Returns how many sessions were asked.
+   */
+  async cancelRunning(): Promise<number> {
+    this.stopping = true;
+    this.canceled = true;
+    abortBackups();
+    let asked = 0;
+    for (const p of this.dbs.values()) {
+      const db = await p.catch(() => undefined);
+      if (db) asked += await this.databases.cancelRunning(db).catch(() => 0);
+    }
+    return asked;
   }
 
   /** Findings and planned actions of STEP, with nothing written to the databases. */

@@ -6,7 +6,8 @@ import type { Config } from '../config.js';
 import { findAstakosUser, UUID_SHAPE, type AstakosUser } from '../core/remap/uuids.js';
 import type { ApplyResult, Check } from '../core/step.js';
 import { hostname } from 'node:os';
-import { processAlive, SERVICES, isEmbeddedUrl, type Service } from '../db/connection.js';
+import { SERVICES, isEmbeddedUrl, type Service } from '../db/connection.js';
+import { processLiveness } from '../processes.js';
 import type { LockHolder } from '../db/lock.js';
 import { buildReport, reportMarkdown, type Report } from './report.js';
 import { UserError } from '../errors.js';
@@ -14,7 +15,7 @@ import type { DeploymentInfo, Engine, EngineEvent, PlanView, RunOutcome, StepVie
 import { checkDatabases } from './preflight.js';
 import { isSettingsStep, type SnippetSet } from '../runbook/settings.js';
 import { findStep, STEPS, type StepDef } from '../runbook/steps.js';
-import type { Decision, DecisionSource } from '../state/index.js';
+import type { Decision, DecisionSource, LockHolder as StateLockHolder } from '../state/index.js';
 import { when } from '../format.js';
 
 export interface DecisionInput { key: string; value: unknown; source: DecisionSource }
@@ -72,8 +73,8 @@ export interface Backend {
 export interface Session extends Backend {
   /** STEP's definition; a usage error (exit 2) listing the steps when there is no such step. */
   step(id: string): StepDef;
-  /** Who holds each database's runner lock (status). */
-  locks(): Promise<{ service: Service; holder?: LockHolder }[]>;
+  /** Every recorded holder of the runner lock (state file and each database), judged alive or stale (status). */
+  locks(): Promise<LockHolderView[]>;
   /** Every step up to and including THROUGH (default: all), stopping at manual steps. */
   runThrough(through?: string): Promise<RunOutcome[]>;
   /** The report as data (report --format json); report() is its text. */
@@ -83,6 +84,8 @@ export interface Session extends Backend {
    * database is its service's, at a release STEP can work on (undefined: any release).
    */
   checkDatabases(step: string | undefined): Promise<void>;
+  /** Stops now: cancels the statements the databases are running (their batches roll back) and a running pg_dump. */
+  cancelRunning(): Promise<number>;
   /** Whether this session holds the runner lock (it can lose it to a take-over). */
   holdsLock(): boolean;
   /** Ends the session: releases the lock, records how the run ended, closes the databases. */
@@ -94,10 +97,17 @@ export interface LockHolderView {
   where: 'state file' | Service;
   host: string;
   pid: number;
+  /** When it took the lock, for the screen (see at). */
   since: string;
+  /** The same, as an ISO timestamp. */
+  at: string;
   command: string;
   /** What this machine can tell: state file: running | gone | other host; database: connected | gone (its session). */
   status: string;
+  /** Whether the holder is still running: it holds a database lock, or it is this machine's process that recorded it. */
+  alive: boolean;
+  /** Why it is judged alive or stale, in a few words. */
+  why: string;
 }
 
 export interface LockConflict {
@@ -110,20 +120,47 @@ export interface LockConflict {
 }
 
 /**
- * Whether the holders look alive: a database session of theirs still connected, or their
- * process running on this machine. Otherwise the lock looks stale.
+ * Every recorded holder of the runner lock, each judged: a database's holder is alive only
+ * while its session holds the advisory lock (pg_locks); the state file's while one of its
+ * database sessions does, or while its process runs on this machine with the start time it
+ * recorded (a pid the kernel gave to another process is not the holder; the embedded demo,
+ * whose database lives and dies with the process, relies on this).
  */
-export function lockVerdict(holders: LockHolderView[], here: string, alive: (pid: number) => boolean): { stale: boolean; verdict: string } {
-  const connected = holders.filter((h) => h.where !== 'state file' && h.status === 'connected');
+export function judgeLockHolders(file: StateLockHolder | undefined, dbs: { service: Service; holder?: LockHolder }[], here: string): LockHolderView[] {
+  const views: LockHolderView[] = [];
+  const held = dbs.filter((d) => d.holder?.connected);
+  if (file) {
+    const mine = held.filter((d) => d.holder!.host === file.host && d.holder!.pid === file.pid).map((d) => d.service);
+    const process = file.host === here ? processLiveness(file.pid, file.processStart) : undefined;
+    const alive = mine.length > 0 || !!process?.alive;
+    const why = mine.length ? `its session on ${mine.join(', ')} holds the database lock`
+      : process ? process.why
+      : `it ran on ${file.host} and holds no database lock`;
+    views.push({ where: 'state file', host: file.host, pid: file.pid, since: when(file.startedAt), at: file.startedAt, command: file.command,
+      status: process ? (process.alive ? 'running' : 'gone') : 'other host', alive, why });
+  }
+  for (const { service, holder } of dbs) {
+    if (!holder) continue;
+    views.push({ where: service, host: holder.host, pid: holder.pid, since: when(holder.since.toISOString()), at: holder.since.toISOString(), command: holder.command,
+      status: holder.connected ? 'connected' : 'gone', alive: holder.connected,
+      why: holder.connected ? `its session (backend ${holder.backendPid}) holds the advisory lock` : `no session holds the advisory lock (backend ${holder.backendPid} is gone)` });
+  }
+  return views;
+}
+
+/** Whether the holders look alive (one of them is, see judgeLockHolders) or the lock looks stale. */
+export function lockVerdict(holders: LockHolderView[]): { stale: boolean; verdict: string } {
+  const connected = holders.filter((h) => h.where !== 'state file' && h.alive);
   if (connected.length) return { stale: false, verdict: `it looks alive: its session on ${connected.map((h) => h.where).join(', ')} is still connected` };
-  const local = holders.find((h) => h.host === here && alive(h.pid));
-  if (local) return { stale: false, verdict: `it looks alive: process ${local.pid} is running on this machine` };
-  const remote = holders.find((h) => h.host !== here);
+  const local = holders.find((h) => h.where === 'state file' && h.alive);
+  if (local) return { stale: false, verdict: `it looks alive: ${local.why} on this machine` };
+  const remote = holders.find((h) => h.status === 'other host');
+  const file = holders.find((h) => h.where === 'state file');
   return {
     stale: true,
     verdict: remote
       ? `it looks stale: none of its database sessions is connected (it ran on ${remote.host}: check there if you can)`
-      : 'it looks stale: its process is gone and none of its database sessions is connected',
+      : `it looks stale: ${file && file.status === 'gone' ? file.why.replace(/^process \d+ /, 'its process ') : 'its process is gone'} and none of its database sessions is connected`,
   };
 }
 
@@ -213,19 +250,8 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
       if (engine.state.holdsLock()) return undefined;
       const problem = opts.lockProblem?.();
       if (!problem) return undefined;
-      const here = hostname();
-      const holders: LockHolderView[] = [];
-      const file = engine.state.lockHolder();
-      if (file) {
-        holders.push({ where: 'state file', host: file.host, pid: file.pid, since: when(file.startedAt), command: file.command,
-          status: file.host === here ? (processAlive(file.pid) ? 'running' : 'gone') : 'other host' });
-      }
-      for (const { service, holder } of await engine.lockHolders()) {
-        if (!holder) continue;
-        holders.push({ where: service, host: holder.host, pid: holder.pid, since: when(holder.since.toISOString()), command: holder.command,
-          status: holder.connected ? 'connected' : 'gone' });
-      }
-      return { problem, holders, ...lockVerdict(holders, here, processAlive) };
+      const holders = judgeLockHolders(engine.state.lockHolder(), await engine.lockHolders(), hostname());
+      return { problem, holders, ...lockVerdict(holders) };
     },
     async takeOver() {
       await engine.lock({ takeOver: true });
@@ -246,11 +272,12 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
     },
     step: (id) => engine.def(id),
     runThrough: (through) => engine.runThrough(through),
-    locks: () => engine.lockHolders(),
+    locks: async () => judgeLockHolders(engine.state.lockHolder(), await engine.lockHolders(), hostname()),
     checkDatabases: (step) => checkDatabases(engine, step),
     holdsLock: () => engine.state.holdsLock(),
     close: (outcome) => engine.close(outcome),
     requestStop: () => engine.requestStop(),
+    cancelRunning: () => engine.cancelRunning(),
     on: (listener) => engine.on(listener),
     decisions: (step) => engine.state.getDecisions(step),
     decide: (step, items) => engine.decide(step, items),

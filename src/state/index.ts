@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
-import { processAlive, type Service } from '../db/connection.js';
+import type { Service } from '../db/connection.js';
+import { processLiveness, processStartTime } from '../processes.js';
 import { UserError } from '../errors.js';
 import { fromJson, fromJsonOrNull, toJson } from './json.js';
 import { checkBeforeImages, openStateDatabase, translateRuntime } from './open.js';
@@ -35,7 +36,7 @@ export interface StateFileOptions {
   /** Source of timestamps (tests). */
   clock?: () => Date;
   /** Who this process says it is in runs and the lock (tests). */
-  identity?: { host: string; pid: number };
+  identity?: { host: string; pid: number; processStart?: string | null };
 }
 
 export interface AcquireLockOptions {
@@ -73,7 +74,7 @@ interface GuardedStatement {
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
 }
-interface LockRow { host: string; pid: number; started_at: string; command: string; token: string }
+interface LockRow { host: string; pid: number; started_at: string; command: string; token: string; process_start: string | null }
 
 export class StateFile {
   private readonly statements = new Map<string, GuardedStatement>();
@@ -81,6 +82,7 @@ export class StateFile {
   private readonly clock: () => Date;
   private readonly host: string;
   private readonly pid: number;
+  private readonly processStart: string | null;
   /** Identifies this instance's lock row, so a second StateFile in the same process is refused too. */
   private readonly lockToken = randomUUID();
 
@@ -89,6 +91,8 @@ export class StateFile {
     this.clock = options.clock ?? (() => new Date());
     this.host = options.identity?.host ?? hostname();
     this.pid = options.identity?.pid ?? process.pid;
+    const start = options.identity?.processStart;
+    this.processStart = start !== undefined ? start : processStartTime(this.pid) ?? null;
   }
 
   /**
@@ -398,23 +402,24 @@ export class StateFile {
 
   /**
    * Makes this process the one runner of the state file. A holder on this host whose process
-   * is gone is replaced (and logged); a live holder, or one on another host, is replaced only
-   * with FORCE. Otherwise throws a UserError naming the holder.
+   * is gone (or whose pid now belongs to a process that started at another time) is replaced
+   * (and logged); a live holder, or one on another host, is replaced only with FORCE.
+   * Otherwise throws a UserError naming the holder.
    */
   acquireLock(options: AcquireLockOptions = {}): LockHolder {
     const mine: LockRow = {
       host: this.host, pid: this.pid, started_at: this.now(),
-      command: this.scrubText(options.command ?? 'snf-upgrade'), token: this.lockToken,
+      command: this.scrubText(options.command ?? 'snf-upgrade'), token: this.lockToken, process_start: this.processStart,
     };
     const take = this.db.transaction(() => {
-      const holder = this.stmt('SELECT host, pid, started_at, command, token FROM lock WHERE id = 1').get() as LockRow | undefined;
+      const holder = this.stmt('SELECT host, pid, started_at, command, token, process_start FROM lock WHERE id = 1').get() as LockRow | undefined;
       if (holder && holder.token === this.lockToken) return;
       if (holder) {
         const sameHost = holder.host === this.host;
-        const alive = sameHost && holder.pid > 0 && processAlive(holder.pid);
+        const liveness = sameHost ? processLiveness(holder.pid, holder.process_start) : undefined;
         const who = `process ${holder.pid} on ${holder.host} (since ${holder.started_at}, ${holder.command})`;
-        if (sameHost && !alive) {
-          this.log(null, 'warn', `took over the state file lock from ${who}, which is no longer running`);
+        if (liveness && !liveness.alive) {
+          this.log(null, 'warn', `took over the state file lock from ${who}, which is no longer running: ${liveness.why}`);
         } else if (options.force) {
           this.log(null, 'warn', `took over the state file lock from ${who} (--take-over)`);
         } else {
@@ -422,8 +427,8 @@ export class StateFile {
             'wait for it, or run with --take-over if that process is gone');
         }
       }
-      this.stmt(`INSERT OR REPLACE INTO lock (id, host, pid, started_at, command, token)
-        VALUES (1, @host, @pid, @started_at, @command, @token)`).run(mine);
+      this.stmt(`INSERT OR REPLACE INTO lock (id, host, pid, started_at, command, token, process_start)
+        VALUES (1, @host, @pid, @started_at, @command, @token, @process_start)`).run(mine);
     });
     this.guard(() => take.immediate());
     return this.lockHolder()!;
@@ -440,8 +445,8 @@ export class StateFile {
   }
 
   lockHolder(): LockHolder | undefined {
-    const row = this.stmt('SELECT host, pid, started_at, command FROM lock WHERE id = 1').get() as LockRow | undefined;
-    return row && { host: row.host, pid: row.pid, startedAt: row.started_at, command: row.command };
+    const row = this.stmt('SELECT host, pid, started_at, command, process_start FROM lock WHERE id = 1').get() as LockRow | undefined;
+    return row && { host: row.host, pid: row.pid, startedAt: row.started_at, command: row.command, processStart: row.process_start };
   }
 
   // ------------------------------------------------------------------ helpers

@@ -123,7 +123,11 @@ CREATE TABLE lock (
 PRAGMA application_id = ${APPLICATION_ID};
 `;
 
-export const MIGRATIONS: readonly Migration[] = [V1_INITIAL];
+// The lock's holder also records when its process started (/proc/PID/stat), so that a pid the
+// kernel has since given to another process is not taken for the holder.
+const V2_LOCK_PROCESS_START = `ALTER TABLE lock ADD COLUMN process_start TEXT;`;
+
+export const MIGRATIONS: readonly Migration[] = [V1_INITIAL, V2_LOCK_PROCESS_START];
 
 /** The schema version this build writes. */
 export const LATEST_SCHEMA = MIGRATIONS.length;

@@ -110,4 +110,6 @@ export interface LockHolder {
   pid: number;
   startedAt: string;
   command: string;
+  /** When the holder's process started ("BOOT:TICKS", see processStartTime); null if not recorded. */
+  processStart: string | null;
 }

@@ -42,8 +42,10 @@ export async function startWizard(config: Config, opts: { takeOver?: boolean }):
     }
     const next = backend.current();
     if (hard) {
-      process.stderr.write(`snf-upgrade: quit while work was in progress; nothing half-done is kept (an open batch rolls back, a partial backup is removed next time). Run snf-upgrade again to resume${next ? ` at ${next.def.id}` : ''}.\n`);
-      // A step is still running: do not wait for it (that is what the second ctrl-c asked for).
+      process.stderr.write(`snf-upgrade: quit while work was in progress; nothing half-done is kept (the running statement is canceled and its batch rolls back, a half-written backup is removed). Run snf-upgrade again to resume${next ? ` at ${next.def.id}` : ''}.\n`);
+      // A step is still running: do not wait for it (that is what the second ctrl-c asked for),
+      // but have the server cancel what it runs, so no open batch keeps its locks behind us.
+      await Promise.race([backend.cancelRunning(), new Promise((r) => setTimeout(r, 5000).unref())]);
       process.exit(130);
     }
     process.stderr.write(next

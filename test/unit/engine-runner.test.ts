@@ -68,6 +68,7 @@ class FakeDatabases {
       },
       otherSessions: async () => [],
       analyzeTables: async () => undefined,
+      cancelRunning: async () => 0,
     };
   }
 }

@@ -9,6 +9,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { UserError } from '../../src/errors.js';
+import { processLiveness, processStartTime } from '../../src/processes.js';
 import {
   APPLICATION_ID, LATEST_SCHEMA, MIGRATIONS, StateFile, applyMigrations, compareStepIds, fromJson, toJson,
 } from '../../src/state/index.js';
@@ -463,6 +464,28 @@ describe('lock', () => {
     assert.match(me.recentEvents(1)[0]!.message, new RegExp(`process ${deadPid} .* no longer running`));
     crashed.close();
     me.close();
+  });
+
+  test('a lock whose pid now belongs to another process (another start time) is stale: taken and logged', () => {
+    const path = newPath();
+    const gone = StateFile.open(path, { identity: { host: hostname(), pid: sleeper.pid!, processStart: 'boot:1' } });
+    gone.acquireLock({ command: 'run 2.2' });
+    assert.equal(gone.lockHolder()!.processStart, 'boot:1');
+    const me = StateFile.open(path);
+    me.acquireLock();
+    assert.deepEqual([me.lockHolder()!.pid, me.lockHolder()!.processStart], [process.pid, processStartTime(process.pid)]);
+    assert.match(me.recentEvents(1)[0]!.message, new RegExp(`process ${sleeper.pid} .* no longer running: process ${sleeper.pid} is gone \\(pid ${sleeper.pid} now belongs to another process\\)`));
+    gone.close();
+    me.close();
+  });
+
+  test('process liveness: its recorded start time tells the process from a later one with its pid', () => {
+    const start = processStartTime(sleeper.pid!);
+    assert.match(start ?? '', /^[0-9a-f]*:\d+$/);
+    assert.deepEqual(processLiveness(sleeper.pid!, start), { alive: true, why: `process ${sleeper.pid} is running` });
+    assert.equal(processLiveness(sleeper.pid!, 'boot:1').alive, false);
+    assert.deepEqual(processLiveness(deadPid, start), { alive: false, why: `process ${deadPid} is gone` });
+    assert.equal(processLiveness(sleeper.pid!, null).alive, true, 'a holder from before start times were recorded: its pid decides');
   });
 
   test('a lock from another host is taken only with force', () => {

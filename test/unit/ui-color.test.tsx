@@ -70,7 +70,7 @@ describe('NO_COLOR on the settings snippets, the lock screen and the 6.3 mapping
     assert.doesNotMatch(f, COLOUR);
     assert.match(strip(f), /QUOTAHOLDER_TOKEN = <hidden sha256:[0-9a-f]{8}, t shows it>/);
     cleanup();
-    const holder = { where: 'state file' as const, host: 'db1', pid: 7, since: '21:04', command: 'snf-upgrade', status: 'running' };
+    const holder = { where: 'state file' as const, host: 'db1', pid: 7, since: '21:04', at: '2013-03-02T21:04:00.000Z', command: 'snf-upgrade', status: 'running', alive: true, why: 'process 7 is running' };
     r = render(<App backend={fakeBackend({ lockConflict: { problem: 'in use', holders: [holder], stale: false, verdict: 'it looks alive: process 7 is running on this machine' } })} size={SIZE} onExit={() => undefined} />);
     f = await shows(r, 'It looks alive');
     assert.doesNotMatch(f, COLOUR);

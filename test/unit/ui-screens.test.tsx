@@ -372,11 +372,12 @@ describe('free-text question', () => {
 describe('lock held by another runner', () => {
   test('a stale holder: who it was, why it looks stale; t asks y/n, then the wizard goes on', async () => {
     const since = '21:04';
+    const at = '2013-03-02T21:04:00.000Z';
     const lockConflict = {
       problem: 'the astakos database is locked by db1 pid 4242 (snf-upgrade run 6.4) since 2013-03-02 21:04:00 (that session is gone: run again with --take-over)',
       holders: [
-        { where: 'state file' as const, host: 'db1', pid: 4242, since, command: 'snf-upgrade run 6.4', status: 'other host' },
-        { where: 'astakos' as const, host: 'db1', pid: 4242, since, command: 'snf-upgrade run 6.4', status: 'gone' },
+        { where: 'state file' as const, host: 'db1', pid: 4242, since, at, command: 'snf-upgrade run 6.4', status: 'other host', alive: false, why: 'it ran on db1 and holds no database lock' },
+        { where: 'astakos' as const, host: 'db1', pid: 4242, since, at, command: 'snf-upgrade run 6.4', status: 'gone', alive: false, why: 'no session holds the advisory lock (backend 99 is gone)' },
       ],
       stale: true, verdict: 'it looks stale: none of its database sessions is connected (it ran on db1: check there if you can)',
     };
