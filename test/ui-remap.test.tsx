@@ -23,7 +23,7 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = new Date().toISOString();
 type Instance = ReturnType<typeof render>;
 
-async function shows(r: Instance, text: string | RegExp, timeout = 3000): Promise<string> {
+async function shows(r: Instance, text: string | RegExp, timeout = 10_000): Promise<string> {
   const end = Date.now() + timeout;
   for (;;) {
     const f = r.lastFrame() ?? '';

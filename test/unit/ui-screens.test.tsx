@@ -19,7 +19,7 @@ const done = (summary: string[]) => ({ status: 'done' as const, finishedAt: now,
 type Instance = ReturnType<typeof render>;
 const flat = (f: string) => f.replace(/\s+/g, ' ');
 
-async function waitFor(r: Instance, pred: (frame: string) => boolean, what: string, timeout = 3000): Promise<string> {
+async function waitFor(r: Instance, pred: (frame: string) => boolean, what: string, timeout = 10_000): Promise<string> {
   const end = Date.now() + timeout;
   for (;;) {
     const f = r.lastFrame() ?? '';
