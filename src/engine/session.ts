@@ -13,8 +13,8 @@ import { buildReport, reportMarkdown, type Report } from './report.js';
 import { UserError } from '../errors.js';
 import type { DeploymentInfo, Engine, EngineEvent, PlanView, RunOutcome, StepView } from './index.js';
 import { checkDatabases } from './preflight.js';
-import { isSettingsStep, type SnippetSet } from '../runbook/settings.js';
-import { findStep, STEPS, type StepDef } from '../runbook/steps.js';
+import type { SnippetSet } from '../runbook/settings.js';
+import { findStep, type StepDef } from '../runbook/steps.js';
 import type { Decision, DecisionSource, LockHolder as StateLockHolder } from '../state/index.js';
 import { when } from '../format.js';
 
@@ -169,10 +169,6 @@ export type { AstakosUser };
 /** What an astakos uuid looks like (the wizard checks what the operator types). */
 export { UUID_SHAPE };
 
-export { isSettingsStep };
-
-/** Steps the sandbox can simulate on the data (the others change nothing in the databases). */
-export const SIMULATED_STEPS: ReadonlySet<string> = new Set(STEPS.filter((s) => s.simulate).map((s) => s.id));
 
 /** A sandbox: every database embedded (pglite:), or the demo's config under state/demo/. */
 export function isSandbox(config: Config): boolean {
@@ -212,7 +208,7 @@ export interface EngineBackendOptions {
   lockProblem?: () => string | undefined;
 }
 
-/** The session over an open ENGINE; closing it closes the engine (not its state file). engineSession is the same. */
+/** The session over an open ENGINE; closing it closes the engine (not its state file). */
 export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): Session {
   const config = engine.config;
   const asker = engine.asker;
@@ -306,5 +302,3 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
     },
   };
 }
-
-export const engineSession = engineBackend;
