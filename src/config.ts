@@ -1,7 +1,7 @@
 // The deployment's configuration: a JSON file plus environment overrides.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { isEmbeddedUrl, SERVICES, type Service } from './db/connection.js';
+import { isEmbeddedUrl, physicalDatabase, SERVICES, type Service } from './db/connection.js';
 import { EXIT, UserError } from './errors.js';
 
 export interface ServiceConfig {
@@ -153,4 +153,26 @@ export function requireDb(config: Config, service: Service): string {
       EXIT.usage);
   }
   return url;
+}
+
+/** SERVICE's physical database (host, port, name); an unconfigured service has one of its own. */
+export function databaseKey(config: Config, service: Service): string {
+  const url = config[service].db;
+  return url ? physicalDatabase(url) : `(${service} not configured)`;
+}
+
+/** The services configured in SERVICE's physical database (itself included), in runbook order. */
+export function servicesSharing(config: Config, service: Service): Service[] {
+  const key = databaseKey(config, service);
+  return SERVICES.filter((s) => databaseKey(config, s) === key);
+}
+
+/** The services of each physical database, in runbook order: [[astakos, cyclades], [pithos]] for snf_apps. */
+export function databaseGroups(config: Config): Service[][] {
+  const groups = new Map<string, Service[]>();
+  for (const s of SERVICES) {
+    const key = databaseKey(config, s);
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  return [...groups.values()];
 }

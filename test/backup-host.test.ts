@@ -5,13 +5,14 @@
 // or a dump of another database, is refused in one line.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sha256File } from '../src/db/backup.js';
 import { SERVICES, type Service } from '../src/db/connection.js';
+import { createSandbox } from '../src/sandbox/index.js';
 import { StateFile } from '../src/state/index.js';
-import { cleanupAll, pathWithRefusingPgDump, schemaDatabases, runCli, tempDir, usingServer, writeConfig } from './support.js';
+import { cleanupAll, pathWithRefusingPgDump, sandboxTarget, schemaDatabases, runCli, tempDir, testDbName, usingServer, writeConfig } from './support.js';
 
 let dir: string;
 let config: string;
@@ -110,5 +111,46 @@ describe('backups made on the database host', { skip: usingServer() ? false : 'e
     assert.equal(r.code, 0, r.stderr);
     const manual = backups().filter((b) => b.step?.startsWith('manual-'));
     assert.equal(manual.length, 3);
+  });
+});
+
+describe('a database host dump of a shared snf_apps database', { skip: usingServer() ? false : 'embedded databases are backed up without pg_dump', timeout: 180_000 }, () => {
+  it('asks for one dump of the shared database, named for both services, and records it for both', async () => {
+    const sdir = tempDir('bkhost-shared-');
+    const cfg = join(sdir, 'snf-upgrade.json');
+    const sbx = await createSandbox({ name: testDbName('bkh_sh'), layout: 'shared', ...sandboxTarget(sdir), scale: 'tiny', seed: 2, configPath: cfg });
+    const apps = new URL(sbx.urls.astakos).pathname.slice(1);
+    const pithos = new URL(sbx.urls.pithos).pathname.slice(1);
+    const penv = { PATH: pathWithRefusingPgDump('14.9') };
+
+    const r = await runCli(['run', '1', '--config', cfg], penv);
+    assert.equal(r.code, 3, r.stderr);
+    const lines = fromError(r.stderr);
+    assert.match(lines[0]!, new RegExp(`cannot back up astakos and cyclades \\(127\\.0\\.0\\.1:5432/${apps}\\), pithos \\(127\\.0\\.0\\.1:5432/${pithos}\\)$`));
+    assert.deepEqual(lines.slice(1, 3), [
+      `  astakos and cyclades: pg_dump -Fc -h 127.0.0.1 -p 5432 -U postgres -f ${apps}-step1.dump ${apps}`,
+      `  pithos: pg_dump -Fc -h 127.0.0.1 -p 5432 -U postgres -f ${pithos}-step1.dump ${pithos}`]);
+    assert.match(lines[3]!, /"dump-astakos": "\/path\/to\/astakos\+cyclades\.dump", "dump-pithos"/);
+    assert.doesNotMatch(lines[3]!, /dump-cyclades/);
+
+    const appsDump = join(sdir, `${apps}-host.dump`);
+    const pithosDump = join(sdir, `${pithos}-host.dump`);
+    execFileSync('pg_dump', ['-Fc', '-f', appsDump, '--dbname', sbx.urls.astakos]);
+    execFileSync('pg_dump', ['-Fc', '-f', pithosDump, '--dbname', sbx.urls.pithos]);
+    // the shared dump is accepted under either service's name
+    const file = join(sdir, 'answers.json');
+    writeFileSync(file, JSON.stringify({ 1: { 'dump-cyclades': appsDump, 'dump-pithos': pithosDump } }));
+    const ok = await runCli(['run', '1', '--config', cfg, '--answers', file], penv);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /astakos and cyclades: \S+step1-astakos\+cyclades-\S+\.dump \([0-9.]+ KiB, sha256 [0-9a-f]{12}…\), made on the database host/);
+    const state = StateFile.open(JSON.parse(readFileSync(cfg, 'utf8')).state);
+    try {
+      const recorded = state.listBackups();
+      assert.deepEqual(recorded.map((b) => b.service).sort(), ['astakos', 'cyclades', 'pithos']);
+      assert.equal(new Set(recorded.map((b) => b.path)).size, 2);
+      assert.equal(recorded.find((b) => b.service === 'astakos')!.sha256, await sha256File(appsDump));
+    } finally {
+      state.close();
+    }
   });
 });

@@ -247,5 +247,26 @@ describe('demo', () => {
     assert.match(misplaced.err, /--dir applies only to "snf-upgrade demo"/);
     assert.equal((await run('demo', '--scale', 'huge', '--dir', join(dir, 'demo2'))).code, 2);
     assert.ok(!existsSync(join(dir, 'demo2')), 'a bad scale builds nothing');
+    const otherLayout = await run('demo', '--dir', demoDir, '--layout', 'shared');
+    assert.equal(otherLayout.code, 2);
+    assert.match(otherLayout.err, /the demo under .*demo was built with the separate layout, not shared\n  next: leave out --layout to open it/);
+    assert.equal((await run('demo', '--layout', 'merged', '--dir', join(dir, 'demo3'))).code, 2);
+    assert.ok(!existsSync(join(dir, 'demo3')), 'a bad layout builds nothing');
+  });
+
+  it('builds the shared layout: astakos and cyclades in one database', async () => {
+    const run = async (...args: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await main(args, { out: (s) => { out += `${s}\n`; }, err: (s) => { err += `${s}\n`; }, isTTY: false });
+      return { code, out, err };
+    };
+    const demoDir = join(dir, 'demo-shared');
+    const first = await run('demo', '--dir', demoDir, '--scale', 'tiny', '--layout', 'shared');
+    assert.equal(first.code, 0, first.err);
+    assert.match(first.err, /building the demo deployment \(scale tiny, astakos and cyclades in one database\)/);
+    const status = JSON.parse((await run('status', '--json', '--config', join(demoDir, 'snf-upgrade.json'))).out);
+    assert.deepEqual(status.deployment.map((d: { sharedWith?: string[] }) => d.sharedWith ?? []), [['cyclades'], ['astakos'], []]);
+    assert.equal((await run('demo', '--dir', demoDir, '--layout', 'shared')).code, 0);
   });
 });

@@ -141,3 +141,33 @@ describe('sandbox commands touch only sandboxes', () => {
     }
   });
 });
+
+describe('sandbox commands on the shared layout touch only sandboxes', () => {
+  it('refuses create and drop over a NAME_apps without the marker, which stays byte for byte; drops it once marked', async () => {
+    const name = testDbName('sbx_gapps');
+    const dir = tempDir('sbx-gapps-');
+    const config = join(dir, 'apps.json');
+    const where = usingServer() ? ['--pg', serverUrl()!] : ['--embedded', join(dir, 'db')];
+    const c = await run('create', '--name', name, ...where, '--layout', 'shared', '--scale', 'tiny', '--seed', '4', '--config', config);
+    assert.equal(c.code, 0, c.err);
+    const urls = Object.fromEntries(SERVICES.map((s) => [s, JSON.parse(readFileSync(config, 'utf8'))[s].db])) as Record<Service, string>;
+    assert.equal(urls.astakos, urls.cyclades);
+    assert.match(urls.astakos, new RegExp(`${name}_apps`));
+    const comment = async (value: string) => withDb('astakos', urls.astakos, async (db) => {
+      await db.pool.query(`COMMENT ON DATABASE "${name}_apps" IS ${value}`);
+    });
+    await comment('NULL');
+    const before = await deploymentHashes(urls);
+    for (const argv of [['create', '--name', name, ...where, '--layout', 'shared', '--scale', 'tiny', '--config', config], ['drop', '--name', name, '--config', config]]) {
+      const r = await run(...argv);
+      assert.equal(r.code, 4, r.err);
+      assert.match(r.err, new RegExp(`${name}_apps\\S* is not sandbox ${name} \\(it carries no "snf-upgrade sandbox ${name}" marker\\)`));
+      assert.deepEqual(await deploymentHashes(urls), before);
+    }
+    await comment(`'snf-upgrade sandbox ${name}'`);
+    const d = await run('drop', '--name', name, '--config', config);
+    assert.equal(d.code, 0, d.err);
+    assert.ok(!existsSync(config));
+    if (!usingServer()) assert.ok(!existsSync(join(dir, 'db', `${name}_apps`)));
+  });
+});

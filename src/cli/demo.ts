@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config.js';
 import { EXIT, UserError } from '../errors.js';
 import { parseScale, type Scale } from '../sandbox/params.js';
+import type { SandboxLayout } from '../sandbox/create.js';
 import { HeadlessAsker } from './asker.js';
 import { openSession } from '../engine/open.js';
 import { renderStatus } from './render.js';
@@ -21,33 +22,43 @@ export interface DemoOptions {
   dir?: string;
   /** Size of the deployment when it is built (default small). */
   scale?: string;
+  /** separate (default) or shared: astakos and cyclades in one database. */
+  layout?: string;
 }
 
 export async function ensureDemo(io: Io, opts: DemoOptions = {}): Promise<string> {
   const dir = resolve(opts.dir ?? DEMO_DIR);
   const configPath = join(dir, 'snf-upgrade.json');
   const scale: Scale = parseScale(opts.scale ?? DEMO_SCALE);
+  const layout = (opts.layout ?? 'separate') as SandboxLayout;
+  const { SANDBOX_LAYOUTS } = await import('../sandbox/create.js');
+  if (!SANDBOX_LAYOUTS.includes(layout)) throw new UserError(`--layout ${opts.layout} is not a layout`, `choose ${SANDBOX_LAYOUTS.join(' or ')}`, EXIT.usage);
   if (existsSync(configPath)) {
-    const built = builtScale(dir);
-    if (opts.scale !== undefined && String(built) !== String(scale)) {
-      throw new UserError(`the demo under ${dir} was built at scale ${built}, not ${scale}`,
+    const built = builtWith(dir);
+    if (opts.scale !== undefined && String(built.scale) !== String(scale)) {
+      throw new UserError(`the demo under ${dir} was built at scale ${built.scale}, not ${scale}`,
         `leave out --scale to open it, or give another --dir to build a new one`, EXIT.usage);
+    }
+    if (opts.layout !== undefined && built.layout !== layout) {
+      throw new UserError(`the demo under ${dir} was built with the ${built.layout} layout, not ${layout}`,
+        `leave out --layout to open it, or give another --dir to build a new one`, EXIT.usage);
     }
     return configPath;
   }
   const { createSandbox } = await import('../sandbox/index.js');
-  io.err(`building the demo deployment (scale ${scale}) under ${dir} (once; it is reused next time)…`);
-  const r = await createSandbox({ name: 'demo', embedded: dir, scale, seed: 1, configPath, log: (l) => io.err(`  ${l}`) });
-  writeFileSync(join(dir, BUILT), `${JSON.stringify({ scale, seed: 1 })}\n`);
+  io.err(`building the demo deployment (scale ${scale}${layout === 'shared' ? ', astakos and cyclades in one database' : ''}) under ${dir} (once; it is reused next time)…`);
+  const r = await createSandbox({ name: 'demo', embedded: dir, scale, seed: 1, layout, configPath, log: (l) => io.err(`  ${l}`) });
+  writeFileSync(join(dir, BUILT), `${JSON.stringify({ scale, seed: 1, layout })}\n`);
   io.err(`built in ${(r.ms / 1000).toFixed(1)} s`);
   return r.configPath;
 }
 
-function builtScale(dir: string): Scale {
+function builtWith(dir: string): { scale: Scale; layout: SandboxLayout } {
   try {
-    return (JSON.parse(readFileSync(join(dir, BUILT), 'utf8')) as { scale: Scale }).scale;
+    const b = JSON.parse(readFileSync(join(dir, BUILT), 'utf8')) as { scale: Scale; layout?: SandboxLayout };
+    return { scale: b.scale, layout: b.layout ?? 'separate' };
   } catch {
-    return DEMO_SCALE; // built before the scale was recorded: always the default
+    return { scale: DEMO_SCALE, layout: 'separate' }; // built before these were recorded: the defaults
   }
 }
 

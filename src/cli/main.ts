@@ -20,9 +20,10 @@ export { VERSION };
 const USAGE = `usage: snf-upgrade [COMMAND] [options]
 
   (no command)            the interactive wizard (needs a terminal)
-  demo [--dir DIR] [--scale tiny|small|medium|large|N]
+  demo [--dir DIR] [--scale tiny|small|medium|large|N] [--layout separate|shared]
                           the wizard on an embedded sandbox deployment (no server needed;
-                          built once under state/demo, or DIR, at scale small unless given)
+                          built once under state/demo, or DIR, at scale small unless given;
+                          shared: astakos and cyclades in one database, as Synnefo installs them)
   status                  where the upgrade stands
   plan [STEP]             what a step found and would change (writes nothing); on 3.3–3.6
                           the settings to paste, tokens hidden
@@ -65,6 +66,7 @@ const OPTIONS = {
   reveal: { type: 'boolean' },
   dir: { type: 'string' },
   scale: { type: 'string' },
+  layout: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -159,7 +161,7 @@ async function stepSnippets(session: Session, step: string, generate: boolean): 
 
 async function dispatch(command: string | undefined, args: string[], flags: Flags, io: Io): Promise<number> {
   if (command !== 'demo') {
-    for (const k of ['dir', 'scale'] as const) {
+    for (const k of ['dir', 'scale', 'layout'] as const) {
       if (flags[k] !== undefined) throw new UserError(`--${k} applies only to "snf-upgrade demo"`, 'see snf-upgrade --help', EXIT.usage);
     }
   }
@@ -191,7 +193,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
     case 'demo': {
       if (args.length) throw new UserError(`unexpected argument "${args[0]}"`, 'see snf-upgrade --help', EXIT.usage);
       const { startDemo } = await import('./demo.js');
-      return startDemo(io, { takeOver: !!flags['take-over'], dir: flags.dir, scale: flags.scale });
+      return startDemo(io, { takeOver: !!flags['take-over'], dir: flags.dir, scale: flags.scale, layout: flags.layout });
     }
     case 'status': {
       const arg = step(false);
@@ -203,7 +205,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
         if (flags.json) {
           json({
             state: session.statePath, deployment, interrupted: interrupted ?? null,
-            locks: locks.map(({ where, host, pid, at, command, alive, why }) => ({ where, host, pid, since: at, command, alive, why })),
+            locks: locks.map(({ where, services, host, pid, at, command, alive, why }) => ({ where, ...(services ? { services } : {}), host, pid, since: at, command, alive, why })),
             current: session.current()?.def.id ?? null,
             steps: session.steps().map(stepJson),
           });

@@ -1,5 +1,5 @@
 // Plain-text views shared by the headless commands (and the README's captures).
-import type { DeploymentInfo, PlanView, StepView } from '../engine/index.js';
+import { databaseLabel, type DeploymentInfo, type PlanView, type StepView } from '../engine/index.js';
 import type { LockHolderView } from '../engine/session.js';
 import type { StepDef } from '../runbook/steps.js';
 import type { SnippetSet } from '../runbook/settings.js';
@@ -17,7 +17,7 @@ export function stepLine(s: StepView, current: string | undefined): string {
 export function renderStatus(statePath: string, deployment: DeploymentInfo[], steps: StepView[], current: string | undefined,
   interrupted: string | undefined, locks: LockHolderView[]): string {
   const out = [`snf-upgrade · Synnefo 0.12.5 → 0.13    state: ${statePath}`];
-  for (const d of deployment) out.push(`  ${d.service.padEnd(9)} ${d.label.padEnd(40)} ${d.error ?? d.version}`);
+  for (const d of deployment) out.push(`  ${d.service.padEnd(9)} ${databaseLabel(d).padEnd(40)} ${d.error ?? d.version}`);
   const held = locks.find((h) => h.alive);
   if (held) out.push(`  lock: held by ${held.host} pid ${held.pid} (${held.command}) since ${shortTime(held.at)}`);
   else if (locks.length) out.push('  lock: stale (no holder is running; the next writing command takes it)');

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, createReadStream, mkdirSync, readdirSync, renameSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { embeddedDir, libpqConnection, type Db } from './connection.js';
+import { embeddedDir, libpqConnection, serviceNames, type Db } from './connection.js';
 import { releaseOf, serverVersionNum } from './server.js';
 import { scrubSecrets } from '../secrets.js';
 import { UserError } from '../errors.js';
@@ -113,7 +113,8 @@ export async function writeBackup(db: Db, dir: string, label: string, kind: Back
   write: (partial: string) => Promise<number | undefined>): Promise<BackupFile> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const stamp = new Date().toISOString().replace(/[:]/g, '').replace(/\..*/, '');
-  const base = `${label}-${db.service}-${stamp}`;
+  // A shared database's one dump is named for every service in it (step1-astakos+cyclades-…).
+  const base = `${label}-${serviceNames(db, '+')}-${stamp}`;
   const final = join(dir, kind === 'embedded' ? `${base}.tar.gz` : `${base}.dump`);
   const partial = `${final}.partial`;
   let needed: number | undefined;

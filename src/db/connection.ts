@@ -23,7 +23,14 @@ export interface Db {
   label: string;
   pool: pg.Pool;
   embedded: boolean;
+  /** Every configured service living in this physical database (absent: only `service`). */
+  services?: readonly Service[];
   close(): Promise<void>;
+}
+
+/** The services DB holds, for messages: "astakos", or "astakos and cyclades" in a shared database. */
+export function serviceNames(db: Pick<Db, 'service' | 'services'>, join = ' and '): string {
+  return (db.services ?? [db.service]).join(join);
 }
 
 const EMBEDDED_PREFIX = 'pglite:';
@@ -108,6 +115,27 @@ export function libpqConnection(url: string): { conninfo: string; password?: str
   const pairs = [['host', host], ['port', port], ['dbname', database], ...(user ? [['user', user]] : []), ...params];
   const password = parseUrl(url).password || undefined;
   return { conninfo: pairs.map(([k, v]) => `${k}=${quote(v!)}`).join(' '), password };
+}
+
+/**
+ * Which physical database URL names: host, port and database name as connectionIdentity()
+ * reads them (pg's parser, PG* defaults), or the embedded folder. Two URLs with the same key
+ * reach the same database, however they are written.
+ */
+export function physicalDatabase(url: string): string {
+  if (isEmbeddedUrl(url)) return `${EMBEDDED_PREFIX}${embeddedDir(url)}`;
+  let id: ConnectionIdentity;
+  try {
+    id = connectionIdentity(url);
+  } catch {
+    return url;
+  }
+  return `${id.host.startsWith('/') ? id.host : id.host.toLowerCase()}:${id.port}/${id.database}`;
+}
+
+/** Whether two connection URLs reach the same physical database. */
+export function sameDatabase(a: string, b: string): boolean {
+  return physicalDatabase(a) === physicalDatabase(b);
 }
 
 export interface OpenOptions {

@@ -142,6 +142,12 @@ function has(c: Catalog, m: Marker): boolean {
   return c.south.has(`${m.south[0]}/${m.south[1]}`);
 }
 
+/** The services whose tables DB holds (astakos and cyclades both, in a shared snf_apps). */
+export async function servicesIn(q: pg.Pool | pg.PoolClient): Promise<Service[]> {
+  const c = await readCatalog(q);
+  return (Object.keys(MARKERS) as Service[]).filter((s) => MARKERS[s].identity.every((t) => c.tables.has(t)));
+}
+
 export async function detectSchema(q: pg.Pool | pg.PoolClient, service: Service): Promise<SchemaVersion> {
   const c = await readCatalog(q);
   const markers = MARKERS[service];

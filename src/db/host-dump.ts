@@ -4,7 +4,7 @@
 import { copyFileSync, rmSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'pg-connection-string';
-import type { Db } from './connection.js';
+import { serviceNames, type Db } from './connection.js';
 import { run, sha256File, versionNumOf, writeBackup, type BackupFile } from './backup.js';
 import { releaseOf, serverVersionNum } from './server.js';
 import { UserError } from '../errors.js';
@@ -72,10 +72,10 @@ export async function adoptHostDump(db: Db, source: string, dir: string, label: 
   const header = await readDumpHeader(path);
   if ('problem' in header) throw refuse(header.problem);
   const { dbname } = await identity(db);
-  if (header.dbname !== dbname) throw refuse(`is a dump of database "${header.dbname}", not of the ${db.service} database "${dbname}" (${db.label})`);
+  if (header.dbname !== dbname) throw refuse(`is a dump of database "${header.dbname}", not of the ${serviceNames(db)} database "${dbname}" (${db.label})`);
   const server = await serverVersionNum(db.pool);
   if (header.serverVersion !== undefined && releaseOf(header.serverVersion) !== releaseOf(server)) {
-    throw refuse(`was dumped from a PostgreSQL ${releaseOf(header.serverVersion)} server; the ${db.service} database runs ${releaseOf(server)}`);
+    throw refuse(`was dumped from a PostgreSQL ${releaseOf(header.serverVersion)} server; the ${serviceNames(db)} database runs ${releaseOf(server)}`);
   }
   if (!header.hasData) throw refuse('holds no table data (a --schema-only dump?)');
   const before = await sha256File(path);

@@ -1,9 +1,10 @@
-// One runner at a time (design rule 3): a session-level advisory lock per database, held on a
+// One runner at a time (design rule 3): a session-level advisory lock per physical database
+// (services sharing one database share its lock: the engine takes it once), held on a
 // dedicated connection for the whole run, with the holder's identity in a small table so a
 // second runner can be told who holds it and can take over a stale lock.
 import { hostname } from 'node:os';
 import type pg from 'pg';
-import type { Db } from './connection.js';
+import { serviceNames, type Db } from './connection.js';
 import { sessionsNamed } from './sessions.js';
 import { UserError } from '../errors.js';
 
@@ -86,7 +87,7 @@ export async function acquireLock(db: Db, command: string, opts: { takeOver?: bo
     let ok = await tryLock(client);
     if (!ok) {
       const holder = await lockHolder(client);
-      if (!opts.takeOver) throw new LockHeld(db.service, holder);
+      if (!opts.takeOver) throw new LockHeld(serviceNames(db), holder);
       // The holder's lock session and its batch sessions (application_name snf-upgrade:PID),
       // so that an open batch of the old runner rolls back instead of committing next to ours.
       const lockPids = await client.query<{ pid: number }>(
@@ -97,7 +98,7 @@ export async function acquireLock(db: Db, command: string, opts: { takeOver?: bo
           await client.query('SELECT pg_terminate_backend($1)', [pid]);
         } catch (err) {
           if ((err as { code?: string }).code !== '42501') throw err;
-          throw new UserError(`taking over the ${db.service} lock needs the right to end session ${pid}, which this database user lacks`,
+          throw new UserError(`taking over the ${serviceNames(db)} lock needs the right to end session ${pid}, which this database user lacks`,
             `ask a superuser to run: SELECT pg_terminate_backend(${pid}); then run again`);
         }
       }
@@ -105,7 +106,7 @@ export async function acquireLock(db: Db, command: string, opts: { takeOver?: bo
         await new Promise((r) => setTimeout(r, 100));
         ok = await tryLock(client);
       }
-      if (!ok) throw new LockHeld(db.service, holder);
+      if (!ok) throw new LockHeld(serviceNames(db), holder);
     } else {
       const before = await lockHolder(client);
       if (before && before.backendPid !== (await backendPidOf(client))) previous = before;

@@ -1,16 +1,16 @@
 // The step runner: runbook + state file + databases. Front ends (the Ink wizard, the
 // headless CLI) call it and render the events it emits; it never imports a UI.
 import type { Config } from '../config.js';
-import { requireDb } from '../config.js';
+import { databaseGroups, databaseKey, requireDb, servicesSharing } from '../config.js';
 import { blocking, type ApplyResult, type Asker, type Check, type StepContext, type StepDecisions, type TableChange } from '../core/step.js';
 import { hostname } from 'node:os';
-import { redactUrl, SERVICES, type Db, type Service } from '../db/connection.js';
+import { physicalDatabase, redactUrl, serviceNames, SERVICES, type Db, type Service } from '../db/connection.js';
 import { processLiveness } from '../processes.js';
 import { scrubSecrets } from '../secrets.js';
 import { describeVersion, detectSchema } from '../db/detect.js';
 import { databaseFault, classifyDbError } from '../db/errors.js';
 import type { HeldLock, LockHolder } from '../db/lock.js';
-import { describeSession } from '../db/sessions.js';
+import { holderText, inUse, lockLost, servicesStillUp, takenFrom } from './stops.js';
 import { CheckFailed, NeedsAnswer, UserError } from '../errors.js';
 import { checkLine, checkLines } from '../format.js';
 import { backupAll } from '../core/preflight/services-down.js';
@@ -21,7 +21,7 @@ import { postgres, type DatabaseAccess } from './databases.js';
 import type { BeforeImageInput, DecisionSource, StateFile } from '../state/index.js';
 
 export type { DeploymentInfo, EngineEvent, PlanView, RunOutcome, StepView } from './types.js';
-export { deploymentFingerprint, isImplemented } from './types.js';
+export { databaseLabel, deploymentFingerprint, isImplemented } from './types.js';
 import { deploymentFingerprint, isImplemented, type DeploymentInfo, type EngineEvent, type PlanView, type RunOutcome, type StepView } from './types.js';
 
 /** A batch found, inside its transaction, that this runner no longer holds the lock. */
@@ -37,6 +37,9 @@ export interface EngineOptions {
 }
 
 export class Engine {
+  /** One pool per physical database, opened for the first service configured there. */
+  private readonly pools = new Map<string, Promise<Db>>();
+  /** Each service's view of its database's pool (`services` names every service sharing it). */
   private readonly dbs = new Map<Service, Promise<Db>>();
   private readonly listeners = new Set<(e: EngineEvent) => void>();
   private locks: HeldLock[] = [];
@@ -72,14 +75,39 @@ export class Engine {
     for (const l of this.listeners) l(e);
   }
 
+  /** The services of each physical database, in runbook order (`status`, backups). */
+  databaseGroups(): Service[][] {
+    return databaseGroups(this.config);
+  }
+
+  /** One service of each physical database, in runbook order (for whatever is done once per database). */
+  private physicalServices(): Service[] {
+    return databaseGroups(this.config).map((g) => g[0]!);
+  }
+
   db(service: Service): Promise<Db> {
     let p = this.dbs.get(service);
     if (!p) {
-      p = this.databases.open(service, requireDb(this.config, service));
+      const url = requireDb(this.config, service);
+      const key = physicalDatabase(url);
+      let pool = this.pools.get(key);
+      if (!pool) {
+        pool = this.databases.open(service, url);
+        this.pools.set(key, pool);
+        pool.catch(() => this.pools.delete(key));
+      }
+      const services = servicesSharing(this.config, service);
+      p = pool.then((shared) => (services.length === 1 && shared.service === service ? shared : { ...shared, service, services }));
       this.dbs.set(service, p);
       p.catch(() => this.dbs.delete(service));
     }
     return p;
+  }
+
+  /** The lock this runner holds on SERVICE's physical database. */
+  private lockOf(service: Service): HeldLock | undefined {
+    const key = databaseKey(this.config, service);
+    return this.locks.find((l) => physicalDatabase(l.db.url) === key);
   }
 
   /** Each database's location and schema release, for the home screen and `status`. */
@@ -88,11 +116,13 @@ export class Engine {
     for (const service of SERVICES) {
       const url = this.config[service].db;
       if (!url) { out.push({ service, label: '(not configured)', version: '?', error: 'not configured' }); continue; }
+      const others = servicesSharing(this.config, service).filter((s) => s !== service);
+      const shared = others.length ? { sharedWith: others } : {};
       try {
         const db = await this.db(service);
-        out.push({ service, label: db.label, version: describeVersion(service, await detectSchema(db.pool, service)) });
+        out.push({ service, label: db.label, version: describeVersion(service, await detectSchema(db.pool, service)), ...shared });
       } catch (err) {
-        out.push({ service, label: redactUrl(url), version: '?', error: err instanceof UserError ? err.message : scrubSecrets(String(err)) });
+        out.push({ service, label: redactUrl(url), version: '?', error: err instanceof UserError ? err.message : scrubSecrets(String(err)), ...shared });
       }
     }
     return out;
@@ -115,10 +145,11 @@ export class Engine {
     const h = this.state.lockHolder();
     if (h && !this.state.holdsLock() && (h.host !== hostname() || processLiveness(h.pid, h.processStart).alive)) return undefined;
     const committed: string[] = [];
-    for (const service of SERVICES) {
+    for (const service of this.physicalServices()) {
       try {
-        const batches = await this.databases.committedBatches(await this.db(service), view.def.id);
-        if (batches.length) committed.push(`${batches.length} batch(es) in ${service}`);
+        const db = await this.db(service);
+        const batches = await this.databases.committedBatches(db, view.def.id);
+        if (batches.length) committed.push(`${batches.length} batch(es) in ${serviceNames(db)}`);
       } catch { /* unreachable database: said elsewhere */ }
     }
     const text = committed.length
@@ -169,7 +200,7 @@ export class Engine {
         try {
           await this.assertNoServices(db, def.id, batchNo);
           const images: BeforeImageInput[] = [];
-          const lock = this.locks.find((l) => l.db.service === service)!;
+          const lock = this.lockOf(service)!;
           const result = await this.databases.runBatch(db, {
             step: def.id, batch, runId,
             guard: async (client) => {
@@ -214,10 +245,7 @@ export class Engine {
     if (db.embedded) return; // one backend serves every client: there is no session to see
     const sessions = await this.databases.otherSessions(db);
     if (!sessions.length || this.asker.answer(step, 'ignore-sessions') === true) return;
-    const done = batchNo > 1 ? `after ${batchNo - 1} batch(es) of this run` : 'before its first batch of this run';
-    throw new UserError(`${db.service} has a session that is not snf-upgrade: ${describeSession(sessions[0]!)}${sessions.length > 1 ? ` and ${sessions.length - 1} more` : ''}; ${step} stopped ${done}, nothing half-done`,
-      `stop that service (services stay down until phase 11), then run the same command again to resume; if it is harmless, answer {"${step}": {"ignore-sessions": true}}`)
-      .withDetails(sessions.map((x) => `${db.service}: ${describeSession(x)}`));
+    throw servicesStillUp(db, sessions, step, batchNo);
   }
 
   /** A database fault as a UserError naming the database, the step and the batch. */
@@ -241,7 +269,7 @@ export class Engine {
     return databaseFault(err, { ...place, setting, ...(batchKnob ? { batchKnob } : {}) });
   }
 
-  /** Takes the state-file lock and every database's advisory lock (for commands that write). */
+  /** Takes the state-file lock and one advisory lock per physical database (for commands that write). */
   async lock(opts: { takeOver?: boolean } = {}): Promise<void> {
     if (this.locks.length) return;
     const before = this.state.lockHolder();
@@ -252,20 +280,16 @@ export class Engine {
     } catch (err) {
       const h = this.state.lockHolder();
       if (!(err instanceof UserError) || !h || !/ is in use by /.test(err.message)) throw err;
-      throw new UserError(`the upgrade is in use by process ${h.pid} on ${h.host} (${h.command}) since ${h.startedAt.slice(0, 19).replace('T', ' ')}`,
-        'wait for it to finish; to take over from it (it hangs, or its host is gone) run again with --take-over: its sessions are ended and its open batch rolls back');
+      throw inUse(h);
     }
-    let previous: string | undefined;
-    if (before) previous = `${before.command}, process ${before.pid} on ${before.host} since ${before.startedAt.slice(0, 19).replace('T', ' ')}`;
+    let previous = before ? holderText(before.command, before.pid, before.host, before.startedAt) : undefined;
     try {
-      for (const service of SERVICES) {
+      for (const service of this.physicalServices()) {
         const db = await this.db(service);
         const held = await this.databases.lock(db, this.command, opts);
         this.locks.push(held);
-        if (held.previous && !previous) {
-          const p = held.previous;
-          previous = `${p.command}, process ${p.pid} on ${p.host} since ${p.since.toISOString().slice(0, 19).replace('T', ' ')}`;
-        }
+        const p = held.previous;
+        if (p && !previous) previous = holderText(p.command, p.pid, p.host, p.since.toISOString());
         await this.databases.ensureJournal(db);
       }
     } catch (err) {
@@ -273,11 +297,7 @@ export class Engine {
       throw (await this.translate(err, {})) ?? err;
     }
     this.runId = this.state.startRun({ command: this.command });
-    if (previous) {
-      this.lockNotice = opts.takeOver
-        ? `took over from ${previous} (--take-over): its sessions were ended, its open batch rolled back`
-        : `the previous session (${previous}) ended without finishing; its lock went with it`;
-    }
+    if (previous) this.lockNotice = takenFrom(previous, !!opts.takeOver);
   }
 
   /** For a write outside a step's batches (a token, a sandbox simulation): this runner holds every lock, or it throws. */
@@ -304,14 +324,7 @@ export class Engine {
     const lost = this.locks.find((l) => l.lost());
     if (!lost) return;
     const holder = await this.databases.lockHolder(lost.db).catch(() => undefined);
-    if (holder?.connected) {
-      throw new UserError(`${holder.command} (process ${holder.pid} on ${holder.host}) took over the ${lost.db.service} lock during ${step}; stopped before the next batch, nothing half-done`,
-        'let that runner finish; snf-upgrade status shows where the upgrade stands');
-    }
-    const all = this.locks.filter((l) => l.lost()).map((l) => l.db.service);
-    const which = all.length > 1 ? `connections holding the ${all.slice(0, -1).join(', ')} and ${all.at(-1)} locks were` : `connection holding the ${lost.db.service} lock was`;
-    throw new UserError(`the ${which} closed (a server restart or an administrator) during ${step}; stopped before the next batch, nothing half-done`,
-      'check the server is up, then run the same command again to resume (committed batches are kept)');
+    throw lockLost(lost.db, this.locks.filter((l) => l.lost()).map((l) => l.db), holder, step);
   }
 
   async unlock(outcome: 'completed' | 'paused' | 'failed' = 'completed'): Promise<void> {
@@ -322,11 +335,12 @@ export class Engine {
     if (this.state.holdsLock()) this.state.releaseLock();
   }
 
-  /** Who holds each database's lock, for a second runner and the home screen. */
-  async lockHolders(): Promise<{ service: Service; holder?: LockHolder }[]> {
-    const out: { service: Service; holder?: LockHolder }[] = [];
-    for (const service of SERVICES) {
-      try { out.push({ service, holder: await this.databases.lockHolder(await this.db(service)) }); } catch { out.push({ service }); }
+  /** Who holds each physical database's lock, for a second runner and the home screen (SERVICES: every service in it). */
+  async lockHolders(): Promise<{ service: Service; services: Service[]; holder?: LockHolder }[]> {
+    const out: { service: Service; services: Service[]; holder?: LockHolder }[] = [];
+    for (const service of this.physicalServices()) {
+      const services = servicesSharing(this.config, service);
+      try { out.push({ service, services, holder: await this.databases.lockHolder(await this.db(service)) }); } catch { out.push({ service, services }); }
     }
     return out;
   }
@@ -346,7 +360,7 @@ export class Engine {
     this.canceled = true;
     abortBackups();
     let asked = 0;
-    for (const p of this.dbs.values()) {
+    for (const p of this.pools.values()) {
       const db = await p.catch(() => undefined);
       if (db) asked += await this.databases.cancelRunning(db).catch(() => 0);
     }
@@ -476,7 +490,7 @@ export class Engine {
       return { step: def.id, status: 'done', summary };
     } catch (caught) {
       const err = caught instanceof UserError ? caught : (await this.translate(caught, { step: def.id })) ?? caught;
-      const message = err instanceof UserError ? err.message : scrubSecrets((err as Error).message ?? String(err), this.urls());
+      const message = err instanceof UserError ? err.message : scrubSecrets((err as Error).message ?? String(err), SERVICES.map((x) => this.config[x].db).filter((u): u is string => !!u));
       // A runner that was taken over from leaves the step's record to the new one.
       const ours = !this.locks.length || this.state.holdsLock();
       if (ours && err instanceof NeedsAnswer) this.state.resetStep(def.id);
@@ -502,7 +516,7 @@ export class Engine {
   private async reconcileWithJournal(step: string): Promise<void> {
     const known = new Set(this.state.batchesFor(step).map((b) => b.batch));
     const committed = new Set<string>();
-    for (const service of SERVICES) {
+    for (const service of this.physicalServices()) {
       for (const b of await this.databases.committedBatches(await this.db(service), step)) {
         committed.add(b.batch);
         if (!known.has(b.batch)) this.state.recordBatch(step, b.batch, b.rows);
@@ -575,13 +589,10 @@ export class Engine {
     return backupAll({ ...this.context(backs), step: label }, label, backs.id);
   }
 
-  private urls(): string[] {
-    return SERVICES.map((s) => this.config[s].db).filter((u): u is string => !!u);
-  }
-
   async close(outcome: 'completed' | 'paused' | 'failed' = 'completed'): Promise<void> {
     await this.unlock(outcome);
-    for (const p of this.dbs.values()) await (await p.catch(() => undefined))?.close();
+    for (const p of this.pools.values()) await (await p.catch(() => undefined))?.close();
+    this.pools.clear();
     this.dbs.clear();
   }
 }

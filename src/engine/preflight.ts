@@ -2,11 +2,11 @@
 // its service, and be at a release the target step can work on (design rule 9).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireDb, type Config } from '../config.js';
+import { requireDb, servicesSharing, type Config } from '../config.js';
 import { embeddedDir, isEmbeddedUrl, SERVICES, type Db, type Service } from '../db/connection.js';
 import { serverVersionNum, unsupportedServer } from '../db/server.js';
 import { loadSettingsDir, SettingsError } from '../core/settings/index.js';
-import { describeVersion, detectSchema, MARKERS, type SchemaVersion } from '../db/detect.js';
+import { describeVersion, detectSchema, MARKERS, servicesIn, type SchemaVersion } from '../db/detect.js';
 import type { Engine } from './index.js';
 import { CheckFailed, UserError } from '../errors.js';
 import { firstSettingsStep, migratingStep, STEPS } from '../runbook/steps.js';
@@ -117,9 +117,21 @@ export async function checkDatabases(engine: Engine, stepId: string | undefined)
     if (v.kind === 'foreign' || v.kind === 'empty' || v.kind === 'older') wrongDatabase = true;
     problems.push(v.kind === 'foreign' ? `${found}${await looksLike(engine, service)}` : found);
   }
+  // A database may hold several services' tables only when the config puts those services there.
+  for (const service of SERVICES) {
+    const db = await engine.db(service);
+    const sharing = servicesSharing(engine.config, service);
+    if (sharing[0] !== service) continue; // each physical database once
+    for (const other of await servicesIn(db.pool)) {
+      if (sharing.includes(other)) continue;
+      wrongDatabase = true;
+      const elsewhere = engine.config[other].db ? `is configured at ${(await engine.db(other)).label}` : 'is not configured';
+      problems.push(`the ${sharing.join(' and ')} database at ${db.label} also holds the ${other} tables (${MARKERS[other].identity.join(', ')}), but ${other} ${elsewhere}`);
+    }
+  }
   if (!problems.length) return;
   const next = wrongDatabase
-    ? 'point each service\'s "db" in the config file at that service\'s 0.12.5 database (snf-upgrade status shows what each one holds)'
+    ? 'point each service\'s "db" in the config file at that service\'s 0.12.5 database, the same URL for services sharing one (snf-upgrade status shows what each one holds)'
     : 'check that the config and --state name this deployment\'s databases and state file; restore the step 1 backup if the schema was changed by hand';
   throw new CheckFailed(problems[0]!, next).withDetails(problems.slice(1));
 }

@@ -1,7 +1,7 @@
 // The change record: everything found, decided and changed, as JSON or Markdown.
 import { STEPS } from '../runbook/steps.js';
 import type { StateFile } from '../state/index.js';
-import type { DeploymentInfo } from './index.js';
+import { databaseLabel, type DeploymentInfo } from './types.js';
 
 export interface Report {
   generatedAt: string;
@@ -51,7 +51,7 @@ export function reportMarkdown(r: Report): string {
     '# snf-upgrade report: Synnefo 0.12.5 → 0.13', '',
     `Generated ${r.generatedAt} from ${r.stateFile}.`, '',
     '## Deployment', '', '| service | database | schema |', '|---|---|---|',
-    ...r.deployment.map((d) => `| ${d.service} | ${d.label} | ${d.error ?? d.version} |`), '',
+    ...r.deployment.map((d) => `| ${d.service} | ${databaseLabel(d)} | ${d.error ?? d.version} |`), '',
     '## Steps', '', '| step | title | status | finished | attempts |', '|---|---|---|---|---|',
     ...r.steps.map((s) => `| ${s.id} | ${s.title} | ${s.status} | ${s.finishedAt ?? ''} | ${s.attempts} |`), '',
   ];
@@ -74,7 +74,17 @@ export function reportMarkdown(r: Report): string {
   if (!r.backups.length) out.push('none recorded', '');
   else {
     out.push('| when | step | service | kind | file | bytes | sha256 |', '|---|---|---|---|---|---|---|');
-    for (const b of r.backups) out.push(`| ${b.createdAt} | ${b.step ?? ''} | ${b.service} | ${b.kind} | ${b.path} | ${b.bytes ?? ''} | ${b.sha256 ?? ''} |`);
+    // A shared database's one file is recorded for each of its services: listed once, naming them all.
+    const byFile = new Map<string, { backup: (typeof r.backups)[number]; services: string[] }>();
+    for (const b of r.backups) {
+      const key = `${b.step ?? ''}\u0000${b.path}`;
+      const seen = byFile.get(key);
+      if (seen) seen.services.push(b.service);
+      else byFile.set(key, { backup: b, services: [b.service] });
+    }
+    for (const { backup: b, services } of byFile.values()) {
+      out.push(`| ${b.createdAt} | ${b.step ?? ''} | ${services.join(', ')} | ${b.kind} | ${b.path} | ${b.bytes ?? ''} | ${b.sha256 ?? ''} |`);
+    }
     out.push('');
   }
   return out.join('\n');

@@ -73,7 +73,10 @@ export interface Backend {
 export interface Session extends Backend {
   /** STEP's definition; a usage error (exit 2) listing the steps when there is no such step. */
   step(id: string): StepDef;
-  /** Every recorded holder of the runner lock (state file and each database), judged alive or stale (status). */
+  /**
+   * Every recorded holder of the runner lock (state file and each physical database, named by
+   * every service living in it), judged alive or stale (status).
+   */
   locks(): Promise<LockHolderView[]>;
   /** Every step up to and including THROUGH (default: all), stopping at manual steps. */
   runThrough(through?: string): Promise<RunOutcome[]>;
@@ -94,7 +97,10 @@ export interface Session extends Backend {
 
 /** One holder of the runner lock: the state file's, or a database's. */
 export interface LockHolderView {
-  where: 'state file' | Service;
+  /** 'state file', or the services of the database holding it ("astakos and cyclades" when shared). */
+  where: string;
+  /** A database's holder: every service living in that database. */
+  services?: Service[];
   host: string;
   pid: number;
   /** When it took the lock, for the screen (see at). */
@@ -126,11 +132,12 @@ export interface LockConflict {
  * recorded (a pid the kernel gave to another process is not the holder; the embedded demo,
  * whose database lives and dies with the process, relies on this).
  */
-export function judgeLockHolders(file: StateLockHolder | undefined, dbs: { service: Service; holder?: LockHolder }[], here: string): LockHolderView[] {
+export function judgeLockHolders(file: StateLockHolder | undefined, dbs: { service: Service; services?: readonly Service[]; holder?: LockHolder }[], here: string): LockHolderView[] {
   const views: LockHolderView[] = [];
+  const where = (d: { service: Service; services?: readonly Service[] }): string => (d.services ?? [d.service]).join(' and ');
   const held = dbs.filter((d) => d.holder?.connected);
   if (file) {
-    const mine = held.filter((d) => d.holder!.host === file.host && d.holder!.pid === file.pid).map((d) => d.service);
+    const mine = held.filter((d) => d.holder!.host === file.host && d.holder!.pid === file.pid).map(where);
     const process = file.host === here ? processLiveness(file.pid, file.processStart) : undefined;
     const alive = mine.length > 0 || !!process?.alive;
     const why = mine.length ? `its session on ${mine.join(', ')} holds the database lock`
@@ -139,9 +146,10 @@ export function judgeLockHolders(file: StateLockHolder | undefined, dbs: { servi
     views.push({ where: 'state file', host: file.host, pid: file.pid, since: when(file.startedAt), at: file.startedAt, command: file.command,
       status: process ? (process.alive ? 'running' : 'gone') : 'other host', alive, why });
   }
-  for (const { service, holder } of dbs) {
+  for (const d of dbs) {
+    const { holder } = d;
     if (!holder) continue;
-    views.push({ where: service, host: holder.host, pid: holder.pid, since: when(holder.since.toISOString()), at: holder.since.toISOString(), command: holder.command,
+    views.push({ where: where(d), services: [...(d.services ?? [d.service])], host: holder.host, pid: holder.pid, since: when(holder.since.toISOString()), at: holder.since.toISOString(), command: holder.command,
       status: holder.connected ? 'connected' : 'gone', alive: holder.connected,
       why: holder.connected ? `its session (backend ${holder.backendPid}) holds the advisory lock` : `no session holds the advisory lock (backend ${holder.backendPid} is gone)` });
   }
@@ -260,11 +268,13 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
     undo: (id) => engine.undo(id),
     backup: (label) => engine.backup(label),
     latestBackup() {
-      const latest = SERVICES.map((s) => engine.state.latestBackup(s)).filter((b) => !!b);
+      // One backup per physical database: a shared database's file is recorded for each of its services.
+      const groups = engine.databaseGroups();
+      const latest = groups.map((g) => engine.state.latestBackup(g[0]!)).filter((b) => !!b);
       if (!latest.length) return undefined;
       const newest = latest.reduce((a, b) => (a!.createdAt > b!.createdAt ? a : b))!;
       const sums = latest.map((b) => b!.sha256).filter((s): s is string => !!s);
-      return `A backup from ${when(newest.createdAt)} exists (${latest.length} of ${SERVICES.length} databases${sums.length ? `, sha256 ${sums[0]!.slice(0, 4)}…` : ''}).`;
+      return `A backup from ${when(newest.createdAt)} exists (${latest.length} of ${groups.length} databases${sums.length ? `, sha256 ${sums[0]!.slice(0, 4)}…` : ''}).`;
     },
     step: (id) => engine.def(id),
     runThrough: (through) => engine.runThrough(through),

@@ -40,7 +40,12 @@ export interface DeploymentInfo {
   label: string;
   version: string;
   error?: string;
+  /** The other services configured in the same physical database (a shared layout). */
+  sharedWith?: Service[];
 }
+
+/** A deployment line's database: its label, and the services it shares it with. */
+export const databaseLabel = (d: DeploymentInfo): string => d.sharedWith?.length ? `${d.label} (shared with ${d.sharedWith.join(', ')})` : d.label;
 
 export const isImplemented = (def: StepDef): boolean =>
   def.kind === 'manual' ? true : !!def.module?.apply;

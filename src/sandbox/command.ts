@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { closeAllEmbedded, SERVICES } from '../db/connection.js';
 import { scrubSecrets } from '../secrets.js';
 import { EXIT, UserError } from '../errors.js';
-import { createSandbox, dropSandbox, readSandboxConfig, sandboxPaths } from './create.js';
+import { createSandbox, dropSandbox, readSandboxConfig, SANDBOX_LAYOUTS, sandboxPaths, type SandboxLayout } from './create.js';
 import { parseScale } from './params.js';
 import { hardCaseReport, sandboxInvariants } from './report.js';
 import { loadConfig } from '../config.js';
@@ -17,12 +17,13 @@ export interface SandboxIo {
 
 export const SANDBOX_USAGE = `usage:
   snf-upgrade sandbox create --name NAME [--pg URL | --embedded DIR] [--scale tiny|small|medium|large|USERS]
-                             [--seed N] [--config FILE]
+                             [--seed N] [--layout separate|shared] [--config FILE]
   snf-upgrade sandbox drop --name NAME [--pg URL | --embedded DIR] [--config FILE]
   snf-upgrade sandbox simulate STEP --name NAME [--config FILE]     STEP: ${SIMULATED_STEPS.join(', ')}
   snf-upgrade sandbox report --name NAME [--config FILE]
 
   --pg URL        admin URL of a PostgreSQL server (databases NAME_astakos, NAME_cyclades, NAME_pithos)
+  --layout shared astakos and cyclades in one database NAME_apps, as Synnefo's guide installs them
   --embedded DIR  embedded PostgreSQL under DIR instead (no server needed; the default
                   for create is the directory NAME-db next to the config file)
   --config FILE   the sandbox's config file (default ./snf-upgrade-NAME.json)`;
@@ -57,6 +58,7 @@ export async function sandboxCommand(argv: string[], io: SandboxIo): Promise<num
           embedded: { type: 'string' },
           scale: { type: 'string' },
           seed: { type: 'string' },
+          layout: { type: 'string' },
           config: { type: 'string' },
           help: { type: 'boolean', short: 'h' },
         },
@@ -78,14 +80,16 @@ export async function sandboxCommand(argv: string[], io: SandboxIo): Promise<num
     const name = v.name;
 
     if (sub === 'create') {
-      allow(['name', 'pg', 'embedded', 'scale', 'seed', 'config'], 0);
+      allow(['name', 'pg', 'embedded', 'scale', 'seed', 'layout', 'config'], 0);
+      const layout = (v.layout ?? 'separate') as SandboxLayout;
+      if (!SANDBOX_LAYOUTS.includes(layout)) throw usage(`--layout ${v.layout} is not a layout (choose ${SANDBOX_LAYOUTS.join(' or ')})`);
       const scale = parseScale(v.scale ?? 'small');
       let seed = 1;
       if (v.seed !== undefined) {
         if (!/^[0-9]+$/.test(v.seed)) throw usage(`--seed ${v.seed} is not a whole number`);
         seed = Number(v.seed);
       }
-      const r = await createSandbox({ name, pg: v.pg, embedded: v.embedded, scale, seed, configPath: v.config, log: (l) => io.err(l) });
+      const r = await createSandbox({ name, layout, pg: v.pg, embedded: v.embedded, scale, seed, configPath: v.config, log: (l) => io.err(l) });
       io.out(`rows per table:\n${formatCounts(r.counts)}`);
       const total = Object.values(r.counts).reduce((a, b) => a + b, 0);
       io.out(`${total.toLocaleString('en-US')} rows in ${(r.ms / 1000).toFixed(1)} s; config: ${r.configPath}`);

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { scrubSecrets } from '../secrets.js';
-import { clientConfig, embeddedDir, isEmbeddedUrl, openDb, processAlive, SERVICES, type Db, type Service } from '../db/connection.js';
+import { clientConfig, embeddedDir, isEmbeddedUrl, openDb, physicalDatabase, processAlive, SERVICES, type Db, type Service } from '../db/connection.js';
 import { EXIT, UserError } from '../errors.js';
 import { astakosDataSql } from './gen-astakos.js';
 import { cycladesDataSql } from './gen-cyclades.js';
@@ -16,8 +16,17 @@ import { databaseLines, settingsInput, writeSettings } from './settings.js';
 import { helperFunctionsSql } from './sqlgen.js';
 import { peopleSql } from './universe.js';
 
+/**
+ * How the services' databases are laid out: one each (NAME_astakos, NAME_cyclades,
+ * NAME_pithos), or astakos and cyclades in one NAME_apps as Synnefo's guide installs them.
+ */
+export type SandboxLayout = 'separate' | 'shared';
+export const SANDBOX_LAYOUTS: readonly SandboxLayout[] = ['separate', 'shared'];
+
 export interface CreateOptions {
   name: string;
+  /** Default 'separate'. */
+  layout?: SandboxLayout;
   /** Admin URL of a PostgreSQL server, e.g. postgres://postgres@127.0.0.1/postgres. */
   pg?: string;
   /** Directory for embedded PostgreSQL data (one sub-directory per service); the default,
@@ -74,10 +83,20 @@ function serverDbUrl(admin: string, db: string): string {
   return u.toString();
 }
 
-export function sandboxUrls(name: string, target: { pg?: string; embedded?: string }): Record<Service, string> {
+/** The database each service lives in: NAME_SERVICE, or NAME_apps for astakos and cyclades when shared. */
+export function sandboxDbName(name: string, service: Service, layout: SandboxLayout = 'separate'): string {
+  return layout === 'shared' && service !== 'pithos' ? `${name}_apps` : `${name}_${service}`;
+}
+
+/** Every database name a sandbox NAME may have, in either layout. */
+function sandboxDbNames(name: string): string[] {
+  return [...new Set(SANDBOX_LAYOUTS.flatMap((l) => SERVICES.map((s) => sandboxDbName(name, s, l))))];
+}
+
+export function sandboxUrls(name: string, target: { pg?: string; embedded?: string }, layout: SandboxLayout = 'separate'): Record<Service, string> {
   const urls = {} as Record<Service, string>;
   for (const s of SERVICES) {
-    const db = `${name}_${s}`;
+    const db = sandboxDbName(name, s, layout);
     urls[s] = target.pg ? serverDbUrl(target.pg, db) : `pglite:${join(resolve(target.embedded!), db)}`;
   }
   return urls;
@@ -115,8 +134,7 @@ async function withAdmin<T>(adminUrl: string, f: (c: pg.Client) => Promise<T>): 
 async function dropServerDbs(admin: pg.Client, name: string): Promise<string[]> {
   const v = Number((await admin.query('SHOW server_version_num')).rows[0].server_version_num);
   const dropped: string[] = [];
-  for (const s of SERVICES) {
-    const db = `${name}_${s}`;
+  for (const db of sandboxDbNames(name)) {
     const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [db])).rowCount;
     if (!exists) continue;
     if (v >= 130000) {
@@ -143,14 +161,21 @@ function removeEmbeddedDir(dir: string): boolean {
   return true;
 }
 
-/** Refuses (one line) unless every database and file of sandbox NAME that exists is the sandbox's own (guard.ts). */
-async function checkOwnSandbox(name: string, target: { pg?: string }, urls: Record<Service, string>, paths: SandboxPaths,
+/**
+ * Refuses (one line) unless every database and file of sandbox NAME that exists is the sandbox's
+ * own (guard.ts): the databases of every layout (NAME_astakos, NAME_cyclades, NAME_pithos and
+ * NAME_apps), since create and drop remove all of them.
+ */
+async function checkOwnSandbox(name: string, target: { pg?: string; embedded?: string }, paths: SandboxPaths,
   command: 'create' | 'drop'): Promise<void> {
   checkSandboxFiles(name, paths, command);
-  const exists = (s: Service) => (target.pg
-    ? withAdmin(target.pg, async (a) => (await a.query('SELECT 1 FROM pg_database WHERE datname = $1', [databaseName(urls[s])])).rowCount! > 0)
-    : Promise.resolve(false));
-  await checkSandboxDatabases({ name, urls, statePath: paths.state, exists, command });
+  for (const layout of SANDBOX_LAYOUTS) {
+    const urls = sandboxUrls(name, target, layout);
+    const exists = (s: Service) => (target.pg
+      ? withAdmin(target.pg, async (a) => (await a.query('SELECT 1 FROM pg_database WHERE datname = $1', [databaseName(urls[s])])).rowCount! > 0)
+      : Promise.resolve(false));
+    await checkSandboxDatabases({ name, urls, statePath: paths.state, exists, command });
+  }
 }
 
 // ------------------------------------------------------------------ create
@@ -197,7 +222,8 @@ interface ServiceBuild {
   owners?: Array<{ ident: string; pid: number; tag: string | null }>;
 }
 
-async function buildService(db: Db, service: Service, p: GenParams, log: (l: string) => void): Promise<ServiceBuild> {
+/** DJANGO_SHARED: another Django service's schema is already in DB (snf_apps): its Django tables are left alone. */
+async function buildService(db: Db, service: Service, p: GenParams, log: (l: string) => void, djangoShared = false): Promise<ServiceBuild> {
   const c = await db.pool.connect();
   const t0 = Date.now();
   const step = async (what: string, sql: string) => {
@@ -211,7 +237,8 @@ async function buildService(db: Db, service: Service, p: GenParams, log: (l: str
     await c.query('BEGIN');
     const version = Number((await c.query<{ v: string }>('SELECT current_setting(\'server_version_num\') AS v')).rows[0]!.v);
     await c.query(helperFunctionsSql(p.seed, version >= 110000));
-    await loadSchema(c, service, '0.12.5', { sections: ['tables'] });
+    const before = new Set(Object.keys(await tableCounts(c, service)));
+    await loadSchema(c, service, '0.12.5', { sections: ['tables'], djangoShared });
     await step('people', peopleSql(p));
     const stmts = service === 'astakos' ? astakosDataSql(p) : service === 'cyclades' ? cycladesDataSql(p) : pithosDataSql(p);
     let i = 0;
@@ -219,12 +246,13 @@ async function buildService(db: Db, service: Service, p: GenParams, log: (l: str
     const owners = service === 'cyclades' ? await settingsInput(c, p) : undefined;
     await c.query('DROP TABLE sbx_people');
     const t1 = Date.now();
-    await loadSchema(c, service, '0.12.5', { sections: ['constraints', 'foreign-keys', 'version-rows'] });
+    await loadSchema(c, service, '0.12.5', { sections: ['constraints', 'foreign-keys', 'version-rows'], djangoShared });
     if (Date.now() - t1 >= 1000) log(`${service}: constraints, indexes and foreign keys (${((Date.now() - t1) / 1000).toFixed(1)} s)`);
     await setSequences(c);
     await c.query('COMMIT');
     await c.query('ANALYZE');
-    const counts = await tableCounts(c, service);
+    // In a shared database: only the tables this service's schema added.
+    const counts = Object.fromEntries(Object.entries(await tableCounts(c, service)).filter(([t]) => !before.has(t)));
     log(`${service}: built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     return { counts, owners };
   } catch (err) {
@@ -244,21 +272,23 @@ export async function createSandbox(opts: CreateOptions): Promise<CreateResult> 
   // neither a server nor a directory: embedded, next to the config file
   opts = opts.pg || opts.embedded ? opts : { ...opts, embedded: join(dirname(paths.configPath), `${opts.name}-db`) };
   checkTarget(opts);
-  const urls = sandboxUrls(opts.name, opts);
+  const layout = opts.layout ?? 'separate';
+  const urls = sandboxUrls(opts.name, opts, layout);
 
-  log(`sandbox ${opts.name}: ${p.users} users, seed ${p.seed}, ${opts.pg ? `server ${scrubSecrets(opts.pg)}` : `embedded ${resolve(opts.embedded!)}`}`);
-  await checkOwnSandbox(opts.name, opts, urls, paths, 'create');
+  log(`sandbox ${opts.name}: ${p.users} users, seed ${p.seed}${layout === 'shared' ? ', astakos and cyclades in one database' : ''}, ${opts.pg ? `server ${scrubSecrets(opts.pg)}` : `embedded ${resolve(opts.embedded!)}`}`);
+  await checkOwnSandbox(opts.name, opts, paths, 'create');
   if (opts.pg) {
     await withAdmin(opts.pg, async (admin) => {
       const dropped = await dropServerDbs(admin, opts.name);
       if (dropped.length) log(`dropped old ${dropped.join(', ')}`);
-      for (const s of SERVICES) {
-        await admin.query(`CREATE DATABASE "${opts.name}_${s}" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
+      for (const db of new Set(SERVICES.map((s) => sandboxDbName(opts.name, s, layout)))) {
+        await admin.query(`CREATE DATABASE "${db}" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
       }
     });
   } else {
-    for (const s of SERVICES) {
-      if (removeEmbeddedDir(embeddedDir(urls[s]))) log(`removed old ${embeddedDir(urls[s])}`);
+    for (const db of sandboxDbNames(opts.name)) {
+      const dir = join(resolve(opts.embedded!), db);
+      if (removeEmbeddedDir(dir)) log(`removed old ${dir}`);
     }
     mkdirSync(resolve(opts.embedded!), { recursive: true, mode: 0o700 });
   }
@@ -268,11 +298,16 @@ export async function createSandbox(opts: CreateOptions): Promise<CreateResult> 
   const counts: Record<string, number> = {};
   let owners: ServiceBuild['owners'];
   try {
-    for (const s of SERVICES) {
-      dbs.push(await openDb(s, urls[s], { max: 2, application: 'snf-upgrade sandbox' }));
-      await markSandboxDatabase(dbs[dbs.length - 1]!.pool, opts.name);
-    }
-    const builds = await Promise.all(dbs.map((db) => buildService(db, db.service, p, log)));
+    for (const s of SERVICES) dbs.push(await openDb(s, urls[s], { max: 2, application: 'snf-upgrade sandbox' }));
+    // Services sharing a database are built one after the other in it, the first with Django's tables.
+    const groups = new Map<string, Db[]>();
+    for (const db of dbs) groups.set(physicalDatabase(db.url), [...(groups.get(physicalDatabase(db.url)) ?? []), db]);
+    for (const group of groups.values()) await markSandboxDatabase(group[0]!.pool, opts.name);
+    const builds = (await Promise.all([...groups.values()].map(async (group) => {
+      const out: ServiceBuild[] = [];
+      for (const [i, db] of group.entries()) out.push(await buildService(db, db.service, p, log, i > 0));
+      return out;
+    }))).flat();
     for (const b of builds) {
       Object.assign(counts, b.counts);
       owners ??= b.owners;
@@ -342,14 +377,14 @@ export async function dropSandbox(opts: DropOptions): Promise<{ removed: string[
     }
   }
   checkTarget(target);
-  await checkOwnSandbox(opts.name, target, sandboxUrls(opts.name, target), paths, 'drop');
+  await checkOwnSandbox(opts.name, target, paths, 'drop');
   if (target.pg) {
     await withAdmin(target.pg, async (admin) => {
       for (const db of await dropServerDbs(admin, opts.name)) note(`dropped database ${db}`);
     });
   } else {
-    for (const s of SERVICES) {
-      const dir = join(resolve(target.embedded!), `${opts.name}_${s}`);
+    for (const db of sandboxDbNames(opts.name)) {
+      const dir = join(resolve(target.embedded!), db);
       if (removeEmbeddedDir(dir)) note(`removed ${dir}`);
     }
     // the default directory of create (CONFIGDIR/NAME-db) goes too once empty

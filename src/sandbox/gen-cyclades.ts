@@ -54,7 +54,7 @@ export function cycladesDataSql(p: GenParams): string[] {
   const flavorValues = FLAVORS.map((f, i) => `(${i + 1}, ${f[0]}, ${f[1]}, ${f[2]}, ${lit(f[3])}, ${f[4]})`).join(', ');
 
   stmts.push(`
-INSERT INTO django_site (id, domain, name) VALUES (1, 'example.com', 'example.com');
+INSERT INTO django_site (id, domain, name) SELECT 1, 'example.com', 'example.com' WHERE NOT EXISTS (SELECT 1 FROM django_site WHERE id = 1);
 ${contentTypesSql(CYCLADES_CONTENT_TYPES, false)}INSERT INTO db_backend (id, clustername, port, username, password_hash, hash, "index", drained, offline, updated,
        mfree, mtotal, dfree, dtotal, pinst_cnt, ctotal)
 SELECT k, 'ganeti' || k || '.example.org', 5080, 'synnefo', ${hex('be.pw', 'k', 40)}, ${hex('be.hash', 'k', 40)}, k - 1,

@@ -73,15 +73,39 @@ export async function loadSchema(
   client: Queryable,
   service: Service,
   version: SchemaVersion,
-  opts: { sections?: readonly SchemaSection[] } = {},
+  opts: { sections?: readonly SchemaSection[]; djangoShared?: boolean } = {},
 ): Promise<void> {
   const wanted = new Set(opts.sections ?? SCHEMA_SECTIONS);
   const sections = schemaSections(schemaFileName(service, version));
   for (const [name, sql] of sections) {
     if (!wanted.has(name as SchemaSection) || !sql) continue;
-    await client.query(sql);
+    const text = opts.djangoShared ? withoutDjangoTables(sql) : sql;
+    if (text) await client.query(text);
   }
   if (service === 'pithos' && wanted.has('version-rows')) await client.query(PITHOS_ROOT_NODE_SQL);
+}
+
+/** Django's own tables: one set per database, shared by every Django app in it (snf_apps). */
+const DJANGO_TABLE = /\bpublic\.(?:auth_|django_|south_migrationhistory)\w*/;
+
+/**
+ * SQL of a section for a database where another Django service's schema is already loaded
+ * (astakos and cyclades in one snf_apps): statements on Django's tables are left out, and
+ * this service's South history rows are added with ids from the shared sequence.
+ */
+export function withoutDjangoTables(sql: string): string {
+  const kept: string[] = [];
+  for (const statement of sql.split(/;\s*\n/)) {
+    const text = statement.trim().replace(/;$/, '');
+    if (!text) continue;
+    if (/^INSERT INTO public\.south_migrationhistory \(id, /.test(text)) {
+      kept.push(text.replace(/^INSERT INTO public\.south_migrationhistory \(id, (.*?)\) VALUES \(\d+, /,
+        'INSERT INTO public.south_migrationhistory ($1) VALUES ('));
+    } else if (!DJANGO_TABLE.test(text)) {
+      kept.push(text);
+    }
+  }
+  return kept.length ? `${kept.join(';\n')};` : '';
 }
 
 /** Runs one section of a schema file (used by the simulated upgrade steps). */

@@ -1,25 +1,36 @@
-// The first step: services down (no other database sessions) and a checked backup of each database.
+// The first step: services down (no other database sessions) and a checked backup of each
+// database: one per physical database, so services sharing one (snf_apps) share its dump.
 import type { Check, StepContext, StepModule } from '../step.js';
-import { SERVICES, type Db } from '../../db/connection.js';
+import { serviceNames, SERVICES, type Db } from '../../db/connection.js';
 import { backupDatabase, formatBytes, pgDumpProblem, removePartials, type BackupFile } from '../../db/backup.js';
 import { adoptHostDump, hostDumpCommand } from '../../db/host-dump.js';
 import { answerOf } from '../answers.js';
 import { describeSession, otherSessions } from '../../db/sessions.js';
 import { NeedsAnswer, UserError } from '../../errors.js';
 
+/** SERVICE: the services of one physical database ("astakos and cyclades" when shared). */
 interface ServiceFinding {
   service: string; label: string; sessions: string[];
   /** Why this machine's pg_dump cannot dump it, and the command that backs it up on its host. */
   dumpProblem?: string; hostCommand?: string;
 }
 
-async function look(ctx: StepContext): Promise<ServiceFinding[]> {
-  const out: ServiceFinding[] = [];
+/** Each physical database once, through the first of its services, in runbook order. */
+async function physicalDatabases(ctx: StepContext): Promise<Db[]> {
+  const out: Db[] = [];
   for (const service of SERVICES) {
     const db = await ctx.db(service);
+    if (!out.some((d) => (d.services ?? [d.service]).includes(service))) out.push(db);
+  }
+  return out;
+}
+
+async function look(ctx: StepContext): Promise<ServiceFinding[]> {
+  const out: ServiceFinding[] = [];
+  for (const db of await physicalDatabases(ctx)) {
     const dumpProblem = await pgDumpProblem(db);
     out.push({
-      service, label: db.label,
+      service: serviceNames(db), label: db.label,
       sessions: (await otherSessions(db)).map(describeSession),
       dumpProblem,
       ...(dumpProblem ? { hostCommand: (await hostDumpCommand(db, `step${ctx.step}`)).command } : {}),
@@ -37,47 +48,64 @@ export async function backupAll(ctx: StepContext, label: string, answersStep = c
   const lines: string[] = [];
   const dropped = removePartials(ctx.config.backups);
   if (dropped.length) ctx.log('warn', `removed ${dropped.length} half-written backup(s) from an interrupted run`);
-  if (!ctx.asker.ask) await requireHostDumps(ctx, `step${label}`, answersStep);
-  for (const [i, service] of SERVICES.entries()) {
-    const db: Db = await ctx.db(service);
-    ctx.progress({ table: `backup ${service}`, done: i, total: SERVICES.length });
+  const databases = await physicalDatabases(ctx);
+  if (!ctx.asker.ask) await requireHostDumps(ctx, databases, `step${label}`, answersStep);
+  for (const [i, db] of databases.entries()) {
+    const name = serviceNames(db);
+    const services = db.services ?? [db.service];
+    ctx.progress({ table: `backup ${name}`, done: i, total: databases.length });
     const problem = await pgDumpProblem(db);
     const file = problem
       ? await backupOnHost(ctx, db, problem, `step${label}`, answersStep)
       : await backupDatabase(db, ctx.config.backups, `step${label}`);
-    ctx.state.addBackup({ step: ctx.step, service, kind: file.kind, path: file.path, bytes: file.bytes, sha256: file.sha256, verified: true,
-      note: problem ? `made on the database host (${problem})` : null });
-    lines.push(`${service}: ${file.path} (${formatBytes(file.bytes)}, sha256 ${file.sha256.slice(0, 12)}…)${problem ? ', made on the database host' : ''}`);
+    // A shared database's one file is recorded for each of its services.
+    for (const service of services) {
+      ctx.state.addBackup({ step: ctx.step, service, kind: file.kind, path: file.path, bytes: file.bytes, sha256: file.sha256, verified: true,
+        note: problem ? `made on the database host (${problem})` : null });
+    }
+    lines.push(`${name}: ${file.path} (${formatBytes(file.bytes)}, sha256 ${file.sha256.slice(0, 12)}…)${problem ? ', made on the database host' : ''}`);
   }
-  ctx.progress({ table: 'backups', done: SERVICES.length, total: SERVICES.length });
+  ctx.progress({ table: 'backups', done: databases.length, total: databases.length });
   return lines;
 }
 
+/**
+ * The file the operator gave for DB's host dump: the answer "dump-<service>" of any service in
+ * DB (a shared database has one dump; any of its services' keys may name it), first service first.
+ */
+function givenDump(ctx: StepContext, db: Db, answersStep: string): string | undefined {
+  for (const service of db.services ?? [db.service]) {
+    const given = answerOf<string>(ctx.asker, answersStep, `dump-${service}`);
+    if (typeof given === 'string' && given.trim() !== '') return given;
+  }
+  return undefined;
+}
+
 /** Without a terminal: stops (exit 3) before any backup when a database needs a dump from its host that the answers file does not give, with every command. */
-async function requireHostDumps(ctx: StepContext, label: string, answersStep: string): Promise<void> {
+async function requireHostDumps(ctx: StepContext, databases: Db[], label: string, answersStep: string): Promise<void> {
   const missing: Array<{ db: Db; problem: string; command: string }> = [];
-  for (const service of SERVICES) {
-    const db = await ctx.db(service);
+  for (const db of databases) {
     const problem = await pgDumpProblem(db);
-    if (problem && !answerOf<string>(ctx.asker, answersStep, `dump-${service}`)) missing.push({ db, problem, command: (await hostDumpCommand(db, label)).command });
+    if (problem && !givenDump(ctx, db, answersStep)) missing.push({ db, problem, command: (await hostDumpCommand(db, label)).command });
   }
   if (!missing.length) return;
-  const keys = missing.map((m) => `"dump-${m.db.service}": "/path/to/${m.db.service}.dump"`).join(', ');
-  throw new NeedsAnswer(`${missing[0]!.problem}, so this tool cannot back up ${missing.map((m) => `${m.db.service} (${m.db.label})`).join(', ')}`,
+  const keys = missing.map((m) => `"dump-${m.db.service}": "/path/to/${serviceNames(m.db, '+')}.dump"`).join(', ');
+  throw new NeedsAnswer(`${missing[0]!.problem}, so this tool cannot back up ${missing.map((m) => `${serviceNames(m.db)} (${m.db.label})`).join(', ')}`,
     `run ${missing.length > 1 ? 'these commands' : 'this command'} on the database host, copy the files to this machine and give their paths: {"${answersStep}": {${keys}}} in --answers FILE (or answer in the wizard)`)
-    .withDetails(missing.map((m) => `${m.db.service}: ${m.command}`));
+    .withDetails(missing.map((m) => `${serviceNames(m.db)}: ${m.command}`));
 }
 
 /**
  * The backup of DB that this machine's pg_dump cannot take (PROBLEM says why): the command to run
  * on the database host, then the file the operator copies back, from the answers file or asked
- * (asked again after a refusal). No answer: stops (exit 3) with the command.
+ * (asked again after a refusal; the question's key is the database's first service). No answer:
+ * stops (exit 3) with the command.
  */
 async function backupOnHost(ctx: StepContext, db: Db, problem: string, label: string, answersStep: string): Promise<BackupFile> {
   const service = db.service;
   const { command } = await hostDumpCommand(db, label);
-  const cause = `${problem}, so this tool cannot back up ${service} (${db.label})`;
-  const given = answerOf<string>(ctx.asker, answersStep, `dump-${service}`);
+  const cause = `${problem}, so this tool cannot back up ${serviceNames(db)} (${db.label})`;
+  const given = givenDump(ctx, db, answersStep);
   if (given || !ctx.asker.ask) return adoptHostDump(db, given ?? '', ctx.config.backups, label);
   let refusal: string | undefined;
   for (;;) {
@@ -115,7 +143,7 @@ export const servicesDownAndBackup: StepModule<ServiceFinding[]> = {
       summary: [
         ...found.flatMap((f) => f.sessions.map((s) => `${f.service} (${f.label}) still has ${s}`)),
         ...found.filter((f) => f.hostCommand).map((f) => `${f.service}: ${f.dumpProblem}; run on its host: ${f.hostCommand}`),
-        `back up ${found.length} databases (${found.map((f) => f.dumpProblem ? `${f.service}: on its host` : f.service).join(', ')})`,
+        `back up ${found.length} database${found.length === 1 ? '' : 's'} (${found.map((f) => f.dumpProblem ? `${f.service}: on its host` : f.service).join(', ')})`,
       ],
       changes: [],
     };

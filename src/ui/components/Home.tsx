@@ -1,7 +1,7 @@
 // Home (and what a resumed session opens on): the deployment, every step with its state,
 // what happened last time; enter continues.
 import { Box } from 'ink';
-import type { DeploymentInfo, StepView } from '../../engine/index.js';
+import { databaseLabel, type DeploymentInfo, type StepView } from '../../engine/index.js';
 import { phaseTitle } from '../../runbook/steps.js';
 import { STATUS_SYMBOL } from '../format.js';
 import { bytes, cell, cut, cutLeft, spread, when } from '../format.js';
@@ -97,7 +97,7 @@ export function Home(props: HomeProps) {
     for (const d of props.deployment) {
       const version = d.error ? '✗ error' : d.version;
       const labelWidth = Math.max(20, width - 14 - version.length);
-      header.push(line(` ${cell(d.service, 9)} ${cell(d.label, labelWidth)} ${version}`, { color: d.error ? 'red' : undefined }));
+      header.push(line(` ${cell(d.service, 9)} ${cell(databaseLabel(d), labelWidth)} ${version}`, { color: d.error ? 'red' : undefined }));
     }
     const errors = props.deployment.filter((d) => d.error);
     if (errors.length) header.push(line(` ✗ ${errors[0]!.error}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`, { color: 'red' }));
