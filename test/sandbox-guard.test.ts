@@ -154,7 +154,8 @@ describe('sandbox commands on the shared layout touch only sandboxes', () => {
     assert.equal(urls.astakos, urls.cyclades);
     assert.match(urls.astakos, new RegExp(`${name}_apps`));
     const comment = async (value: string) => withDb('astakos', urls.astakos, async (db) => {
-      await db.pool.query(`COMMENT ON DATABASE "${name}_apps" IS ${value}`);
+      const d = (await db.pool.query('SELECT current_database() AS d')).rows[0].d;
+      await db.pool.query(`COMMENT ON DATABASE "${d}" IS ${value}`);
     });
     await comment('NULL');
     const before = await deploymentHashes(urls);

@@ -1,4 +1,5 @@
 // Command line: picks the interactive wizard or a headless command; maps errors to exit codes.
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
 import type { Asker } from '../core/step.js';
@@ -7,7 +8,9 @@ import { closeAllEmbedded } from '../db/connection.js';
 import type { EngineEvent, StepView } from '../engine/index.js';
 import { openSession } from '../engine/open.js';
 import type { Session } from '../engine/session.js';
-import { EXIT, UserError } from '../errors.js';
+import { recoveryLines, writeRecovery } from '../engine/recover.js';
+import { CheckFailed, EXIT, NeedsAnswer, UserError } from '../errors.js';
+import { alreadyDone } from '../engine/stops.js';
 import { checkLine, describeError, formatEta } from '../format.js';
 import { isSettingsStep, SETTINGS_STEPS, type SnippetSet } from '../runbook/settings.js';
 import { findStep, phaseTitle } from '../runbook/steps.js';
@@ -35,6 +38,8 @@ const USAGE = `usage: snf-upgrade [COMMAND] [options]
   confirm STEP            mark a manual step done once its checks pass
   undo STEP               undo a reversible step
   backup                  a fresh backup of every database
+  recover [--yes]         rebuild a lost or stale state file from what the databases record
+                          (shows what it would write; --yes writes it, keeping the old file)
   report                  everything found, decided and changed
   sandbox create|drop|simulate ...   test deployments (see README)
 
@@ -140,7 +145,11 @@ export async function withSession<T>(config: Config, flags: Flags, command: stri
   const { session } = await openSession(config, { asker: () => asker(flags), command, readonly });
   let outcome: 'completed' | 'paused' | 'failed' = 'completed';
   try {
-    if (preflight) await session.checkDatabases(preflight(session));
+    if (preflight) {
+      const id = preflight(session);
+      // A finished step answers "already done" whatever the schema is now.
+      if (!(id && session.steps().find((v) => v.def.id === id)?.record.status === 'done')) await session.checkDatabases(id);
+    }
     if (flags['take-over']) await session.takeOver();
     return await fn(session);
   } catch (err) {
@@ -202,15 +211,21 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
         const deployment = await session.deployment();
         const interrupted = await session.interrupted();
         const locks = await session.locks();
+        const disagree = await session.disagreements().catch(() => []);
         if (flags.json) {
           json({
             state: session.statePath, deployment, interrupted: interrupted ?? null,
             locks: locks.map(({ where, services, host, pid, at, command, alive, why }) => ({ where, ...(services ? { services } : {}), host, pid, since: at, command, alive, why })),
             current: session.current()?.def.id ?? null,
             steps: session.steps().map(stepJson),
+            disagreements: disagree,
           });
         } else {
           io.out(renderStatus(session.statePath, deployment, session.steps(), session.current()?.def.id, interrupted?.text, locks));
+          if (disagree.length) {
+            io.out(['', 'the databases and the state file disagree: nothing can be written until they agree', ...disagree.map((l) => `  ! ${l}`),
+              '  next: snf-upgrade recover rebuilds the state file from the databases (it shows what it would write first)'].join('\n'));
+          }
         }
         return EXIT.ok;
       }, true);
@@ -289,6 +304,12 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
     case 'confirm': {
       const id = step(true)!;
       return withSession(loadCfg(), flags, `snf-upgrade confirm ${id}`, async (session) => {
+        const before = session.steps().find((v) => v.def.id === id)?.record;
+        if (before?.status === 'done') {
+          if (flags.json) json({ step: id, status: 'already-done', checks: [] });
+          else io.out(`${id}: already-done\n  ${alreadyDone(id, before.finishedAt)}`);
+          return EXIT.ok;
+        }
         const checks = await session.confirm(id);
         if (flags.json) json({ step: id, status: 'done', checks });
         else io.out([`${id}: done`, ...checks.map((c) => `  ${checkLine(c)}`)].join('\n'));
@@ -322,6 +343,28 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
         known(session, arg);
         if (format === 'json') json(await session.reportData());
         else io.out(await session.report());
+        return EXIT.ok;
+      }, true);
+    }
+    case 'recover': {
+      step(false);
+      if (args.length) throw new UserError(`unexpected argument "${args[0]}"`, 'see snf-upgrade --help', EXIT.usage);
+      const config = loadCfg();
+      const exists = existsSync(config.state);
+      const plan = await withSession(config, flags, 'snf-upgrade recover', async (session) => {
+        const live = (await session.locks()).filter((l) => l.alive);
+        if (live.length) throw new UserError(`the upgrade is in use by ${live[0]!.command} (process ${live[0]!.pid} on ${live[0]!.host}); nothing was written`, 'let it finish or end it, then run snf-upgrade recover again');
+        const p = await session.recoveryPlan();
+        io.out(recoveryLines(p, config.state, exists).join('\n'));
+        return p;
+      }, true);
+      if (!flags.yes) throw new NeedsAnswer('nothing was written yet', 'to write this state file run: snf-upgrade recover --yes');
+      const replaced = writeRecovery(config, plan);
+      return withSession(config, flags, 'snf-upgrade recover', async (session) => {
+        const left = await session.disagreements();
+        if (left.length) throw new CheckFailed(`the rebuilt state file still disagrees with the databases: ${left[0]}`, 'snf-upgrade status shows both; report this');
+        io.out(`state file ${config.state} rebuilt from the databases${replaced ? `; the file it replaced is ${replaced}` : ''}`);
+        io.out(renderStatus(session.statePath, await session.deployment(), session.steps(), session.current()?.def.id, (await session.interrupted())?.text, []));
         return EXIT.ok;
       }, true);
     }

@@ -90,3 +90,20 @@ export async function committedBatches(db: Db, step: string): Promise<CommittedB
 export async function forgetBatches(client: pg.PoolClient, step: string): Promise<void> {
   if (await journalExists(client)) await client.query(`DELETE FROM ${JOURNAL_TABLE} WHERE step = $1`, [step]);
 }
+
+/** Runs FN in one transaction of its own on POOL: committed when it returns, rolled back when it throws. */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => { broken = true; });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}

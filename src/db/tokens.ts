@@ -3,6 +3,7 @@
 import type pg from 'pg';
 import { generateToken } from '../secrets.js';
 import { ensureSecretsTable } from './secrets.js';
+import { inTransaction } from './journal.js';
 
 /** Where the generated quotaholder token is kept: astakos' snf_upgrade_secrets, one row. */
 const QUOTAHOLDER_TOKEN_ROW = ['snippets', 'settings', 'QUOTAHOLDER_TOKEN', 'token'] as const;
@@ -32,9 +33,7 @@ export async function readQuotaholderToken(pool: pg.Pool): Promise<string | unde
  * screen and every later session shows the same one.
  */
 export async function quotaholderToken(pool: pg.Pool): Promise<string> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     // Two sessions asking at once (even before the table exists) get the same token.
     await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [TOKEN_LOCK_KEY]);
     await ensureSecretsTable(client);
@@ -44,14 +43,8 @@ export async function quotaholderToken(pool: pg.Pool): Promise<string> {
       await client.query(`DELETE FROM snf_upgrade_secrets WHERE ${TOKEN_WHERE}`, [...QUOTAHOLDER_TOKEN_ROW]);
       await client.query('INSERT INTO snf_upgrade_secrets (step, tbl, pk, col, value) VALUES ($1, $2, $3, $4, $5)', [...QUOTAHOLDER_TOKEN_ROW, token]);
     }
-    await client.query('COMMIT');
     return token;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** A service's auth_token from astakos' im_service (what `snf-manage service-list` shows), or ''. */

@@ -2,11 +2,13 @@
 // default, a fake in the runner's tests (so its rules are checked without a server).
 import type pg from 'pg';
 import { openDb, type Db, type Service } from '../db/connection.js';
-import { committedBatches, ensureJournal, runBatch, type BatchOptions, type BatchResult, type CommittedBatch } from '../db/journal.js';
+import { committedBatches, ensureJournal, inTransaction, runBatch, type BatchOptions, type BatchResult, type CommittedBatch } from '../db/journal.js';
 import { acquireLock, lockHolder, lockStillHeld, type HeldLock, type LockHolder } from '../db/lock.js';
 import { otherSessions, ownApplicationName, type Session as DbSession } from '../db/sessions.js';
 import { analyzeTables } from '../db/statistics.js';
 import { cancelRunning, trackCheckedOut } from '../db/cancel.js';
+import { detectSchema } from '../db/detect.js';
+import { ensureRecordTables, readRecord, writeDecisions, writeStepDone, type DatabaseRecord, type RecordedDecision } from '../db/record.js';
 
 export interface DatabaseAccess {
   open(service: Service, url: string): Promise<Db>;
@@ -16,7 +18,14 @@ export interface DatabaseAccess {
   lockHolder(db: Db): Promise<LockHolder | undefined>;
   /** Inside a batch: whether the lock's session BACKEND_PID still holds it. */
   lockStillHeld(client: pg.PoolClient, backendPid: number): Promise<boolean>;
+  /** Creates the journal and the record tables (steps finished, decisions) when missing. */
   ensureJournal(db: Db): Promise<void>;
+  /** What DB records of the upgrade (its journal, the steps it saw finish, the decisions kept there) and each of its services' schema release. */
+  readRecord(db: Db): Promise<{ record: DatabaseRecord; releases: Partial<Record<Service, string>> }>;
+  /** Inside a batch: replaces STEP's decisions kept in the database. */
+  writeDecisions(client: pg.PoolClient, step: string, decisions: RecordedDecision[]): Promise<void>;
+  /** In one transaction of its own: STEP finished at AT (undefined: undone) with its decisions as they are now. */
+  writeStep(db: Db, step: string, at: Date | undefined, summary: string | undefined, decisions: RecordedDecision[]): Promise<void>;
   committedBatches(db: Db, step: string): Promise<CommittedBatch[]>;
   /** One exactly-once batch: WORK and its journal row in one transaction (skipped when the row exists). */
   runBatch(db: Db, opts: BatchOptions, work: (client: pg.PoolClient) => Promise<number>): Promise<BatchResult>;
@@ -36,7 +45,20 @@ export const postgres: DatabaseAccess = {
   lock: acquireLock,
   lockHolder: (db) => lockHolder(db.pool),
   lockStillHeld,
-  ensureJournal,
+  async ensureJournal(db) {
+    await ensureJournal(db);
+    await ensureRecordTables(db.pool);
+  },
+  async readRecord(db) {
+    const releases: Partial<Record<Service, string>> = {};
+    for (const s of db.services ?? [db.service]) releases[s] = (await detectSchema(db.pool, s)).kind;
+    return { record: await readRecord(db.pool), releases };
+  },
+  writeDecisions,
+  writeStep: (db, step, at, summary, decisions) => inTransaction(db.pool, async (client) => {
+    await writeStepDone(client, step, at, summary);
+    await writeDecisions(client, step, decisions);
+  }),
   committedBatches,
   runBatch,
   otherSessions,

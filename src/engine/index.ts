@@ -10,7 +10,7 @@ import { scrubSecrets } from '../secrets.js';
 import { describeVersion, detectSchema } from '../db/detect.js';
 import { databaseFault, classifyDbError } from '../db/errors.js';
 import type { HeldLock, LockHolder } from '../db/lock.js';
-import { holderText, inUse, lockLost, servicesStillUp, takenFrom } from './stops.js';
+import { alreadyDone, holderText, inUse, lockLost, servicesStillUp, takenFrom } from './stops.js';
 import { CheckFailed, NeedsAnswer, UserError } from '../errors.js';
 import { checkLine, checkLines } from '../format.js';
 import { backupAll } from '../core/preflight/services-down.js';
@@ -18,6 +18,8 @@ import { abortBackups } from '../db/backup.js';
 import { deploymentSnippets, type SettingsStep, type SnippetSet } from '../runbook/settings.js';
 import { STEPS, type StepDef } from '../runbook/steps.js';
 import { postgres, type DatabaseAccess } from './databases.js';
+import { disagreementError, withDisagreements, type DatabaseView, type Disagreement } from './reconcile.js';
+import { DatabaseRecords, stateFileGone } from './records.js';
 import type { BeforeImageInput, DecisionSource, StateFile } from '../state/index.js';
 
 export type { DeploymentInfo, EngineEvent, PlanView, RunOutcome, StepView } from './types.js';
@@ -51,10 +53,12 @@ export class Engine {
 
   private readonly databases: DatabaseAccess;
   private readonly runbook: readonly StepDef[];
+  private readonly records: DatabaseRecords;
 
   constructor(readonly config: Config, readonly state: StateFile, readonly asker: Asker, readonly command = 'snf-upgrade', options: EngineOptions = {}) {
     this.databases = options.databases ?? postgres;
     this.runbook = options.runbook ?? STEPS;
+    this.records = new DatabaseRecords(state, this.databases);
     const fingerprint = deploymentFingerprint(config);
     const recorded = state.getMeta('deployment');
     if (recorded === undefined) {
@@ -83,6 +87,10 @@ export class Engine {
   /** One service of each physical database, in runbook order (for whatever is done once per database). */
   private physicalServices(): Service[] {
     return databaseGroups(this.config).map((g) => g[0]!);
+  }
+
+  private physicalDbs(): Promise<Db[]> {
+    return Promise.all(this.physicalServices().map((s) => this.db(s)));
   }
 
   db(service: Service): Promise<Db> {
@@ -144,18 +152,7 @@ export class Engine {
     // Still running in another live process (the lock line names it), not interrupted.
     const h = this.state.lockHolder();
     if (h && !this.state.holdsLock() && (h.host !== hostname() || processLiveness(h.pid, h.processStart).alive)) return undefined;
-    const committed: string[] = [];
-    for (const service of this.physicalServices()) {
-      try {
-        const db = await this.db(service);
-        const batches = await this.databases.committedBatches(db, view.def.id);
-        if (batches.length) committed.push(`${batches.length} batch(es) in ${serviceNames(db)}`);
-      } catch { /* unreachable database: said elsewhere */ }
-    }
-    const text = committed.length
-      ? `The last session stopped during ${view.def.id}: ${committed.join(', ')} had committed; running it again continues after them.`
-      : `The last session stopped during ${view.def.id} before any change committed: nothing was changed; it can simply run again.`;
-    return { step: view.def.id, text };
+    return { step: view.def.id, text: await this.records.interruptedText(this.physicalServices().map((x) => this.db(x)), view.def.id) };
   }
 
   def(stepId: string): StepDef {
@@ -205,6 +202,7 @@ export class Engine {
             step: def.id, batch, runId,
             guard: async (client) => {
               if (!(await this.databases.lockStillHeld(client, lock.backendPid))) throw new LockLost(service);
+              await this.records.inBatch(client, db, def);
             },
             beforeCommit: () => {
               // A batch that ran before and rolled back may have left images: replace them.
@@ -214,7 +212,7 @@ export class Engine {
               });
             },
           }, (client) => work(client, (more) => { images.push(...more); }));
-          if (!result.skipped) this.state.recordBatch(def.id, batch, result.rows);
+          if (!result.skipped) this.state.recordBatch(def.id, batch, result.rows, service);
           return result;
         } catch (err) {
           if (err instanceof UserError) throw err;
@@ -269,8 +267,12 @@ export class Engine {
     return databaseFault(err, { ...place, setting, ...(batchKnob ? { batchKnob } : {}) });
   }
 
-  /** Takes the state-file lock and one advisory lock per physical database (for commands that write). */
-  async lock(opts: { takeOver?: boolean } = {}): Promise<void> {
+  /**
+   * Takes the state-file lock and one advisory lock per physical database (for commands that
+   * write), then refuses when the state file disagrees with what the databases record (unless
+   * TRUSTDATABASES: recover, which rebuilds it from them).
+   */
+  async lock(opts: { takeOver?: boolean; trustDatabases?: boolean } = {}): Promise<void> {
     if (this.locks.length) return;
     const before = this.state.lockHolder();
     // An embedded database a live process has open refuses here, before anything is taken over.
@@ -292,12 +294,19 @@ export class Engine {
         if (p && !previous) previous = holderText(p.command, p.pid, p.host, p.since.toISOString());
         await this.databases.ensureJournal(db);
       }
+      const found = opts.trustDatabases ? [] : (await this.databaseViews()).disagreements;
+      if (found.length) throw disagreementError(found);
     } catch (err) {
       await this.unlock();
       throw (await this.translate(err, {})) ?? err;
     }
     this.runId = this.state.startRun({ command: this.command });
     if (previous) this.lockNotice = takenFrom(previous, !!opts.takeOver);
+  }
+
+  /** What each physical database records of the upgrade, and what of it the state file disagrees with (reconcile.ts). */
+  async databaseViews(): Promise<{ views: DatabaseView[]; disagreements: Disagreement[] }> {
+    return withDisagreements(this.state, this.config.state, this.runbook, await this.records.read(await this.physicalDbs()));
   }
 
   /** For a write outside a step's batches (a token, a sandbox simulation): this runner holds every lock, or it throws. */
@@ -316,6 +325,7 @@ export class Engine {
   /** Refuses to write once a database lock was lost (a second runner took over). */
   private async assertLocked(step: string): Promise<void> {
     if (!this.locks.length) throw new UserError('this run holds no lock; nothing was written', 'run the same command again');
+    if (!this.state.stillAtPath()) throw stateFileGone(this.state.path, step);
     if (!this.state.holdsLock()) {
       const h = this.state.lockHolder();
       throw new UserError(`${h ? `${h.command} (process ${h.pid} on ${h.host})` : 'another runner'} took over the state file during ${step}; stopped before the next batch, nothing half-done`,
@@ -437,9 +447,7 @@ export class Engine {
   async run(stepId: string): Promise<RunOutcome> {
     const def = this.def(stepId);
     const record = this.state.getStep(def.id);
-    if (record.status === 'done') {
-      return { step: def.id, status: 'already-done', summary: [`step ${def.id} is already done (${record.finishedAt ?? ''}); nothing to change`] };
-    }
+    if (record.status === 'done') return { step: def.id, status: 'already-done', summary: [alreadyDone(def.id, record.finishedAt)] };
     if (def.kind === 'manual') {
       throw new NeedsAnswer(`step ${def.id} (${def.title}) is manual`,
         `do it on the hosts (snf-upgrade plan ${def.id} shows the commands), then run: snf-upgrade confirm ${def.id}`);
@@ -450,7 +458,7 @@ export class Engine {
     }
     this.requireReady(def);
     await this.lockAndAnnounce();
-    await this.reconcileWithJournal(def.id);
+    await this.records.mirrorJournal(await this.physicalDbs(), def.id);
     this.stopping = false;
     const ctx = this.context(def);
     this.state.markRunning(def.id, this.runId);
@@ -486,7 +494,7 @@ export class Engine {
           'look at the report (snf-upgrade report), fix the cause, and run the step again').withDetails(checkLines(failed));
       }
       const summary = [...result.summary, ...checks.map((c) => checkLine(c, 'label'))];
-      this.finishStep(def, summary);
+      await this.finishStep(def, summary);
       return { step: def.id, status: 'done', summary };
     } catch (caught) {
       const err = caught instanceof UserError ? caught : (await this.translate(caught, { step: def.id })) ?? caught;
@@ -507,28 +515,11 @@ export class Engine {
     for (const [service, tables] of byService) await this.databases.analyzeTables(await this.db(service), tables);
   }
 
-  /**
-   * Makes the state file agree with the databases' journals before STEP runs again after a
-   * kill: batches that committed but were never recorded (killed between the COMMIT and the
-   * state-file update) are mirrored; before-images of batches that never committed (killed
-   * before the COMMIT, and planned differently on resume) are dropped, since no row changed.
-   */
-  private async reconcileWithJournal(step: string): Promise<void> {
-    const known = new Set(this.state.batchesFor(step).map((b) => b.batch));
-    const committed = new Set<string>();
-    for (const service of this.physicalServices()) {
-      for (const b of await this.databases.committedBatches(await this.db(service), step)) {
-        committed.add(b.batch);
-        if (!known.has(b.batch)) this.state.recordBatch(step, b.batch, b.rows);
-      }
-    }
-    for (const batch of this.state.beforeImageBatches(step)) {
-      if (!committed.has(batch)) this.state.deleteBeforeImages(step, batch);
-    }
-  }
-
-  private finishStep(def: StepDef, summary: string[]): void {
+  /** Marks DEF done in the state file, then in every database (a kill between leaves a done step the databases have not seen finish: harmless). */
+  private async finishStep(def: StepDef, summary: string[]): Promise<void> {
+    if (!this.state.stillAtPath()) throw stateFileGone(this.state.path, def.id);
     this.state.markDone(def.id, summary);
+    await this.records.step(await this.physicalDbs(), def.id, new Date(this.state.getStep(def.id).finishedAt!), summary);
     this.emit({ type: 'step-done', step: def.id, summary });
     const next = this.runbook[this.runbook.indexOf(def) + 1];
     if (!next || next.phase !== def.phase) this.emit({ type: 'phase-done', phase: def.phase });
@@ -540,7 +531,8 @@ export class Engine {
     if (def.kind !== 'manual') {
       throw new UserError(`step ${def.id} is not a manual step`, `run it with: snf-upgrade run ${def.id}`, 2);
     }
-    if (this.state.getStep(def.id).status === 'done') return [];
+    const record = this.state.getStep(def.id);
+    if (record.status === 'done') return [];
     this.requireReady(def);
     await this.lockAndAnnounce();
     const checks = await this.checks(def.id);
@@ -549,7 +541,7 @@ export class Engine {
       throw new CheckFailed(`step ${def.id} is not done yet: ${failed.length} of ${checks.length} checks fail (first: ${failed[0]!.label})`,
         `finish it on the hosts (snf-upgrade plan ${def.id} shows the commands), then confirm again`).withDetails(checkLines(failed));
     }
-    this.finishStep(def, checks.length ? checkLines(checks) : ['confirmed by the operator']);
+    await this.finishStep(def, checks.length ? checkLines(checks) : ['confirmed by the operator']);
     return checks;
   }
 
@@ -575,16 +567,25 @@ export class Engine {
     if (refusal) throw new UserError(`undo ${def.id} refused: ${refusal}`, 'restore the backup taken before it instead');
     this.state.checkBeforeImages();
     await this.lockAndAnnounce();
-    const result = await def.module.undo(ctx);
-    this.state.resetStep(def.id);
+    await this.records.requireBeforeImages(await this.physicalDbs(), def.id);
+    this.state.markRunning(def.id, this.runId);
+    let result: ApplyResult;
+    try {
+      result = await def.module.undo(ctx);
+      await this.records.step(await this.physicalDbs(), def.id, undefined);
+    } catch (err) {
+      this.state.markFailed(def.id, err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+    // After the databases: a kill in between leaves the step running, which the start check allows.
+    this.state.transaction(() => { this.state.resetStep(def.id); this.state.forgetBatches(def.id); });
     this.emit({ type: 'log', step: def.id, level: 'info', message: `undone: ${result.summary.join('; ')}` });
     return result;
   }
 
-  /** A fresh backup of every database (offered at every phase boundary). */
+  /** A fresh backup of every database (offered at every phase boundary), in the context of the step that backs every database up. */
   async backup(label: string): Promise<string[]> {
     await this.lockAndAnnounce();
-    // In the context of the step that backs every database up (its batch knob, its events).
     const backs = this.runbook.find((s) => s.backsUp)!;
     return backupAll({ ...this.context(backs), step: label }, label, backs.id);
   }

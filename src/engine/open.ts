@@ -42,14 +42,14 @@ export async function openSession(config: Config, opts: OpenSessionOptions): Pro
   const folderExisted = existsSync(dirname(config.state));
   const urls = SERVICES.map((s) => config[s].db).filter((u): u is string => !!u);
   const readonly = !!opts.readonly && existed;
-  const state = StateFile.open(config.state, {
-    readonly, create: !readonly, scrub: (t) => scrubSecrets(t, urls), toolVersion: VERSION, deployment: deploymentFingerprint(config),
-  });
+  const options = { scrub: (t: string) => scrubSecrets(t, urls), toolVersion: VERSION, deployment: deploymentFingerprint(config) };
+  // A read-only command never creates (and so never binds) a state file: without one it reads a blank record.
+  const state = opts.readonly && !existed ? StateFile.inMemory(options) : StateFile.open(config.state, { readonly, create: !readonly, ...options });
   const finish = async (engine: Engine | undefined, outcome: 'completed' | 'paused' | 'failed'): Promise<void> => {
     let blank = false;
     try {
       await engine?.close(outcome);
-      blank = !existed && outcome !== 'completed' && state.isBlank();
+      blank = !existed && !state.inMemory && outcome !== 'completed' && state.isBlank();
     } finally {
       state.close();
       // A state file this session created and then failed before recording anything is removed again.

@@ -13,6 +13,7 @@ import { buildReport, reportMarkdown, type Report } from './report.js';
 import { UserError } from '../errors.js';
 import type { DeploymentInfo, Engine, EngineEvent, PlanView, RunOutcome, StepView } from './index.js';
 import { checkDatabases } from './preflight.js';
+import { planRecovery, type RecoveryPlan } from './recover.js';
 import type { SnippetSet } from '../runbook/settings.js';
 import { findStep, type StepDef } from '../runbook/steps.js';
 import type { Decision, DecisionSource, LockHolder as StateLockHolder } from '../state/index.js';
@@ -37,6 +38,10 @@ export interface Backend {
   current(): StepView | undefined;
   deployment(): Promise<DeploymentInfo[]>;
   interrupted(): Promise<{ step: string; text: string } | undefined>;
+  /** Where the state file disagrees with what the databases record (each a line; empty: they agree). */
+  disagreements(): Promise<string[]>;
+  /** What `snf-upgrade recover` would write, read from the databases. */
+  recoveryPlan(): Promise<RecoveryPlan>;
   /** One line about the runner lock ("held by this session", or who else holds it). */
   lockLine(): Promise<string>;
   /** Who holds the runner lock when this session could not take it at start (undefined: this session holds it). */
@@ -232,12 +237,14 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
   }
   const reportData = async (): Promise<Report> => buildReport(engine.state, await engine.deployment());
   return {
-    statePath: engine.state.path,
+    statePath: engine.state.inMemory ? `${engine.config.state} (does not exist)` : engine.state.path,
     sandbox: opts.sandbox ?? isSandbox(config),
     steps: () => engine.steps(),
     current: () => engine.current(),
     deployment: () => engine.deployment(),
     interrupted: () => engine.interrupted(),
+    disagreements: async () => (await engine.databaseViews()).disagreements.map((d) => d.line),
+    recoveryPlan: () => planRecovery(engine),
     async lockLine() {
       if (engine.state.holdsLock()) return 'lock: held by this session';
       const problem = opts.lockProblem?.();

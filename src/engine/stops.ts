@@ -39,3 +39,7 @@ export function inUse(h: { pid: number; host: string; command: string; startedAt
 export const takenFrom = (previous: string, takeOver: boolean): string => (takeOver
   ? `took over from ${previous} (--take-over): its sessions were ended, its open batch rolled back`
   : `the previous session (${previous}) ended without finishing; its lock went with it`);
+
+/** What `run` or `confirm` of a finished step answers (exit 0). */
+export const alreadyDone = (step: string, finishedAt: string | null): string =>
+  `step ${step} is already done${finishedAt ? ` (at ${finishedAt.slice(0, 16).replace('T', ' ')})` : ''}; nothing to do`;

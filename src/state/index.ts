@@ -2,14 +2,19 @@
 // so an upgrade can be resumed days later. Synchronous (better-sqlite3). Never stores secrets;
 // free text (errors, log messages, notes) goes through the `scrub` option first.
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import type { Service } from '../db/connection.js';
 import { processLiveness, processStartTime } from '../processes.js';
 import { UserError } from '../errors.js';
 import { fromJson, fromJsonOrNull, toJson } from './json.js';
 import { checkBeforeImages, openStateDatabase, translateRuntime } from './open.js';
-import { schemaVersion } from './schema.js';
+import { applyMigrations, schemaVersion } from './schema.js';
+import {
+  backupRecord, batchRecord, beforeImageRecord, decisionRecord, runRecord, stepRecord,
+  type BackupRow, type BatchRow, type DecisionRow, type JournalRow, type RunRow, type StepRow,
+} from './rows.js';
 import type {
   BackupInput, BackupRecord, BatchRecord, BeforeImage, BeforeImageInput, DecisionSource, StoredDecision,
   EventLevel, EventRecord, Finding, FindingInput, LockHolder, RunOutcome, RunRecord, StepRecord, StepStatus,
@@ -57,18 +62,6 @@ export const META = {
 
 const BEFORE_IMAGE_PAGE = 1000;
 
-interface StepRow {
-  id: string; status: StepStatus; attempts: number; started_at: string | null; finished_at: string | null;
-  duration_ms: number | null; last_error: string | null; summary: string | null; note: string | null; run_id: number | null;
-}
-interface JournalRow {
-  id: number; step: string; batch: string; service: Service; table_name: string; pk: string; row: string;
-  action: BeforeImageInput['action']; recorded_at: string;
-}
-interface BackupRow {
-  id: number; step: string | null; service: Service; kind: BackupRecord['kind']; path: string; bytes: number | null;
-  sha256: string | null; verified: number; note: string | null; created_at: string;
-}
 interface GuardedStatement {
   run(...params: unknown[]): Database.RunResult;
   get(...params: unknown[]): unknown;
@@ -85,6 +78,8 @@ export class StateFile {
   private readonly processStart: string | null;
   /** Identifies this instance's lock row, so a second StateFile in the same process is refused too. */
   private readonly lockToken = randomUUID();
+  /** The file this instance opened (device and inode), to notice it deleted or replaced while in use. */
+  private readonly fileId: string | undefined;
 
   private constructor(private readonly db: Database.Database, readonly path: string, readonly readonly: boolean, options: StateFileOptions) {
     this.scrubText = options.scrub ?? ((text) => text);
@@ -93,6 +88,27 @@ export class StateFile {
     this.pid = options.identity?.pid ?? process.pid;
     const start = options.identity?.processStart;
     this.processStart = start !== undefined ? start : processStartTime(this.pid) ?? null;
+    this.fileId = path === MEMORY ? undefined : fileIdentity(path);
+  }
+
+  /**
+   * A blank record kept in memory only, for the read-only commands when there is no state file:
+   * they show what the databases record without creating or binding a file.
+   */
+  static inMemory(options: StateFileOptions = {}): StateFile {
+    const db = new Database(MEMORY);
+    applyMigrations(db);
+    return new StateFile(db, MEMORY, false, options);
+  }
+
+  /** Whether this is the in-memory record of inMemory() (no state file exists). */
+  get inMemory(): boolean {
+    return this.path === MEMORY;
+  }
+
+  /** Whether the file at the path is still the one this instance opened (not deleted, moved or replaced). */
+  stillAtPath(): boolean {
+    return this.fileId === undefined || fileIdentity(this.path) === this.fileId;
   }
 
   /**
@@ -217,6 +233,14 @@ export class StateFile {
     this.finish(id, 'skipped', { note: this.scrubText(reason), lastError: null });
   }
 
+  /** Sets a step as the databases record it (recover): done at AT, or running (interrupted), with NOTE. */
+  restoreStep(id: string, status: 'done' | 'running', at: string | null, summary: unknown, note: string): void {
+    this.stmt(`INSERT INTO steps (id, status, attempts, started_at, finished_at, summary, note) VALUES (?, ?, 1, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET status = excluded.status, started_at = excluded.started_at, finished_at = excluded.finished_at,
+        summary = excluded.summary, note = excluded.note`)
+      .run(id, status, at, status === 'done' ? at : null, summary === null || summary === undefined ? null : toJson(summary), this.scrubText(note));
+  }
+
   /** Back to pending (attempts are kept, everything else about the last attempt is cleared). */
   resetStep(id: string): void {
     this.stmt(`UPDATE steps SET status = 'pending', started_at = NULL, finished_at = NULL, duration_ms = NULL,
@@ -287,22 +311,50 @@ export class StateFile {
     return new Map(rows.map((r) => [r.key, decisionRecord(r)]));
   }
 
+  /** STEP's decisions as stored (VALUE as JSON text), for the copy kept in the databases. */
+  rawDecisions(step: string): { key: string; value: string; source: string; decidedAt: string }[] {
+    return (this.stmt('SELECT key, value, source, decided_at FROM decisions WHERE step = ? ORDER BY key').all(step) as (DecisionRow & { key: string })[])
+      .map((r) => ({ key: r.key, value: r.value, source: r.source, decidedAt: r.decided_at }));
+  }
+
+  /** Changes whenever STEP's decisions change (cheap: for copying them to the databases only then). */
+  decisionsStamp(step: string): string {
+    const r = this.stmt('SELECT count(*) AS n, max(decided_at) AS at, total(length(value)) AS len FROM decisions WHERE step = ?').get(step) as { n: number; at: string | null; len: number };
+    return `${r.n}|${r.at ?? ''}|${r.len}`;
+  }
+
+  /** Sets a decision as recorded elsewhere (VALUE as JSON text, its time kept): recover. */
+  restoreDecision(step: string, d: { key: string; value: string; source: string; decidedAt: string }): void {
+    this.stmt(`INSERT INTO decisions (step, key, value, source, decided_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (step, key) DO UPDATE SET value = excluded.value, source = excluded.source, decided_at = excluded.decided_at`)
+      .run(step, d.key, d.value, d.source, d.decidedAt);
+  }
+
   clearDecisions(step: string): void {
     this.stmt('DELETE FROM decisions WHERE step = ?').run(step);
   }
 
   // ------------------------------------------------------------------ batches
 
-  /** Mirrors a batch committed in a service database (idempotent). */
-  recordBatch(step: string, batch: string, rows: number): void {
-    this.stmt(`INSERT INTO batches (step, batch, rows, committed_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT (step, batch) DO UPDATE SET rows = excluded.rows`).run(step, batch, rows, this.now());
+  /** Mirrors a batch committed in SERVICE's database (idempotent); AT: when it committed (default now). */
+  recordBatch(step: string, batch: string, rows: number, service?: Service, at?: Date): void {
+    this.stmt(`INSERT INTO batches (step, batch, rows, committed_at, service) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (step, batch) DO UPDATE SET rows = excluded.rows, service = coalesce(excluded.service, service)`)
+      .run(step, batch, rows, at ? at.toISOString() : this.now(), service ?? null);
   }
 
   batchesFor(step: string): BatchRecord[] {
-    const rows = this.stmt('SELECT step, batch, rows, committed_at FROM batches WHERE step = ? ORDER BY id').all(step) as
-      { step: string; batch: string; rows: number; committed_at: string }[];
-    return rows.map((r) => ({ step: r.step, batch: r.batch, rows: r.rows, committedAt: r.committed_at }));
+    return (this.stmt('SELECT step, batch, rows, committed_at, service FROM batches WHERE step = ? ORDER BY id').all(step) as BatchRow[]).map(batchRecord);
+  }
+
+  /** Every batch recorded, in the order they were recorded. */
+  allBatches(): BatchRecord[] {
+    return (this.stmt('SELECT step, batch, rows, committed_at, service FROM batches ORDER BY id').all() as BatchRow[]).map(batchRecord);
+  }
+
+  /** Forgets STEP's batches (after undo, whose last transaction forgot them in the databases). */
+  forgetBatches(step: string): void {
+    this.stmt('DELETE FROM batches WHERE step = ?').run(step);
   }
 
   // ------------------------------------------------------------------ before-images
@@ -367,7 +419,7 @@ export class StateFile {
     const info = this.stmt(`INSERT INTO backups (step, service, kind, path, bytes, sha256, verified, note, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       backup.step, backup.service, backup.kind, backup.path, backup.bytes ?? null, backup.sha256 ?? null,
-      backup.verified ? 1 : 0, backup.note == null ? null : this.scrubText(backup.note), this.now());
+      backup.verified ? 1 : 0, backup.note == null ? null : this.scrubText(backup.note), backup.createdAt ?? this.now());
     return Number(info.lastInsertRowid);
   }
 
@@ -479,36 +531,16 @@ export class StateFile {
   }
 }
 
-interface RunRow { id: number; started_at: string; ended_at: string | null; host: string; pid: number; command: string; outcome: RunOutcome | null }
-interface DecisionRow { value: string; source: DecisionSource; decided_at: string }
+const MEMORY = ':memory:';
 
-function runRecord(r: RunRow): RunRecord {
-  return { id: r.id, startedAt: r.started_at, endedAt: r.ended_at, host: r.host, pid: r.pid, command: r.command, outcome: r.outcome };
-}
-
-function stepRecord(r: StepRow): StepRecord {
-  return {
-    id: r.id, status: r.status, attempts: r.attempts, startedAt: r.started_at, finishedAt: r.finished_at,
-    durationMs: r.duration_ms, lastError: r.last_error, summary: fromJsonOrNull(r.summary), note: r.note, runId: r.run_id,
-  };
-}
-
-function decisionRecord(r: DecisionRow): StoredDecision {
-  return { value: fromJson(r.value), source: r.source, decidedAt: r.decided_at };
-}
-
-function beforeImageRecord(r: JournalRow): BeforeImage {
-  return {
-    id: r.id, step: r.step, batch: r.batch, service: r.service, table: r.table_name,
-    pk: fromJson(r.pk), row: fromJson(r.row), action: r.action, recordedAt: r.recorded_at,
-  };
-}
-
-function backupRecord(r: BackupRow): BackupRecord {
-  return {
-    id: r.id, step: r.step, service: r.service, kind: r.kind, path: r.path, bytes: r.bytes, sha256: r.sha256,
-    verified: r.verified !== 0, note: r.note, createdAt: r.created_at,
-  };
+/** "device:inode" of the file at PATH, or undefined when there is none. */
+function fileIdentity(path: string): string | undefined {
+  try {
+    const st = statSync(path);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Orders runbook ids numerically part by part: 2 < 2.2 < 2.10 < 10. */

@@ -127,7 +127,10 @@ PRAGMA application_id = ${APPLICATION_ID};
 // kernel has since given to another process is not taken for the holder.
 const V2_LOCK_PROCESS_START = `ALTER TABLE lock ADD COLUMN process_start TEXT;`;
 
-export const MIGRATIONS: readonly Migration[] = [V1_INITIAL, V2_LOCK_PROCESS_START];
+// Which database's journal holds each batch, so a database restored from a backup is told apart.
+const V3_BATCH_SERVICE = `ALTER TABLE batches ADD COLUMN service TEXT;`;
+
+export const MIGRATIONS: readonly Migration[] = [V1_INITIAL, V2_LOCK_PROCESS_START, V3_BATCH_SERVICE];
 
 /** The schema version this build writes. */
 export const LATEST_SCHEMA = MIGRATIONS.length;

@@ -53,6 +53,8 @@ export interface BatchRecord {
   batch: string;
   rows: number;
   committedAt: string;
+  /** The service whose database's journal holds the batch (null: recorded before this was kept). */
+  service: Service | null;
 }
 
 export interface BeforeImageInput {
@@ -82,6 +84,8 @@ export interface BackupInput {
   sha256?: string | null;
   verified?: boolean;
   note?: string | null;
+  /** When it was made (default now; recover carries the original time over). */
+  createdAt?: string;
 }
 
 export interface BackupRecord {

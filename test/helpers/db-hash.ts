@@ -29,6 +29,7 @@ export const COMPARABLE: Record<string, string> = {
   'im_astakosuserauthprovider.created': '(created IS NOT NULL)',
   'db_network.updated': '(updated IS NOT NULL)',
   'snf_upgrade_secrets.value': `(CASE WHEN step = 'snippets' THEN length(value)::text ELSE value END)`,
+  'snf_upgrade_decisions.decided_at': '(decided_at IS NOT NULL)',
 };
 
 /**
@@ -39,9 +40,12 @@ export const COMPARABLE: Record<string, string> = {
  * batch names carry digests of their content (serial ids included, see below) and 6.2's
  * last pass is named by the step's attempt; committed_at and run_id are the time and the
  * state file's run. Each trial checks the exact batch names against its state file instead.
+ * snf_upgrade_steps: the steps each database saw finish, not when.
  */
 export const AGGREGATED: Record<string, { columns: string[]; sql: string }> = {
   snf_upgrade_journal: { columns: ['step', 'rows_changed'], sql: 'SELECT step, sum(rows_changed) AS rows_changed FROM snf_upgrade_journal GROUP BY step' },
+  // which steps each database saw finish (when, and the summary's counts of a resumed run, differ)
+  snf_upgrade_steps: { columns: ['step'], sql: 'SELECT step FROM snf_upgrade_steps' },
 };
 
 export type Hashes = Record<string, string>;

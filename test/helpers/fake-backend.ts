@@ -116,6 +116,8 @@ export function fakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
       ];
     },
     interrupted: async () => opts.interrupted,
+    disagreements: async () => [],
+    recoveryPlan: async () => ({ steps: [], batches: [], decisions: new Map(), lost: [] }),
     lockLine: async () => (conflict ? `lock: ${conflict.problem}` : 'lock: held by this session'),
     lockConflict: async () => conflict,
     async takeOver() { b.calls.push('take over'); conflict = undefined; },

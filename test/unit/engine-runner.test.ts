@@ -50,6 +50,12 @@ class FakeDatabases {
       lockHolder: async (db) => this.holders.get(db.service),
       lockStillHeld: async (client) => !this.lostInBatch.has((client as unknown as FakeClient).service),
       ensureJournal: async () => undefined,
+      readRecord: async (db) => ({ releases: {}, record: {
+        journal: [...this.journal.get(db.service)!].map(([k, rows]) => ({ step: k.split('|')[0]!, batch: k.slice(k.indexOf('|') + 1), rows, committedAt: new Date(0) })),
+        done: [], decisions: [],
+      } }),
+      writeDecisions: async () => undefined,
+      writeStep: async () => undefined,
       committedBatches: async (db, step) => [...this.journal.get(db.service)!]
         .filter(([key]) => key.startsWith(`${step}|`))
         .map(([key, rows]) => ({ batch: key.slice(step.length + 1), rows, committedAt: new Date(0) })),

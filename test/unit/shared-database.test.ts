@@ -53,6 +53,12 @@ function fakeDatabases() {
     lockHolder: async () => undefined,
     lockStillHeld: async () => true,
     ensureJournal: async () => undefined,
+    readRecord: async (db) => ({ releases: {}, record: {
+      journal: [...rows(db)].map((k) => ({ step: k.split('|')[0]!, batch: k.slice(k.indexOf('|') + 1), rows: 1, committedAt: new Date(0) })),
+      done: [], decisions: [],
+    } }),
+    writeDecisions: async () => undefined,
+    writeStep: async () => undefined,
     committedBatches: async (db, step) => [...rows(db)].filter((k) => k.startsWith(`${step}|`)).map((k) => ({ batch: k.slice(step.length + 1), rows: 1, committedAt: new Date(0) })),
     runBatch: async (db, opts, work) => {
       const key = `${opts.step}|${opts.batch}`;

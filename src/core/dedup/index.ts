@@ -5,7 +5,7 @@
 //                      exactly-once batches with before-images; undo restores them.
 import { createHash } from 'node:crypto';
 import { detectSchema, describeVersion } from '../../db/detect.js';
-import { forgetBatches, JOURNAL_TABLE } from '../../db/journal.js';
+import { forgetBatches, inTransaction, JOURNAL_TABLE } from '../../db/journal.js';
 import { forgetSecrets, unstashSecrets } from '../../db/secrets.js';
 import { UserError } from '../../errors.js';
 import type { ApplyResult, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../step.js';
@@ -247,23 +247,20 @@ export const removeDuplicates = ({ findStep, schemaStep }: { findStep: string; s
     }
 
     const summary: string[] = [];
-    const client = await db.pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
+    await inTransaction(db.pool, async (client) => {
+      // Only what was restored is forgotten: a batch this state file holds no rows of keeps its journal row and stashed secrets.
+      const left = await client.query<{ batch: string }>(`SELECT batch FROM ${JOURNAL_TABLE} WHERE step = $1 AND batch NOT LIKE 'undo %' ORDER BY batch`, [ctx.step]);
+      if (left.rowCount) {
+        throw new UserError(`undo ${ctx.step} refused: the astakos journal holds ${left.rowCount} batch(es) of ${ctx.step} whose deleted rows state file ${ctx.state.path} does not hold (first: "${left.rows[0]!.batch}"); they, their journal rows and their stashed secrets were left as they are`,
+          'use the state file that ran the step, or restore the backup taken before it');
+      }
       for (const table of order) {
         const t = cascade.tables.find((c) => c.table === table);
         if (t && t.pk.length === 1 && await fixSequence(client, table, t.pk[0]!)) summary.push(`${table}: id sequence moved past the restored ids`);
       }
       await forgetBatches(client, ctx.step);
       await forgetSecrets(client, ctx.step);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => { broken = true; });
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+    });
     ctx.state.deleteBeforeImages(ctx.step);
     forgetAppliedDecisions(ctx.state, ctx.step);
     if (!total) return { summary: ['nothing to restore'], rows: 0 };
