@@ -18,6 +18,7 @@ import { abortBackups } from '../db/backup.js';
 import { deploymentSnippets, type SettingsStep, type SnippetSet } from '../runbook/settings.js';
 import { STEPS, type StepDef } from '../runbook/steps.js';
 import { postgres, type DatabaseAccess } from './databases.js';
+import { ownPromiseBroken, recheckPromises } from './promises.js';
 import type { BeforeImageInput, DecisionSource, StateFile } from '../state/index.js';
 
 export type { DeploymentInfo, EngineEvent, PlanView, RunOutcome, StepView } from './types.js';
@@ -426,18 +427,17 @@ export class Engine {
     return def.module?.verify ? def.module.verify(this.context(def)) : [];
   }
 
-  private requireReady(def: StepDef): void {
+  private async requireReady(def: StepDef, verb: 'run' | 'be confirmed'): Promise<void> {
     const unmet = this.unmetNeeds(def);
-    if (unmet.length) {
-      throw new CheckFailed(`step ${def.id} cannot run yet: ${unmet.join('; ')}`, `finish ${def.needs.join(', ')} first (snf-upgrade status shows where the upgrade stands)`);
-    }
+    if (unmet.length) throw new CheckFailed(`step ${def.id} cannot run yet: ${unmet.join('; ')}`, `finish ${def.needs.join(', ')} first (snf-upgrade status shows where the upgrade stands)`);
+    await recheckPromises(this.runbook, this.state, (d) => this.context(d), def, verb);
   }
 
   /** Runs one step (not a manual one: those are confirmed). */
   async run(stepId: string): Promise<RunOutcome> {
     const def = this.def(stepId);
     const record = this.state.getStep(def.id);
-    if (record.status === 'done') {
+    if (record.status === 'done' && !(await ownPromiseBroken(this.state, (d) => this.context(d), def))) {
       return { step: def.id, status: 'already-done', summary: [`step ${def.id} is already done (${record.finishedAt ?? ''}); nothing to change`] };
     }
     if (def.kind === 'manual') {
@@ -448,7 +448,7 @@ export class Engine {
       throw new UserError(`step ${def.id} (${def.title}) is not implemented yet in this version of snf-upgrade`,
         'perform it with the upstream commands of the guide, then continue from the next step with this tool');
     }
-    this.requireReady(def);
+    await this.requireReady(def, 'run');
     await this.lockAndAnnounce();
     await this.reconcileWithJournal(def.id);
     this.stopping = false;
@@ -541,7 +541,7 @@ export class Engine {
       throw new UserError(`step ${def.id} is not a manual step`, `run it with: snf-upgrade run ${def.id}`, 2);
     }
     if (this.state.getStep(def.id).status === 'done') return [];
-    this.requireReady(def);
+    await this.requireReady(def, 'be confirmed');
     await this.lockAndAnnounce();
     const checks = await this.checks(def.id);
     const failed = blocking(checks);
