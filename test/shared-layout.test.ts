@@ -5,9 +5,9 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { sameDatabase } from '../src/db/connection.js';
-import { createSandbox, simulateStep } from '../src/sandbox/index.js';
-import type { SimulatedStep } from '../src/sandbox/simulate.js';
+import { createSandbox } from '../src/sandbox/index.js';
 import { StateFile } from '../src/state/index.js';
+import { walker } from './helpers/walk.js';
 import { cleanupAll, cliIn as cli, sandboxTarget, tempDir, testDbName, withDb } from './support.js';
 
 after(cleanupAll);
@@ -26,8 +26,7 @@ describe('a shared snf_apps database, steps 1 → 11 headless', () => {
       const vms = await pool.query('SELECT 1 FROM db_virtualmachine LIMIT 1');
       assert.equal(vms.rowCount, 1);
     });
-    const config = JSON.parse(readFileSync(cfg, 'utf8')) as { state: string; backups: string; astakos: { settings: string }; cyclades: { settings: string }; pithos: { settings: string } };
-    const settings = { astakos: config.astakos.settings, cyclades: config.cyclades.settings, pithos: config.pithos.settings };
+    const config = JSON.parse(readFileSync(cfg, 'utf8')) as { state: string; backups: string };
 
     const status = JSON.parse((await cli(cfg, 'status', '--json')).out);
     assert.deepEqual(status.deployment.map((d: { version: string }) => d.version), ['0.12.5', '0.12.5', '0.12.5']);
@@ -44,22 +43,7 @@ describe('a shared snf_apps database, steps 1 → 11 headless', () => {
     assert.match(refused.err, /the astakos database at \S+ also holds the cyclades tables \(db_virtualmachine, db_network\), but cyclades is configured at \S+_pithos/);
     assert.match(refused.err, /the same URL for services sharing one/);
 
-    const answers = join(dir, 'answers.json');
-    writeFileSync(answers, JSON.stringify({
-      '2.2': { confirm: true }, 5: { 'rename-pithos': true, 'lower-defaults': true },
-      '6.1': { confirm: 'delete' }, '6.2': { confirm: true }, '6.3': { confirm: 'delete' },
-    }));
-    const run = async (step: string, ...more: string[]) => {
-      const r = await cli(cfg, 'run', step, '--accept-suggestions', '--answers', answers, ...more);
-      assert.equal(r.code, 0, `${step}: ${r.err}${r.out}`);
-      assert.doesNotMatch(r.out, /✗/, `${step}: ${r.out}`);
-      return r;
-    };
-    const confirm = async (step: string) => {
-      if (['3.2', '3.3', '3.4', '3.5', '3.6', '4'].includes(step)) await simulateStep(step as SimulatedStep, sbx.urls, { settings, uuidSalt: 'shared' });
-      const r = await cli(cfg, 'confirm', step);
-      assert.equal(r.code, 0, `${step}: ${r.err}${r.out}`);
-    };
+    const { run, confirm } = walker(cfg, sbx.urls, 'shared');
 
     const first = await run('1');
     assert.equal(readdirSync(config.backups).length, 2, 'one dump per physical database');

@@ -148,6 +148,29 @@ export interface StepContext {
 }
 
 /**
+ * What a done step promises the steps after it, read again before each of them runs or is
+ * confirmed (things change behind the tool's back: a user registers, a VM is created).
+ */
+export interface StepPromise {
+  /**
+   * What now breaks the promise, read with the promising step's context (ctx.step is that
+   * step); undefined when it holds, or no longer applies (e.g. the schema it guarded moved on).
+   */
+  broken(ctx: StepContext): Promise<BrokenPromise | undefined>;
+}
+
+export interface BrokenPromise {
+  /** What appeared, counted: "1 group of astakos users whose emails differ only in case". */
+  what: string;
+  /** The first few of them, in the operator's terms (ids, emails, owners). */
+  examples: string[];
+  /** Whether the examples are all there is. */
+  complete: boolean;
+  /** What running the promising step again does about them: "removes them once decided". */
+  fix: string;
+}
+
+/**
  * A step's implementation, typed by its findings data F and plan data P. `inspect` does all
  * the reading, `plan` none (no context, no database, no state file), `apply` the writing.
  */

@@ -18,7 +18,8 @@ import { abortBackups } from '../db/backup.js';
 import { deploymentSnippets, type SettingsStep, type SnippetSet } from '../runbook/settings.js';
 import { STEPS, type StepDef } from '../runbook/steps.js';
 import { postgres, type DatabaseAccess } from './databases.js';
-import { disagreementError, withDisagreements, type DatabaseView, type Disagreement } from './reconcile.js';
+import { ownPromiseBroken, recheckPromises } from './promises.js';
+import { refuseDisagreements, withDisagreements, type DatabaseView, type Disagreement } from './reconcile.js';
 import { DatabaseRecords, stateFileGone } from './records.js';
 import type { BeforeImageInput, DecisionSource, StateFile } from '../state/index.js';
 
@@ -294,8 +295,7 @@ export class Engine {
         if (p && !previous) previous = holderText(p.command, p.pid, p.host, p.since.toISOString());
         await this.databases.ensureJournal(db);
       }
-      const found = opts.trustDatabases ? [] : (await this.databaseViews()).disagreements;
-      if (found.length) throw disagreementError(found);
+      if (!opts.trustDatabases) refuseDisagreements((await this.databaseViews()).disagreements);
     } catch (err) {
       await this.unlock();
       throw (await this.translate(err, {})) ?? err;
@@ -436,18 +436,19 @@ export class Engine {
     return def.module?.verify ? def.module.verify(this.context(def)) : [];
   }
 
-  private requireReady(def: StepDef): void {
+  private async requireReady(def: StepDef, verb: 'run' | 'be confirmed'): Promise<void> {
     const unmet = this.unmetNeeds(def);
-    if (unmet.length) {
-      throw new CheckFailed(`step ${def.id} cannot run yet: ${unmet.join('; ')}`, `finish ${def.needs.join(', ')} first (snf-upgrade status shows where the upgrade stands)`);
-    }
+    if (unmet.length) throw new CheckFailed(`step ${def.id} cannot run yet: ${unmet.join('; ')}`, `finish ${def.needs.join(', ')} first (snf-upgrade status shows where the upgrade stands)`);
+    await recheckPromises(this.runbook, this.state, (d) => this.context(d), def, verb);
   }
 
   /** Runs one step (not a manual one: those are confirmed). */
   async run(stepId: string): Promise<RunOutcome> {
     const def = this.def(stepId);
     const record = this.state.getStep(def.id);
-    if (record.status === 'done') return { step: def.id, status: 'already-done', summary: [alreadyDone(def.id, record.finishedAt)] };
+    if (record.status === 'done' && !(await ownPromiseBroken(this.state, (d) => this.context(d), def))) {
+      return { step: def.id, status: 'already-done', summary: [alreadyDone(def.id, record.finishedAt)] };
+    }
     if (def.kind === 'manual') {
       throw new NeedsAnswer(`step ${def.id} (${def.title}) is manual`,
         `do it on the hosts (snf-upgrade plan ${def.id} shows the commands), then run: snf-upgrade confirm ${def.id}`);
@@ -456,7 +457,7 @@ export class Engine {
       throw new UserError(`step ${def.id} (${def.title}) is not implemented yet in this version of snf-upgrade`,
         'perform it with the upstream commands of the guide, then continue from the next step with this tool');
     }
-    this.requireReady(def);
+    await this.requireReady(def, 'run');
     await this.lockAndAnnounce();
     await this.records.mirrorJournal(await this.physicalDbs(), def.id);
     this.stopping = false;
@@ -531,9 +532,8 @@ export class Engine {
     if (def.kind !== 'manual') {
       throw new UserError(`step ${def.id} is not a manual step`, `run it with: snf-upgrade run ${def.id}`, 2);
     }
-    const record = this.state.getStep(def.id);
-    if (record.status === 'done') return [];
-    this.requireReady(def);
+    if (this.state.getStep(def.id).status === 'done') return [];
+    await this.requireReady(def, 'be confirmed');
     await this.lockAndAnnounce();
     const checks = await this.checks(def.id);
     const failed = blocking(checks);

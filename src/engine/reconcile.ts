@@ -92,11 +92,12 @@ function matchingBackup(view: DatabaseView, backups: BackupRecord[], batches: Ba
     });
 }
 
-/** The refusal of a writing command while the state file and the databases disagree. */
-export function disagreementError(found: Disagreement[]): CheckFailed {
+/** Refuses a writing command (nothing written) while the state file and the databases disagree. */
+export function refuseDisagreements(found: Disagreement[]): void {
+  if (!found.length) return;
   const behind = found.find((d) => d.kind === 'behind');
   const next = behind
     ? `to go on from the databases as they are, run snf-upgrade recover (it marks ${behind.from} and every later step pending again); or restore the databases the state file describes`
     : 'point --state at the state file that ran them, or rebuild this one from the databases: snf-upgrade recover';
-  return new CheckFailed(`${found[0]!.line}; nothing was written`, next).withDetails(found.slice(1).map((d) => d.line));
+  throw new CheckFailed(`${found[0]!.line}; nothing was written`, next).withDetails(found.slice(1).map((d) => d.line));
 }

@@ -1,14 +1,15 @@
 // The Synnefo 0.12.5 → 0.13 runbook as data: the guide's steps in order, corrected by
 // the errata of the upstream code.
 import { text, yesNo, type AnswerParser } from '../core/answers.js';
-import type { StepModule } from '../core/step.js';
+import type { StepModule, StepPromise } from '../core/step.js';
 import { SERVICES, type Service } from '../db/connection.js';
 import { findDuplicates, parseSurvivors, removeDuplicates } from '../core/dedup/index.js';
+import { noDuplicateUsers } from '../core/dedup/promise.js';
 import { servicesDownAndBackup } from '../core/preflight/services-down.js';
 import { migrationsDone } from '../core/preflight/migrations.js';
 import { settingsStep, type SettingsPart } from '../core/settings/checks.js';
-import { cycladesDuplicates, cycladesMigrate, parseUnknownOwners } from '../core/remap/cyclades/index.js';
-import { parseKeepAccounts, parseStatistics, parseUnknownAccounts, pithosDuplicates, pithosMigrate } from '../core/remap/pithos/index.js';
+import { cycladesDuplicates, cycladesMigrate, ownersAreUuids, parseUnknownOwners } from '../core/remap/cyclades/index.js';
+import { accountsAreUuids, parseKeepAccounts, parseStatistics, parseUnknownAccounts, pithosDuplicates, pithosMigrate } from '../core/remap/pithos/index.js';
 import { setAnswers } from '../core/remap/sets.js';
 import {
   cycladesUsageStep, importCycladesQuota, importPithosQuota, loadServiceResources, parseQuotaFiles, pithosUsageStep, servicesFromAnswer, syncQuota,
@@ -49,6 +50,13 @@ export interface StepDef {
   batchKnob?: string;
   /** The services whose schema this step moves from 0.12.5 to 0.13 (before it 0.12.5, after it 0.13). */
   migrates?: Service[];
+  /**
+   * What this step, once done, promises the steps after it, up to THROUGH (default: the last):
+   * read again before each of them runs or is confirmed, since the databases change behind the
+   * tool's back. When it no longer holds, that step stops naming what appeared, and `run` of
+   * this step, although done, runs it again to restore it.
+   */
+  promise?: { check: StepPromise; through?: string };
   /** The step ends its phase with a checked backup of every database (no second one is offered then). */
   backsUp?: boolean;
   /**
@@ -132,6 +140,8 @@ export const STEPS: StepDef[] = [
     verifiedBy: 'no case-insensitive collision left; no row references a deleted user',
     module: removeDuplicates({ findStep: '2.1', schemaStep: '3.2' }),
     decisions: { kind: 'users', step: '2.2', beforeRun: true, verb: 'delete' },
+    // until 3.2's migrate, which stops half-way on a duplicate; the 0.13 schema keeps it after
+    promise: { check: noDuplicateUsers, through: '3.2' },
     answers: { survivors: parseSurvivors },
   },
   {
@@ -258,6 +268,7 @@ export const STEPS: StepDef[] = [
     errata: ['"snf-manage user-list" prints no emails in 0.13: this tool reads the mapping from the astakos database.'],
     verifiedBy: 'no email-shaped owner left; every uuid exists in astakos',
     module: cycladesMigrate({ usersStep: '2.2' }),
+    promise: { check: ownersAreUuids({ usersStep: '2.2' }) },
     answers: { unknown: parseUnknownOwners },
     unknown: {
       kind: 'owner', noun: 'identifiers', mapToUser: true,
@@ -271,6 +282,7 @@ export const STEPS: StepDef[] = [
     needs: ['6.2'],
     verifiedBy: 'alembic at 27381099d477; no email-shaped account; statistics consistent',
     module: pithosMigrate({ usersStep: '2.2', duplicatesStep: '6.2' }),
+    promise: { check: accountsAreUuids({ usersStep: '2.2', duplicatesStep: '6.2' }) },
     answers: { unknown: parseKeepAccounts('6.2'), statistics: parseStatistics },
     migrates: ['pithos'],
     batchKnob: 'SNF_UPGRADE_PITHOS_BATCH',

@@ -16,6 +16,8 @@ const ASTAKOS_USERS = 'auth_user u JOIN im_astakosuser a ON a.user_ptr_id = u.id
 export interface CollisionGroup {
   key: string;
   ids: number[];
+  /** Each member's email exactly as stored, in the order of IDS. */
+  emails: string[];
   /** Members whose Python-lowered emails differ: they collide only under PostgreSQL upper() (0016 step C). */
   upperOnly: boolean;
   nonAscii: boolean;
@@ -88,7 +90,7 @@ export async function astakosCollisions(q: Q): Promise<CollisionGroup[]> {
   return uf.groups(2).map((ids) => {
     ids.sort((a, b) => a - b);
     const keys = [...new Set(ids.map((id) => pyLower(email.get(id)!)))].sort(byCodeUnits);
-    return { key: keys[0]!, ids, upperOnly: keys.length > 1, nonAscii: ids.some((id) => !isAscii(email.get(id)!)) };
+    return { key: keys[0]!, ids, emails: ids.map((id) => email.get(id)!), upperOnly: keys.length > 1, nonAscii: ids.some((id) => !isAscii(email.get(id)!)) };
   }).sort((a, b) => byCodeUnits(a.key, b.key) || a.ids[0]! - b.ids[0]!);
 }
 

@@ -26,6 +26,21 @@ export const OWNER_TABLES: readonly OwnerTable[] = [
   { table: 'userdata_publickeypair', column: '"user"' },
 ];
 
+/** What one row of each owner table is, in the operator's terms. */
+export const OWNER_NOUN: Record<keyof TableCounts, string> = { db_virtualmachine: 'VM', db_network: 'network', userdata_publickeypair: 'public key' };
+
+/** The first rows (at most LIMIT, by table then id) that the identifiers IDS own: examples for a message. */
+export async function ownedRows(q: Q, ids: string[], limit: number): Promise<{ table: keyof TableCounts; id: number; owner: string }[]> {
+  const out: { table: keyof TableCounts; id: number; owner: string }[] = [];
+  for (const t of OWNER_TABLES) {
+    if (out.length >= limit || !ids.length) break;
+    const r = await q.query<{ id: number; owner: string }>(
+      `SELECT t.id, t.${t.column} AS owner FROM ${t.table} t WHERE t.${t.column} = ANY($1::text[]) ORDER BY t.id LIMIT $2`, [ids, limit - out.length]);
+    out.push(...r.rows.map((row) => ({ table: t.table, id: Number(row.id), owner: row.owner })));
+  }
+  return out;
+}
+
 /** Distinct non-empty identifiers, as upstream's get_existing_users collects them (all rows). */
 export const DISTINCT_IDENTIFIERS = `SELECT id FROM (
     SELECT "user" AS id FROM userdata_publickeypair

@@ -21,14 +21,14 @@ import type { StateFile } from '../../../state/index.js';
 import { byCodeUnits } from '../../dedup/fold.js';
 import { pyLower } from '../../fold.js';
 import type {
-  Answers, ApplyResult, Check, Decisions, DecisionSource, Findings, Plan, StepContext, StepDecisions, StepModule, TableChange,
+  Answers, ApplyResult, Check, Decisions, DecisionSource, Findings, Plan, StepContext, StepDecisions, StepModule, StepPromise, TableChange,
 } from '../../step.js';
 import { reachedRows } from '../../cascade.js';
 import { insertPairs, requiredUuidMap, stepUuidMap, UUID_SHAPE, type UuidMap } from '../uuids.js';
 import { deleteOwned, loadOwnerCascade, ownersReach } from './cascade.js';
 import { describeOwned } from './duplicates.js';
 import {
-  astakosEmails, DISTINCT_IDENTIFIERS, eachIdentifier, isEmailish, OWNER_TABLES, resolve, unknownKind,
+  astakosEmails, DISTINCT_IDENTIFIERS, eachIdentifier, isEmailish, OWNER_NOUN, ownedRows, OWNER_TABLES, resolve, totalOwned, unknownKind,
 } from './identifiers.js';
 import { planSettings, settingsKeys, settingsLeftovers, settingsSummary, writeSettings, type KeyResolver } from './settings.js';
 import type { MigrateInspection, MigratePlanData, TableCounts, UnknownAction, UnknownIdentifier } from './types.js';
@@ -324,6 +324,19 @@ async function rangeBatches(q: pg.Pool, size: number): Promise<RangeBatch[]> {
   return out;
 }
 
+/**
+ * Which round of the rewrite this run is: the last one while it has not dropped its mapping
+ * table, else a new one when there is work again (owners that appeared after a finished
+ * rewrite, when the step runs again), else the last. Round 1's batches carry no suffix.
+ */
+function rewriteRound(done: Set<string>, work: boolean): number {
+  let last = 1;
+  while (done.has(`${MAP_BATCH} #${last + 1}`)) last++;
+  return work && done.has(roundTag(last)(DROP_BATCH)) ? last + 1 : last;
+}
+
+const roundTag = (round: number) => (batch: string): string => (round === 1 ? batch : `${batch} #${round}`);
+
 export async function applyMigrate(ctx: StepContext, plan: Plan<MigratePlanData>, usersStep: string): Promise<ApplyResult> {
   const data = plan.data!;
   ctx.state.transaction(() => {
@@ -335,22 +348,23 @@ export async function applyMigrate(ctx: StepContext, plan: Plan<MigratePlanData>
   let rows = 0;
   const stopped = (what: string): ApplyResult => ({ stopped: true, rows, summary: [...summary, `stopped ${what}; run the step again to continue`] });
   const done = new Set((await committedBatches(cycDb, ctx.step)).map((b) => b.batch));
+  const tag = roundTag(rewriteRound(done, plan.changes.length > 0));
 
   // astakos does not change during 6.3: one uuid map serves the rewrite and the settings
   let uuidMap: UuidMap | undefined;
   const uuidsOnce = async (): Promise<UuidMap> => (uuidMap ??= await stepUuidMap(ctx, usersStep));
 
-  if (!done.has(DROP_BATCH)) {
+  if (!done.has(tag(DROP_BATCH))) {
     const uuids = await uuidsOnce();
     const hand = data.decisions.filter((d) => d.action !== 'delete' && d.action !== 'keep').map((d) => [d.id, d.action] as [string, string]);
     const deletes = data.decisions.filter((d) => d.action === 'delete').map((d) => d.id);
 
     ctx.progress({ table: MAP_TABLE, done: 0, batch: 1 });
-    const map = await ctx.batch('cyclades', MAP_BATCH, (client) => buildMap(client, uuids, hand));
+    const map = await ctx.batch('cyclades', tag(MAP_BATCH), (client) => buildMap(client, uuids, hand));
     if (!map.skipped) summary.push(`mapping table: ${map.rows} identifier(s) → uuid`);
     if (!(await tableExists(cyc, MAP_TABLE))) {
-      throw new UserError(`the mapping table ${MAP_TABLE} is missing although batch ${MAP_BATCH} committed`,
-        `restore it or remove the journal row (DELETE FROM snf_upgrade_journal WHERE step = '${ctx.step}' AND batch = '${MAP_BATCH}') and run the step again`);
+      throw new UserError(`the mapping table ${MAP_TABLE} is missing although batch ${tag(MAP_BATCH)} committed`,
+        `restore it or remove the journal row (DELETE FROM snf_upgrade_journal WHERE step = '${ctx.step}' AND batch = '${tag(MAP_BATCH)}') and run the step again`);
     }
 
     const cascade = deletes.length ? await loadOwnerCascade(cyc) : undefined;
@@ -359,7 +373,7 @@ export async function applyMigrate(ctx: StepContext, plan: Plan<MigratePlanData>
       if (ctx.stopRequested()) return stopped(`after ${i} of ${deletes.length} deletion(s)`);
       const id = deletes[i]!;
       ctx.progress({ table: 'unknown identifiers', done: i, total: deletes.length, batch: i + 1, batches: deletes.length });
-      const r = await ctx.batch('cyclades', DELETE_BATCH_PREFIX + id, async (client, keep) => {
+      const r = await ctx.batch('cyclades', tag(DELETE_BATCH_PREFIX + id), async (client, keep) => {
         let n = 0;
         for (const c of (await deleteOwned(client, cascade!, [id], keep)).values()) n += c;
         return n;
@@ -378,7 +392,7 @@ export async function applyMigrate(ctx: StepContext, plan: Plan<MigratePlanData>
       const b = batches[i]!;
       ctx.progress({ table: b.table.table, done: visited, total, batch: i + 1, batches: batches.length });
       const col = b.table.column.replace(/"/g, '');
-      const r = await ctx.batch('cyclades', `${b.table.table}:${b.lo}-${b.hi}`, async (client, keep) => {
+      const r = await ctx.batch('cyclades', tag(`${b.table.table}:${b.lo}-${b.hi}`), async (client, keep) => {
         const old = await client.query<{ id: number; owner: string }>(
           `SELECT t.id, t.${b.table.column} AS owner FROM ${b.table.table} t JOIN ${MAP_TABLE} m ON m.identifier = t.${b.table.column}
             WHERE t.id BETWEEN $1 AND $2 ORDER BY t.id`, [b.lo, b.hi]);
@@ -400,7 +414,7 @@ export async function applyMigrate(ctx: StepContext, plan: Plan<MigratePlanData>
     summary.push(`rewrote ${rewritten} owner(s) to uuids in ${batches.length} batch(es)`);
 
     if (ctx.stopRequested()) return stopped('before dropping the mapping table');
-    await ctx.batch('cyclades', DROP_BATCH, async (client) => {
+    await ctx.batch('cyclades', tag(DROP_BATCH), async (client) => {
       await client.query(`DROP TABLE IF EXISTS ${MAP_TABLE}`);
       return 0;
     });
@@ -439,21 +453,52 @@ function keptIdentifiers(state: StateFile, step: string): Set<string> {
   return out;
 }
 
+/** The owners the rewrite should have left none of: emails, and anything else that is not an astakos uuid (apart from the ones kept by decision). */
+interface OwnersLeft {
+  kept: Set<string>;
+  keptSeen: number;
+  /** Counted in full, listed up to a bound (a failed rewrite could leave every identifier). */
+  emails: string[];
+  nEmails: number;
+  strangers: string[];
+  nStrangers: number;
+  /** The rows the listed identifiers own. */
+  rows: number;
+}
+
+async function ownersLeft(ctx: StepContext, uuids: UuidMap, cyc: pg.Pool): Promise<OwnersLeft> {
+  const left: OwnersLeft = { kept: keptIdentifiers(ctx.state, ctx.step), keptSeen: 0, emails: [], nEmails: 0, strangers: [], nStrangers: 0, rows: 0 };
+  await eachIdentifier(cyc, (id, owned) => {
+    if (uuids.isUuid(id)) return;
+    if (left.kept.has(id)) { left.keptSeen++; return; }
+    left.rows += totalOwned(owned);
+    if (isEmailish(id)) { if (left.nEmails++ < VERIFY_LIST) left.emails.push(id); } else if (left.nStrangers++ < VERIFY_LIST) left.strangers.push(id);
+  });
+  return left;
+}
+
+const SHOWN = 3;
+
+/** What 6.3 promises the steps after it: every cyclades owner is an astakos uuid (or kept by decision), as its verify found. */
+export const ownersAreUuids = ({ usersStep }: { usersStep: string }): StepPromise => ({
+  async broken(ctx) {
+    const cyc = (await ctx.db('cyclades')).pool;
+    const left = await ownersLeft(ctx, await stepUuidMap(ctx, usersStep), cyc);
+    if (!left.nEmails && !left.nStrangers) return undefined;
+    const examples = await ownedRows(cyc, [...left.emails, ...left.strangers].slice(0, SHOWN), SHOWN);
+    return {
+      what: `${left.rows} cyclades ${left.rows === 1 ? 'row' : 'rows'} owned by ${left.nStrangers ? 'an identifier that is not an astakos uuid' : 'an email'}`,
+      examples: examples.map((r) => `${OWNER_NOUN[r.table]} #${r.id} (owner ${r.owner})`),
+      complete: examples.length >= left.rows,
+      fix: 'rewrites their owners to uuids (or asks what to do with the ones astakos does not know)',
+    };
+  },
+});
+
 export async function verifyMigrate(ctx: StepContext, usersStep: string): Promise<Check[]> {
   const uuids = await stepUuidMap(ctx, usersStep);
   const cyc = (await ctx.db('cyclades')).pool;
-  const kept = keptIdentifiers(ctx.state, ctx.step);
-  // Counted in full, listed up to a bound (a failed rewrite could leave every identifier).
-  const emails: string[] = [];
-  const strangers: string[] = [];
-  let nEmails = 0;
-  let nStrangers = 0;
-  let keptSeen = 0;
-  await eachIdentifier(cyc, (id) => {
-    if (uuids.isUuid(id)) return;
-    if (kept.has(id)) { keptSeen++; return; }
-    if (isEmailish(id)) { if (nEmails++ < VERIFY_LIST) emails.push(id); } else if (nStrangers++ < VERIFY_LIST) strangers.push(id);
-  });
+  const { kept, keptSeen, emails, nEmails, strangers, nStrangers } = await ownersLeft(ctx, uuids, cyc);
   const listed = (n: number, list: string[]) => `${n}${n > list.length ? ` (first ${list.length} seen)` : ''}: ${sample(list.sort(byCodeUnits))}`;
   const checks: Check[] = [
     {

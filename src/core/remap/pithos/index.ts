@@ -2,7 +2,7 @@
 // case-variant rows), then the 0.13 alembic chain, set-based.
 export { pithosDuplicates, UNKNOWN_PREFIX, ON_DISK_NOTE, suggestInto, invalidDecision, parseUnknownAccounts } from './duplicates.js';
 export { parseSetAnswer } from '../sets.js';
-export { pithosMigrate, parseKeepAccounts, parseStatistics } from './migrate.js';
+export { pithosMigrate, accountsAreUuids, parseKeepAccounts, parseStatistics } from './migrate.js';
 export { HEAD_REVISION, CHAIN, readRevision, describeRevision } from './chain.js';
 export { encodeUrl, legacyPublicUrl, LEGACY_URL_ALPHABET } from './url.js';
 export { mergeAccount, deleteAccount, accountNode } from './accounts.js';

@@ -13,7 +13,7 @@
 import type pg from 'pg';
 import { committedBatches } from '../../../db/journal.js';
 import { CheckFailed, UserError } from '../../../errors.js';
-import type { Answers, ApplyResult, BeforeImage, Check, Decision, Decisions, DecisionSource, Findings, Plan, StepContext, StepDecisions, StepModule, TableChange } from '../../step.js';
+import type { Answers, ApplyResult, BeforeImage, Check, Decision, Decisions, DecisionSource, Findings, Plan, StepContext, StepDecisions, StepModule, StepPromise, TableChange } from '../../step.js';
 import { requiredUuidMap, stepUuidMap, type UuidMap } from '../uuids.js';
 import { describeCollision, findCollisions } from './collisions.js';
 import { PITHOS_READS_UUIDS, UNKNOWN_PREFIX } from './duplicates.js';
@@ -335,14 +335,22 @@ async function fillUrls(c: pg.PoolClient, lo: number, hi: number): Promise<numbe
   return n;
 }
 
-/** The mapping round: rebuilt (and every range run again, harmlessly) only when astakos now resolves names the last map lacked. */
-async function mapRound(ctx: StepContext, map: PithosMigrateInspection['map']): Promise<number> {
-  const done = (await committedBatches(await ctx.db('pithos'), ctx.step))
-    .map((b) => /^uuid map #(\d+)$/.exec(b.batch)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1]));
+/**
+ * The mapping round: rebuilt (and every range run again, harmlessly) only when astakos now
+ * resolves names the last map lacked, or, once a round has rewritten every table, when rows
+ * name a resolvable account again (created by name after the step was done, and it runs again).
+ */
+async function mapRound(ctx: StepContext, map: PithosMigrateInspection['map'], pending: number): Promise<number> {
+  const batches = (await committedBatches(await ctx.db('pithos'), ctx.step)).map((b) => b.batch);
+  const done = batches.map((b) => /^uuid map #(\d+)$/.exec(b)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1]));
   const last = done.length ? Math.max(...done) : 0;
   if (last === 0) return 1;
+  if (batches.includes(rewritten(last))) return pending > 0 || map.newPairs > 0 ? last + 1 : last;
   return map.persistent && map.newPairs === 0 ? last : last + 1;
 }
+
+/** The batch that marks a round's rewrite of every table as over. */
+const rewritten = (round: number): string => `names rewritten #${round}`;
 
 async function apply(ctx: StepContext, p: Plan<PithosMigratePlan>, steps: Steps): Promise<ApplyResult> {
   const data = p.data!;
@@ -357,7 +365,7 @@ async function apply(ctx: StepContext, p: Plan<PithosMigratePlan>, steps: Steps)
     }
   });
   const uuids = await stepUuidMap(ctx, steps.usersStep);
-  const round = await mapRound(ctx, data.map);
+  const round = await mapRound(ctx, data.map, Object.values(data.rows).reduce((a, n) => a + n, 0));
   const prior = new Map(ctx.state.batchesFor(ctx.step).map((b) => [b.batch, b.rows]));
   const width = batchRows();
   const out: string[] = [];
@@ -400,6 +408,7 @@ async function apply(ctx: StepContext, p: Plan<PithosMigratePlan>, steps: Steps)
     rows += n;
     if (n) out.push(`165ba3fbfe53: ${w.table} ${n} row(s) rewritten`);
   }
+  await ctx.batch('pithos', rewritten(round), async () => 0);
   if (ctx.stopRequested()) return stopped();
   const neg = await ctx.batch('pithos', '2a309a9a3438 statistics', async (c, keep) => {
     await imagesOf(c, keep, 'statistics', ['node', 'cluster'], 'SELECT * FROM statistics WHERE population < 0', []);
@@ -447,19 +456,8 @@ async function apply(ctx: StepContext, p: Plan<PithosMigratePlan>, steps: Steps)
 
 // ------------------------------------------------------------------ verify
 
-async function verify(ctx: StepContext, steps: Steps): Promise<Check[]> {
-  const checks: Check[] = [];
-  const uuids = await requiredUuidMap(ctx, steps.usersStep, PITHOS_READS_UUIDS);
-  const pool = (await ctx.db('pithos')).pool;
-  const rev = await readRevision(pool);
-  checks.push({ label: `alembic_version is ${HEAD_REVISION}`, ok: rev.rows.length === 1 && rev.rows[0] === HEAD_REVISION, detail: rev.rows.join(', ') || (rev.table ? 'empty' : 'no table') });
-  const noUrl = rev.urlColumn ? await count(pool, 'SELECT count(*) AS n FROM public WHERE url IS NULL') : -1;
-  checks.push({
-    label: 'public.url exists, is unique and set on every row', ok: rev.urlColumn && rev.urlUnique && noUrl === 0,
-    detail: !rev.urlColumn ? 'no url column' : !rev.urlUnique ? 'no idx_public_url' : noUrl ? `${noUrl} row(s) without url` : 'yes',
-  });
-
-  // account names: astakos uuids, or kept by the operator
+/** Accounts (the tree's top nodes) not named by an astakos uuid: STRANGERS, and KEPTLEFT, kept under their names by decision. */
+async function accountsLeft(ctx: StepContext, steps: Steps, uuids: UuidMap, pool: pg.Pool): Promise<{ strangers: string[]; keptLeft: string[] }> {
   const kept = new Set<string>();
   for (const step of [steps.duplicatesStep, ctx.step]) {
     for (const [k, d] of ctx.state.getDecisions(step)) if (k.startsWith(UNKNOWN_PREFIX) && d.value === 'keep') kept.add(k.slice(UNKNOWN_PREFIX.length));
@@ -477,6 +475,40 @@ async function verify(ctx: StepContext, steps: Steps): Promise<Check[]> {
     if (r.rows.length < 10_000) break;
     last = r.rows[r.rows.length - 1]!.node;
   }
+  return { strangers, keptLeft };
+}
+
+const SHOWN = 3;
+
+/** What 6.4 promises the steps after it: every pithos account is named by an astakos uuid (or kept by decision), as its verify found. */
+export const accountsAreUuids = (steps: Steps): StepPromise => ({
+  async broken(ctx) {
+    const uuids = await requiredUuidMap(ctx, steps.usersStep, PITHOS_READS_UUIDS);
+    const { strangers } = await accountsLeft(ctx, steps, uuids, (await ctx.db('pithos')).pool);
+    if (!strangers.length) return undefined;
+    const emails = strangers.filter((a) => a.includes('@')).length;
+    return {
+      what: `${strangers.length} pithos ${strangers.length === 1 ? 'account' : 'accounts'} named by ${emails === strangers.length ? 'an email' : 'a name that is not an astakos uuid'}`,
+      examples: strangers.slice(0, SHOWN).map((a) => `account ${a}`),
+      complete: strangers.length <= SHOWN,
+      fix: 'renames them to their uuids (or asks what to do with the ones astakos does not know)',
+    };
+  },
+});
+
+async function verify(ctx: StepContext, steps: Steps): Promise<Check[]> {
+  const checks: Check[] = [];
+  const uuids = await requiredUuidMap(ctx, steps.usersStep, PITHOS_READS_UUIDS);
+  const pool = (await ctx.db('pithos')).pool;
+  const rev = await readRevision(pool);
+  checks.push({ label: `alembic_version is ${HEAD_REVISION}`, ok: rev.rows.length === 1 && rev.rows[0] === HEAD_REVISION, detail: rev.rows.join(', ') || (rev.table ? 'empty' : 'no table') });
+  const noUrl = rev.urlColumn ? await count(pool, 'SELECT count(*) AS n FROM public WHERE url IS NULL') : -1;
+  checks.push({
+    label: 'public.url exists, is unique and set on every row', ok: rev.urlColumn && rev.urlUnique && noUrl === 0,
+    detail: !rev.urlColumn ? 'no url column' : !rev.urlUnique ? 'no idx_public_url' : noUrl ? `${noUrl} row(s) without url` : 'yes',
+  });
+
+  const { strangers, keptLeft } = await accountsLeft(ctx, steps, uuids, pool);
   checks.push({
     label: 'every account is named by an astakos uuid (apart from the ones kept)', ok: strangers.length === 0,
     detail: strangers.length ? `not uuids: ${sample(strangers)}` : keptLeft.length ? `kept by the operator: ${sample(keptLeft)}` : 'yes',
