@@ -6,7 +6,7 @@
 // restored from its step 1 dump is named as such.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Service } from '../src/db/connection.js';
@@ -14,7 +14,7 @@ import { createSandbox, simulateStep } from '../src/sandbox/index.js';
 import type { SimulatedStep } from '../src/sandbox/simulate.js';
 import { StateFile } from '../src/state/index.js';
 import { deploymentHashes, hashDifferences } from './helpers/db-hash.js';
-import { cleanupAll, cliIn as cli, runCli, sandboxTarget, tempDir, testDbName, usingServer, withDb } from './support.js';
+import { cleanupAll, cliIn as cli, copyStateFile, removeStateFile, runCli, sandboxTarget, serverUrl, tempDir, testDbName, usingServer, withDb } from './support.js';
 
 after(cleanupAll);
 
@@ -42,14 +42,6 @@ async function step(d: Deployment, id: string): Promise<{ out: string; err: stri
   return r;
 }
 
-const stateFiles = (path: string): string[] => ['', '-wal', '-shm'].map((s) => path + s).filter(existsSync);
-function removeState(path: string): void {
-  for (const f of stateFiles(path)) rmSync(f);
-}
-function copyState(from: string, to: string): void {
-  removeState(to);
-  for (const f of stateFiles(from)) copyFileSync(f, to + f.slice(from.length));
-}
 
 async function count(url: string, service: Service, sql: string): Promise<number> {
   return withDb(service, url, async (db) => Number((await db.pool.query(sql)).rows[0].n));
@@ -70,7 +62,7 @@ describe('the databases are the truth', { timeout: 900_000 }, () => {
     await step(d, '1');
     await step(d, '2.1');
     const before22 = join(d.dir, 'before-2.2.db');
-    copyState(d.state, before22);
+    copyStateFile(d.state, before22);
     const ran = await step(d, '2.2');
     assert.match(ran.out, /2\.2: done/);
     const journal = (): Promise<number> => count(d.urls.astakos, 'astakos', "SELECT count(*) AS n FROM snf_upgrade_journal WHERE step = '2.2'");
@@ -86,12 +78,12 @@ describe('the databases are the truth', { timeout: 900_000 }, () => {
 
     // the copy taken before 2.2 put back: every writing command refuses, naming what disagrees
     const current = join(d.dir, 'current.db');
-    copyState(d.state, current);
-    copyState(before22, d.state);
+    copyStateFile(d.state, current);
+    copyStateFile(before22, d.state);
     for (const args of [['run', '2.2', '--accept-suggestions', '--answers', d.answers], ['confirm', '3.1'], ['undo', '2.2'], ['backup']]) {
       const r = await cli(d.cfg, ...args);
       assert.equal(r.code, 4, `${args.join(' ')}: ${r.err}`);
-      assert.match(r.err, new RegExp(`^snf-upgrade: the astakos database records ${j0} committed batch\\(es\\) and 1 finished step\\(s\\) of step 2\\.2 \\(the last at [\\d-]+ [\\d:]+\\) that state file \\S+ does not know: it is an older copy, another operator's, or a new one; nothing was written\\n {2}next: point --state at the state file that ran them, or rebuild this one from the databases: snf-upgrade recover`, 'm'));
+      assert.match(r.err, new RegExp(`^snf-upgrade: the astakos database records ${j0} committed batch\\(es\\) and 1 finished step\\(s\\) of step 2\\.2 \\(the last at [\\d-]+ [\\d:]+\\) that state file \\S+ does not know: it is an older copy, another operator's, or a new one; nothing was written\\n(?: {2}the (cyclades|pithos) database records 1 finished step\\(s\\) of step 2\\.2 .*\\n){2} {2}next: point --state at the state file that ran them, or rebuild this one from the databases: snf-upgrade recover`, 'm'));
     }
     assert.deepEqual([await journal(), await secrets(), await users()], [j0, s0, u0], 'nothing restored, nothing forgotten');
     const status = await cli(d.cfg, 'status');
@@ -99,7 +91,7 @@ describe('the databases are the truth', { timeout: 900_000 }, () => {
     assert.match(status.out, /the databases and the state file disagree: nothing can be written until they agree\n {2}! the astakos database records/);
 
     // undo with the right file but a journal it does not hold: refused before anything
-    copyState(current, d.state);
+    copyStateFile(current, d.state);
     await withDb('astakos', d.urls.astakos, (db) => db.pool.query(`INSERT INTO snf_upgrade_journal (step, batch, rows_changed) VALUES ('2.2', 'users 0-0 n1 foreign', 1)`));
     const state = StateFile.open(d.state);
     state.recordBatch('2.2', 'users 0-0 n1 foreign', 1, 'astakos');
@@ -109,16 +101,16 @@ describe('the databases are the truth', { timeout: 900_000 }, () => {
     assert.match(undo.err, /undo 2\.2 refused: 1 of its batch\(es\) in the journal have no before-images in state file \S+ \(first: "users 0-0 n1 foreign"; .*\); nothing was restored or forgotten/);
     assert.deepEqual([await journal(), await secrets(), await users()], [j0 + 1, s0, u0]);
     await withDb('astakos', d.urls.astakos, (db) => db.pool.query(`DELETE FROM snf_upgrade_journal WHERE batch = 'users 0-0 n1 foreign'`));
-    copyState(current, d.state);
+    copyStateFile(current, d.state);
 
     for (const id of ORDER.slice(ORDER.indexOf('3.1'), ORDER.indexOf('6.3') + 1)) await step(d, id);
 
     // the state file lost after 6.3: status says so and creates nothing; a writing command refuses and leaves none
-    removeState(d.state);
+    removeStateFile(d.state);
     const lost = await cli(d.cfg, 'status');
     assert.equal(lost.code, 0, lost.err);
     assert.match(lost.out, /state: \S+ \(does not exist\)/);
-    assert.match(lost.out, /! the astakos database records .* of steps 1, 2\.2, 3\.1, 3\.2, 3\.3, 3\.4, 3\.5, 3\.6, 4, 5 .*, but there is no state file \S+: it was lost, or --state names another path/);
+    assert.match(lost.out, /! the astakos database records .* of steps 1, 2\.1, 2\.2, 3\.1, 3\.2, 3\.3, 3\.4, 3\.5, 3\.6, 4, 5, 6\.1, 6\.2, 6\.3 \(the last at [\d-]+ [\d:]+\), but there is no state file \S+: it was lost, or --state names another path/);
     assert.ok(!existsSync(d.state));
     const refused = await cli(d.cfg, 'run', '6.4', '--accept-suggestions', '--answers', d.answers);
     assert.equal(refused.code, 4, refused.err);
@@ -147,7 +139,7 @@ describe('the databases are the truth', { timeout: 900_000 }, () => {
     const child = runCli(['run', '6.4', '--accept-suggestions', '--answers', d.answers, '--config', d.cfg],
       { SNF_UPGRADE_FAULT: 'batch:after-commit:pause', SNF_UPGRADE_FAULT_MARKER: marker });
     while (!existsSync(marker)) await new Promise((r) => setTimeout(r, 50));
-    removeState(d.state);
+    removeStateFile(d.state);
     rmSync(marker);
     const midway = await child;
     assert.notEqual(midway.code, 0, midway.stdout);
@@ -169,7 +161,12 @@ describe('the databases are the truth', { timeout: 900_000 }, () => {
     if (usingServer()) {
       const dump = readdirSync(join(u.dir, readdirSync(u.dir).find((f) => f.endsWith('-backups'))!)).find((f) => f.startsWith('step1-astakos'))!;
       const backups = join(u.dir, readdirSync(u.dir).find((f) => f.endsWith('-backups'))!);
-      execFileSync('pg_restore', ['--clean', '--if-exists', '--no-owner', '-d', u.urls.astakos, join(backups, dump)], { stdio: 'pipe' });
+      const name = new URL(u.urls.astakos).pathname.slice(1);
+      await withDb('astakos', serverUrl()!, async (db) => {
+        await db.pool.query(`DROP DATABASE "${name}" WITH (FORCE)`);
+        await db.pool.query(`CREATE DATABASE "${name}"`);
+      });
+      execFileSync('pg_restore', ['--no-owner', '-d', u.urls.astakos, join(backups, dump)], { stdio: 'pipe' });
       const r = await cli(u.cfg, 'backup');
       assert.equal(r.code, 4, r.err);
       assert.match(r.err, new RegExp(`the astakos database lacks \\d+ batch\\(es\\) of steps 2\\.2, .* and the 0\\.13 schema of step 3\\.2 \\(it is at 0\\.12\\.5\\) that state file \\S+ records: it was restored from a backup \\(it matches the step 1 backup ${dump.replace(/[.+]/g, '\\$&')} of `));

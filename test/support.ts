@@ -1,7 +1,7 @@
 // Where database tests run: the PostgreSQL server named by SNF_TEST_PG_URL (or the PG*
 // variables), or, with neither set, embedded PostgreSQL instances in a temporary folder.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -149,4 +149,17 @@ export function pathWithRefusingPgDump(version = '14.9'): string {
   const bin = tempDir('pg-dump-stub-');
   writeFileSync(join(bin, 'pg_dump'), `#!/bin/sh\n[ "$1" = --version ] && { echo "pg_dump (PostgreSQL) ${version}"; exit 0; }\necho "pg_dump: error: aborting because of server version mismatch" >&2\nexit 1\n`, { mode: 0o755 });
   return `${bin}:${process.env.PATH}`;
+}
+
+const stateFiles = (path: string): string[] => ['', '-wal', '-shm'].map((x) => path + x).filter(existsSync);
+
+/** Removes a state file with its SQLite sidecars (a lost state file). */
+export function removeStateFile(path: string): void {
+  for (const f of stateFiles(path)) rmSync(f);
+}
+
+/** Copies a state file with its sidecars over TO (an older copy put back). */
+export function copyStateFile(from: string, to: string): void {
+  removeStateFile(to);
+  for (const f of stateFiles(from)) copyFileSync(f, to + f.slice(from.length));
 }

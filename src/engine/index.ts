@@ -577,7 +577,6 @@ export class Engine {
       this.state.markFailed(def.id, err instanceof Error ? err.message : String(err));
       throw err;
     }
-    // After the databases: a kill in between leaves the step running, which the start check allows.
     this.state.transaction(() => { this.state.resetStep(def.id); this.state.forgetBatches(def.id); });
     this.emit({ type: 'log', step: def.id, level: 'info', message: `undone: ${result.summary.join('; ')}` });
     return result;

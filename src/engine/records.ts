@@ -28,7 +28,11 @@ export class DatabaseRecords {
     }
   }
 
-  /** STEP finished (AT) or was undone (AT undefined): said in every database, with its decisions as they are now. */
+  /**
+   * STEP finished (AT) or was undone (AT undefined): said in every database, with its decisions as
+   * they are now. Undo says it here before the state file catches up: a kill in between leaves the
+   * step running there, which the start check allows.
+   */
   async step(dbs: Db[], step: string, at: Date | undefined, summary?: unknown): Promise<void> {
     for (const db of dbs) await this.access.writeStep(db, step, at, summary === undefined ? undefined : JSON.stringify(summary), this.state.rawDecisions(step));
     this.written.clear();

@@ -14,6 +14,7 @@ import { UserError } from '../errors.js';
 import type { DeploymentInfo, Engine, EngineEvent, PlanView, RunOutcome, StepView } from './index.js';
 import { checkDatabases } from './preflight.js';
 import { planRecovery, type RecoveryPlan } from './recover.js';
+import { refuseDisagreements } from './reconcile.js';
 import type { SnippetSet } from '../runbook/settings.js';
 import { findStep, type StepDef } from '../runbook/steps.js';
 import type { Decision, DecisionSource, LockHolder as StateLockHolder } from '../state/index.js';
@@ -40,6 +41,8 @@ export interface Backend {
   interrupted(): Promise<{ step: string; text: string } | undefined>;
   /** Where the state file disagrees with what the databases record (each a line; empty: they agree). */
   disagreements(): Promise<string[]>;
+  /** Refuses (exit 4, nothing written) while they disagree: the first thing a writing command checks. */
+  requireAgreement(): Promise<void>;
   /** What `snf-upgrade recover` would write, read from the databases. */
   recoveryPlan(): Promise<RecoveryPlan>;
   /** One line about the runner lock ("held by this session", or who else holds it). */
@@ -244,6 +247,7 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
     deployment: () => engine.deployment(),
     interrupted: () => engine.interrupted(),
     disagreements: async () => (await engine.databaseViews()).disagreements.map((d) => d.line),
+    requireAgreement: async () => refuseDisagreements((await engine.databaseViews()).disagreements),
     recoveryPlan: () => planRecovery(engine),
     async lockLine() {
       if (engine.state.holdsLock()) return 'lock: held by this session';

@@ -13,7 +13,7 @@ import { main, type Io } from '../../src/cli/main.js';
 import { closeAllEmbedded, openDb, SERVICES, type Service } from '../../src/db/connection.js';
 import { STEPS } from '../../src/runbook/steps.js';
 import { createSandbox, SIMULATED_STEPS, simulateStep, type SimulatedStep } from '../../src/sandbox/index.js';
-import { serverUrl, spawnCli, testDbName } from '../support.js';
+import { copyStateFile, removeStateFile, serverUrl, spawnCli, testDbName } from '../support.js';
 import { deploymentHashes, hashDifferences, type Hashes } from './db-hash.js';
 import { stateDisagreements } from './state-agreement.js';
 
@@ -25,7 +25,9 @@ export type KillKind = 'before-commit' | 'after-commit' | 'backup' | 'timed';
 export const KILL_KINDS: readonly KillKind[] = ['before-commit', 'after-commit', 'backup', 'timed'];
 
 export interface Kill { kind: KillKind; hit?: number; delayMs?: number }
-export interface TrialPlan { n: number; step: Target; kills: Kill[] }
+/** After the kills, before the restart: the state file is lost, or replaced by the copy taken before the step. */
+export type StateFault = 'lost' | 'stale';
+export interface TrialPlan { n: number; step: Target; kills: Kill[]; stateFault?: StateFault }
 
 /** Small batches, so that every step has many (the same in the baseline and every trial). */
 export const BATCH_ENV: NodeJS.ProcessEnv = {
@@ -41,7 +43,7 @@ const STEP_TIMEOUT_MS = 180_000;
 export const describeKill = (k: Kill): string =>
   k.kind === 'timed' ? `SIGKILL after ${k.delayMs} ms` : `${k.kind}#${k.hit}`;
 export const describePlan = (p: TrialPlan): string =>
-  `trial ${p.n}: step ${p.step}: ${p.kills.map(describeKill).join(', then ')}`;
+  `trial ${p.n}: step ${p.step}: ${p.kills.map(describeKill).join(', then ')}${p.stateFault ? `, then the state file ${p.stateFault === 'lost' ? 'lost' : 'replaced by its copy from before the step'}` : ''}`;
 
 /** mulberry32: a small seeded PRNG, so that a seed replays the same trials. */
 export function prng(seed: number): () => number {
@@ -303,7 +305,8 @@ export function planTrials(seed: number, count: number, base: Baseline): TrialPl
       if (kind === 'timed') kills.push({ kind, delayMs: int(300, Math.max(400, base.ms[step] ?? 2000)) });
       else kills.push({ kind, hit: int(1, kind === 'backup' ? SERVICES.length : batches) });
     }
-    return { n: i + 1, step, kills };
+    const fault = rnd();
+    return { n: i + 1, step, kills, ...(fault < 0.4 ? { stateFault: fault < 0.2 ? 'lost' as const : 'stale' as const } : {}) };
   });
 }
 
@@ -332,6 +335,8 @@ export async function runTrial(sb: CrashSandbox, base: Baseline, plan: TrialPlan
   const problems: string[] = [];
   let landed = 0;
   const args = ['run', plan.step, '--answers', sb.answers, '--accept-suggestions', '--yes'];
+  const stale = join(sb.root, 'stale-state.db');
+  if (plan.stateFault === 'stale') copyStateFile(sb.state, stale);
   for (const kill of plan.kills) {
     const r = kill.kind === 'timed'
       ? await sb.cli(args, {}, kill.delayMs)
@@ -342,9 +347,17 @@ export async function runTrial(sb: CrashSandbox, base: Baseline, plan: TrialPlan
   // the restart runs the step and the ones after it up to the next manual step, as an operator would
   let end = STEPS.findIndex((s) => s.id === plan.step);
   while (end + 1 < STEPS.length && STEPS[end + 1]!.kind !== 'manual') end++;
+  if (plan.stateFault === 'lost') removeStateFile(sb.state);
+  if (plan.stateFault === 'stale') copyStateFile(stale, sb.state);
   let resumed = false;
   if (!problems.length) {
-    const r = await sb.cli(['run', '--through', STEPS[end]!.id, ...args.slice(2)]);
+    let r = await sb.cli(['run', '--through', STEPS[end]!.id, ...args.slice(2)]);
+    // a state file that disagrees with the databases is refused; the operator rebuilds it, then resumes
+    if (plan.stateFault && r.code === 4 && /snf-upgrade recover/.test(r.stderr)) {
+      const rec = await sb.cli(['recover', '--yes']);
+      if (rec.code !== 0) problems.push(`recover after the state file was ${plan.stateFault} exited ${rec.code}: ${lastLines(rec.stderr + rec.stdout)}`);
+      else r = await sb.cli(['run', '--through', STEPS[end]!.id, ...args.slice(2)]);
+    }
     resumed = r.code === 0;
     if (!resumed) problems.push(`resume of ${plan.step} exited ${r.code ?? r.signal}: ${lastLines(r.stderr + r.stdout)}`);
   }
@@ -381,6 +394,10 @@ export function summaryTable(results: TrialResult[]): string {
   for (const kind of KILL_KINDS) {
     const rs = results.filter((r) => r.plan.kills[0]!.kind === kind);
     if (rs.length) rows.push(line(kind, rs));
+  }
+  for (const fault of ['lost', 'stale'] as const) {
+    const rs = results.filter((r) => r.plan.stateFault === fault);
+    if (rs.length) rows.push(line(`+ state file ${fault}`, rs));
   }
   rows.push(line('all', results));
   const steps: string[][] = TARGETS.map((t) => results.filter((r) => r.plan.step === t)).filter((rs) => rs.length)

@@ -117,6 +117,7 @@ export function fakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
     },
     interrupted: async () => opts.interrupted,
     disagreements: async () => [],
+    requireAgreement: async () => undefined,
     recoveryPlan: async () => ({ steps: [], batches: [], decisions: new Map(), lost: [] }),
     lockLine: async () => (conflict ? `lock: ${conflict.problem}` : 'lock: held by this session'),
     lockConflict: async () => conflict,
