@@ -24,10 +24,10 @@ const ORDER = ['1', '2.1', '2.2', '3.1', '3.2', '3.3', '3.4', '3.5', '3.6', '4',
 
 interface Deployment { cfg: string; state: string; urls: Record<Service, string>; settings: Record<Service, string>; answers: string; dir: string }
 
-async function deployment(tag: string): Promise<Deployment> {
+async function deployment(tag: string, ctype?: string): Promise<Deployment> {
   const dir = tempDir(`truth-${tag}-`);
   const cfg = join(dir, 'snf-upgrade.json');
-  const sbx = await createSandbox({ name: testDbName(`truth_${tag}`), ...sandboxTarget(dir), scale: 'tiny', seed: 11, configPath: cfg });
+  const sbx = await createSandbox({ name: testDbName(`truth_${tag}`), ...sandboxTarget(dir), scale: 'tiny', seed: 11, configPath: cfg, ctype });
   const config = JSON.parse(readFileSync(cfg, 'utf8')) as { state: string; astakos: { settings: string }; cyclades: { settings: string }; pithos: { settings: string } };
   const answers = join(dir, 'answers.json');
   writeFileSync(answers, JSON.stringify({ '2.2': { confirm: true }, 5: { 'rename-pithos': true, 'lower-defaults': true }, '6.1': { confirm: 'delete' }, '6.2': { confirm: true }, '6.3': { confirm: 'delete' } }));
@@ -175,5 +175,55 @@ describe('the databases are the truth', { timeout: 900_000 }, () => {
       assert.equal(mixed.code, 4, mixed.err);
       assert.match(mixed.err, /the astakos database is at 0\.12\.5, but another database records step 3\.2 \(which migrates it\) finished at .*: the databases were restored from different moments; nothing was written/);
     }
+  });
+
+  // x.σ@… and x.ς@… are one email under PostgreSQL's upper() in a UTF-8 database: 2.2 deletes the
+  // one that owns a VM. A stale state file is refused before anything is deleted; a lost one,
+  // rebuilt by recover, still knows 2.2's survivor, so 6.3 gives the VM to the survivor's uuid.
+  test('the σ/ς user deleted by 2.2 keeps its VM through a lost state file: 6.3 gives it to the survivor', { skip: !usingServer() && 'the embedded database has no UTF-8 ctype' }, async () => {
+    const d = await deployment('c', 'C.UTF-8');
+    const q = <T extends Record<string, unknown>>(service: Service, sql: string, args: unknown[] = []): Promise<T[]> =>
+      withDb(service, d.urls[service], async (db) => (await db.pool.query(sql, args)).rows as T[]);
+    assert.equal((await q<{ eq: boolean }>('astakos', "SELECT upper('x.σ@example.org') = upper('x.ς@example.org') AS eq"))[0]!.eq, true, 'a UTF-8 ctype');
+    // A: active, verified, no VM; B: owns live VMs, inactive (so 2.2 suggests keeping A)
+    const owners = await q<{ userid: string }>('cyclades', 'SELECT userid FROM db_virtualmachine WHERE NOT deleted GROUP BY userid ORDER BY userid');
+    const unique = await q<{ id: number; email: string }>('astakos', `SELECT min(id) AS id, min(email) AS email FROM auth_user GROUP BY upper(email) HAVING count(*) = 1 ORDER BY 1`);
+    const b = unique.find((u) => owners.some((o) => o.userid === u.email))!;
+    const a = unique.find((u) => u.id !== b.id && !owners.some((o) => o.userid === u.email))!;
+    const vms = (await q<{ id: number }>('cyclades', 'SELECT id FROM db_virtualmachine WHERE userid = $1 AND NOT deleted', [b.email])).map((v) => v.id);
+    await q('astakos', "UPDATE auth_user SET email = 'x.σ@example.org', is_active = true WHERE id = $1", [a.id]);
+    await q('astakos', 'UPDATE im_astakosuser SET email_verified = true, is_verified = true WHERE user_ptr_id = $1', [a.id]);
+    await q('astakos', "UPDATE auth_user SET email = 'x.ς@example.org', is_active = false WHERE id = $1", [b.id]);
+    await q('astakos', 'UPDATE im_astakosuser SET email_verified = false WHERE user_ptr_id = $1', [b.id]);
+    for (const t of await q<{ t: string; c: string }>('cyclades', "SELECT table_name AS t, column_name AS c FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'userid'")) {
+      await q('cyclades', `UPDATE ${t.t} SET ${t.c} = 'x.ς@example.org' WHERE ${t.c} = $1`, [b.email]);
+    }
+
+    await step(d, '1');
+    await step(d, '2.1');
+    const before22 = join(d.dir, 'before-2.2.db');
+    copyStateFile(d.state, before22);
+    await step(d, '2.2');
+    const left = await q<{ id: number; email: string }>('astakos', "SELECT id, email FROM auth_user WHERE upper(email) = upper('x.σ@example.org')");
+    assert.deepEqual(left, [{ id: a.id, email: 'x.σ@example.org' }], '2.2 kept A and deleted B, the VM owner');
+
+    // the copy from before 2.2 (or a colleague's fresh file): refused, nobody deleted
+    const current = join(d.dir, 'current.db');
+    copyStateFile(d.state, current);
+    copyStateFile(before22, d.state);
+    const users = async () => Number((await q<{ n: string }>('astakos', 'SELECT count(*) AS n FROM auth_user'))[0]!.n);
+    const n = await users();
+    const stale = await cli(d.cfg, 'run', '2.2', '--accept-suggestions', '--answers', d.answers);
+    assert.equal(stale.code, 4, stale.err);
+    assert.equal(await users(), n);
+
+    // the state file lost after 2.2: recover brings back 2.2's survivor from the astakos database
+    removeStateFile(d.state);
+    const r = await cli(d.cfg, 'recover', '--yes');
+    assert.equal(r.code, 0, r.err);
+    for (const id of ORDER.slice(ORDER.indexOf('3.1'), ORDER.indexOf('6.3') + 1)) await step(d, id);
+    const uuid = (await q<{ uuid: string }>('astakos', 'SELECT uuid FROM im_astakosuser WHERE user_ptr_id = $1', [a.id]))[0]!.uuid;
+    const now = await q<{ id: number; userid: string; deleted: boolean }>('cyclades', 'SELECT id, userid, deleted FROM db_virtualmachine WHERE id = ANY($1::int[]) ORDER BY id', [vms]);
+    assert.deepEqual(now, vms.map((id) => ({ id, userid: uuid, deleted: false })));
   });
 });

@@ -36,6 +36,8 @@ export interface CreateOptions {
   seed?: number;
   /** Default ./snf-upgrade-NAME.json. */
   configPath?: string;
+  /** The server databases' LC_CTYPE (default C; e.g. C.UTF-8, as Debian installs PostgreSQL, where upper('ς') is 'Σ'). */
+  ctype?: string;
   log?: (line: string) => void;
 }
 
@@ -282,7 +284,7 @@ export async function createSandbox(opts: CreateOptions): Promise<CreateResult> 
       const dropped = await dropServerDbs(admin, opts.name);
       if (dropped.length) log(`dropped old ${dropped.join(', ')}`);
       for (const db of new Set(SERVICES.map((s) => sandboxDbName(opts.name, s, layout)))) {
-        await admin.query(`CREATE DATABASE "${db}" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
+        await admin.query(`CREATE DATABASE "${db}" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE '${(opts.ctype ?? 'C').replace(/'/g, "''")}'`);
       }
     });
   } else {
