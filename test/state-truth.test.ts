@@ -83,7 +83,7 @@ describe('the databases are the truth', { timeout: 900_000 }, () => {
     for (const args of [['run', '2.2', '--accept-suggestions', '--answers', d.answers], ['confirm', '3.1'], ['undo', '2.2'], ['backup']]) {
       const r = await cli(d.cfg, ...args);
       assert.equal(r.code, 4, `${args.join(' ')}: ${r.err}`);
-      assert.match(r.err, new RegExp(`^snf-upgrade: the astakos database records ${j0} committed batch\\(es\\) and 1 finished step\\(s\\) of step 2\\.2 \\(the last at [\\d-]+ [\\d:]+\\) that state file \\S+ does not know: it is an older copy, another operator's, or a new one; nothing was written\\n(?: {2}the (cyclades|pithos) database records 1 finished step\\(s\\) of step 2\\.2 .*\\n){2} {2}next: point --state at the state file that ran them, or rebuild this one from the databases: snf-upgrade recover`, 'm'));
+      assert.match(r.err, new RegExp(`^snf-upgrade: the astakos database records ${j0} committed batch\\(es\\) and 1 finished step\\(s\\) of step 2\\.2 \\(the last at [\\d-]+ [\\d:]+\\) that state file \\S+ does not know: it is an older copy, another operator's, or a new one; nothing was written\\n(?: {2}the (cyclades|pithos) database also records 1 finished step\\(s\\) of step 2\\.2 \\(the last at [\\d-]+ [\\d:]+\\)\\n){2} {2}next: point --state at the state file that ran them, or rebuild this one from the databases: snf-upgrade recover`, 'm'));
     }
     assert.deepEqual([await journal(), await secrets(), await users()], [j0, s0, u0], 'nothing restored, nothing forgotten');
     const status = await cli(d.cfg, 'status');
@@ -104,6 +104,15 @@ describe('the databases are the truth', { timeout: 900_000 }, () => {
     copyStateFile(current, d.state);
 
     for (const id of ORDER.slice(ORDER.indexOf('3.1'), ORDER.indexOf('6.3') + 1)) await step(d, id);
+    // finished steps before the schema moved on are "already done", not a schema refusal
+    for (const id of ['1', '2.1', '2.2']) {
+      const r = await cli(d.cfg, 'run', id);
+      assert.equal(r.code, 0, `${id}: ${r.err}`);
+      assert.match(r.out, new RegExp(`^${id.replace('.', '\\.')}: already-done\n {2}step ${id.replace('.', '\\.')} is already done \\(at [\\d-]+ [\\d:]+\\); nothing to do`));
+    }
+    const confirmed = await cli(d.cfg, 'confirm', '3.2');
+    assert.equal(confirmed.code, 0, confirmed.err);
+    assert.match(confirmed.out, /^3\.2: already-done\n {2}step 3\.2 is already done/);
 
     // the state file lost after 6.3: status says so and creates nothing; a writing command refuses and leaves none
     removeStateFile(d.state);
@@ -174,6 +183,22 @@ describe('the databases are the truth', { timeout: 900_000 }, () => {
       const mixed = await cli(u.cfg, 'recover', '--yes');
       assert.equal(mixed.code, 4, mixed.err);
       assert.match(mixed.err, /the astakos database is at 0\.12\.5, but another database records step 3\.2 \(which migrates it\) finished at .*: the databases were restored from different moments; nothing was written/);
+      // every database restored from its step 1 dump: recover marks every step pending again, keeping the backups
+      for (const service of ['cyclades', 'pithos'] as const) {
+        const db = new URL(u.urls[service]).pathname.slice(1);
+        await withDb(service, serverUrl()!, async (x) => {
+          await x.pool.query(`DROP DATABASE "${db}" WITH (FORCE)`);
+          await x.pool.query(`CREATE DATABASE "${db}"`);
+        });
+        const file = readdirSync(backups).find((f) => f.startsWith(`step1-${service}`))!;
+        execFileSync('pg_restore', ['--no-owner', '-d', u.urls[service], join(backups, file)], { stdio: 'pipe' });
+      }
+      const shown = await cli(u.cfg, 'recover');
+      assert.match(shown.out, / {2}2\.2 {2}done → pending: the databases record nothing of it/);
+      assert.equal((await cli(u.cfg, 'recover', '--yes')).code, 0);
+      const fresh = JSON.parse((await cli(u.cfg, 'status', '--json')).out);
+      assert.deepEqual([fresh.current, fresh.disagreements, fresh.deployment.map((x: { version: string }) => x.version)], ['1', [], ['0.12.5', '0.12.5', '0.12.5']]);
+      assert.match((await cli(u.cfg, 'report')).out, /step1-astakos/);
     }
   });
 

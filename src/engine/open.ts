@@ -11,6 +11,7 @@ import { StateFile } from '../state/index.js';
 import { VERSION } from '../version.js';
 import { deploymentFingerprint, Engine } from './index.js';
 import { requireEmbeddedDatabases } from './preflight.js';
+import { StateDisagrees } from './reconcile.js';
 import { engineBackend, type Session } from './session.js';
 
 export interface OpenSessionOptions {
@@ -70,7 +71,8 @@ export async function openSession(config: Config, opts: OpenSessionOptions): Pro
     try {
       await engine.lock({ takeOver: opts.lock.takeOver });
     } catch (err) {
-      if (!(err instanceof UserError)) {
+      // A state file that disagrees with the databases is no lock problem: the wizard does not start on it.
+      if (!(err instanceof UserError) || err instanceof StateDisagrees) {
         await session.close('failed').catch(() => undefined);
         throw err;
       }

@@ -54,8 +54,12 @@ export function disagreements(state: StateFile, statePath: string, runbook: read
     if (unknown.length || finished.length) {
       const last = [...unknown.map((j) => j.committedAt), ...finished.map((d) => d.finishedAt)].sort((a, b) => b.getTime() - a.getTime())[0]!;
       const what = [unknown.length ? `${unknown.length} committed batch(es)` : '', finished.length ? `${finished.length} finished step(s)` : ''].filter(Boolean).join(' and ');
-      const head = `the ${names} database records ${what} of ${stepList([...unknown.map((j) => j.step), ...finished.map((d) => d.step)])} (the last at ${at(last)})`;
-      out.push({ kind: 'ahead', line: state.inMemory ? `${head}, but there is no ${file}: it was lost, or --state names another path` : `${head} that ${file} does not know: it is an older copy, another operator's, or a new one` });
+      const records = `${what} of ${stepList([...unknown.map((j) => j.step), ...finished.map((d) => d.step)])} (the last at ${at(last)})`;
+      // the first database says what is wrong; the others only what they record too
+      const said = out.some((d) => d.kind === 'ahead');
+      out.push({ kind: 'ahead', line: said ? `the ${names} database also records ${records}`
+        : state.inMemory ? `the ${names} database records ${records}, but there is no ${file}: it was lost, or --state names another path`
+          : `the ${names} database records ${records} that ${file} does not know: it is an older copy, another operator's, or a new one` });
     }
 
     const mine = (b: BatchRecord): boolean => (b.service ? servicesOf(view.db).includes(b.service) : !anywhere.has(key(b.step, b.batch)));
@@ -92,6 +96,9 @@ function matchingBackup(view: DatabaseView, backups: BackupRecord[], batches: Ba
     });
 }
 
+/** The state file disagrees with the databases: nothing can be written, whoever holds the lock. */
+export class StateDisagrees extends CheckFailed {}
+
 /** Refuses a writing command (nothing written) while the state file and the databases disagree. */
 export function refuseDisagreements(found: Disagreement[]): void {
   if (!found.length) return;
@@ -99,5 +106,5 @@ export function refuseDisagreements(found: Disagreement[]): void {
   const next = behind
     ? `to go on from the databases as they are, run snf-upgrade recover (it marks ${behind.from} and every later step pending again); or restore the databases the state file describes`
     : 'point --state at the state file that ran them, or rebuild this one from the databases: snf-upgrade recover';
-  throw new CheckFailed(`${found[0]!.line}; nothing was written`, next).withDetails(found.slice(1).map((d) => d.line));
+  throw new StateDisagrees(`${found[0]!.line}; nothing was written`, next).withDetails(found.slice(1).map((d) => d.line));
 }

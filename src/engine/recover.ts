@@ -77,7 +77,7 @@ export async function planRecovery(engine: Engine): Promise<RecoveryPlan> {
 
   const lost: string[] = [];
   const noImages = [...new Set(batches.filter((b) => b.rows > 0 && !engine.state.countBeforeImages(b.step, b.batch)).map((b) => b.step))];
-  if (noImages.length) lost.push(`undo of step(s) ${noImages.join(', ')}: the rows their batches changed were copied only into the lost state file (restore the backup taken before them instead)`);
+  if (noImages.length) lost.push(`undo of step(s) ${noImages.join(', ')}: the rows their batches changed were copied only into the state file that ran them (restore the backup taken before them instead)`);
   const undecided = steps.filter((s) => s.to !== 'done' && !decisions.has(s.id) && engine.state.getDecisions(s.id).size > 0).map((s) => s.id);
   if (undecided.length) lost.push(`the decisions already made for step(s) ${undecided.join(', ')} are carried over from the replaced file`);
   return { steps, batches, decisions, lost };
