@@ -222,13 +222,14 @@ describe('headless commands', () => {
 
 
 describe('demo', () => {
+  const run = async (...args: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await main(args, { out: (s) => { out += `${s}\n`; }, err: (s) => { err += `${s}\n`; }, isTTY: false });
+    return { code, out, err };
+  };
+
   it('builds the demo under --dir at --scale once, reuses it, and refuses another scale', async () => {
-    const run = async (...args: string[]) => {
-      let out = '';
-      let err = '';
-      const code = await main(args, { out: (s) => { out += `${s}\n`; }, err: (s) => { err += `${s}\n`; }, isTTY: false });
-      return { code, out, err };
-    };
     const demoDir = join(dir, 'demo');
     const first = await run('demo', '--dir', demoDir, '--scale', 'tiny');
     assert.equal(first.code, 0, first.err);
@@ -257,12 +258,6 @@ describe('demo', () => {
   });
 
   it('builds the shared layout: astakos and cyclades in one database', async () => {
-    const run = async (...args: string[]) => {
-      let out = '';
-      let err = '';
-      const code = await main(args, { out: (s) => { out += `${s}\n`; }, err: (s) => { err += `${s}\n`; }, isTTY: false });
-      return { code, out, err };
-    };
     const demoDir = join(dir, 'demo-shared');
     const first = await run('demo', '--dir', demoDir, '--scale', 'tiny', '--layout', 'shared');
     assert.equal(first.code, 0, first.err);
