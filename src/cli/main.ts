@@ -9,6 +9,8 @@ import type { EngineEvent, StepView } from '../engine/index.js';
 import { openSession } from '../engine/open.js';
 import type { Session } from '../engine/session.js';
 import { recoveryLines, writeRecovery } from '../engine/recover.js';
+import { restoreLines } from '../engine/restore.js';
+import { restoreCommands, restoreDatabase } from '../db/restore.js';
 import { CheckFailed, EXIT, NeedsAnswer, UserError } from '../errors.js';
 import { alreadyDone } from '../engine/stops.js';
 import { checkLine, describeError, formatEta } from '../format.js';
@@ -40,6 +42,9 @@ const USAGE = `usage: snf-upgrade [COMMAND] [options]
   backup                  a fresh backup of every database
   recover [--yes]         rebuild a lost or stale state file from what the databases record
                           (shows what it would write; --yes writes it, keeping the old file)
+  restore [SERVICE…] [--backup LABEL] [--print]
+                          put the databases back as their checked backups (step 1's unless
+                          LABEL) after a confirmation; the state file then follows them
   report                  everything found, decided and changed
   sandbox create|drop|simulate ...   test deployments (see README)
 
@@ -72,6 +77,8 @@ const OPTIONS = {
   dir: { type: 'string' },
   scale: { type: 'string' },
   layout: { type: 'string' },
+  backup: { type: 'string' },
+  print: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -177,6 +184,11 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
     }
   }
   if (command !== 'snippets' && flags.reveal) throw new UserError('--reveal applies only to "snf-upgrade snippets"', 'see snf-upgrade --help', EXIT.usage);
+  if (command !== 'restore') {
+    for (const k of ['backup', 'print'] as const) {
+      if (flags[k] !== undefined) throw new UserError(`--${k} applies only to "snf-upgrade restore"`, 'see snf-upgrade --help', EXIT.usage);
+    }
+  }
   const loadCfg = () => {
     const config = loadConfig(flags.config);
     if (flags.state) config.state = flags.state;
@@ -345,6 +357,39 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
         known(session, arg);
         if (format === 'json') json(await session.reportData());
         else io.out(await session.report());
+        return EXIT.ok;
+      }, true);
+    }
+    case 'restore': {
+      const config = loadCfg();
+      const label = flags.backup ?? '1';
+      const plan = await withSession(config, flags, 'snf-upgrade restore', async (session) => {
+        const live = (await session.locks()).filter((l) => l.alive);
+        if (live.length) throw new UserError(`the upgrade is in use by ${live[0]!.command} (process ${live[0]!.pid} on ${live[0]!.host}); nothing was restored`, 'let it finish or end it, then restore');
+        return session.restorePlan(args, label);
+      }, true);
+      if (flags.print) {
+        io.out(['# run these on the database host, with every service stopped:', ...plan.targets.flatMap((t) => restoreCommands(t))].join('\n'));
+        return EXIT.ok;
+      }
+      io.out([`restoring backup "${label}":`, ...restoreLines(plan)].join('\n'));
+      const ok = await asker(flags).confirm({
+        step: 'restore', key: 'confirm', dangerous: true,
+        message: `Replace ${plan.targets.map((t) => t.services.join(' and ')).join(', ')} with backup "${label}"? Everything written to them since is lost.`,
+        detail: restoreLines(plan),
+      });
+      if (!ok) throw new UserError('the restore was not confirmed; nothing was restored', 'run it again and confirm when ready');
+      for (const t of plan.targets) {
+        await restoreDatabase(t);
+        io.out(`restored ${t.services.join(' and ')} from ${t.path}`);
+      }
+      // The state file follows the databases: what they no longer hold is pending again.
+      const newest = plan.targets.map((t) => t.createdAt).sort().at(-1)!;
+      const rebuilt = await withSession(config, flags, 'snf-upgrade restore', (session) => session.recoveryPlan({ at: newest, step: label }), true);
+      const replaced = writeRecovery(config, rebuilt);
+      io.out(`state file ${config.state} now follows the restored databases${replaced ? ` (the previous one is kept as ${replaced})` : ''}; decisions made so far are kept for review`);
+      return withSession(config, flags, 'snf-upgrade restore', async (session) => {
+        io.out(renderStatus(session.statePath, await session.deployment(), session.steps(), session.current()?.def.id, undefined, []));
         return EXIT.ok;
       }, true);
     }

@@ -4,13 +4,12 @@ import type { Config } from '../config.js';
 import { databaseGroups, databaseKey, requireDb, servicesSharing } from '../config.js';
 import { blocking, type ApplyResult, type Asker, type Check, type StepContext, type StepDecisions, type TableChange } from '../core/step.js';
 import { hostname } from 'node:os';
-import { physicalDatabase, redactUrl, serviceNames, SERVICES, type Db, type Service } from '../db/connection.js';
+import { physicalDatabase, SERVICES, type Db, type Service } from '../db/connection.js';
 import { processLiveness } from '../processes.js';
 import { scrubSecrets } from '../secrets.js';
-import { describeVersion, detectSchema } from '../db/detect.js';
 import { databaseFault, classifyDbError } from '../db/errors.js';
 import type { HeldLock, LockHolder } from '../db/lock.js';
-import { alreadyDone, holderText, inUse, lockLost, servicesStillUp, takenFrom } from './stops.js';
+import { alreadyDone, expectedSessions, holderText, inUse, lockLost, servicesStillUp, takenFrom } from './stops.js';
 import { CheckFailed, NeedsAnswer, UserError } from '../errors.js';
 import { checkLine, checkLines } from '../format.js';
 import { backupAll } from '../core/preflight/services-down.js';
@@ -18,6 +17,7 @@ import { abortBackups } from '../db/backup.js';
 import { deploymentSnippets, type SettingsStep, type SnippetSet } from '../runbook/settings.js';
 import { STEPS, type StepDef } from '../runbook/steps.js';
 import { postgres, type DatabaseAccess } from './databases.js';
+import { deploymentInfo } from './deployment.js';
 import { ownPromiseBroken, recheckPromises } from './promises.js';
 import { refuseDisagreements, withDisagreements, type DatabaseView, type Disagreement } from './reconcile.js';
 import { DatabaseRecords, stateFileGone } from './records.js';
@@ -120,21 +120,8 @@ export class Engine {
   }
 
   /** Each database's location and schema release, for the home screen and `status`. */
-  async deployment(): Promise<DeploymentInfo[]> {
-    const out: DeploymentInfo[] = [];
-    for (const service of SERVICES) {
-      const url = this.config[service].db;
-      if (!url) { out.push({ service, label: '(not configured)', version: '?', error: 'not configured' }); continue; }
-      const others = servicesSharing(this.config, service).filter((s) => s !== service);
-      const shared = others.length ? { sharedWith: others } : {};
-      try {
-        const db = await this.db(service);
-        out.push({ service, label: db.label, version: describeVersion(service, await detectSchema(db.pool, service)), ...shared });
-      } catch (err) {
-        out.push({ service, label: redactUrl(url), version: '?', error: err instanceof UserError ? err.message : scrubSecrets(String(err)), ...shared });
-      }
-    }
-    return out;
+  deployment(): Promise<DeploymentInfo[]> {
+    return deploymentInfo(this.config, (s) => this.db(s));
   }
 
   steps(): StepView[] {
@@ -238,13 +225,17 @@ export class Engine {
   /**
    * Services must stay down while a step writes: a session of anything but snf-upgrade on
    * DB (gunicorn, a dispatcher, psql) stops the step before its next batch, unless the
-   * operator said to go on anyway ({"STEP": {"ignore-sessions": true}}).
+   * operator said to go on anyway ({"STEP": {"ignore-sessions": true}}). Sessions of a service
+   * a done step started (astakos after 4) are expected: said once per step, not blocking.
    */
   private async assertNoServices(db: Db, step: string, batchNo: number): Promise<void> {
     if (db.embedded) return; // one backend serves every client: there is no session to see
     const sessions = await this.databases.otherSessions(db);
     if (!sessions.length || this.asker.answer(step, 'ignore-sessions') === true) return;
-    throw servicesStillUp(db, sessions, step, batchNo);
+    const started = this.runbook.filter((d) => this.state.getStep(d.id).status === 'done').flatMap((d) => d.starts ?? []);
+    const expected = expectedSessions(db, sessions, started);
+    if (!expected) throw servicesStillUp(db, sessions, step, batchNo);
+    if (batchNo === 1) this.emit({ type: 'log', step, level: 'info', message: expected });
   }
 
   /** A database fault as a UserError naming the database, the step and the batch. */

@@ -27,8 +27,12 @@ export interface RecoveryPlan {
 
 const at = (d: Date | string): string => new Date(d).toISOString().slice(0, 16).replace('T', ' ');
 
-/** What the rebuilt state file would record, read from the databases through ENGINE (nothing written). */
-export async function planRecovery(engine: Engine): Promise<RecoveryPlan> {
+/**
+ * What the rebuilt state file would record, read from the databases through ENGINE (nothing
+ * written). RESTORED: the databases were just restored from a backup made at AT (during step
+ * STEP): the steps the state file had finished by then (and STEP itself) stay done.
+ */
+export async function planRecovery(engine: Engine, restored?: { at: string; step?: string }): Promise<RecoveryPlan> {
   const { views } = await engine.databaseViews();
   const order = engine.steps().map((s) => s.def);
   const done = new Map<string, { finishedAt: Date; summary: string | null }>();
@@ -55,15 +59,18 @@ export async function planRecovery(engine: Engine): Promise<RecoveryPlan> {
     let to: StepStatus = 'pending';
     let why = 'the databases record nothing of it';
     let when: string | null = null;
+    const record = engine.state.getStep(def.id);
     if (marker) {
       to = 'done'; when = marker.finishedAt.toISOString(); why = `the databases record it finished at ${at(marker.finishedAt)}`;
+    } else if (restored && record.status === 'done' && (def.id === restored.step || (record.finishedAt ?? '') < restored.at)) {
+      to = 'done'; when = record.finishedAt; why = 'done before the backup that was restored';
     } else if (i < lastIndex) {
       to = 'done'; why = 'a later step finished (the databases recorded no finish of this one)';
     } else if (journalled.has(def.id)) {
       to = 'running'; when = journalled.get(def.id)!.toISOString();
       why = `interrupted: batches committed until ${at(journalled.get(def.id)!)}; running it again continues after them`;
     }
-    steps.push({ id: def.id, from, to, why, at: when, summary: marker?.summary ? JSON.parse(marker.summary) as unknown : null });
+    steps.push({ id: def.id, from, to, why, at: when, summary: marker?.summary ? JSON.parse(marker.summary) as unknown : to === 'done' && !marker ? record.summary : null });
   }
 
   const decisions = new Map<string, RecordedDecision[]>();

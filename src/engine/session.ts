@@ -14,6 +14,7 @@ import { UserError } from '../errors.js';
 import type { DeploymentInfo, Engine, EngineEvent, PlanView, RunOutcome, StepView } from './index.js';
 import { checkDatabases } from './preflight.js';
 import { planRecovery, type RecoveryPlan } from './recover.js';
+import { planRestore, type RestorePlan } from './restore.js';
 import { refuseDisagreements } from './reconcile.js';
 import type { SnippetSet } from '../runbook/settings.js';
 import { findStep, type StepDef } from '../runbook/steps.js';
@@ -43,8 +44,10 @@ export interface Backend {
   disagreements(): Promise<string[]>;
   /** Refuses (exit 4, nothing written) while they disagree: the first thing a writing command checks. */
   requireAgreement(): Promise<void>;
-  /** What `snf-upgrade recover` would write, read from the databases. */
-  recoveryPlan(): Promise<RecoveryPlan>;
+  /** What `snf-upgrade recover` would write, read from the databases (RESTORED: just restored from the backup made at AT, during STEP). */
+  recoveryPlan(restored?: { at: string; step?: string }): Promise<RecoveryPlan>;
+  /** What `snf-upgrade restore` would put back: the backups LABEL of SERVICES (none: all), checked. */
+  restorePlan(services: string[], label: string): Promise<RestorePlan>;
   /** One line about the runner lock ("held by this session", or who else holds it). */
   lockLine(): Promise<string>;
   /** Who holds the runner lock when this session could not take it at start (undefined: this session holds it). */
@@ -248,7 +251,8 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
     interrupted: () => engine.interrupted(),
     disagreements: async () => (await engine.databaseViews()).disagreements.map((d) => d.line),
     requireAgreement: async () => refuseDisagreements((await engine.databaseViews()).disagreements),
-    recoveryPlan: () => planRecovery(engine),
+    recoveryPlan: (restored) => planRecovery(engine, restored),
+    restorePlan: (services, label) => planRestore(engine, services, label),
     async lockLine() {
       if (engine.state.holdsLock()) return 'lock: held by this session';
       const problem = opts.lockProblem?.();

@@ -1,5 +1,5 @@
 // The one-line stops of a step that must not write on: services still connected, a lock lost.
-import { serviceNames, type Db } from '../db/connection.js';
+import { serviceNames, type Db, type Service } from '../db/connection.js';
 import type { LockHolder } from '../db/lock.js';
 import { describeSession, type Session } from '../db/sessions.js';
 import { UserError } from '../errors.js';
@@ -11,6 +11,20 @@ export function servicesStillUp(db: Db, sessions: Session[], step: string, batch
   return new UserError(`${name} has a session that is not snf-upgrade: ${describeSession(sessions[0]!)}${sessions.length > 1 ? ` and ${sessions.length - 1} more` : ''}; ${step} stopped ${done}, nothing half-done`,
     `stop that service (services stay down until phase 11), then run the same command again to resume; if it is harmless, answer {"${step}": {"ignore-sessions": true}}`)
     .withDetails(sessions.map((x) => `${name}: ${describeSession(x)}`));
+}
+
+/**
+ * The line that says SESSIONS on DB are expected, when a done step started a service in DB
+ * (undefined: they are not, and stop the step). A database shared with a service still stopped
+ * cannot tell whose sessions they are: the line says that service must stay down.
+ */
+export function expectedSessions(db: Db, sessions: Session[], started: Service[]): string | undefined {
+  const inDb = db.services ?? [db.service];
+  const up = inDb.filter((s) => started.includes(s));
+  if (!up.length) return undefined;
+  const down = inDb.filter((s) => !up.includes(s));
+  return `${sessions.length} session(s) of ${up.join(' and ')} (started at an earlier step) on the ${serviceNames(db)} database, expected: ${describeSession(sessions[0]!)}`
+    + (down.length ? `; ${down.join(' and ')} share${down.length > 1 ? '' : 's'} this database and must still be stopped` : '');
 }
 
 /** The lock of LOST (and of every database in ALL) went during STEP: taken over by HOLDER, or its connection closed. */

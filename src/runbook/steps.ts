@@ -59,6 +59,8 @@ export interface StepDef {
   promise?: { check: StepPromise; through?: string };
   /** The step ends its phase with a checked backup of every database (no second one is offered then). */
   backsUp?: boolean;
+  /** The services this step starts: once it is done their sessions are expected, shown and not blocking (4 starts astakos). */
+  starts?: Service[];
   /**
    * The answers-file keys this step reads ({"<id>": {"<key>": value}}), each with its parser;
    * every step also accepts "ignore-sessions" and "confirm" (core/answers.ts COMMON_ANSWERS).
@@ -224,6 +226,7 @@ export const STEPS: StepDef[] = [
     commands: [{ host: 'astakos', lines: ['service apache2 start', 'service gunicorn start'] }],
     verifiedBy: 'the operator confirms',
     simulate: true,
+    starts: ['astakos'],
   },
   {
     id: '5', phase: '5', kind: 'migrate', title: 'Load resource definitions into astakos',

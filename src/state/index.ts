@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import type { Service } from '../db/connection.js';
 import { processLiveness, processStartTime } from '../processes.js';
 import { UserError } from '../errors.js';
-import { fromJson, fromJsonOrNull, toJson } from './json.js';
+import { fromJson, toJson } from './json.js';
 import { checkBeforeImages, openStateDatabase, translateRuntime } from './open.js';
 import { applyMigrations, schemaVersion } from './schema.js';
 import {

@@ -119,6 +119,7 @@ export function fakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
     disagreements: async () => [],
     requireAgreement: async () => undefined,
     recoveryPlan: async () => ({ steps: [], batches: [], decisions: new Map(), lost: [] }),
+    restorePlan: async (_services, label) => ({ label, targets: [] }),
     lockLine: async () => (conflict ? `lock: ${conflict.problem}` : 'lock: held by this session'),
     lockConflict: async () => conflict,
     async takeOver() { b.calls.push('take over'); conflict = undefined; },
