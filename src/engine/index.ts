@@ -552,10 +552,10 @@ export class Engine {
 
   async undo(stepId: string): Promise<ApplyResult> {
     const def = this.def(stepId);
-    if (!def.module?.undo) throw new UserError(`step ${def.id} cannot be undone`, 'restore the backup taken before it instead', 2);
+    if (!def.module?.undo) throw new UserError(`step ${def.id} cannot be undone`, 'restore the backup taken before it instead: snf-upgrade restore (--print shows the commands)', 2);
     const ctx = this.context(def);
     const refusal = await def.module.undoRefusal?.(ctx);
-    if (refusal) throw new UserError(`undo ${def.id} refused: ${refusal}`, 'restore the backup taken before it instead');
+    if (refusal) throw new UserError(`undo ${def.id} refused: ${refusal}`, 'restore the backup taken before it instead: snf-upgrade restore (--print shows the commands)');
     this.state.checkBeforeImages();
     await this.lockAndAnnounce();
     await this.records.requireBeforeImages(await this.physicalDbs(), def.id);

@@ -132,6 +132,6 @@ export async function checkDatabases(engine: Engine, stepId: string | undefined)
   if (!problems.length) return;
   const next = wrongDatabase
     ? 'point each service\'s "db" in the config file at that service\'s 0.12.5 database, the same URL for services sharing one (snf-upgrade status shows what each one holds)'
-    : 'check that the config and --state name this deployment\'s databases and state file; restore the step 1 backup if the schema was changed by hand';
+    : 'check that the config and --state name this deployment\'s databases and state file; restore the step 1 backup (snf-upgrade restore) if the schema was changed by hand';
   throw new CheckFailed(problems[0]!, next).withDetails(problems.slice(1));
 }

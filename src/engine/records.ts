@@ -68,7 +68,7 @@ export class DatabaseRecords {
     }
     if (!missing.length) return;
     throw new UserError(`undo ${step} refused: ${missing.length} of its batch(es) in the journal have no before-images in state file ${this.state.path} (first: "${missing[0]}"; the file was rebuilt by recover, or is not the one that ran ${step}); nothing was restored or forgotten`,
-      'use the state file that ran the step, or restore the backup taken before it');
+      'use the state file that ran the step, or restore the backup taken before it (snf-upgrade restore)');
   }
 
   /** What became of STEP, which a previous run left running (killed or crashed). */

@@ -218,7 +218,7 @@ export const removeDuplicates = ({ findStep, schemaStep }: { findStep: string; s
           : 0;
         if (present > 0 && present < ids.length) {
           throw new UserError(`${present} of the ${ids.length} users deleted in batch "${batch}" exist again in astakos; refusing to restore over them`,
-            'restore the backup taken in step 1 instead');
+            'restore the backup taken in step 1 instead (snf-upgrade restore)');
         }
         let n = 0;
         if (present === ids.length && ids.length > 0) {
@@ -252,7 +252,7 @@ export const removeDuplicates = ({ findStep, schemaStep }: { findStep: string; s
       const left = await client.query<{ batch: string }>(`SELECT batch FROM ${JOURNAL_TABLE} WHERE step = $1 AND batch NOT LIKE 'undo %' ORDER BY batch`, [ctx.step]);
       if (left.rowCount) {
         throw new UserError(`undo ${ctx.step} refused: the astakos journal holds ${left.rowCount} batch(es) of ${ctx.step} whose deleted rows state file ${ctx.state.path} does not hold (first: "${left.rows[0]!.batch}"); they, their journal rows and their stashed secrets were left as they are`,
-          'use the state file that ran the step, or restore the backup taken before it');
+          'use the state file that ran the step, or restore the backup taken before it (snf-upgrade restore)');
       }
       for (const table of order) {
         const t = cascade.tables.find((c) => c.table === table);
