@@ -7,7 +7,7 @@ import { abortBackups } from '../db/backup.js';
 import { closeAllEmbedded } from '../db/connection.js';
 import type { EngineEvent, StepView } from '../engine/index.js';
 import { openSession } from '../engine/open.js';
-import type { Session } from '../engine/session.js';
+import { findingLine, verdictLines, type Session } from '../engine/session.js';
 import { recoveryLines, writeRecovery } from '../engine/recover.js';
 import { CheckFailed, EXIT, NeedsAnswer, UserError } from '../errors.js';
 import { alreadyDone } from '../engine/stops.js';
@@ -41,6 +41,9 @@ const USAGE = `usage: snf-upgrade [COMMAND] [options]
   recover [--yes]         rebuild a lost or stale state file from what the databases record
                           (shows what it would write; --yes writes it, keeping the old file)
   report                  everything found, decided and changed
+  verify                  check the deployment as a whole (owners, accounts, grants,
+                          statistics, holdings, schemas) against what the done steps
+                          promise; exit 4 with one line per finding (writes nothing)
   sandbox create|drop|simulate ...   test deployments (see README)
 
 options: --config FILE  --state FILE  --json  --format md|json  --answers FILE
@@ -346,6 +349,15 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
         if (format === 'json') json(await session.reportData());
         else io.out(await session.report());
         return EXIT.ok;
+      }, true);
+    }
+    case 'verify': {
+      if (args.length) throw new UserError(`unexpected argument "${args[0]}"`, 'see snf-upgrade --help', EXIT.usage);
+      return withSession(loadCfg(), flags, 'snf-upgrade verify', async (session) => {
+        const verdict = await session.verify();
+        if (flags.json) json({ ...verdict, lines: verdict.findings.map(findingLine) });
+        else io.out(verdictLines(verdict).join('\n'));
+        return verdict.findings.length ? EXIT.checkFailed : EXIT.ok;
       }, true);
     }
     case 'recover': {

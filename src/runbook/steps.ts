@@ -59,6 +59,8 @@ export interface StepDef {
   promise?: { check: StepPromise; through?: string };
   /** The step ends its phase with a checked backup of every database (no second one is offered then). */
   backsUp?: boolean;
+  /** The step ends the upgrade: it cannot be confirmed while `snf-upgrade verify` finds anything. */
+  verifiesDeployment?: boolean;
   /**
    * The answers-file keys this step reads ({"<id>": {"<key>": value}}), each with its parser;
    * every step also accepts "ignore-sessions" and "confirm" (core/answers.ts COMMON_ANSWERS).
@@ -345,6 +347,7 @@ export const STEPS: StepDef[] = [
       { host: 'pithos', lines: ['service gunicorn restart'] },
     ],
     verifiedBy: 'the operator confirms',
+    verifiesDeployment: true,
   },
 ];
 
