@@ -7,7 +7,7 @@ import { abortBackups } from '../db/backup.js';
 import { closeAllEmbedded } from '../db/connection.js';
 import type { EngineEvent, StepView } from '../engine/index.js';
 import { openSession } from '../engine/open.js';
-import type { Session } from '../engine/session.js';
+import { findingLine, verdictLines, type Session } from '../engine/session.js';
 import { recoveryLines, writeRecovery } from '../engine/recover.js';
 import { restoreLines } from '../engine/restore.js';
 import { restoreCommands, restoreDatabase } from '../db/restore.js';
@@ -46,6 +46,9 @@ const USAGE = `usage: snf-upgrade [COMMAND] [options]
                           put the databases back as their checked backups (step 1's unless
                           LABEL) after a confirmation; the state file then follows them
   report                  everything found, decided and changed
+  verify                  check the deployment as a whole (owners, accounts, grants,
+                          statistics, holdings, schemas) against what the done steps
+                          promise; exit 4 with one line per finding (writes nothing)
   sandbox create|drop|simulate ...   test deployments (see README)
 
 options: --config FILE  --state FILE  --json  --format md|json  --answers FILE
@@ -391,6 +394,15 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
       return withSession(config, flags, 'snf-upgrade restore', async (session) => {
         io.out(renderStatus(session.statePath, await session.deployment(), session.steps(), session.current()?.def.id, undefined, []));
         return EXIT.ok;
+      }, true);
+    }
+    case 'verify': {
+      if (args.length) throw new UserError(`unexpected argument "${args[0]}"`, 'see snf-upgrade --help', EXIT.usage);
+      return withSession(loadCfg(), flags, 'snf-upgrade verify', async (session) => {
+        const verdict = await session.verify();
+        if (flags.json) json({ ...verdict, lines: verdict.findings.map(findingLine) });
+        else io.out(verdictLines(verdict).join('\n'));
+        return verdict.findings.length ? EXIT.checkFailed : EXIT.ok;
       }, true);
     }
     case 'recover': {

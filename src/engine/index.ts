@@ -53,7 +53,7 @@ export class Engine {
   private lockNotice: string | undefined;
 
   private readonly databases: DatabaseAccess;
-  private readonly runbook: readonly StepDef[];
+  readonly runbook: readonly StepDef[];
   private readonly records: DatabaseRecords;
 
   constructor(readonly config: Config, readonly state: StateFile, readonly asker: Asker, readonly command = 'snf-upgrade', options: EngineOptions = {}) {
@@ -159,7 +159,7 @@ export class Engine {
       .map((r) => `${r.id} (${this.def(r.id).title}) is ${r.status}`);
   }
 
-  private context(def: StepDef): StepContext {
+  context(def: StepDef): StepContext {
     const started = Date.now();
     const runId = String(this.runId ?? 0);
     let batchNo = 0;

@@ -16,6 +16,7 @@ import { checkDatabases } from './preflight.js';
 import { planRecovery, type RecoveryPlan } from './recover.js';
 import { planRestore, type RestorePlan } from './restore.js';
 import { refuseDisagreements } from './reconcile.js';
+import { verifyDeployment, type DeploymentVerdict } from './verify.js';
 import type { SnippetSet } from '../runbook/settings.js';
 import { findStep, type StepDef } from '../runbook/steps.js';
 import type { Decision, DecisionSource, LockHolder as StateLockHolder } from '../state/index.js';
@@ -59,6 +60,8 @@ export interface Backend {
   run(id: string, opts?: RunOptions): Promise<RunOutcome>;
   confirm(id: string): Promise<Check[]>;
   checks(id: string): Promise<Check[]>;
+  /** The deployment checked as a whole (snf-upgrade verify): reads only. */
+  verify(): Promise<DeploymentVerdict>;
   canUndo(id: string): boolean;
   undo(id: string): Promise<ApplyResult>;
   backup(label: string): Promise<string[]>;
@@ -183,7 +186,8 @@ export function lockVerdict(holders: LockHolderView[]): { stale: boolean; verdic
   };
 }
 
-export type { AstakosUser };
+export type { AstakosUser, DeploymentVerdict };
+export { findingLine, verdictLines, type VerifyFinding } from './verify.js';
 // What the wizard shows, re-exported so that src/ui reaches nothing below the engine.
 /** What an astakos uuid looks like (the wizard checks what the operator types). */
 export { UUID_SHAPE };
@@ -279,6 +283,7 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
     run: (id, o) => withAccept(id, o, () => engine.run(id)),
     confirm: (id) => engine.confirm(id),
     checks: (id) => engine.checks(id),
+    verify: () => verifyDeployment(engine.runbook, engine.state, (d) => engine.context(d)),
     canUndo: (id) => !!engine.def(id).module?.undo,
     undo: (id) => engine.undo(id),
     backup: (label) => engine.backup(label),

@@ -61,6 +61,8 @@ export interface StepDef {
   backsUp?: boolean;
   /** The services this step starts: once it is done their sessions are expected, shown and not blocking (4 starts astakos). */
   starts?: Service[];
+  /** The step ends the upgrade: it cannot be confirmed while `snf-upgrade verify` finds anything. */
+  verifiesDeployment?: boolean;
   /**
    * The answers-file keys this step reads ({"<id>": {"<key>": value}}), each with its parser;
    * every step also accepts "ignore-sessions" and "confirm" (core/answers.ts COMMON_ANSWERS).
@@ -348,6 +350,7 @@ export const STEPS: StepDef[] = [
       { host: 'pithos', lines: ['service gunicorn restart'] },
     ],
     verifiedBy: 'the operator confirms',
+    verifiesDeployment: true,
   },
 ];
 

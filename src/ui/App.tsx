@@ -102,6 +102,7 @@ export function App(props: AppProps) {
       onOpen={(id) => go({ kind: 'step', id })}
       onReport={() => { dispatch({ type: 'report', text: undefined }); go({ kind: 'report' }); }}
       onBackup={() => void act.backupNow({ kind: 'home' })}
+      onVerify={() => void act.verifyNow({ kind: 'home' })}
       onHelp={() => setHelp('home')} onQuit={() => exit(0)} />;
   } else if (screen.kind === 'step') {
     const id = screen.id;
@@ -128,6 +129,7 @@ export function App(props: AppProps) {
       onUndo={() => act.undoStep(id)}
       onNext={() => { const n = nextOf(id); dispatch({ type: 'phaseDone', phase: undefined }); if (n) go({ kind: 'step', id: n }); }}
       onBackup={() => void act.backupNow({ kind: 'step', id })}
+      onVerify={view.def.verifiesDeployment ? () => void act.verifyNow({ kind: 'step', id }) : undefined}
       onBack={() => go({ kind: 'home' })}
       onHelp={() => setHelp(stepName)} />;
   } else if (screen.kind === 'conflicts') {

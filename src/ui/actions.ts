@@ -3,7 +3,7 @@
 import type { Dispatch } from 'react';
 import { blocking } from '../core/step.js';
 import type { PlanView, StepView } from '../engine/index.js';
-import type { Backend, DecisionInput, LockConflict } from '../engine/session.js';
+import { verdictLines, type Backend, type DecisionInput, type LockConflict } from '../engine/session.js';
 import { line, messageLines, type StyledLine } from './components/common.js';
 import type { Message } from './components/Home.js';
 import { summarize } from './conflicts/model.js';
@@ -152,6 +152,19 @@ export function wizardActions(ctx: ActionContext) {
     }
   };
 
+  /** `v`: the deployment checked as a whole (snf-upgrade verify), on a result screen that goes back to BACK. */
+  const verifyNow = async (back: Screen) => {
+    say({ text: 'verify: checking the deployment…', level: 'info' });
+    try {
+      const verdict = await backend.verify();
+      say(undefined);
+      const lines = verdictLines(verdict).map((l) => line(` ${l}`, l.startsWith('✗') ? { color: 'red' } : l.startsWith('✓') ? { color: 'green' } : l.startsWith('·') ? { dim: true } : { bold: true }));
+      dispatch({ type: 'show', screen: { kind: 'result', title: verdict.findings.length ? `Verify: ${verdict.findings.length} to fix` : 'Verify: no findings', lines, back } });
+    } catch (err) {
+      say(errorMessage(err));
+    }
+  };
+
   /** `A`: shows what accepting every suggestion of ID would do, then (on y) runs it that way. */
   const acceptAll = async (id: string) => {
     say(undefined);
@@ -218,5 +231,5 @@ export function wizardActions(ctx: ActionContext) {
     } });
   };
 
-  return { decide, decideRemap, deleteMember, runStep, confirmStep, simulate, backupNow, acceptAll, takeOver, undoStep };
+  return { decide, decideRemap, deleteMember, runStep, confirmStep, simulate, backupNow, verifyNow, acceptAll, takeOver, undoStep };
 }

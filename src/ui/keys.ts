@@ -9,6 +9,7 @@ export const HELP: Record<ScreenName, { title: string; keys: [string, string][] 
       ['↑ ↓  j k', 'pick a step'],
       ['g G', 'first / last step'],
       ['r', 'the report: everything found, decided and changed'],
+      ['v', 'verify: the deployment checked as a whole (owners, accounts, grants, statistics, holdings, schemas)'],
       ['b', 'back up every database now'],
       ['?', 'these keys'],
       ['q', 'quit (the state file keeps everything; run again to resume)'],
@@ -37,6 +38,7 @@ export const HELP: Record<ScreenName, { title: string; keys: [string, string][] 
     keys: [
       ['enter', 're-check (looks at the databases again)'],
       ['c', 'confirm the step is done (only when every check passes)'],
+      ['v', 'the last step: verify the deployment as a whole (it is confirmed only when verify finds nothing)'],
       ['s', 'sandbox only: perform this step on the sandbox\'s data, then confirm'],
       ['t', '3.3–3.6: show / hide the token in the settings to paste (hidden again when you leave)'],
       ['n', 'next step, once this one is done'],

@@ -68,6 +68,8 @@ export interface FakeBackendOptions {
   users?: AstakosUser[];
   /** The token the settings snippets of 3.3 carry (default: a fixed one). */
   token?: string;
+  /** What verify() finds (default: nothing, and nothing checked). */
+  verdict?: import('../../src/engine/session.js').DeploymentVerdict;
   /** What run(id) does; default: marks the step done. */
   run?: (id: string, b: FakeBackend) => Promise<RunOutcome>;
 }
@@ -150,6 +152,10 @@ export function fakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
     async checks(id) {
       b.calls.push(`checks ${id}`);
       return checksByStep[id] ?? [];
+    },
+    async verify() {
+      b.calls.push('verify');
+      return opts.verdict ?? { checked: [], findings: [], notChecked: [] };
     },
     canUndo: (id) => id === '2.2',
     async undo(id) {

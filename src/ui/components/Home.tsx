@@ -26,6 +26,8 @@ export interface HomeProps {
   onOpen(id: string): void;
   onReport(): void;
   onBackup(): void;
+  /** `v`: the deployment checked as a whole. */
+  onVerify(): void;
   onHelp(): void;
   onQuit(): void;
 }
@@ -84,6 +86,7 @@ export function Home(props: HomeProps) {
     if (key.return) { const s = steps[list.now()]; if (s) props.onOpen(s.def.id); }
     else if (input === 'r') props.onReport();
     else if (input === 'b') props.onBackup();
+    else if (input === 'v') props.onVerify();
     else if (input === '?') props.onHelp();
     else if (input === 'q') props.onQuit();
   }, props.active);
@@ -113,7 +116,7 @@ export function Home(props: HomeProps) {
   const noteLines = wrapLines(notes, width - 1).slice(0, 3);
   const phase = highlighted ? line(` phase ${highlighted.def.phase} · ${phaseTitle(highlighted.def.phase)}`, { dim: true }) : line('');
   const openWhat = highlighted && highlighted.def.id !== currentId ? `open ${highlighted.def.id}` : 'continue';
-  const keys: [string, string][] = [['enter', openWhat], ['↑↓', 'pick a step'], ['r', 'report'], ['b', 'backup now'], ['?', 'keys'], ['q', 'quit']];
+  const keys: [string, string][] = [['enter', openWhat], ['↑↓', 'pick a step'], ['r', 'report'], ['v', 'verify'], ['b', 'backup now'], ['?', 'keys'], ['q', 'quit']];
 
   const budget = size.rows - 1 - header.length - 1 - 1 - 1 - noteLines.length - 1;
   const listHeight = Math.max(3, budget);

@@ -17,6 +17,8 @@ import type { Message } from './Home.js';
 
 export interface StepScreenProps {
   view: StepView;
+  /** `v` on the step that ends the upgrade: the deployment checked as a whole. */
+  onVerify?(): void;
   plan?: PlanView;
   loading?: boolean;
   /** Why the plan could not be made. */
@@ -279,6 +281,7 @@ export function StepScreen(p: StepScreenProps) {
     // nothing to do here
   } else if (manual) {
     keys.push(['enter', 're-check'], ['c', 'confirm']);
+    if (p.onVerify) keys.push(['v', 'verify']);
     if (p.sandbox) keys.push(['s', 'do it in the sandbox']);
   } else if (p.conflicts && !decidesBeforeRun(def)) {
     keys.push(['enter', 'run (records the findings)'], ['v', 'review conflicts']);
@@ -337,6 +340,7 @@ export function StepScreen(p: StepScreenProps) {
     if (input === 'n' && p.phaseDone && p.nextId) return p.onNext();
     if (!view.implemented) return;
     if (manual) {
+      if (input === 'v' && p.onVerify) return p.onVerify();
       if (key.return) return p.onRecheck();
       if (input === 'c') return p.onConfirm();
       if (input === 's' && p.sandbox) return p.onSimulate();

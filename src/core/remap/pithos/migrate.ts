@@ -18,7 +18,7 @@ import { requiredUuidMap, stepUuidMap, type UuidMap } from '../uuids.js';
 import { describeCollision, findCollisions } from './collisions.js';
 import { PITHOS_READS_UUIDS, UNKNOWN_PREFIX } from './duplicates.js';
 import { AnswerError, answerName, objectEntries, oneOf, type AnswerParser } from '../../answers.js';
-import { ALL_SOURCES, batchRows, collectNames, createMapTable, fillMap, MAP_TABLE, markAmbiguous, unresolvedAccounts } from './names.js';
+import { ALL_SOURCES, batchRows, collectNames, createMapTable, fillMap, MAP_TABLE, markAmbiguous, resolveName, SOURCE_LABEL, unresolvedAccounts, type Source } from './names.js';
 import { dropIdeal, recomputeRange, snapshotIdeal, statisticsDrift } from './stats.js';
 import type { PithosMigrateInspection, PithosMigratePlan, PithosMigratePlanData } from './types.js';
 import { legacyPublicUrl } from './url.js';
@@ -496,6 +496,33 @@ export const accountsAreUuids = (steps: Steps): StepPromise => ({
   },
 });
 
+/** Grants, group owners and members, and version authors still naming an account that astakos resolves to a uuid (what the rewrite turns into uuids). */
+async function namesLeft(pool: pg.Pool, uuids: UuidMap): Promise<Check> {
+  const sources: Source[] = ['f', 'g', 'v'];
+  const left: string[] = [];
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await collectNames(client, 'snf_upgrade_names_left', sources, true);
+    let last = '';
+    for (;;) {
+      const r = await client.query<{ name: string; srcs: string }>('SELECT name, srcs FROM snf_upgrade_names_left WHERE name > $1 ORDER BY name LIMIT 5000', [last]);
+      for (const { name, srcs } of r.rows) {
+        if (resolveName(uuids, name) !== undefined) left.push(`${name} in ${[...srcs].map((x) => SOURCE_LABEL[x as Source]).join(', ')}`);
+      }
+      if (r.rows.length < 5000) break;
+      last = r.rows[r.rows.length - 1]!.name;
+    }
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release();
+  }
+  return {
+    label: `every grant, group owner and member and version author names an account by its uuid (${sources.map((x) => SOURCE_LABEL[x]).join(', ')})`,
+    ok: left.length === 0, detail: left.length ? `${left.length} named by a name astakos resolves: ${sample(left)}` : 'yes',
+  };
+}
+
 async function verify(ctx: StepContext, steps: Steps): Promise<Check[]> {
   const checks: Check[] = [];
   const uuids = await requiredUuidMap(ctx, steps.usersStep, PITHOS_READS_UUIDS);
@@ -513,6 +540,8 @@ async function verify(ctx: StepContext, steps: Steps): Promise<Check[]> {
     label: 'every account is named by an astakos uuid (apart from the ones kept)', ok: strangers.length === 0,
     detail: strangers.length ? `not uuids: ${sample(strangers)}` : keptLeft.length ? `kept by the operator: ${sample(keptLeft)}` : 'yes',
   });
+
+  checks.push(await namesLeft(pool, uuids));
 
   // uuids written exist in astakos; nothing resolvable left behind
   if (await hasTable(pool, MAP_TABLE)) {
