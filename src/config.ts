@@ -8,6 +8,10 @@ export interface ServiceConfig {
   db?: string;
   /** Folder holding copies of that host's /etc/synnefo files. */
   settings?: string;
+  /** Astakos only: a folder with a copy of the host's Apache configuration (the login RewriteRule check). */
+  apache?: string;
+  /** Astakos only: a copy of the host's crontab or /etc/cron.d (a file or a folder: the project-control check). */
+  cron?: string;
 }
 
 export interface Config {
@@ -28,6 +32,8 @@ const ENV_DB: Record<Service, string> = {
 };
 const TOP_KEYS = new Set<string>([...SERVICES, 'state', 'backups']);
 const SERVICE_KEYS = new Set(['db', 'settings']);
+/** Keys only the astakos host has: copies of its web-server configuration and its crontab. */
+const ASTAKOS_KEYS = new Set(['apache', 'cron']);
 
 /**
  * Reads FILE (default ./snf-upgrade.json; a missing default file is fine when the
@@ -64,7 +70,7 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
     }
     const db = config[s].db;
     if (db && isEmbeddedUrl(db)) config[s].db = `pglite:${at(db.slice('pglite:'.length))}`;
-    if (config[s].settings) config[s].settings = at(config[s].settings!);
+    for (const k of ['settings', 'apache', 'cron'] as const) if (config[s][k]) config[s][k] = at(config[s][k]!);
   }
   config.state = env.SNF_UPGRADE_STATE ? resolve(env.SNF_UPGRADE_STATE) : at(config.state);
   config.backups = at(config.backups);
@@ -99,7 +105,8 @@ function validate(raw: unknown, path: string): Config {
     if (v === undefined) continue;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) bad(`"${s}" must be an object like {"db": "postgres://host/${s}"}`);
     for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-      if (!SERVICE_KEYS.has(k)) bad(`unknown key "${s}.${k}" (known: db, settings)`);
+      if (ASTAKOS_KEYS.has(k) && s !== 'astakos') bad(`"${s}.${k}": only astakos has "${k}" (the astakos host's copy)`);
+      if (!SERVICE_KEYS.has(k) && !ASTAKOS_KEYS.has(k)) bad(`unknown key "${s}.${k}" (known: db, settings${s === 'astakos' ? ', apache, cron' : ''})`);
       if (typeof val !== 'string' || val === '') bad(`"${s}.${k}" must be a non-empty string`);
       config[s][k as keyof ServiceConfig] = val as string;
     }

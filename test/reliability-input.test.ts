@@ -177,7 +177,7 @@ const cases: Case[] = [
     args: () => ['run', '--config', config('bad-json', '{"astakos": {"db": "postgres://u:pw@h/x"},\n  "cyclades": }')] },
   { name: 'config: unknown key', code: 2, cause: /^config file .*: unknown key "astakso" \(known: astakos, cyclades, pithos, state, backups\)$/,
     args: () => ['run', '--config', config('unknown-key', { astakso: { db: sandbox.astakos } })] },
-  { name: 'config: unknown service key', code: 2, cause: /^config file .*: unknown key "astakos\.url" \(known: db, settings\)$/,
+  { name: 'config: unknown service key', code: 2, cause: /^config file .*: unknown key "astakos\.url" \(known: db, settings, apache, cron\)$/,
     args: () => ['run', '--config', config('unknown-skey', { astakos: { url: sandbox.astakos } })] },
   { name: 'config: a service that is not an object', code: 2, cause: /"astakos" must be an object like/,
     args: () => ['run', '--config', config('wrong-type-svc', { astakos: sandbox.astakos })] },

@@ -19,7 +19,7 @@ import { cleanupAll, cliIn as cli, copyStateFile, removeStateFile, runCli, sandb
 after(cleanupAll);
 
 const MANUAL = ['3.1', '3.2', '3.3', '3.4', '3.5', '3.6', '4', '10', '11'];
-const SIMULATED = ['3.2', '3.3', '3.4', '3.5', '3.6', '4'];
+const SIMULATED = ['3.2', '3.3', '3.4', '3.5', '3.6', '4', '11'];
 const ORDER = ['1', '2.1', '2.2', '3.1', '3.2', '3.3', '3.4', '3.5', '3.6', '4', '5', '6.1', '6.2', '6.3', '6.4', '7.1', '7.2', '8', '9.1', '9.2', '10', '11'];
 
 interface Deployment { cfg: string; state: string; urls: Record<Service, string>; settings: Record<Service, string>; answers: string; dir: string }

@@ -49,6 +49,7 @@ const USAGE = `usage: snf-upgrade [COMMAND] [options]
   verify                  check the deployment as a whole (owners, accounts, grants,
                           statistics, holdings, schemas) against what the done steps
                           promise; exit 4 with one line per finding (writes nothing)
+  finish [--yes]          after step 11: write the report beside the state file, drop the tool's tables
   sandbox create|drop|simulate ...   test deployments (see README)
 
 options: --config FILE  --state FILE  --json  --format md|json  --answers FILE
@@ -426,6 +427,21 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
         io.out(renderStatus(session.statePath, await session.deployment(), session.steps(), session.current()?.def.id, (await session.interrupted())?.text, []));
         return EXIT.ok;
       }, true);
+    }
+    case 'finish': {
+      step(false);
+      if (args.length) throw new UserError(`unexpected argument "${args[0]}"`, 'see snf-upgrade --help', EXIT.usage);
+      return withSession(loadCfg(), flags, 'snf-upgrade finish', async (session) => {
+        const plan = await session.finishPlan();
+        if (plan.refusal) throw new CheckFailed(`finish refused: ${plan.refusal}`, 'finish the upgrade first (snf-upgrade status shows where it stands), then run snf-upgrade finish --yes');
+        if (!flags.yes) {
+          io.out([`would write the report to ${plan.reportFile}, then drop:`,
+            ...plan.databases.map((d) => `  ${d.services.join(' and ')}: ${d.tables.join(', ') || 'no tool table left'}`)].join('\n'));
+          throw new NeedsAnswer('nothing was dropped yet', 'to drop them run: snf-upgrade finish --yes');
+        }
+        io.out((await session.finish()).join('\n'));
+        return EXIT.ok;
+      });
     }
     default:
       throw new UserError(`unknown command "${command}"`, 'see snf-upgrade --help', EXIT.usage);

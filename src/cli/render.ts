@@ -32,6 +32,7 @@ export function renderStatus(statePath: string, deployment: DeploymentInfo[], st
   out.push('');
   if (interrupted) out.push(interrupted);
   out.push(current ? `next: ${current} — snf-upgrade plan ${current}` : 'every step is done');
+  if (!current) out.push('the tool\'s tables (journal, lock, secrets, steps, decisions) are still in the databases until: snf-upgrade finish --yes');
   return out.join('\n');
 }
 

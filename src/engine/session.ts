@@ -13,6 +13,7 @@ import { buildReport, reportMarkdown, type Report } from './report.js';
 import { UserError } from '../errors.js';
 import type { DeploymentInfo, Engine, EngineEvent, PlanView, RunOutcome, StepView } from './index.js';
 import { checkDatabases } from './preflight.js';
+import { finish, finishPlan, type FinishPlan } from './finish.js';
 import { planRecovery, type RecoveryPlan } from './recover.js';
 import { planRestore, type RestorePlan } from './restore.js';
 import { refuseDisagreements } from './reconcile.js';
@@ -105,6 +106,10 @@ export interface Session extends Backend {
   cancelRunning(): Promise<number>;
   /** Whether this session holds the runner lock (it can lose it to a take-over). */
   holdsLock(): boolean;
+  /** What `snf-upgrade finish` would drop, and why it is refused (finish.ts). */
+  finishPlan(): Promise<FinishPlan>;
+  /** Writes the report beside the state file, then drops the tool's tables; what was removed, a line each. */
+  finish(): Promise<string[]>;
   /** Ends the session: releases the lock, records how the run ended, closes the databases. */
   close(outcome?: 'completed' | 'paused' | 'failed'): Promise<void>;
 }
@@ -301,6 +306,8 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
     locks: async () => judgeLockHolders(engine.state.lockHolder(), await engine.lockHolders(), hostname()),
     checkDatabases: (step) => checkDatabases(engine, step),
     holdsLock: () => engine.state.holdsLock(),
+    finishPlan: () => finishPlan(engine),
+    finish: () => finish(engine),
     close: (outcome) => engine.close(outcome),
     requestStop: () => engine.requestStop(),
     cancelRunning: () => engine.cancelRunning(),

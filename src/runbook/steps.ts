@@ -8,6 +8,7 @@ import { noDuplicateUsers } from '../core/dedup/promise.js';
 import { servicesDownAndBackup } from '../core/preflight/services-down.js';
 import { migrationsDone } from '../core/preflight/migrations.js';
 import { settingsStep, type SettingsPart } from '../core/settings/checks.js';
+import { closingChecks, cronCheck, LOGIN_REWRITE_RULE, newSettingsChecks, PROJECT_CONTROL, quotaholderOnCheck, rewriteRuleCheck, withChecks } from '../core/guide/checks.js';
 import { cycladesDuplicates, cycladesMigrate, ownersAreUuids, parseUnknownOwners } from '../core/remap/cyclades/index.js';
 import { accountsAreUuids, parseKeepAccounts, parseStatistics, parseUnknownAccounts, pithosDuplicates, pithosMigrate } from '../core/remap/pithos/index.js';
 import { setAnswers } from '../core/remap/sets.js';
@@ -193,8 +194,9 @@ export const STEPS: StepDef[] = [
     why: '0.13 reads Django\'s SERVER_EMAIL and ADMINS instead of the astakos-specific settings.',
     needs: ['3.3'],
     errata: ['ASTAKOS_DEFAULT_CONTACT_EMAIL changed its default to support@example.synnefo.org: set it.'],
-    verifiedBy: 'the settings folders, when configured, are checked (otherwise the operator confirms)',
-    module: settingsStep('astakos'),
+    commands: [{ host: 'astakos', lines: [`remove from the Apache configuration: ${LOGIN_REWRITE_RULE}`, 'service apache2 reload'] }],
+    verifiedBy: 'the settings folders, when configured, are checked; the RewriteRule is looked for in every file of the astakos "apache" folder when one is configured (otherwise the operator confirms)',
+    module: withChecks(settingsStep('astakos'), (ctx) => [rewriteRuleCheck(ctx.config)]),
     simulate: true,
     snippets: 'astakos',
   },
@@ -272,7 +274,7 @@ export const STEPS: StepDef[] = [
     needs: ['6.1'],
     errata: ['"snf-manage user-list" prints no emails in 0.13: this tool reads the mapping from the astakos database.'],
     verifiedBy: 'no email-shaped owner left; every uuid exists in astakos',
-    module: cycladesMigrate({ usersStep: '2.2' }),
+    module: withChecks(cycladesMigrate({ usersStep: '2.2' }), (ctx) => newSettingsChecks(ctx.config, false)),
     promise: { check: ownersAreUuids({ usersStep: '2.2' }) },
     answers: { unknown: parseUnknownOwners },
     unknown: {
@@ -285,8 +287,9 @@ export const STEPS: StepDef[] = [
     id: '6.4', phase: '6', kind: 'migrate', title: 'Pithos: account names → uuids',
     why: 'From 0.13 on, pithos paths and permissions name accounts by uuid.',
     needs: ['6.2'],
-    verifiedBy: 'alembic at 27381099d477; no email-shaped account; statistics consistent',
-    module: pithosMigrate({ usersStep: '2.2', duplicatesStep: '6.2' }),
+    commands: [{ host: 'pithos', lines: ['once this step is done: set PITHOS_USE_QUOTAHOLDER = True in the pithos settings (/etc/synnefo)'] }],
+    verifiedBy: 'alembic at 27381099d477; no email-shaped account; statistics consistent; then PITHOS_USE_QUOTAHOLDER = True is asked for (and checked by every later step)',
+    module: withChecks(pithosMigrate({ usersStep: '2.2', duplicatesStep: '6.2' }), (ctx) => [quotaholderNow(ctx.config)]),
     promise: { check: accountsAreUuids({ usersStep: '2.2', duplicatesStep: '6.2' }) },
     answers: { unknown: parseKeepAccounts('6.2'), statistics: parseStatistics },
     migrates: ['pithos'],
@@ -298,7 +301,7 @@ export const STEPS: StepDef[] = [
     needs: ['5', '6.4'],
     errata: ['user-set-initial-quota needs --from-file; as written in the guide it imports nothing.'],
     verifiedBy: 'every non-default pithos limit is an initial quota of the same user',
-    module: importPithosQuota({ usersStep: '2.2' }),
+    module: quotaholderSoon(importPithosQuota({ usersStep: '2.2' })),
     answers: { file: parseQuotaFiles },
   },
   {
@@ -306,7 +309,7 @@ export const STEPS: StepDef[] = [
     why: 'Per-user VM and network limits move into astakos initial quotas.',
     needs: ['5', '6.3'],
     verifiedBy: 'every VMS_USER_QUOTA / NETWORKS_USER_QUOTA entry is an initial quota',
-    module: importCycladesQuota({ usersStep: '2.2' }),
+    module: quotaholderSoon(importCycladesQuota({ usersStep: '2.2' })),
     answers: { file: parseQuotaFiles },
   },
   {
@@ -315,7 +318,7 @@ export const STEPS: StepDef[] = [
     needs: ['7.1', '7.2'],
     errata: ['Only email-verified users are synced; upstream --verify is not read-only.'],
     verifiedBy: 'every verified user\'s holdings equal the computed effective limits',
-    module: syncQuota,
+    module: quotaholderSoon(syncQuota),
   },
   {
     id: '9.1', phase: '9', kind: 'migrate', title: 'Pithos usage',
@@ -323,22 +326,23 @@ export const STEPS: StepDef[] = [
     needs: ['8'],
     errata: ['The command is "pithos-usage --reset", not "pithos-reset-usage".'],
     verifiedBy: 'holdings equal the NORMAL-cluster sizes per account',
-    module: pithosUsageStep,
+    module: quotaholderSoon(pithosUsageStep),
   },
   {
     id: '9.2', phase: '9', kind: 'migrate', title: 'Cyclades usage',
     why: 'VMs, CPUs, RAM, disk and private networks in use are sent to the quotaholder.',
     needs: ['8'],
     verifiedBy: 'holdings equal the counts of live VMs and networks per user',
-    module: cycladesUsageStep,
+    module: quotaholderSoon(cycladesUsageStep),
   },
   {
     id: '10', phase: '10', kind: 'manual', title: 'Install periodic project checks',
     why: 'Expired projects are only terminated by a periodic command.',
     needs: ['9.1', '9.2'],
     errata: ['The option is --check-expired, not --list-expired; even it syncs with the quotaholder.'],
-    commands: [{ host: 'astakos', lines: ['echo "0 * * * * root snf-manage project-control --terminate-expired" > /etc/cron.d/snf-project-control'] }],
-    verifiedBy: 'the operator confirms',
+    commands: [{ host: 'astakos', lines: [`echo "0 * * * * root ${PROJECT_CONTROL}" > /etc/cron.d/snf-project-control`] }],
+    verifiedBy: 'the cron line in the astakos "cron" copy when one is configured (otherwise the operator confirms)',
+    module: quotaholderSoon(withChecks(undefined, (ctx) => [cronCheck(ctx.config)])),
   },
   {
     id: '11', phase: '11', kind: 'manual', title: 'Restart all services',
@@ -348,11 +352,25 @@ export const STEPS: StepDef[] = [
       { host: 'astakos', lines: ['service gunicorn restart'] },
       { host: 'cyclades', lines: ['service gunicorn restart', 'service snf-dispatcher restart'] },
       { host: 'pithos', lines: ['service gunicorn restart'] },
+      { host: 'astakos', lines: ['reopen astakos to the public (it stayed closed since step 4)'] },
     ],
-    verifiedBy: 'the operator confirms',
+    verifiedBy: 'closing checklist: the rewritten settings installed and PITHOS_USE_QUOTAHOLDER = True in the settings copies, the login RewriteRule gone (when an apache copy is configured) and snf-upgrade verify finding nothing — these block confirm; astakos reopened to the public and every service restarted: the operator\'s word',
+    module: withChecks(undefined, (ctx) => closingChecks(ctx.config)),
+    simulate: true,
     verifiesDeployment: true,
   },
 ];
+
+/** The pithos quotaholder switch right after the pithos names became uuids: asked for, not yet blocking. */
+function quotaholderNow(config: Parameters<typeof quotaholderOnCheck>[0]): ReturnType<typeof quotaholderOnCheck> {
+  const c = quotaholderOnCheck(config, false);
+  return c.ok ? c : { ...c, label: `${c.label}: set it now` };
+}
+
+/** A step between the pithos rewrite and the last one: also says whether the pithos quotaholder switch is on (never blocking here). */
+function quotaholderSoon(module: StepModule | undefined): StepModule {
+  return withChecks(module, (ctx) => [quotaholderOnCheck(ctx.config, false)]);
+}
 
 export function findStep(id: string): StepDef | undefined {
   return STEPS.find((s) => s.id === id);

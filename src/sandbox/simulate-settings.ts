@@ -1,6 +1,8 @@
 // Steps 3.3–3.6 performed on a sandbox: the settings snippets the wizard shows the operator,
 // appended to the sandbox's settings folders (a later assignment wins, as in Python).
-import { appendFileSync, existsSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, readdirSync } from 'node:fs';
+import { loadSettingsDir } from '../core/settings/index.js';
+import { NEW_SETTINGS_SUFFIX } from '../core/guide/checks.js';
 import { basename, join } from 'node:path';
 import { openDb, type Service } from '../db/connection.js';
 import { EXIT, UserError } from '../errors.js';
@@ -32,6 +34,32 @@ export async function simulateSettingsStep(step: SettingsStep, urls: Record<Serv
     const line = `${snippet.host}: ${snippet.lines.filter((l) => l && !l.startsWith('#')).length} setting(s) written to ${basename(file)}`;
     done.push(line);
     log(line);
+  }
+  return done;
+}
+
+/**
+ * The last step performed on a sandbox's settings copies: every file a rewrite wrote beside its
+ * original is installed over it, and PITHOS_USE_QUOTAHOLDER = True is appended where it is set.
+ */
+export function simulateClosing(dirs: Partial<Record<Service, string>>, log: (line: string) => void): string[] {
+  const done: string[] = [];
+  const say = (line: string): void => { done.push(line); log(line); };
+  for (const s of ['astakos', 'cyclades', 'pithos'] as const) {
+    const dir = dirs[s];
+    if (!dir || !existsSync(dir)) continue;
+    for (const name of readdirSync(dir).filter((n) => n.endsWith(NEW_SETTINGS_SUFFIX)).sort()) {
+      const installed = name.slice(0, -NEW_SETTINGS_SUFFIX.length);
+      copyFileSync(join(dir, name), join(dir, installed));
+      say(`${s}: ${installed} installed from ${name}`);
+    }
+  }
+  const pithos = dirs.pithos;
+  if (pithos && existsSync(pithos)) {
+    const at = loadSettingsDir(pithos).settings.get('PITHOS_USE_QUOTAHOLDER');
+    const file = at?.file ?? join(pithos, '20-snf-pithos-app-settings.conf');
+    appendFileSync(file, '\n# set after the pithos migration (snf-upgrade sandbox simulate)\nPITHOS_USE_QUOTAHOLDER = True\n', { mode: 0o600 });
+    say(`pithos: PITHOS_USE_QUOTAHOLDER = True written to ${basename(file)}`);
   }
   return done;
 }

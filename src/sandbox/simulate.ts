@@ -4,18 +4,20 @@
 //        and the tables the pithos 0.13 backend creates when it starts (config,
 //        qh_serials; NOT the alembic revisions, which are the tool's step 6.4).
 //   4    astakos up: no change to the databases.
+//   11   the closing checklist on the settings copies: the rewritten files installed,
+//        PITHOS_USE_QUOTAHOLDER = True (services restarted: nothing to do on the data).
 // Like South, each migration commits on its own: if 0016 fails (duplicate emails left,
 // usernames that collide), 0015 stays applied and 0016 can be run again.
 import { randomBytes } from 'node:crypto';
 import { pyLower } from '../core/fold.js';
 import { openDb, SERVICES, type Service } from '../db/connection.js';
 import { EXIT, UserError } from '../errors.js';
-import { simulateSettingsStep } from './simulate-settings.js';
+import { simulateClosing, simulateSettingsStep } from './simulate-settings.js';
 import { ASTAKOS_CONTENT_TYPES_013, contentTypesSql } from './gen-astakos.js';
 import { runSchemaSection, schemaSections, type Queryable } from './schema.js';
 
-export type SimulatedStep = '3.2' | '3.3' | '3.4' | '3.5' | '3.6' | '4';
-export const SIMULATED_STEPS: readonly SimulatedStep[] = ['3.2', '3.3', '3.4', '3.5', '3.6', '4'];
+export type SimulatedStep = '3.2' | '3.3' | '3.4' | '3.5' | '3.6' | '4' | '11';
+export const SIMULATED_STEPS: readonly SimulatedStep[] = ['3.2', '3.3', '3.4', '3.5', '3.6', '4', '11'];
 
 export interface SimulateOptions {
   log?: (line: string) => void;
@@ -275,6 +277,8 @@ export async function simulateStep(step: SimulatedStep, urls: Record<Service, st
     const l = 'astakos: started with the 0.13 code (no change to the databases)';
     done.push(l);
     opts.log?.(l);
+  } else if (step === '11') {
+    done.push(...simulateClosing(opts.settings ?? {}, opts.log ?? (() => undefined)));
   } else {
     throw new UserError(`step ${String(step)} cannot be simulated`, `choose one of ${SIMULATED_STEPS.join(', ')}`, EXIT.usage);
   }

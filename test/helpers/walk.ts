@@ -8,7 +8,7 @@ import { simulateStep } from '../../src/sandbox/index.js';
 import type { SimulatedStep } from '../../src/sandbox/simulate.js';
 import { cliIn as cli } from '../support.js';
 
-const SIMULATED = ['3.2', '3.3', '3.4', '3.5', '3.6', '4'];
+const SIMULATED = ['3.2', '3.3', '3.4', '3.5', '3.6', '4', '11'];
 
 /** The answers a tiny sandbox's walk needs beyond --accept-suggestions. */
 export const WALK_ANSWERS = {
