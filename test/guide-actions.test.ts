@@ -107,5 +107,15 @@ describe('the guide\'s actions, checked', { timeout: 900_000 }, () => {
         "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'snf\\_upgrade\\_%'")).rows);
       assert.deepEqual(left, [], s);
     }
+    // afterwards the state file says the upgrade ended: no disagreement with the emptied databases
+    const after = await cli(cfg, 'status', '--json');
+    assert.deepEqual(JSON.parse(after.out).disagreements, []);
+    assert.match((await cli(cfg, 'status')).out, /the tool's tables were dropped from the databases at .* \(snf-upgrade finish\)/);
+    const again = await cli(cfg, 'finish', '--yes');
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.out, /the upgrade already ended at .*; nothing to do/);
+    const late = await cli(cfg, 'backup');
+    assert.equal(late.code, 1, late.err);
+    assert.match(late.err, /the upgrade ended at .* \(snf-upgrade finish dropped the tool's tables\); nothing was written/);
   });
 });

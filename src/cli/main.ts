@@ -239,7 +239,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
             disagreements: disagree,
           });
         } else {
-          io.out(renderStatus(session.statePath, deployment, session.steps(), session.current()?.def.id, interrupted?.text, locks));
+          io.out(renderStatus(session.statePath, deployment, session.steps(), session.current()?.def.id, interrupted?.text, locks, session.finishedAt()));
           if (disagree.length) {
             io.out(['', 'the databases and the state file disagree: nothing can be written until they agree', ...disagree.map((l) => `  ! ${l}`),
               '  next: snf-upgrade recover rebuilds the state file from the databases (it shows what it would write first)'].join('\n'));

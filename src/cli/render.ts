@@ -15,7 +15,7 @@ export function stepLine(s: StepView, current: string | undefined): string {
 }
 
 export function renderStatus(statePath: string, deployment: DeploymentInfo[], steps: StepView[], current: string | undefined,
-  interrupted: string | undefined, locks: LockHolderView[]): string {
+  interrupted: string | undefined, locks: LockHolderView[], finishedAt?: string): string {
   const out = [`snf-upgrade · Synnefo 0.12.5 → 0.13    state: ${statePath}`];
   for (const d of deployment) out.push(`  ${d.service.padEnd(9)} ${databaseLabel(d).padEnd(40)} ${d.error ?? d.version}`);
   const held = locks.find((h) => h.alive);
@@ -32,7 +32,10 @@ export function renderStatus(statePath: string, deployment: DeploymentInfo[], st
   out.push('');
   if (interrupted) out.push(interrupted);
   out.push(current ? `next: ${current} — snf-upgrade plan ${current}` : 'every step is done');
-  if (!current) out.push('the tool\'s tables (journal, lock, secrets, steps, decisions) are still in the databases until: snf-upgrade finish --yes');
+  if (!current) {
+    out.push(finishedAt ? `the tool's tables were dropped from the databases at ${shortTime(finishedAt)} (snf-upgrade finish)`
+      : 'the tool\'s tables (journal, lock, secrets, steps, decisions) are still in the databases until: snf-upgrade finish --yes');
+  }
   return out.join('\n');
 }
 

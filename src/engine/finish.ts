@@ -4,7 +4,10 @@
 // state file. Refused before the last step is done.
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type pg from 'pg';
 import type { Service } from '../db/connection.js';
+import { inTransaction } from '../db/journal.js';
+import { META } from '../state/index.js';
 import { CheckFailed } from '../errors.js';
 import type { Engine } from './index.js';
 import { buildReport, reportMarkdown } from './report.js';
@@ -24,9 +27,9 @@ export interface FinishPlan {
   reportFile: string;
 }
 
-/** The tables whose name starts with snf_upgrade_ in the database of SERVICE, sorted. */
-async function toolTables(engine: Engine, service: Service): Promise<string[]> {
-  const r = await (await engine.db(service)).pool.query<{ name: string }>(
+/** The tables whose name starts with snf_upgrade_ in Q's database, sorted. */
+async function toolTables(q: pg.Pool | pg.PoolClient): Promise<string[]> {
+  const r = await q.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind = 'r' AND n.nspname = current_schema() AND c.relname LIKE 'snf\\_upgrade\\_%' ORDER BY c.relname`);
   return r.rows.map((x) => x.name);
@@ -35,7 +38,7 @@ async function toolTables(engine: Engine, service: Service): Promise<string[]> {
 /** Each physical database's tool tables (read-only). */
 export async function toolTablesLeft(engine: Engine): Promise<ToolTables[]> {
   const out: ToolTables[] = [];
-  for (const group of engine.databaseGroups()) out.push({ services: group, tables: await toolTables(engine, group[0]!) });
+  for (const group of engine.databaseGroups()) out.push({ services: group, tables: await toolTables((await engine.db(group[0]!)).pool) });
   return out;
 }
 
@@ -55,6 +58,8 @@ export function reportFileOf(statePath: string): string {
 
 /** Writes the report, then drops every tool table (one transaction per database); returns what was removed, one line each. */
 export async function finish(engine: Engine): Promise<string[]> {
+  const ended = engine.state.getMeta(META.finishedAt);
+  if (ended) return [`the upgrade already ended at ${ended.slice(0, 16).replace('T', ' ')}: the tool's tables were dropped then; nothing to do`];
   const plan = await finishPlan(engine);
   if (plan.refusal) throw new CheckFailed(`finish refused: ${plan.refusal}`, 'finish the upgrade first (snf-upgrade status shows where it stands), then run snf-upgrade finish --yes');
   const last = engine.steps()[engine.steps().length - 1]!;
@@ -62,21 +67,14 @@ export async function finish(engine: Engine): Promise<string[]> {
   writeFileSync(plan.reportFile, reportMarkdown(buildReport(engine.state, await engine.deployment())), { mode: 0o600 });
   const lines = [`report written to ${plan.reportFile}`];
   for (const group of engine.databaseGroups()) {
-    const client = await (await engine.db(group[0]!)).pool.connect();
-    try {
-      await client.query('BEGIN');
-      const tables = (await client.query<{ name: string }>(
-        `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE c.relkind = 'r' AND n.nspname = current_schema() AND c.relname LIKE 'snf\\_upgrade\\_%' ORDER BY c.relname`)).rows.map((x) => x.name);
-      if (tables.length) await client.query(`DROP TABLE ${tables.map((t) => `"${t}"`).join(', ')}`);
-      await client.query('COMMIT');
-      lines.push(`${group.join(' and ')}: ${tables.length ? `dropped ${tables.join(', ')}` : 'no tool table left'}`);
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    const tables = await inTransaction((await engine.db(group[0]!)).pool, async (client) => {
+      const found = await toolTables(client);
+      if (found.length) await client.query(`DROP TABLE ${found.map((t) => `"${t}"`).join(', ')}`);
+      return found;
+    });
+    lines.push(`${group.join(' and ')}: ${tables.length ? `dropped ${tables.join(', ')}` : 'no tool table left'}`);
   }
+  // The databases no longer record the upgrade: the state file says it ended, so nothing compares them.
+  engine.state.setMeta(META.finishedAt, new Date().toISOString());
   return lines;
 }

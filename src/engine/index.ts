@@ -9,7 +9,7 @@ import { processLiveness } from '../processes.js';
 import { scrubSecrets } from '../secrets.js';
 import { databaseFault, classifyDbError } from '../db/errors.js';
 import type { HeldLock, LockHolder } from '../db/lock.js';
-import { alreadyDone, expectedSessions, holderText, inUse, lockLost, servicesStillUp, takenFrom } from './stops.js';
+import { alreadyDone, expectedSessions, upgradeEnded, holderText, inUse, lockLost, servicesStillUp, takenFrom } from './stops.js';
 import { CheckFailed, NeedsAnswer, UserError } from '../errors.js';
 import { checkLine, checkLines } from '../format.js';
 import { backupAll } from '../core/preflight/services-down.js';
@@ -21,7 +21,7 @@ import { deploymentInfo } from './deployment.js';
 import { ownPromiseBroken, recheckPromises } from './promises.js';
 import { refuseDisagreements, withDisagreements, type DatabaseView, type Disagreement } from './reconcile.js';
 import { DatabaseRecords, stateFileGone } from './records.js';
-import type { BeforeImageInput, DecisionSource, StateFile } from '../state/index.js';
+import { META, type BeforeImageInput, type DecisionSource, type StateFile } from '../state/index.js';
 
 export type { DeploymentInfo, EngineEvent, PlanView, RunOutcome, StepView } from './types.js';
 export { databaseLabel, deploymentFingerprint, isImplemented } from './types.js';
@@ -266,6 +266,8 @@ export class Engine {
    */
   async lock(opts: { takeOver?: boolean; trustDatabases?: boolean } = {}): Promise<void> {
     if (this.locks.length) return;
+    const ended = this.state.getMeta(META.finishedAt);
+    if (ended) throw upgradeEnded(ended);
     const before = this.state.lockHolder();
     // An embedded database a live process has open refuses here, before anything is taken over.
     if (opts.takeOver) for (const service of SERVICES) await this.db(service);

@@ -8,7 +8,7 @@ import { serviceNames, type Db, type Service } from '../db/connection.js';
 import type { DatabaseRecord } from '../db/record.js';
 import { CheckFailed } from '../errors.js';
 import type { StepDef } from '../runbook/steps.js';
-import { compareStepIds, type BackupRecord, type BatchRecord, type StateFile, type StepStatus } from '../state/index.js';
+import { compareStepIds, META, type BackupRecord, type BatchRecord, type StateFile, type StepStatus } from '../state/index.js';
 
 /** One physical database as read at start: the services in it, what it records, each service's schema release. */
 export interface DatabaseView {
@@ -38,6 +38,7 @@ const stepList = (steps: Iterable<string>): string => {
  * failed is left out where a kill can explain it (a batch committed, its mirror not yet written).
  */
 export function disagreements(state: StateFile, statePath: string, runbook: readonly StepDef[], views: DatabaseView[]): Disagreement[] {
+  if (state.getMeta(META.finishedAt)) return []; // finish dropped the databases' record on purpose
   const status = new Map<string, StepStatus>(state.listSteps().map((s) => [s.id, s.status]));
   const statusOf = (step: string): StepStatus => status.get(step) ?? 'pending';
   const recorded = state.allBatches();

@@ -21,6 +21,7 @@ import { verifyDeployment, type DeploymentVerdict } from './verify.js';
 import type { SnippetSet } from '../runbook/settings.js';
 import { findStep, type StepDef } from '../runbook/steps.js';
 import type { Decision, DecisionSource, LockHolder as StateLockHolder } from '../state/index.js';
+import { META } from '../state/index.js';
 import { when } from '../format.js';
 
 export interface DecisionInput { key: string; value: unknown; source: DecisionSource }
@@ -42,6 +43,8 @@ export interface Backend {
   current(): StepView | undefined;
   deployment(): Promise<DeploymentInfo[]>;
   interrupted(): Promise<{ step: string; text: string } | undefined>;
+  /** When `snf-upgrade finish` dropped the tool's tables (undefined: not yet). */
+  finishedAt(): string | undefined;
   /** Where the state file disagrees with what the databases record (each a line; empty: they agree). */
   disagreements(): Promise<string[]>;
   /** Refuses (exit 4, nothing written) while they disagree: the first thing a writing command checks. */
@@ -258,6 +261,7 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
     current: () => engine.current(),
     deployment: () => engine.deployment(),
     interrupted: () => engine.interrupted(),
+    finishedAt: () => engine.state.getMeta(META.finishedAt),
     disagreements: async () => (await engine.databaseViews()).disagreements.map((d) => d.line),
     requireAgreement: async () => refuseDisagreements((await engine.databaseViews()).disagreements),
     recoveryPlan: (restored) => planRecovery(engine, restored),

@@ -57,3 +57,8 @@ export const takenFrom = (previous: string, takeOver: boolean): string => (takeO
 /** What `run` or `confirm` of a finished step answers (exit 0). */
 export const alreadyDone = (step: string, finishedAt: string | null): string =>
   `step ${step} is already done${finishedAt ? ` (at ${finishedAt.slice(0, 16).replace('T', ' ')})` : ''}; nothing to do`;
+
+/** A writing command after `snf-upgrade finish`: the databases no longer keep the tool's record. */
+export const upgradeEnded = (at: string): UserError => new UserError(
+  `the upgrade ended at ${at.slice(0, 16).replace('T', ' ')} (snf-upgrade finish dropped the tool's tables); nothing was written`,
+  'snf-upgrade status and the report show how it ended; a new upgrade needs a new state file (--state)');

@@ -58,6 +58,8 @@ export const META = {
   deployment: 'deployment',
   createdAt: 'created_at',
   toolVersion: 'tool_version',
+  /** When `snf-upgrade finish` dropped the tool's tables from the databases. */
+  finishedAt: 'finished_at',
 } as const;
 
 const BEFORE_IMAGE_PAGE = 1000;

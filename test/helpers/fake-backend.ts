@@ -118,6 +118,7 @@ export function fakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
       ];
     },
     interrupted: async () => opts.interrupted,
+    finishedAt: () => undefined,
     disagreements: async () => [],
     requireAgreement: async () => undefined,
     recoveryPlan: async () => ({ steps: [], batches: [], decisions: new Map(), lost: [] }),
