@@ -14,24 +14,13 @@ import { findAstakosUser } from '../src/core/remap/uuids.js';
 import { openDb } from '../src/db/connection.js';
 import { UserError } from '../src/errors.js';
 import { cleanupAll, emptyDatabases } from './support.js';
+import { shows, SIZE, wait, type Instance } from './helpers/screen.js';
 import type { PlanView } from '../src/engine/index.js';
 import type { Decision } from '../src/core/step.js';
 
 const KEY = { enter: '\r', esc: '\u001B', up: '\u001B[A', down: '\u001B[B' };
-const SIZE = { columns: 80, rows: 24 };
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = new Date().toISOString();
-type Instance = ReturnType<typeof render>;
 
-async function shows(r: Instance, text: string | RegExp, timeout = 10_000): Promise<string> {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const f = r.lastFrame() ?? '';
-    if (typeof text === 'string' ? f.includes(text) : text.test(f)) { await wait(30); return r.lastFrame() ?? f; }
-    if (Date.now() > end) assert.fail(`timed out waiting for ${String(text)}; last frame:\n${f}`);
-    await wait(10);
-  }
-}
 async function press(r: Instance, ...keys: string[]): Promise<void> {
   for (const k of keys) { r.stdin.write(k); await wait(k === KEY.esc ? 40 : 25); }
 }

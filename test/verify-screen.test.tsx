@@ -7,20 +7,9 @@ import { cleanup, render } from 'ink-testing-library';
 import { App } from '../src/ui/App.js';
 import { STEPS } from '../src/runbook/steps.js';
 import { fakeBackend } from './helpers/fake-backend.js';
+import { shows, SIZE } from './helpers/screen.js';
 
-const SIZE = { columns: 80, rows: 24 };
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-type Instance = ReturnType<typeof render>;
 
-async function shows(r: Instance, text: string | RegExp, timeout = 10_000): Promise<string> {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const f = r.lastFrame() ?? '';
-    if (typeof text === 'string' ? f.includes(text) : text.test(f)) { await wait(30); return r.lastFrame() ?? f; }
-    if (Date.now() > end) assert.fail(`timed out waiting for ${String(text)}; last frame:\n${f}`);
-    await wait(10);
-  }
-}
 const fits = (frame: string): void => {
   const lines = frame.split('\n');
   assert.ok(lines.length <= SIZE.rows - 1, frame);
