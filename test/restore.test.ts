@@ -4,13 +4,12 @@
 // refused; --print shows the commands instead. On the server named by SNF_TEST_PG_URL, or embedded.
 import assert from 'node:assert/strict';
 import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { createSandbox } from '../src/sandbox/index.js';
 import { StateFile } from '../src/state/index.js';
 import { deploymentHashes, hashDifferences, type Hashes } from './helpers/db-hash.js';
-import { walker } from './helpers/walk.js';
-import { cleanupAll, cliIn as cli, sandboxTarget, tempDir, testDbName } from './support.js';
+import { sandboxWalk } from './helpers/walk.js';
+import { cleanupAll, cliIn as cli } from './support.js';
 
 after(cleanupAll);
 
@@ -22,18 +21,15 @@ const withoutRecord = (h: Hashes): Hashes => Object.fromEntries(Object.entries(h
 
 describe('restore', { timeout: 900_000 }, () => {
   test('after a full walk, step 1\'s backups give back the databases of step 1; the state file follows', async () => {
-    const dir = tempDir('restore-');
-    const cfg = join(dir, 'snf-upgrade.json');
-    const sbx = await createSandbox({ name: testDbName('restore'), ...sandboxTarget(dir), scale: 'tiny', seed: 9, configPath: cfg });
-    const walk = walker(cfg, sbx.urls, 'restore');
+    const { cfg, urls, walk } = await sandboxWalk('restore', 9);
     await walk.run('1');
-    const atStep1 = withoutRecord(await deploymentHashes(sbx.urls));
+    const atStep1 = withoutRecord(await deploymentHashes(urls));
     await walk.run('2.1');
     await walk.run('2.2');
     for (const id of ['3.1', '3.2', '3.3', '3.4', '3.5', '3.6', '4']) await walk.confirm(id);
     for (const id of ['5', '6.1', '6.2', '6.3', '6.4', '7.1', '7.2', '8', '9.1', '9.2']) await walk.run(id);
     for (const id of ['10', '11']) await walk.confirm(id);
-    const finished = await deploymentHashes(sbx.urls);
+    const finished = await deploymentHashes(urls);
 
     const printed = await cli(cfg, 'restore', '--print');
     assert.equal(printed.code, 0, printed.err);
@@ -43,7 +39,7 @@ describe('restore', { timeout: 900_000 }, () => {
     assert.match(asked.out, /restoring backup "1":\n {2}astakos \(\S+\) ← step1-astakos-/);
     assert.match(asked.err, /put \{"restore": \{"confirm": true\}\} in --answers FILE/);
     assert.equal((await cli(cfg, 'restore', '--backup', 'phase-9')).code, 4);
-    assert.deepEqual(hashDifferences(finished, await deploymentHashes(sbx.urls)), [], 'nothing restored without a confirmation');
+    assert.deepEqual(hashDifferences(finished, await deploymentHashes(urls)), [], 'nothing restored without a confirmation');
 
     // a backup file that is not the one recorded is refused before anything
     const state = StateFile.open(JSON.parse(readFileSync(cfg, 'utf8')).state);
@@ -51,7 +47,7 @@ describe('restore', { timeout: 900_000 }, () => {
     state.close();
     copyFileSync(pithos, `${pithos}.kept`);
     appendFileSync(pithos, 'x');
-    const answers = join(dir, 'restore.json');
+    const answers = join(dirname(cfg), 'restore.json');
     writeFileSync(answers, JSON.stringify({ restore: { confirm: true } }));
     const refused = await cli(cfg, 'restore', '--answers', answers);
     assert.equal(refused.code, 4, refused.err);
@@ -61,7 +57,7 @@ describe('restore', { timeout: 900_000 }, () => {
     const r = await cli(cfg, 'restore', '--answers', answers);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /restored astakos from /);
-    assert.deepEqual(hashDifferences(atStep1, withoutRecord(await deploymentHashes(sbx.urls))), []);
+    assert.deepEqual(hashDifferences(atStep1, withoutRecord(await deploymentHashes(urls))), []);
     const status = JSON.parse((await cli(cfg, 'status', '--json')).out);
     assert.equal(status.current, '2.1');
     assert.deepEqual(status.disagreements, []);

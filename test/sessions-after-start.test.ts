@@ -1,21 +1,16 @@
 // Step 4 starts astakos: from then on its sessions are expected (said, not blocking), while a
 // session on cyclades or pithos still stops a step before its first batch, as before step 4.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
-import { createSandbox } from '../src/sandbox/index.js';
-import { cleanupAll, cliIn as cli, sandboxTarget, tempDir, testDbName, usingServer } from './support.js';
-import { walker } from './helpers/walk.js';
+import { cleanupAll, cliIn as cli, usingServer } from './support.js';
+import { sandboxWalk } from './helpers/walk.js';
 
 after(cleanupAll);
 
 describe('sessions once step 4 started astakos', { skip: !usingServer() && 'embedded PostgreSQL serves only this process' }, () => {
   test('step 5 runs beside an astakos gunicorn; 6.3 still stops on a cyclades one', async () => {
-    const dir = tempDir('started-');
-    const cfg = join(dir, 'snf-upgrade.json');
-    const sbx = await createSandbox({ name: testDbName('started'), ...sandboxTarget(dir), scale: 'tiny', seed: 3, configPath: cfg });
-    const walk = walker(cfg, sbx.urls, 'started');
+    const { cfg, urls, walk } = await sandboxWalk('started', 3);
     await walk.run('1');
     await walk.run('2.1');
     await walk.run('2.2');
@@ -27,7 +22,7 @@ describe('sessions once step 4 started astakos', { skip: !usingServer() && 'embe
       return c;
     };
     // before 4, an astakos session stops step 4's successors as any other (4 itself is confirmed on the operator's word)
-    const early = await gunicorn(sbx.urls.astakos);
+    const early = await gunicorn(urls.astakos);
     try {
       const refused = await cli(cfg, 'run', '5', '--accept-suggestions', '--answers', walk.answers);
       assert.equal(refused.code, 4, refused.err);
@@ -37,13 +32,13 @@ describe('sessions once step 4 started astakos', { skip: !usingServer() && 'embe
     }
     await walk.confirm('4');
 
-    const astakos = await gunicorn(sbx.urls.astakos);
+    const astakos = await gunicorn(urls.astakos);
     try {
       const r = await walk.run('5');
       assert.match(r.err, /1 session\(s\) of astakos \(started at an earlier step\) on the astakos database, expected: gunicorn from /);
       await walk.run('6.1');
       await walk.run('6.2');
-      const cyclades = await gunicorn(sbx.urls.cyclades);
+      const cyclades = await gunicorn(urls.cyclades);
       try {
         const stopped = await cli(cfg, 'run', '6.3', '--accept-suggestions', '--answers', walk.answers);
         assert.equal(stopped.code, 1, stopped.err);

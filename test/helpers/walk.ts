@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import type { Service } from '../../src/db/connection.js';
 import { simulateStep } from '../../src/sandbox/index.js';
 import type { SimulatedStep } from '../../src/sandbox/simulate.js';
-import { cliIn as cli } from '../support.js';
+import { createSandbox } from '../../src/sandbox/index.js';
+import { cliIn as cli, sandboxTarget, tempDir, testDbName } from '../support.js';
 
 const SIMULATED = ['3.2', '3.3', '3.4', '3.5', '3.6', '4', '11'];
 
@@ -42,4 +43,12 @@ export function walker(cfg: string, urls: Record<Service, string>, uuidSalt: str
       assert.equal(r.code, 0, `${step}: ${r.err}${r.out}`);
     },
   };
+}
+
+/** A tiny sandbox named for TAG (server or embedded, as the run is), with its walk. */
+export async function sandboxWalk(tag: string, seed: number): Promise<{ cfg: string; urls: Record<Service, string>; walk: Walk }> {
+  const dir = tempDir(`${tag}-`);
+  const cfg = join(dir, 'snf-upgrade.json');
+  const sbx = await createSandbox({ name: testDbName(tag), ...sandboxTarget(dir), scale: 'tiny', seed, configPath: cfg });
+  return { cfg, urls: sbx.urls, walk: walker(cfg, sbx.urls, tag) };
 }
