@@ -134,7 +134,8 @@ export function wizardActions(ctx: ActionContext) {
     dispatch({ type: 'idle' });
     const failed = await confirmStep(id);
     const result: StyledLine[] = lines.map((l) => line(` · ${l}`));
-    const back: Screen = { kind: 'step', id };
+    // The last step done: the result goes back to the report that every step's end opens.
+    const back: Screen = backend.current() ? { kind: 'step', id } : { kind: 'report', title: 'Report · every step is done' };
     dispatch({ type: 'show', screen: failed
       ? { kind: 'result', title: `${id} performed in the sandbox, but not confirmed`, lines: [...result, line(''), ...messageLines(failed)], back }
       : { kind: 'result', title: `${id} performed in the sandbox and confirmed`, lines: result, back } });
