@@ -71,6 +71,14 @@ export async function unstashSecrets(client: pg.PoolClient, step: string, table:
   };
 }
 
+/** The primary keys (as stored: a JSON array of their values) of TABLE's rows whose secrets STEP stashed: the rows it deleted. */
+export async function stashedKeys(q: pg.Pool | pg.PoolClient, step: string, table: string): Promise<unknown[][]> {
+  const exists = await q.query(`SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'snf_upgrade_secrets'`);
+  if (!exists.rowCount) return [];
+  const r = await q.query<{ pk: string }>('SELECT DISTINCT pk FROM snf_upgrade_secrets WHERE step = $1 AND tbl = $2', [step, table]);
+  return r.rows.map((row) => JSON.parse(row.pk) as unknown[]);
+}
+
 export async function forgetSecrets(client: pg.PoolClient, step: string): Promise<void> {
   const exists = await client.query(`SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'snf_upgrade_secrets'`);
   if (exists.rowCount) await client.query('DELETE FROM snf_upgrade_secrets WHERE step = $1', [step]);

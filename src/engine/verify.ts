@@ -7,7 +7,7 @@ import { describeVersion, detectSchema } from '../db/detect.js';
 import { SERVICES } from '../db/connection.js';
 import { CheckFailed } from '../errors.js';
 import type { StepDef } from '../runbook/steps.js';
-import type { StateFile } from '../state/index.js';
+import { compareStepIds, type StateFile } from '../state/index.js';
 
 /** One thing the deployment breaks: what, where, and the step that fixes it. */
 export interface VerifyFinding {
@@ -87,7 +87,7 @@ export const findingLine = (f: VerifyFinding): string => `✗ ${f.what}${f.where
 
 /** The verdict as the operator reads it: findings first, then what held, then what is not checked yet. */
 export function verdictLines(v: DeploymentVerdict): string[] {
-  const notYet = [...new Set(v.notChecked.map((n) => n.step))];
+  const notYet = [...new Set(v.notChecked.map((n) => n.step))].sort(compareStepIds);
   return [
     v.findings.length ? `verify: ${v.findings.length} finding${v.findings.length === 1 ? '' : 's'}` : `verify: no findings (${v.checked.length} checks held)`,
     ...v.findings.map(findingLine),

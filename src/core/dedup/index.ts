@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { detectSchema, describeVersion } from '../../db/detect.js';
 import { forgetBatches, inTransaction, JOURNAL_TABLE } from '../../db/journal.js';
-import { forgetSecrets, unstashSecrets } from '../../db/secrets.js';
+import { forgetSecrets, stashedKeys, unstashSecrets } from '../../db/secrets.js';
 import { UserError } from '../../errors.js';
 import type { ApplyResult, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../step.js';
 import { reachedRows } from '../cascade.js';
@@ -160,10 +160,13 @@ export const removeDuplicates = ({ findStep, schemaStep }: { findStep: string; s
       detail: left.length ? `${left.length} group(s) left: ${left.slice(0, 5).map((g) => g.key).join(', ')}${left.length > 5 ? ', …' : ''}` : 'none',
     }];
     const cascade = await referenceGraph(pool);
-    const deletedIds: number[] = [];
+    // The users deleted: from the before-images, and from the password hashes astakos keeps of them (a recovered state file has no images).
+    const deleted = new Set<number>();
     for (const image of ctx.state.beforeImages(ctx.step)) {
-      if (image.table === ROOT_TABLE) deletedIds.push(Number((image.pk as { id: string }).id));
+      if (image.table === ROOT_TABLE) deleted.add(Number((image.pk as { id: string }).id));
     }
+    for (const [id] of await stashedKeys(pool, ctx.step, ROOT_TABLE)) deleted.add(Number(id));
+    const deletedIds = [...deleted];
     const refs = deletedIds.length ? await referencesTo(pool, cascade, deletedIds) : [];
     const dangling = await danglingReferences(pool, cascade);
     checks.push({
