@@ -453,6 +453,7 @@ export class Engine {
     await this.requireReady(def, 'run');
     await this.lockAndAnnounce();
     await this.records.mirrorJournal(await this.physicalDbs(), def.id);
+    if (record.status === 'done') await this.records.step(await this.physicalDbs(), def.id, undefined); // run again (its promise broke): not finished now
     this.stopping = false;
     const ctx = this.context(def);
     this.state.markRunning(def.id, this.runId);
