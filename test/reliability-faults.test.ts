@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanupAll, usingServer } from './support.js';
+import { cleanupAll, copyStateFile, usingServer } from './support.js';
 import {
   assertLikeReference, BATCH_ENV, cli, journal, prepared, referenceRun, startPaused, terminateSessionsOf, withDb, withState,
 } from './helpers/reliability.js';
@@ -117,6 +117,7 @@ describe('the backup folder full', () => {
     }
     const cfg = join(p.dir, 'full.json');
     const state = join(p.dir, 'full-state.db');
+    copyStateFile(p.state, state); // this deployment's record (a new file would disagree with its journals)
     writeFileSync(cfg, JSON.stringify({ astakos: { db: p.urls.astakos }, cyclades: { db: p.urls.cyclades }, pithos: { db: p.urls.pithos }, state, backups: folder }));
     try {
       // `backup` takes the same checked backups as step 1 (this deployment is past step 1).

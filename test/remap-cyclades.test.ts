@@ -180,13 +180,14 @@ async function dump(url: string, opts: { ignore?: Record<string, string[]> } = {
       await c.query(`SET datestyle = 'ISO, YMD'`);
       await c.query(`SET timezone = 'UTC'`);
       const tables = await c.query<{ t: string }>(`SELECT table_name AS t FROM information_schema.tables
-        WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT IN ('snf_upgrade_lock') ORDER BY 1`);
+        WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT IN ('snf_upgrade_lock', 'snf_upgrade_steps') ORDER BY 1`);
       const out: Record<string, unknown> = {};
       for (const { t } of tables.rows) {
         const cols = await c.query<{ c: string }>(`SELECT column_name AS c FROM information_schema.columns
           WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`, [t]);
         let names = cols.rows.map((r) => r.c).filter((n) => !(opts.ignore?.[t] ?? []).includes(n));
         if (t === 'snf_upgrade_journal') names = ['step', 'batch', 'rows_changed'];
+        if (t === 'snf_upgrade_decisions') names = ['step', 'key', 'value', 'source'];
         const list = names.map((n) => `"${n}"::text`);
         const rows = await c.query({ text: `SELECT ${list.join(', ')} FROM "${t}" ORDER BY ${list.map((_, i) => i + 1).join(', ')}`, rowMode: 'array' });
         out[t] = rows.rows;
@@ -549,8 +550,10 @@ describe('remap cyclades: the same end state as the upstream commands', () => {
     const ignore = { db_virtualmachine: ['updated'], db_network: ['updated'] };
     const a = await dump(ours.cyclades, { ignore });
     const b = await dump(theirs.cyclades, { ignore });
-    delete a.snf_upgrade_journal;
-    delete b.snf_upgrade_journal;
+    for (const t of ['snf_upgrade_journal', 'snf_upgrade_decisions']) {
+      delete a[t];
+      delete b[t];
+    }
     assert.deepEqual(a, b);
   });
 });

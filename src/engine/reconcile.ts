@@ -50,12 +50,12 @@ export function disagreements(state: StateFile, statePath: string, runbook: read
   for (const view of views) {
     const names = serviceNames({ service: view.db.service, services: view.db.services });
     const known = new Set(recorded.map((b) => key(b.step, b.batch)));
+    // Committed batches are what a stale file would have a step redo or undo wrongly; the steps a
+    // database saw finish serve recover (a state file may mark a step pending again to re-run it).
     const unknown = view.record.journal.filter((j) => !known.has(key(j.step, j.batch)) && !['running', 'failed'].includes(statusOf(j.step)));
-    const finished = view.record.done.filter((d) => !['done', 'running'].includes(statusOf(d.step)));
-    if (unknown.length || finished.length) {
-      const last = [...unknown.map((j) => j.committedAt), ...finished.map((d) => d.finishedAt)].sort((a, b) => b.getTime() - a.getTime())[0]!;
-      const what = [unknown.length ? `${unknown.length} committed batch(es)` : '', finished.length ? `${finished.length} finished step(s)` : ''].filter(Boolean).join(' and ');
-      const records = `${what} of ${stepList([...unknown.map((j) => j.step), ...finished.map((d) => d.step)])} (the last at ${at(last)})`;
+    if (unknown.length) {
+      const last = unknown.map((j) => j.committedAt).sort((a, b) => b.getTime() - a.getTime())[0]!;
+      const records = `${unknown.length} committed batch(es) of ${stepList(unknown.map((j) => j.step))} (the last at ${at(last)})`;
       // the first database says what is wrong; the others only what they record too
       const said = out.some((d) => d.kind === 'ahead');
       out.push({ kind: 'ahead', line: said ? `the ${names} database also records ${records}`
@@ -75,7 +75,7 @@ export function disagreements(state: StateFile, statePath: string, runbook: read
       const match = matchingBackup(view, backups, recorded.filter(mine));
       out.push({
         kind: 'behind', from: steps[0],
-        line: `the ${names} database lacks ${what} that ${file} records: it was restored from a backup${match ? ` (it matches the step ${match.step} backup ${basename(match.path)} of ${at(match.createdAt)})` : ' that is not one of this upgrade\'s'}`,
+        line: `the ${names} database lacks ${what} that ${file} records: ${match ? `it was restored from a backup (it matches the step ${match.step} backup ${basename(match.path)} of ${at(match.createdAt)})` : 'it was restored from a backup (none of this upgrade\'s matches it), or the state file is not this deployment\'s'}`,
       });
     }
   }
