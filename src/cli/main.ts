@@ -156,13 +156,13 @@ export async function withSession<T>(config: Config, flags: Flags, command: stri
   const { session } = await openSession(config, { asker: () => asker(flags), command, readonly });
   let outcome: 'completed' | 'paused' | 'failed' = 'completed';
   try {
+    // A state file that lacks what the databases record (lost, stale, another's) is said before the steps it would mislead.
+    if (!readonly) await session.requireAgreement();
     if (preflight) {
       const id = preflight(session);
       // A finished step answers "already done" whatever the schema is now.
       if (!(id && session.steps().find((v) => v.def.id === id)?.record.status === 'done')) await session.checkDatabases(id);
     }
-    // A state file that disagrees with the databases is said before the steps it would mislead.
-    if (!readonly) await session.requireAgreement();
     if (flags['take-over']) await session.takeOver();
     return await fn(session);
   } catch (err) {

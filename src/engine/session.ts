@@ -47,7 +47,7 @@ export interface Backend {
   finishedAt(): string | undefined;
   /** Where the state file disagrees with what the databases record (each a line; empty: they agree). */
   disagreements(): Promise<string[]>;
-  /** Refuses (exit 4, nothing written) while they disagree: the first thing a writing command checks. */
+  /** Refuses (exit 4, nothing written) while the databases record what the state file lacks: the first thing a writing command checks. */
   requireAgreement(): Promise<void>;
   /** What `snf-upgrade recover` would write, read from the databases (RESTORED: just restored from the backup made at AT, during STEP). */
   recoveryPlan(restored?: { at: string; step?: string }): Promise<RecoveryPlan>;
@@ -266,7 +266,8 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
     async requireAgreement() {
       // Another runner at work explains what its batches add: its lock is what to say first (the lock step does).
       if (judgeLockHolders(engine.state.lockHolder(), await engine.lockHolders(), hostname()).some((h) => h.alive)) return;
-      refuseDisagreements((await engine.databaseViews()).disagreements);
+      // A database behind the file (restored) is said by the preflight's schema check or, failing that, when the lock is taken.
+      refuseDisagreements((await engine.databaseViews()).disagreements.filter((d) => d.kind === 'ahead'));
     },
     recoveryPlan: (restored) => planRecovery(engine, restored),
     restorePlan: (services, label) => planRestore(engine, services, label),
