@@ -17,22 +17,12 @@ import { StateFile } from '../src/state/index.js';
 import { App } from '../src/ui/App.js';
 import { UiAsker } from '../src/ui/asker.js';
 import { engineBackend } from '../src/engine/session.js';
+import { shows as showsWithin, SIZE, wait, type Instance } from './helpers/screen.js';
 import { cleanupAll, emptyDatabases, pathWithRefusingPgDump, schemaDatabases, tempDir, usingServer, writeConfig } from './support.js';
 
 const KEY = { enter: '\r', esc: '\u001B' };
-const SIZE = { columns: 80, rows: 24 };
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-type Instance = ReturnType<typeof render>;
-
-async function shows(r: Instance, text: string | RegExp, timeout = 60_000): Promise<string> {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const f = r.lastFrame() ?? '';
-    if (typeof text === 'string' ? f.includes(text) : text.test(f)) { await wait(40); return r.lastFrame() ?? f; }
-    if (Date.now() > end) assert.fail(`timed out waiting for ${String(text)}; last frame:\n${f}`);
-    await wait(20);
-  }
-}
+// The engine's screens wait on real databases: up to a minute for a frame.
+const shows = (r: Instance, text: string | RegExp, timeout = 60_000): Promise<string> => showsWithin(r, text, timeout);
 async function press(r: Instance, ...keys: string[]) {
   for (const k of keys) { r.stdin.write(k); await wait(k === KEY.esc ? 60 : 30); }
 }
