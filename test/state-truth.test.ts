@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Service } from '../src/db/connection.js';
+import { restoreDatabase } from '../src/db/restore.js';
 import { createSandbox, simulateStep } from '../src/sandbox/index.js';
 import type { SimulatedStep } from '../src/sandbox/simulate.js';
 import { StateFile } from '../src/state/index.js';
@@ -42,6 +43,17 @@ async function step(d: Deployment, id: string): Promise<{ out: string; err: stri
   return r;
 }
 
+
+/** What an operator does by hand from a step 1 backup, outside the tool: pg_restore into a new database, or unpack the data directory. */
+async function restoreByHand(d: Deployment, service: Service, file: string): Promise<void> {
+  if (!usingServer()) return restoreDatabase({ service, url: d.urls[service], path: file, sha256: null, kind: 'embedded' });
+  const name = new URL(d.urls[service]).pathname.slice(1);
+  await withDb(service, serverUrl()!, async (db) => {
+    await db.pool.query(`DROP DATABASE "${name}" WITH (FORCE)`);
+    await db.pool.query(`CREATE DATABASE "${name}"`);
+  });
+  execFileSync('pg_restore', ['--no-owner', '-d', d.urls[service], file], { stdio: 'pipe' });
+}
 
 async function count(url: string, service: Service, sql: string): Promise<number> {
   return withDb(service, url, async (db) => Number((await db.pool.query(sql)).rows[0].n));
@@ -168,15 +180,10 @@ describe('the databases are the truth', { timeout: 900_000 }, () => {
     assert.deepEqual(hashDifferences(await deploymentHashes(u.urls), await deploymentHashes(d.urls)), []);
 
     // a database restored from its step 1 dump under the finished state file: named, refused; recover refuses the mixed moments
-    if (usingServer()) {
-      const dump = readdirSync(join(u.dir, readdirSync(u.dir).find((f) => f.endsWith('-backups'))!)).find((f) => f.startsWith('step1-astakos'))!;
+    {
       const backups = join(u.dir, readdirSync(u.dir).find((f) => f.endsWith('-backups'))!);
-      const name = new URL(u.urls.astakos).pathname.slice(1);
-      await withDb('astakos', serverUrl()!, async (db) => {
-        await db.pool.query(`DROP DATABASE "${name}" WITH (FORCE)`);
-        await db.pool.query(`CREATE DATABASE "${name}"`);
-      });
-      execFileSync('pg_restore', ['--no-owner', '-d', u.urls.astakos, join(backups, dump)], { stdio: 'pipe' });
+      const dump = readdirSync(backups).find((f) => f.startsWith('step1-astakos'))!;
+      await restoreByHand(u, 'astakos', join(backups, dump));
       const r = await cli(u.cfg, 'backup');
       assert.equal(r.code, 4, r.err);
       assert.match(r.err, new RegExp(`the astakos database lacks \\d+ batch\\(es\\) of steps 2\\.2, .* and the 0\\.13 schema of step 3\\.2 \\(it is at 0\\.12\\.5\\) that state file \\S+ records: it was restored from a backup \\(it matches the step 1 backup ${dump.replace(/[.+]/g, '\\$&')} of `));
@@ -186,13 +193,7 @@ describe('the databases are the truth', { timeout: 900_000 }, () => {
       assert.match(mixed.err, /the astakos database is at 0\.12\.5, but another database records step 3\.2 \(which migrates it\) finished at .*: the databases were restored from different moments; nothing was written/);
       // every database restored from its step 1 dump: recover marks every step pending again, keeping the backups
       for (const service of ['cyclades', 'pithos'] as const) {
-        const db = new URL(u.urls[service]).pathname.slice(1);
-        await withDb(service, serverUrl()!, async (x) => {
-          await x.pool.query(`DROP DATABASE "${db}" WITH (FORCE)`);
-          await x.pool.query(`CREATE DATABASE "${db}"`);
-        });
-        const file = readdirSync(backups).find((f) => f.startsWith(`step1-${service}`))!;
-        execFileSync('pg_restore', ['--no-owner', '-d', u.urls[service], join(backups, file)], { stdio: 'pipe' });
+        await restoreByHand(u, service, join(backups, readdirSync(backups).find((f) => f.startsWith(`step1-${service}`))!));
       }
       const shown = await cli(u.cfg, 'recover');
       assert.match(shown.out, / {2}2\.2 {2}done → pending: the databases record nothing of it/);
@@ -206,7 +207,7 @@ describe('the databases are the truth', { timeout: 900_000 }, () => {
   // x.σ@… and x.ς@… are one email under PostgreSQL's upper() in a UTF-8 database: 2.2 deletes the
   // one that owns a VM. A stale state file is refused before anything is deleted; a lost one,
   // rebuilt by recover, still knows 2.2's survivor, so 6.3 gives the VM to the survivor's uuid.
-  test('the σ/ς user deleted by 2.2 keeps its VM through a lost state file: 6.3 gives it to the survivor', { skip: !usingServer() && 'the embedded database has no UTF-8 ctype' }, async () => {
+  test('the σ/ς user deleted by 2.2 keeps its VM through a lost state file: 6.3 gives it to the survivor', async () => {
     const d = await deployment('c', 'C.UTF-8');
     const q = <T extends Record<string, unknown>>(service: Service, sql: string, args: unknown[] = []): Promise<T[]> =>
       withDb(service, d.urls[service], async (db) => (await db.pool.query(sql, args)).rows as T[]);
