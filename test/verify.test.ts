@@ -104,12 +104,12 @@ describe('snf-upgrade verify', { timeout: 900_000 }, () => {
       `SELECT h.* FROM quotaholder_app_holding h JOIN im_astakosuser u ON u.uuid = h.entity_id JOIN auth_user a ON a.id = u.user_ptr_id
         WHERE u.email_verified ORDER BY h.id LIMIT 1`))[0]!;
     const shift = (d: number) => sql(urls.astakos, 'astakos', 'UPDATE quotaholder_app_holding SET imported = imported + $1 WHERE id = $2', [d, holding.id]).then(() => undefined);
-    await broken('holding changed', () => shift(1), () => shift(-1), /holdings differ|limits/);
+    await broken('holding changed', () => shift(1), () => shift(-1), new RegExp(`\\(astakos quotaholder_app_holding: 1 holdings differ: #${holding.id} ${holding.entity_id} `));
     const cols = Object.keys(holding);
     await broken('holding deleted', () => sql(urls.astakos, 'astakos', 'DELETE FROM quotaholder_app_holding WHERE id = $1', [holding.id]).then(() => undefined),
       () => sql(urls.astakos, 'astakos', `INSERT INTO quotaholder_app_holding (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map((_c, i) => `$${i + 1}`).join(', ')})`,
         cols.map((c) => holding[c])).then(() => undefined),
-      /holdings|entity/);
+      /\(astakos quotaholder_app_holding \/ quotaholder_app_policy: 1 differ: /);
 
     // clean again: step 11 confirms
     await walk.confirm('11');

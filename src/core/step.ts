@@ -10,6 +10,8 @@ export interface Check {
   label: string;
   ok: boolean;
   detail?: string;
+  /** The database and table the check reads, named by verify's findings ("astakos quotaholder_app_holding"). */
+  where?: string;
   /** Shown, but does not block: this machine cannot judge it (e.g. another host's loopback). */
   advisory?: boolean;
 }

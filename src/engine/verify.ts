@@ -65,7 +65,7 @@ export async function verifyDeployment(runbook: readonly StepDef[], state: State
     if (!verifiable(def)) continue;
     const checks: Check[] = await def.module!.verify!(ctx);
     for (const c of checks) {
-      if (blocking([c]).length) verdict.findings.push({ step: def.id, what: c.label, where: c.detail ?? '', fix: fixOf(def) });
+      if (blocking([c]).length) verdict.findings.push({ step: def.id, what: c.label, where: [c.where, c.detail].filter(Boolean).join(': '), fix: fixOf(def) });
       else verdict.checked.push({ step: def.id, what: c.label, ...(c.detail ? { detail: c.detail } : {}) });
     }
   }

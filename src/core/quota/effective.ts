@@ -272,10 +272,12 @@ export async function limitChecks(ctx: StepContext, only?: readonly string[]): P
   return [
     {
       label: `every email-verified user is a quotaholder entity (${f.verified})`,
+      where: 'astakos quotaholder_app_entity',
       ok: f.notRegistered === 0, detail: f.notRegistered ? `${f.notRegistered} missing: ${sample(f.samples.notRegistered)}` : 'yes',
     },
     {
       label: `every verified user's ${what} equal the effective limits (initial quota or default + project grants)`,
+      where: 'astakos quotaholder_app_holding / quotaholder_app_policy',
       ok: f.differing === 0, detail: f.differing ? `${f.differing} differ: ${sample(f.samples.differing)}` : 'yes',
     },
     {

@@ -189,9 +189,10 @@ function usageStep(kind: UsageKind): StepModule<UsageFindings, UsageFindings> {
   }
 
   /** Both passes, read-only (inspect, verify) or writing one batch per chunk (apply). */
-  async function run(ctx: StepContext, write: boolean): Promise<UsageFindings & { written: number; batches: number; stopped: boolean }> {
+  async function run(ctx: StepContext, write: boolean): Promise<UsageFindings & { written: number; batches: number; stopped: boolean; differing: string[] }> {
     const { astakos, service, registered } = await setup(ctx);
-    const f = { owners: 0, matched: 0, holdings: 0, zeroed: 0, unset: [] as Unset[], idle: 0, unregistered: [] as UsageFindings['unregistered'], written: 0, batches: 0, stopped: false };
+    const f = { owners: 0, matched: 0, holdings: 0, zeroed: 0, unset: [] as Unset[], idle: 0, unregistered: [] as UsageFindings['unregistered'], written: 0, batches: 0, stopped: false, differing: [] as string[] };
+    const note = (d: UsageDiff) => f.differing.push(...d.changes.slice(0, 20 - f.differing.length).map((c) => `#${c.holding.id} ${c.holding.entity} ${c.holding.resource}`));
     const commit = async (pass: string, first: string, last: string, d: UsageDiff, redo: (client: pg.PoolClient) => Promise<UsageDiff>) => {
       if (!write || !d.changes.length) return;
       const key = batchName(`usage ${kind.service} ${pass}`, first, last, d.changes.map((c) => [c.holding.id, c.usage]));
@@ -209,6 +210,7 @@ function usageStep(kind: UsageKind): StepModule<UsageFindings, UsageFindings> {
       const d = await diffOwners(astakos.pool, kind, owners, registered);
       f.owners += owners.length;
       add(f, d, 'listed');
+      note(d);
       await commit('listed', owners[0]!.owner, owners[owners.length - 1]!.owner, d, (client) => diffOwners(client, kind, owners, registered, true));
       ctx.progress({ table: `${kind.service} ${kind.noun}s`, done: f.owners });
     }
@@ -222,6 +224,7 @@ function usageStep(kind: UsageKind): StepModule<UsageFindings, UsageFindings> {
       if (!entities.length) break;
       const d = await diffIdle(astakos.pool, kind, service.pool, entities);
       add(f, d, 'idle');
+      note(d);
       await commit('idle', entities[0]!, entities[entities.length - 1]!, d, (client) => diffIdle(client, kind, service.pool, entities, true));
       after = entities[entities.length - 1]!;
     }
@@ -278,7 +281,8 @@ function usageStep(kind: UsageKind): StepModule<UsageFindings, UsageFindings> {
       const checks: Check[] = [
         {
           label: `every ${kind.service} usage of an email-verified user is in the quotaholder (${kind.resources.filter((r) => registered.has(r)).join(', ') || 'no resource registered'})`,
-          ok: f.holdings + f.zeroed === 0, detail: f.holdings + f.zeroed ? `${f.holdings + f.zeroed} holdings differ` : 'yes',
+          ok: f.holdings + f.zeroed === 0, detail: f.holdings + f.zeroed ? `${f.holdings + f.zeroed} holdings differ: ${sample(f.differing)}` : 'yes',
+          where: 'astakos quotaholder_app_holding',
         },
         {
           label: `usage that has nowhere to go is reported (${plural(f.unset.length, 'item')}${missing.length ? `; unregistered: ${missing.join(', ')}` : ''})`,
