@@ -9,8 +9,9 @@ import type { EngineEvent, StepView } from '../engine/index.js';
 import { openSession } from '../engine/open.js';
 import { findingLine, verdictLines, type Session } from '../engine/session.js';
 import { recoveryLines, writeRecovery } from '../engine/recover.js';
-import { restoreLines } from '../engine/restore.js';
-import { restoreCommands, restoreDatabase } from '../db/restore.js';
+import { restoreLines, restoreQuestion } from '../engine/restore.js';
+import { restoreBackups } from '../engine/restore-run.js';
+import { restoreCommands } from '../db/restore.js';
 import { CheckFailed, EXIT, NeedsAnswer, UserError } from '../errors.js';
 import { alreadyDone } from '../engine/stops.js';
 import { checkLine, describeError, formatEta } from '../format.js';
@@ -377,21 +378,9 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
         return EXIT.ok;
       }
       io.out([`restoring backup "${label}":`, ...restoreLines(plan)].join('\n'));
-      const ok = await asker(flags).confirm({
-        step: 'restore', key: 'confirm', dangerous: true,
-        message: `Replace ${plan.targets.map((t) => t.services.join(' and ')).join(', ')} with backup "${label}"? Everything written to them since is lost.`,
-        detail: restoreLines(plan),
-      });
+      const ok = await asker(flags).confirm(restoreQuestion(plan));
       if (!ok) throw new UserError('the restore was not confirmed; nothing was restored', 'run it again and confirm when ready');
-      for (const t of plan.targets) {
-        await restoreDatabase(t);
-        io.out(`restored ${t.services.join(' and ')} from ${t.path}`);
-      }
-      // The state file follows the databases: what they no longer hold is pending again.
-      const newest = plan.targets.map((t) => t.createdAt).sort().at(-1)!;
-      const rebuilt = await withSession(config, flags, 'snf-upgrade restore', (session) => session.recoveryPlan({ at: newest, step: label }), true);
-      const replaced = writeRecovery(config, rebuilt);
-      io.out(`state file ${config.state} now follows the restored databases${replaced ? ` (the previous one is kept as ${replaced})` : ''}; decisions made so far are kept for review`);
+      await restoreBackups(config, plan, asker(flags), io.out);
       return withSession(config, flags, 'snf-upgrade restore', async (session) => {
         io.out(renderStatus(session.statePath, await session.deployment(), session.steps(), session.current()?.def.id, undefined, []));
         return EXIT.ok;

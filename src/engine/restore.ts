@@ -4,10 +4,13 @@ import { basename } from 'node:path';
 import { serviceNames, SERVICES, type Service } from '../db/connection.js';
 import { backupProblem, type RestoreSource } from '../db/restore.js';
 import { CheckFailed, EXIT, UserError } from '../errors.js';
+import type { Question } from '../core/step.js';
 import type { Engine } from './index.js';
 
 export interface RestoreTarget extends RestoreSource { services: Service[]; where: string; createdAt: string }
 export interface RestorePlan { label: string; targets: RestoreTarget[] }
+/** A label's backups: when the newest was made, how many databases it covers, how many of them were never checked. */
+export interface RestoreChoice { label: string; createdAt: string; databases: number; unchecked: number }
 
 /** The backups LABEL restores for SERVICES (default every service; a shared database comes whole). */
 export async function planRestore(engine: Engine, services: string[], label: string): Promise<RestorePlan> {
@@ -32,6 +35,33 @@ export async function planRestore(engine: Engine, services: string[], label: str
     targets.push(source);
   }
   return { label, targets };
+}
+
+/** The dangerous confirmation before PLAN replaces the databases (answers: {"restore": {"confirm": true}}). */
+export function restoreQuestion(plan: RestorePlan): Question {
+  return {
+    step: 'restore', key: 'confirm', dangerous: true,
+    message: `Replace ${plan.targets.map((t) => t.services.join(' and ')).join(', ')} with backup "${plan.label}"? Everything written to them since is lost.`,
+    detail: restoreLines(plan).map((l) => l.trim()),
+  };
+}
+
+/** Each backup label recorded, newest file first: what `--backup` and the wizard's restore offer. */
+export function restoreChoices(engine: Engine): RestoreChoice[] {
+  const byLabel = new Map<string, RestoreChoice>();
+  for (const b of engine.state.listBackups()) {
+    if (!b.step || b.kind === 'external') continue;
+    const c = byLabel.get(b.step) ?? { label: b.step, createdAt: b.createdAt, databases: 0, unchecked: 0 };
+    const group = engine.databaseGroups().find((g) => g.includes(b.service))!;
+    // One file per physical database: a shared database's is recorded for each of its services.
+    if (group[0] === b.service) {
+      c.databases++;
+      if (!b.verified) c.unchecked++;
+    }
+    if (b.createdAt > c.createdAt) c.createdAt = b.createdAt;
+    byLabel.set(b.step, c);
+  }
+  return [...byLabel.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
 /** The plan as lines: which database gets which file, of when. */

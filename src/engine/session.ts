@@ -15,7 +15,7 @@ import type { DeploymentInfo, Engine, EngineEvent, PlanView, RunOutcome, StepVie
 import { checkDatabases } from './preflight.js';
 import { finish, finishPlan, type FinishPlan } from './finish.js';
 import { planRecovery, type RecoveryPlan } from './recover.js';
-import { planRestore, type RestorePlan } from './restore.js';
+import { planRestore, restoreChoices, type RestoreChoice, type RestorePlan } from './restore.js';
 import { refuseDisagreements } from './reconcile.js';
 import { verifyDeployment, type DeploymentVerdict } from './verify.js';
 import type { SnippetSet } from '../runbook/settings.js';
@@ -53,6 +53,12 @@ export interface Backend {
   recoveryPlan(restored?: { at: string; step?: string }): Promise<RecoveryPlan>;
   /** What `snf-upgrade restore` would put back: the backups LABEL of SERVICES (none: all), checked. */
   restorePlan(services: string[], label: string): Promise<RestorePlan>;
+  /** Each backup label recorded (step 1's, a phase's, a manual one), oldest first. */
+  restoreChoices(): RestoreChoice[];
+  /** What `snf-upgrade finish` would drop, and why it is refused (finish.ts). */
+  finishPlan(): Promise<FinishPlan>;
+  /** Writes the report beside the state file, then drops the tool's tables; what was removed, a line each. */
+  finish(): Promise<string[]>;
   /** One line about the runner lock ("held by this session", or who else holds it). */
   lockLine(): Promise<string>;
   /** Who holds the runner lock when this session could not take it at start (undefined: this session holds it). */
@@ -109,10 +115,6 @@ export interface Session extends Backend {
   cancelRunning(): Promise<number>;
   /** Whether this session holds the runner lock (it can lose it to a take-over). */
   holdsLock(): boolean;
-  /** What `snf-upgrade finish` would drop, and why it is refused (finish.ts). */
-  finishPlan(): Promise<FinishPlan>;
-  /** Writes the report beside the state file, then drops the tool's tables; what was removed, a line each. */
-  finish(): Promise<string[]>;
   /** Ends the session: releases the lock, records how the run ended, closes the databases. */
   close(outcome?: 'completed' | 'paused' | 'failed'): Promise<void>;
 }
@@ -271,6 +273,7 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
     },
     recoveryPlan: (restored) => planRecovery(engine, restored),
     restorePlan: (services, label) => planRestore(engine, services, label),
+    restoreChoices: () => restoreChoices(engine),
     async lockLine() {
       if (engine.state.holdsLock()) return 'lock: held by this session';
       const problem = opts.lockProblem?.();

@@ -2,6 +2,7 @@
 // in the engine is ./actions.ts; screens are thin components in ./components.
 import { Box } from 'ink';
 import { useEffect, useRef, type ReactElement } from 'react';
+import type { RestorePlan } from '../engine/restore.js';
 import type { Backend } from '../engine/session.js';
 import { wizardActions } from './actions.js';
 import type { UiAsker } from './asker.js';
@@ -14,6 +15,7 @@ import { Home } from './components/Home.js';
 import { LockScreen } from './components/LockScreen.js';
 import { Pager } from './components/Pager.js';
 import { Progress } from './components/Progress.js';
+import { RestoreScreen } from './components/RestoreScreen.js';
 import { StepScreen } from './components/StepScreen.js';
 import { UnknownList } from './components/UnknownList.js';
 import { initialTable } from './conflicts/model.js';
@@ -36,6 +38,10 @@ export interface AppProps {
   onExit(code: number, opts?: { hard?: boolean }): void;
   /** How often progress redraws at most (ms). */
   progressInterval?: number;
+  /** The operator confirmed a restore: the front end closes this session, restores, and opens the wizard again. */
+  onRestore?(plan: RestorePlan): void;
+  /** A result to open on (what the restore before this session did). */
+  opening?: { title: string; lines: string[] };
 }
 
 export function App(props: AppProps) {
@@ -44,7 +50,8 @@ export function App(props: AppProps) {
   const { state, dispatch, steps, current, question, progress } = useWizard(backend, props);
   const ctrlC = useRef(0);
   const exited = useRef(false);
-  const act = wizardActions({ backend, state, dispatch, steps, progress, onFinish: () => { ctrlC.current = 0; } });
+  const act = wizardActions({ backend, state, dispatch, steps, progress, onFinish: () => { ctrlC.current = 0; },
+    onRestore: props.onRestore && ((plan) => { exited.current = true; props.onRestore!(plan); }) });
   const { screen, help, busy, message } = state;
   const stepOf = (id: string) => steps.find((s) => s.def.id === id);
   const nextOf = (id: string) => steps[steps.findIndex((s) => s.def.id === id) + 1]?.def.id;
@@ -103,6 +110,7 @@ export function App(props: AppProps) {
       onReport={() => { dispatch({ type: 'report', text: undefined }); go({ kind: 'report' }); }}
       onBackup={() => void act.backupNow({ kind: 'home' })}
       onVerify={() => void act.verifyNow({ kind: 'home' })}
+      onRestore={() => go({ kind: 'restore' })} onFinish={() => void act.finishAsk()} finishedAt={backend.finishedAt()}
       onHelp={() => setHelp('home')} onQuit={() => exit(0)} />;
   } else if (screen.kind === 'step') {
     const id = screen.id;
@@ -154,6 +162,9 @@ export function App(props: AppProps) {
     ) : (
       <Pager title={`${id} unknown identifiers`} lines={[line(state.pages[id]?.loading ? ' looking at the databases…' : ' nothing unknown to astakos here')]} size={size} active={active} onBack={() => go({ kind: 'step', id })} />
     );
+  } else if (screen.kind === 'restore') {
+    body = <RestoreScreen choices={backend.restoreChoices()} message={message} size={size} active={active}
+      onChoose={(label) => void act.restoreAsk(label)} onBack={() => go({ kind: 'home' })} onHelp={() => setHelp('restore')} />;
   } else if (screen.kind === 'report') {
     body = <ReportScreen backend={backend} title={screen.title ?? 'Report'} text={state.reportText} setText={(text) => dispatch({ type: 'report', text })}
       size={size} active={active} onBack={() => go({ kind: 'home' })} onHelp={() => setHelp('report')} />;

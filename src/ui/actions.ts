@@ -3,6 +3,7 @@
 import type { Dispatch } from 'react';
 import { blocking } from '../core/step.js';
 import type { PlanView, StepView } from '../engine/index.js';
+import { restoreQuestion, type RestorePlan } from '../engine/restore.js';
 import { verdictLines, type Backend, type DecisionInput, type LockConflict } from '../engine/session.js';
 import { line, messageLines, type StyledLine } from './components/common.js';
 import type { Message } from './components/Home.js';
@@ -21,6 +22,8 @@ export interface ActionContext {
   progress: ProgressHandle;
   /** Called when an action ends (ctrl-c counts from zero again). */
   onFinish?(): void;
+  /** The operator confirmed restoring PLAN: the front end closes this session and restores. */
+  onRestore?(plan: RestorePlan): void;
 }
 
 export type WizardActions = ReturnType<typeof wizardActions>;
@@ -232,5 +235,55 @@ export function wizardActions(ctx: ActionContext) {
     } });
   };
 
-  return { decide, decideRemap, deleteMember, runStep, confirmStep, simulate, backupNow, verifyNow, acceptAll, takeOver, undoStep };
+  /** R, then a backup chosen: its files checked, then "restore" typed; the front end restores with this session closed. */
+  const restoreAsk = async (label: string) => {
+    say(undefined);
+    let plan: RestorePlan;
+    try {
+      plan = await backend.restorePlan([], label);
+    } catch (err) {
+      return say(errorMessage(err));
+    }
+    dispatch({ type: 'ask', question: {
+      question: { ...restoreQuestion(plan), typeToConfirm: 'restore' },
+      onAnswer: (ok) => {
+        dispatch({ type: 'ask', question: undefined });
+        if (!ok) return say({ text: 'nothing was restored', level: 'info' });
+        if (!ctx.onRestore) return say({ text: 'this front end cannot restore', next: `run snf-upgrade restore --backup ${label}`, level: 'error' });
+        ctx.onRestore(plan);
+      },
+    } });
+  };
+
+  /** f once every step is done: what finish drops, "finish" typed, then the report written and the tool's tables dropped. */
+  const finishAsk = async () => {
+    say(undefined);
+    try {
+      const plan = await backend.finishPlan();
+      if (plan.refusal) return say({ text: `finish refused: ${plan.refusal}`, level: 'warn' });
+      dispatch({ type: 'ask', question: {
+        question: {
+          step: 'finish', key: 'confirm', dangerous: true, typeToConfirm: 'finish',
+          message: 'Finish the upgrade: write the report and drop the tool\'s tables from the databases?',
+          detail: [`the report: ${plan.reportFile}`, ...plan.databases.map((d) => `${d.services.join(' and ')}: ${d.tables.join(', ') || 'no tool table'}`),
+            'afterwards nothing can be undone or recovered from them (stashed secrets and before-images go); the backups stay'],
+        },
+        onAnswer: async (ok) => {
+          dispatch({ type: 'ask', question: undefined });
+          if (!ok) return say({ text: 'not finished; nothing was dropped', level: 'info' });
+          try {
+            const lines = await backend.finish();
+            dispatch({ type: 'refresh' });
+            dispatch({ type: 'show', screen: { kind: 'result', title: 'The upgrade is finished', lines: lines.map((l) => line(` ✓ ${l}`)), back: { kind: 'home' } } });
+          } catch (err) {
+            say(errorMessage(err));
+          }
+        },
+      } });
+    } catch (err) {
+      say(errorMessage(err));
+    }
+  };
+
+  return { decide, decideRemap, deleteMember, runStep, confirmStep, simulate, backupNow, verifyNow, acceptAll, takeOver, undoStep, restoreAsk, finishAsk };
 }

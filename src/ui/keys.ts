@@ -1,5 +1,5 @@
 // The keys of every screen, for `?` (help) and the key bars.
-export type ScreenName = 'home' | 'step' | 'manual' | 'conflicts' | 'unknown' | 'confirm' | 'question' | 'text' | 'lock' | 'progress' | 'report' | 'result';
+export type ScreenName = 'home' | 'step' | 'manual' | 'conflicts' | 'unknown' | 'confirm' | 'question' | 'text' | 'lock' | 'progress' | 'report' | 'result' | 'restore';
 
 export const HELP: Record<ScreenName, { title: string; keys: [string, string][] }> = {
   home: {
@@ -11,6 +11,8 @@ export const HELP: Record<ScreenName, { title: string; keys: [string, string][] 
       ['r', 'the report: everything found, decided and changed'],
       ['v', 'verify: the deployment checked as a whole (owners, accounts, grants, statistics, holdings, schemas)'],
       ['b', 'back up every database now'],
+      ['R', 'restore a backup (step 1\'s, a phase\'s): pick one, then type restore'],
+      ['f', 'once every step is done: finish (the report beside the state file, the tool\'s tables dropped)'],
       ['?', 'these keys'],
       ['q', 'quit (the state file keeps everything; run again to resume)'],
       ['ctrl-c', 'quit'],
@@ -128,6 +130,15 @@ export const HELP: Record<ScreenName, { title: string; keys: [string, string][] 
       ['g G', 'top / bottom'],
       ['?', 'these keys'],
       ['enter q esc', 'back'],
+    ],
+  },
+  restore: {
+    title: 'Restore a backup',
+    keys: [
+      ['↑ ↓  j k', 'pick a backup'],
+      ['enter', 'restore it: the files and databases are shown, then type restore (esc cancels)'],
+      ['?', 'these keys'],
+      ['q esc', 'back to home'],
     ],
   },
   result: {

@@ -24,6 +24,7 @@ export type Screen =
   | { kind: 'conflicts'; id: string }
   | { kind: 'unknown'; id: string }
   | { kind: 'report'; title?: string }
+  | { kind: 'restore' }
   | { kind: 'result'; title: string; lines: StyledLine[]; back: Screen };
 
 export interface Busy { kind: 'run' | 'backup' | 'simulate' | 'confirm' | 'undo'; id: string; title: string }
@@ -95,9 +96,10 @@ export type WizardAction =
   | { type: 'finished'; id: string; allDone: boolean; message?: Message }
   | { type: 'refresh' };
 
-export function initialWizard(interrupted?: Interrupted | null): WizardState {
+export function initialWizard(interrupted?: Interrupted | null, opening?: WizardOptions['opening']): WizardState {
+  const start: Screen = interrupted ? { kind: 'step', id: interrupted.step } : { kind: 'home' };
   return {
-    screen: interrupted ? { kind: 'step', id: interrupted.step } : { kind: 'home' },
+    screen: opening ? { kind: 'result', title: opening.title, lines: opening.lines.map((text) => ({ text: ` ${text}` })), back: start } : start,
     interrupted: interrupted ?? undefined,
     pages: {}, decisions: {}, tables: {}, tick: 0,
   };
@@ -214,11 +216,13 @@ export interface WizardOptions {
   interrupted?: Interrupted | null;
   asker?: UiAsker;
   progressInterval?: number;
+  /** A result shown first (what a restore before this session did). */
+  opening?: { title: string; lines: string[] };
 }
 
 /** The wizard's state and what feeds it: the start-up reads, the engine's questions and events, each page's data. */
 export function useWizard(backend: Backend, opts: WizardOptions) {
-  const [state, dispatch] = useReducer(wizardReducer, opts.interrupted, initialWizard);
+  const [state, dispatch] = useReducer(wizardReducer, opts, (o) => initialWizard(o.interrupted, o.opening));
   const [question, setQuestion] = useState<PendingQuestion | undefined>(opts.asker?.current());
   const steps = useMemo(() => backend.steps(), [backend, state.tick]);
   const current = useMemo(() => backend.current()?.def.id, [backend, state.tick]);

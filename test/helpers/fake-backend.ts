@@ -6,7 +6,7 @@ import { isImplemented } from '../../src/engine/index.js';
 import { STEPS } from '../../src/runbook/steps.js';
 import type { StepRecord } from '../../src/state/index.js';
 import { isSettingsStep, settingsSnippets } from '../../src/runbook/settings.js';
-import { UserError } from '../../src/errors.js';
+import { CheckFailed, UserError } from '../../src/errors.js';
 import type { AstakosUser, Backend, DecisionInput } from '../../src/engine/session.js';
 
 /** A deterministic pseudo-random generator (tests want the same data every time). */
@@ -70,6 +70,8 @@ export interface FakeBackendOptions {
   token?: string;
   /** What verify() finds (default: nothing, and nothing checked). */
   verdict?: import('../../src/engine/session.js').DeploymentVerdict;
+  /** The backup labels restore offers (default: none). */
+  backups?: import('../../src/engine/restore.js').RestoreChoice[];
   /** What run(id) does; default: marks the step done. */
   run?: (id: string, b: FakeBackend) => Promise<RunOutcome>;
 }
@@ -104,6 +106,7 @@ export function fakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
     if (!next || next.phase !== STEPS[i]!.phase) b.emit({ type: 'phase-done', phase: STEPS[i]!.phase });
   };
   let conflict = opts.lockConflict;
+  let finishedAt: string | undefined;
   const b: FakeBackend = {
     calls: [], records, decisionsByStep, checksByStep,
     statePath: '/var/lib/snf-upgrade/state/upgrade.db',
@@ -118,11 +121,27 @@ export function fakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
       ];
     },
     interrupted: async () => opts.interrupted,
-    finishedAt: () => undefined,
+    finishedAt: () => finishedAt,
     disagreements: async () => [],
     requireAgreement: async () => undefined,
     recoveryPlan: async () => ({ steps: [], batches: [], decisions: new Map(), lost: [] }),
-    restorePlan: async (_services, label) => ({ label, targets: [] }),
+    async restorePlan(_services, label) {
+      const c = opts.backups?.find((x) => x.label === label);
+      if (!c) throw new CheckFailed(`no backup "${label}" is recorded`, 'choose another');
+      return { label, targets: [{ service: 'astakos', services: ['astakos', 'cyclades'], url: 'postgres://db1/snf_apps', where: 'db1:5432/snf_apps',
+        path: `/var/backups/snf-upgrade/step${label}-astakos+cyclades.dump`, sha256: null, kind: 'pg_dump', createdAt: c.createdAt }] };
+    },
+    restoreChoices: () => opts.backups ?? [],
+    async finishPlan() {
+      const last = views().at(-1)!;
+      return { refusal: last.record.status === 'done' ? undefined : `step ${last.def.id} is not done yet`, reportFile: '/var/lib/snf-upgrade/state/snf-upgrade-report.md',
+        databases: [{ services: ['astakos', 'cyclades'], tables: ['snf_upgrade_journal', 'snf_upgrade_lock'] }, { services: ['pithos'], tables: ['snf_upgrade_journal'] }] };
+    },
+    async finish() {
+      b.calls.push('finish');
+      finishedAt = new Date().toISOString();
+      return ['report written to /var/lib/snf-upgrade/state/snf-upgrade-report.md', 'astakos and cyclades: dropped snf_upgrade_journal, snf_upgrade_lock'];
+    },
     lockLine: async () => (conflict ? `lock: ${conflict.problem}` : 'lock: held by this session'),
     lockConflict: async () => conflict,
     async takeOver() { b.calls.push('take over'); conflict = undefined; },

@@ -28,6 +28,12 @@ export interface HomeProps {
   onBackup(): void;
   /** `v`: the deployment checked as a whole. */
   onVerify(): void;
+  /** `R`: pick a backup to restore. */
+  onRestore(): void;
+  /** `f`, once every step is done: finish (the tool's tables dropped). */
+  onFinish(): void;
+  /** When finish dropped the tool's tables (undefined: not yet). */
+  finishedAt?: string;
   onHelp(): void;
   onQuit(): void;
 }
@@ -87,6 +93,8 @@ export function Home(props: HomeProps) {
     else if (input === 'r') props.onReport();
     else if (input === 'b') props.onBackup();
     else if (input === 'v') props.onVerify();
+    else if (input === 'R') props.onRestore();
+    else if (input === 'f' && !currentId && !props.finishedAt) props.onFinish();
     else if (input === '?') props.onHelp();
     else if (input === 'q') props.onQuit();
   }, props.active);
@@ -112,11 +120,14 @@ export function Home(props: HomeProps) {
   const notes: StyledLine[] = [];
   if (props.message) notes.push(...messageLines(props.message));
   else if (props.interrupted) notes.push(line(` ! ${props.interrupted}`, { color: 'yellow' }));
-  else if (!currentId) notes.push(line(' ✓ Every step is done. r shows the report.', { color: 'green' }));
+  else if (props.finishedAt) notes.push(line(` ✓ The upgrade ended ${when(props.finishedAt)}: the tool's tables are dropped. r shows the report.`, { color: 'green' }));
+  else if (!currentId) notes.push(line(' ✓ Every step is done. r shows the report; f finishes: the report beside the state file, the tool\'s tables dropped.', { color: 'green' }));
   const noteLines = wrapLines(notes, width - 1).slice(0, 3);
   const phase = highlighted ? line(` phase ${highlighted.def.phase} · ${phaseTitle(highlighted.def.phase)}`, { dim: true }) : line('');
   const openWhat = highlighted && highlighted.def.id !== currentId ? `open ${highlighted.def.id}` : 'continue';
-  const keys: [string, string][] = [['enter', openWhat], ['↑↓', 'pick a step'], ['r', 'report'], ['v', 'verify'], ['b', 'backup now'], ['?', 'keys'], ['q', 'quit']];
+  // As many as fit, in this order ("? keys" kept): finish only once every step is done.
+  const keys: [string, string][] = [['enter', openWhat], ['r', 'report'], ['v', 'verify'], ...(!currentId && !props.finishedAt ? [['f', 'finish'] as [string, string]] : []),
+    ['R', 'restore'], ['q', 'quit'], ['b', 'backup now'], ['?', 'keys'], ['↑↓', 'pick a step']];
 
   const budget = size.rows - 1 - header.length - 1 - 1 - 1 - noteLines.length - 1;
   const listHeight = Math.max(3, budget);
