@@ -111,7 +111,7 @@ async function acceptAll(summary: RegExp): Promise<void> {
   await keys('Escape');
 }
 
-function statusJson(): { current: string | null; interrupted: { step: string; text: string } | null; steps: { id: string; status: string }[] } {
+function statusJson(): { current: string | null; interrupted: { step: string; text: string } | null; steps: { id: string; status: string }[]; deployment: { version: string }[] } {
   const out = execFileSync('node', ['bin/snf-upgrade.js', 'status', '--json', '--config', cfg], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   return JSON.parse(out);
 }
@@ -268,5 +268,34 @@ describe('end to end: the demo walk in a terminal', { skip: HAVE_TMUX ? false : 
     const verdict = JSON.parse(verified.stdout) as { findings: unknown[]; checked: unknown[]; notChecked: unknown[] };
     assert.deepEqual([verdict.findings, verdict.notChecked], [[], []]);
     assert.ok(verdict.checked.length > 0);
+
+    // ---------------------------------------------------------------- fourth session: finish, then restore step 1's backup
+    startDemo();
+    s = await waitFor('f finish');
+    assert.match(s.replace(/\s+/g, ' '), /Every step is done\. r shows the report; f finishes/);
+    await keys('f');
+    s = await waitFor('Type finish to confirm');
+    assert.match(s, /snf-upgrade-report\.md/);
+    await keys('finish', 'Enter');
+    s = await waitFor('The upgrade is finished');
+    assert.match(s, /✓ astakos: dropped snf_upgrade_/);
+    await keys('Enter');
+    await waitFor('The upgrade ended');
+    await keys('R');
+    s = await waitFor('Restore a backup');
+    assert.match(s, /› step 1 backup \(before any change\) · .* · 3 databases/);
+    await keys('Enter');
+    await waitFor('Type restore to confirm');
+    await keys('restore', 'Enter');
+    s = await waitFor('Restored backup "1"', 120_000);
+    assert.match(s.replace(/\s+/g, ' '), /pending again: 2\.1, 2\.2, 3\.1/);
+    await keys('Enter');
+    s = await waitFor('enter continue');
+    assert.match(s, /▶ 2\.1 /);
+    await keys('q');
+    await waitFor('[exited 0]');
+    const restored = statusJson();
+    assert.equal(restored.current, '2.1');
+    assert.deepEqual(restored.deployment.map((x) => x.version), ['0.12.5', '0.12.5', '0.12.5']);
   });
 });

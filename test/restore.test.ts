@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import { StateFile } from '../src/state/index.js';
 import { deploymentHashes, hashDifferences, type Hashes } from './helpers/db-hash.js';
 import { sandboxWalk } from './helpers/walk.js';
-import { cleanupAll, cliIn as cli } from './support.js';
+import { cleanupAll, cliIn as cli, runCli } from './support.js';
 
 after(cleanupAll);
 
@@ -65,5 +65,46 @@ describe('restore', { timeout: 900_000 }, () => {
     // and the upgrade can be walked again from there
     await walk.run('2.1');
     await walk.run('2.2');
+  });
+
+  test('phase backups: 2.2 ends with one; one lost to a kill is taken before 3.1 acts; restore --backup phase2 gives back the databases after 2.2', async () => {
+    const { cfg, urls, walk } = await sandboxWalk('phases', 10);
+    await walk.run('1');
+    await walk.run('2.1');
+    const backups = (label: string) => {
+      const state = StateFile.open(JSON.parse(readFileSync(cfg, 'utf8')).state, { readonly: true });
+      try { return state.listBackups().filter((b) => b.step === label); } finally { state.close(); }
+    };
+    // killed while the phase 2 backup is written: 2.2 is done, its backup missing
+    const killed = await runCli(['run', '2.2', '--accept-suggestions', '--answers', walk.answers, '--config', cfg], { SNF_UPGRADE_FAULT: 'backup:written:kill' });
+    assert.equal(killed.code, null, killed.stderr);
+    const status = JSON.parse((await cli(cfg, 'status', '--json')).out) as { current: string };
+    assert.equal(status.current, '3.1');
+    assert.deepEqual(backups('phase2'), []);
+    const after22 = withoutRecord(await deploymentHashes(urls));
+
+    // 3.1 takes it before anything else, and says so
+    const confirmed = await cli(cfg, 'confirm', '3.1');
+    assert.equal(confirmed.code, 0, confirmed.err);
+    assert.match(confirmed.err + confirmed.out, /the phase 2 backup \(after step 2\.2\) is missing: taken now, before 3\.1 acts/);
+    assert.deepEqual(backups('phase2').map((b) => b.service).sort(), ['astakos', 'cyclades', 'pithos']);
+    // a step past the restore point with its backup in place takes none
+    await walk.confirm('3.2');
+    assert.equal(backups('phase2').length, 3);
+
+    const answers = join(dirname(cfg), 'restore.json');
+    writeFileSync(answers, JSON.stringify({ restore: { confirm: true } }));
+    const r = await cli(cfg, 'restore', '--backup', 'phase2', '--answers', answers);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /pending again: 3\.1, 3\.2/);
+    assert.deepEqual(hashDifferences(after22, withoutRecord(await deploymentHashes(urls))), []);
+    const back = JSON.parse((await cli(cfg, 'status', '--json')).out) as { current: string };
+    assert.equal(back.current, '3.1');
+
+    // 3.6 ends phase 3 with its backup, before astakos starts at 4
+    for (const id of ['3.1', '3.2', '3.3', '3.4', '3.5']) await walk.confirm(id);
+    assert.deepEqual(backups('phase3'), []);
+    await walk.confirm('3.6');
+    assert.equal(backups('phase3').length, 3);
   });
 });

@@ -16,7 +16,7 @@ import { CheckFailed, EXIT, NeedsAnswer, UserError } from '../errors.js';
 import { alreadyDone } from '../engine/stops.js';
 import { checkLine, describeError, formatEta } from '../format.js';
 import { isSettingsStep, SETTINGS_STEPS, type SnippetSet } from '../runbook/settings.js';
-import { findStep, phaseTitle } from '../runbook/steps.js';
+import { findStep, phaseBacksUp, phaseTitle } from '../runbook/steps.js';
 import { VERSION } from '../version.js';
 import { HeadlessAsker, loadAnswers } from './asker.js';
 import { renderStatus, renderPlan, renderSnippets, snippetView } from './render.js';
@@ -329,6 +329,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
           else io.out(`${id}: already-done\n  ${alreadyDone(id, before.finishedAt)}`);
           return EXIT.ok;
         }
+        session.on(printEvent(io, !!flags.json));
         const checks = await session.confirm(id);
         if (flags.json) json({ step: id, status: 'done', checks });
         else io.out([`${id}: done`, ...checks.map((c) => `  ${checkLine(c)}`)].join('\n'));
@@ -464,7 +465,7 @@ function printEvent(io: Io, quiet: boolean): (e: EngineEvent) => void {
       case 'step-start': io.err(`▶ ${e.step} (attempt ${e.attempt})`); return;
       case 'step-failed': io.err(`✗ ${e.step}: ${e.error}`); return;
       case 'step-stopped': io.err(`■ ${e.step} stopped between batches; run again to continue`); return;
-      case 'phase-done': io.err(`phase ${e.phase} done; a fresh backup is advised: snf-upgrade backup`); return;
+      case 'phase-done': io.err(`phase ${e.phase} done${phaseBacksUp(e.phase) ? '' : '; a fresh backup is advised: snf-upgrade backup'}`); return;
       default: return;
     }
   };

@@ -36,7 +36,7 @@ export async function hostDumpCommand(db: Db, label: string): Promise<{ command:
 }
 
 /** What `pg_restore --list` says of a dump: its database, the server release it came from, whether it holds data. */
-export interface DumpHeader { dbname: string; serverVersion?: number; hasData: boolean }
+export interface DumpHeader { dbname: string; serverVersion?: number; hasData: boolean; createdAt?: Date }
 
 export async function readDumpHeader(path: string): Promise<DumpHeader | { problem: string }> {
   const list = await run('pg_restore', ['--list', path]);
@@ -47,7 +47,10 @@ export async function readDumpHeader(path: string): Promise<DumpHeader | { probl
     return { problem: `is not a pg_dump -Fc archive (pg_restore --list: ${why})` };
   }
   const from = /^;\s+Dumped from database version:\s*(.*)$/im.exec(list.stdout)?.[1];
-  return { dbname, serverVersion: from ? versionNumOf(from) : undefined, hasData: /\bTABLE DATA\b/.test(list.stdout) };
+  const created = /^;\s+Archive created at\s*(.*)$/im.exec(list.stdout)?.[1]?.trim();
+  const createdAt = created ? new Date(created.replace(' ', 'T').replace(/ (UTC|GMT)$/, 'Z')) : undefined;
+  return { dbname, serverVersion: from ? versionNumOf(from) : undefined, hasData: /\bTABLE DATA\b/.test(list.stdout),
+    ...(createdAt && !Number.isNaN(createdAt.getTime()) ? { createdAt } : {}) };
 }
 
 /**
@@ -55,7 +58,7 @@ export async function readDumpHeader(path: string): Promise<DumpHeader | { probl
  * it is of this database and this server's release, it holds table data), and copies it into DIR
  * (0600, named like the other backups, sha256 of the copy). Refuses in one line otherwise.
  */
-export async function adoptHostDump(db: Db, source: string, dir: string, label: string): Promise<BackupFile> {
+export async function adoptHostDump(db: Db, source: string, dir: string, label: string, notBefore?: string): Promise<BackupFile> {
   const path = resolve(source.trim());
   const refuse = (why: string): UserError => new UserError(`${path} ${why}; nothing was recorded`,
     'run the pg_dump -Fc command shown on the database host, copy the file to this machine and give its path');
@@ -78,6 +81,9 @@ export async function adoptHostDump(db: Db, source: string, dir: string, label: 
     throw refuse(`was dumped from a PostgreSQL ${releaseOf(header.serverVersion)} server; the ${serviceNames(db)} database runs ${releaseOf(server)}`);
   }
   if (!header.hasData) throw refuse('holds no table data (a --schema-only dump?)');
+  if (notBefore && header.createdAt && header.createdAt.toISOString() < notBefore) {
+    throw refuse(`was made at ${header.createdAt.toISOString().slice(0, 16).replace('T', ' ')}, before the moment it must hold (${notBefore.slice(0, 16).replace('T', ' ')}): make a new one`);
+  }
   const before = await sha256File(path);
   const copy = await writeBackup(db, dir, label, 'pg_dump', async (partial) => { copyFileSync(path, partial); return size; });
   if (copy.sha256 !== before) {

@@ -9,6 +9,7 @@ import { processLiveness } from '../processes.js';
 import { scrubSecrets } from '../secrets.js';
 import { databaseFault, classifyDbError } from '../db/errors.js';
 import type { HeldLock, LockHolder } from '../db/lock.js';
+import { endPhase, takeDueBackup } from './phase-backups.js';
 import { alreadyDone, expectedSessions, upgradeEnded, holderText, inUse, lockLost, servicesStillUp, takenFrom } from './stops.js';
 import { CheckFailed, NeedsAnswer, UserError } from '../errors.js';
 import { checkLine, checkLines } from '../format.js';
@@ -452,6 +453,7 @@ export class Engine {
     }
     await this.requireReady(def, 'run');
     await this.lockAndAnnounce();
+    await takeDueBackup(this, def);
     await this.records.mirrorJournal(await this.physicalDbs(), def.id);
     if (record.status === 'done') await this.records.step(await this.physicalDbs(), def.id, undefined); // run again (its promise broke): not finished now
     this.stopping = false;
@@ -518,6 +520,7 @@ export class Engine {
     this.emit({ type: 'step-done', step: def.id, summary });
     const next = this.runbook[this.runbook.indexOf(def) + 1];
     if (!next || next.phase !== def.phase) this.emit({ type: 'phase-done', phase: def.phase });
+    await endPhase(this, def, summary);
   }
 
   /** Marks a manual step done once its checks pass. */
@@ -529,6 +532,7 @@ export class Engine {
     if (this.state.getStep(def.id).status === 'done') return [];
     await this.requireReady(def, 'be confirmed');
     await this.lockAndAnnounce();
+    await takeDueBackup(this, def);
     const checks = await this.checks(def.id);
     const failed = blocking(checks);
     if (failed.length) {
@@ -576,11 +580,11 @@ export class Engine {
     return result;
   }
 
-  /** A fresh backup of every database (offered at every phase boundary), in the context of the step that backs every database up. */
-  async backup(label: string): Promise<string[]> {
+  /** A fresh backup of every database, recorded as LABEL; in the context of STEP (default: the step that backs up), holding no dump older than NOTBEFORE. */
+  async backup(label: string, opts: { step?: StepDef; notBefore?: string } = {}): Promise<string[]> {
     await this.lockAndAnnounce();
-    const backs = this.runbook.find((s) => s.backsUp)!;
-    return backupAll({ ...this.context(backs), step: label }, label, backs.id);
+    const def = opts.step ?? this.runbook.find((s) => s.backsUp)!;
+    return backupAll({ ...this.context(def), step: label }, label, def.id, opts.notBefore);
   }
 
   async close(outcome: 'completed' | 'paused' | 'failed' = 'completed'): Promise<void> {

@@ -23,5 +23,7 @@ export async function restoreBackups(config: Config, plan: RestorePlan, asker: A
     await session.close();
   }
   const replaced = writeRecovery(config, rebuilt);
+  const again = rebuilt.steps.filter((s) => s.to === 'pending' && s.from !== 'pending').map((s) => s.id);
+  if (again.length) say(`pending again: ${again.join(', ')}`);
   say(`state file ${config.state} now follows the restored databases${replaced ? ` (the previous one is kept as ${replaced})` : ''}; decisions made so far are kept for review`);
 }

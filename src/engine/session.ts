@@ -72,6 +72,7 @@ export interface Backend {
   checks(id: string): Promise<Check[]>;
   /** The deployment checked as a whole (snf-upgrade verify): reads only. */
   verify(): Promise<DeploymentVerdict>;
+  /** Whether step ID can be undone (false for anything that is no step: the wizard's own questions). */
   canUndo(id: string): boolean;
   undo(id: string): Promise<ApplyResult>;
   backup(label: string): Promise<string[]>;
@@ -301,7 +302,7 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
     confirm: (id) => engine.confirm(id),
     checks: (id) => engine.checks(id),
     verify: () => verifyDeployment(engine.runbook, engine.state, (d) => engine.context(d)),
-    canUndo: (id) => !!engine.def(id).module?.undo,
+    canUndo: (id) => !!engine.runbook.find((d) => d.id === id)?.module?.undo,
     undo: (id) => engine.undo(id),
     backup: (label) => engine.backup(label),
     latestBackup() {

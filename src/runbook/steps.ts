@@ -58,8 +58,10 @@ export interface StepDef {
    * this step, although done, runs it again to restore it.
    */
   promise?: { check: StepPromise; through?: string };
-  /** The step ends its phase with a checked backup of every database (no second one is offered then). */
+  /** The step's own work is a checked backup of every database (step 1). */
   backsUp?: boolean;
+  /** The step ends a phase worth going back to: once it is done, a checked backup of every database is taken (phase<N>, engine/phase-backups.ts). */
+  phaseBackup?: boolean;
   /** The services this step starts: once it is done their sessions are expected, shown and not blocking (4 starts astakos). */
   starts?: Service[];
   /** The step ends the upgrade: it cannot be confirmed while `snf-upgrade verify` finds anything. */
@@ -109,6 +111,8 @@ const PHASES: Record<string, string> = {
   '11': 'Restart all services',
 };
 export const phaseTitle = (phase: string): string => PHASES[phase] ?? phase;
+/** Whether PHASE ends with a backup of its own (step 1's, or a phase backup): no other is advised then. */
+export const phaseBacksUp = (phase: string): boolean => STEPS.some((s) => s.phase === phase && (s.backsUp || s.phaseBackup));
 
 export const STEPS: StepDef[] = [
   {
@@ -136,6 +140,7 @@ export const STEPS: StepDef[] = [
   },
   {
     id: '2.2', phase: '2', kind: 'migrate', title: 'Remove duplicate astakos users',
+    phaseBackup: true,
     why: 'Migration 0016 stops while case-duplicate emails remain; the operator picks the survivor of each group.',
     needs: ['2.1'],
     errata: [
@@ -215,6 +220,7 @@ export const STEPS: StepDef[] = [
   },
   {
     id: '3.6', phase: '3', kind: 'manual', title: 'Set up pithos',
+    phaseBackup: true,
     why: 'Pithos forwards the user catalog to astakos; quotaholder use stays off until the migration is over.',
     needs: ['3.5'],
     errata: ['PITHOS_USE_QUOTAHOLDER must be False during the migration.'],
@@ -285,6 +291,7 @@ export const STEPS: StepDef[] = [
   },
   {
     id: '6.4', phase: '6', kind: 'migrate', title: 'Pithos: account names → uuids',
+    phaseBackup: true,
     why: 'From 0.13 on, pithos paths and permissions name accounts by uuid.',
     needs: ['6.2'],
     commands: [{ host: 'pithos', lines: ['once this step is done: set PITHOS_USE_QUOTAHOLDER = True in the pithos settings (/etc/synnefo)'] }],

@@ -171,7 +171,7 @@ export function unknownOf(s: WizardState, id: string): { list: UnknownList; deci
 }
 
 /** Whether PHASE ends with a backup of its own (a second one is not offered then). */
-export const phaseBacksUp = (steps: StepView[], phase: string): boolean => steps.some((v) => v.def.phase === phase && !!v.def.backsUp);
+export const phaseBacksUp = (steps: StepView[], phase: string): boolean => steps.some((v) => v.def.phase === phase && (!!v.def.backsUp || !!v.def.phaseBackup));
 
 /** An error as the operator sees it: the message and the next action, never a stack. */
 export function errorMessage(err: unknown): Message {

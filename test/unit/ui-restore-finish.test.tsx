@@ -41,7 +41,7 @@ describe('restore and finish in the wizard', () => {
     assert.match(ask, /astakos and cyclades \(db1:5432\/snf_apps\) ← step1-astakos\+cyclades\.dump, backup "1" of/);
     await typed(r, 'yes');
     await shows(r, '"yes" is not restore');
-    assert.deepEqual(restored, []);
+    assert.equal(restored.length, 0);
     await typed(r, 'restore');
     await wait(50);
     assert.deepEqual(restored.map((p) => p.label), ['1']);
@@ -57,7 +57,7 @@ describe('restore and finish in the wizard', () => {
     await shows(r, 'Type restore to confirm');
     r.stdin.write('\u001B');
     await shows(r, 'nothing was restored');
-    assert.deepEqual(restored, []);
+    assert.equal(restored.length, 0);
 
     cleanup();
     const none = render(<App backend={fakeBackend()} size={SIZE} onExit={() => undefined} />);

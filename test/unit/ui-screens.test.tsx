@@ -151,24 +151,24 @@ describe('step screens', () => {
     await shows(r, '2.1  Find users whose emails differ only in case');
   });
 
-  test('after a phase completes a fresh backup is offered (b), or n continues', async () => {
-    const { r, backend } = start({ records: { '1': done(['ok']), '2.1': done(['ok']) } });
+  test('after a phase that takes no backup of its own a fresh backup is offered (b), or n continues', async () => {
+    const { r, backend } = start({ records: Object.fromEntries(['1', '2.1', '2.2', '3.1', '3.2', '3.3', '3.4', '3.5', '3.6', '4'].map((id) => [id, done(['ok'])])) });
     await shows(r, 'enter continue');
     await press(r, KEY.enter);
     await shows(r, 'enter run');
     await press(r, KEY.enter);
     let f = await shows(r, 'is done. A fresh backup');
-    assert.match(f.replace(/\s+/g, ' '), /Phase 2 \(Remove case-duplicate astakos users\) is done\. A fresh backup is advised: b backs up now, n continues\./);
+    assert.match(f.replace(/\s+/g, ' '), /Phase 5 \(Load resource definitions\) is done\. A fresh backup is advised: b backs up now, n continues\./);
     assert.match(f, /b backup now/);
     await press(r, 'b');
     f = await shows(r, 'Backup done');
-    assert.ok(backend.calls.includes('backup phase2'));
+    assert.ok(backend.calls.includes('backup phase5'));
     assert.match(f, /✓ astakos: \/backups\/astakos\.dump/);
     await press(r, KEY.enter);
-    f = await shows(r, 'n next step (3.1)');
+    f = await shows(r, 'n next step (6.1)');
     assert.doesNotMatch(f, /A fresh backup/, 'the offer is gone once taken');
     await press(r, 'n');
-    await shows(r, '3.1  Install the 0.13 packages (manual)');
+    await shows(r, '6.1  Cyclades: merge or delete duplicate users');
   });
 
   test('a step that is not implemented says so plainly, and enter does nothing', async () => {

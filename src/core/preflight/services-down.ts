@@ -44,7 +44,7 @@ async function look(ctx: StepContext): Promise<ServiceFinding[]> {
  * machine's pg_dump cannot dump is backed up on its host: the operator runs the command shown
  * and gives the file's path (answer "dump-<service>" of step ANSWERSSTEP), which is checked and kept.
  */
-export async function backupAll(ctx: StepContext, label: string, answersStep = ctx.step): Promise<string[]> {
+export async function backupAll(ctx: StepContext, label: string, answersStep = ctx.step, notBefore?: string): Promise<string[]> {
   const lines: string[] = [];
   const dropped = removePartials(ctx.config.backups);
   if (dropped.length) ctx.log('warn', `removed ${dropped.length} half-written backup(s) from an interrupted run`);
@@ -56,7 +56,7 @@ export async function backupAll(ctx: StepContext, label: string, answersStep = c
     ctx.progress({ table: `backup ${name}`, done: i, total: databases.length });
     const problem = await pgDumpProblem(db);
     const file = problem
-      ? await backupOnHost(ctx, db, problem, `step${label}`, answersStep)
+      ? await backupOnHost(ctx, db, problem, `step${label}`, answersStep, notBefore)
       : await backupDatabase(db, ctx.config.backups, `step${label}`);
     // A shared database's one file is recorded for each of its services.
     for (const service of services) {
@@ -101,12 +101,12 @@ async function requireHostDumps(ctx: StepContext, databases: Db[], label: string
  * (asked again after a refusal; the question's key is the database's first service). No answer:
  * stops (exit 3) with the command.
  */
-async function backupOnHost(ctx: StepContext, db: Db, problem: string, label: string, answersStep: string): Promise<BackupFile> {
+async function backupOnHost(ctx: StepContext, db: Db, problem: string, label: string, answersStep: string, notBefore?: string): Promise<BackupFile> {
   const service = db.service;
   const { command } = await hostDumpCommand(db, label);
   const cause = `${problem}, so this tool cannot back up ${serviceNames(db)} (${db.label})`;
   const given = givenDump(ctx, db, answersStep);
-  if (given || !ctx.asker.ask) return adoptHostDump(db, given ?? '', ctx.config.backups, label);
+  if (given || !ctx.asker.ask) return adoptHostDump(db, given ?? '', ctx.config.backups, label, notBefore);
   let refusal: string | undefined;
   for (;;) {
     const path = await ctx.asker.ask({ step: answersStep, key: `dump-${service}`,
@@ -116,7 +116,7 @@ async function backupOnHost(ctx: StepContext, db: Db, problem: string, label: st
       throw new NeedsAnswer(cause, `run on the database host: ${command}; copy the file to this machine and give its path (or {"${answersStep}": {"dump-${service}": "/path/to/file"}} in --answers FILE)`);
     }
     try {
-      return await adoptHostDump(db, path, ctx.config.backups, label);
+      return await adoptHostDump(db, path, ctx.config.backups, label, notBefore);
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       refusal = err.message;
