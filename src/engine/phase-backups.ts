@@ -34,10 +34,13 @@ export async function takeDueBackup(engine: Engine, def: StepDef): Promise<void>
 export async function endPhase(engine: Engine, def: StepDef, summary: string[]): Promise<void> {
   if (!def.phaseBackup) return;
   const since = engine.state.getStep(def.id).finishedAt!;
+  let lines: string[];
   try {
-    summary.push(...(await engine.backup(phaseLabel(def.phase), { step: def, notBefore: since })).map((l) => `phase ${def.phase} backup: ${l}`));
+    lines = (await engine.backup(phaseLabel(def.phase), { step: def, notBefore: since })).map((l) => `phase ${def.phase} backup: ${l}`);
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
-    summary.push(`phase ${def.phase} backup not taken: ${err.message} (${err.next}); it is taken before the next step acts`);
+    lines = [`phase ${def.phase} backup not taken: ${err.message} (${err.next}); it is taken before the next step acts`];
   }
+  summary.push(...lines);
+  engine.state.appendSummary(def.id, lines);
 }

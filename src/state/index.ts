@@ -222,6 +222,13 @@ export class StateFile {
       .run(id, this.now(), runId);
   }
 
+  /** Adds LINES to done step ID's summary, its finish time kept (what it did once done: its phase backup). */
+  appendSummary(id: string, lines: string[]): void {
+    const was = this.getStep(id).summary;
+    const prev = Array.isArray(was) ? was : was == null ? [] : [was];
+    this.stmt('UPDATE steps SET summary = ? WHERE id = ?').run(toJson([...prev, ...lines]), id);
+  }
+
   markDone(id: string, summary?: unknown): void {
     this.finish(id, 'done', { lastError: null, summary: summary === undefined ? null : toJson(summary), note: null });
   }

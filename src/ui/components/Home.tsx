@@ -49,7 +49,8 @@ const SIZE_UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, Gi
 
 /** A few words for home about what a finished step said ("3 backups, 22.9 MiB", "19 groups"). */
 export function summaryText(summary: unknown): string {
-  const lines = Array.isArray(summary) ? summary.map(String) : summary == null ? [] : [String(summary)];
+  // A phase's backup, added at the end of the step that ends it, is not what the step itself said.
+  const lines = (Array.isArray(summary) ? summary.map(String) : summary == null ? [] : [String(summary)]).filter((l) => !/^phase \d+ backup/.test(l));
   if (!lines.length) return '';
   const backups = lines.map((l) => /\(([\d.]+) (B|KiB|MiB|GiB|TiB), sha256 /.exec(l)).filter((m) => m);
   if (backups.length) {
