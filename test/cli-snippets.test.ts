@@ -2,8 +2,9 @@
 // tokens hidden and writes nothing; `snippets STEP` makes the quotaholder token once (the same
 // one the wizard shows) and prints it only with --reveal.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseSettings } from '../src/core/settings/parse.js';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../src/config.js';
 import { closeAllEmbedded, SERVICES, type Service } from '../src/db/connection.js';
@@ -130,6 +131,21 @@ describe('settings snippets in the headless commands', () => {
     const j = JSON.parse((await cli('snippets', '3.3', '--reveal', '--json')).out);
     assert.equal(j.revealed, true);
     assert.ok(j.files[0].lines.includes(`QUOTAHOLDER_TOKEN = '${token}'`));
+
+    // --write: a file per host and settings file beside the state file, 0600, the lines whole and Python
+    const written = await cli('snippets', '3.3', '--write');
+    assert.equal(written.code, 0, written.err);
+    const files = [...written.out.matchAll(/^ {2}(\S+) → (\S+) on the (\w+) host$/gm)];
+    assert.deepEqual(files.map((m) => [m[2], m[3]]), j.files.map((f: { file: string; host: string }) => [f.file, f.host]));
+    for (const [i, m] of files.entries()) {
+      assert.equal(m[1]!.startsWith(join(dirname(statePath), 'settings', 'step3.3')), true, m[1]);
+      assert.equal(statSync(m[1]!).mode & 0o777, 0o600);
+      const text = readFileSync(m[1]!, 'utf8');
+      assert.deepEqual(text.split('\n').slice(1, -1), j.files[i].lines);
+      parseSettings(text, m[1]!);
+    }
+    assert.ok(readFileSync(files[0]![1]!, 'utf8').includes(`'${token}'`), 'the token inside');
+    assert.equal((await cli('status', '--write')).code, 2, '--write elsewhere is a usage error');
     assert.deepEqual(j.secrets, [{ fingerprint: fp, what: 'quotaholder token, generated once, kept in astakos' }]);
 
     // The wizard's backend (engine without a lock, as on its screen) gets the same token.

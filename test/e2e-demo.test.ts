@@ -11,6 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { loadConfig } from '../src/config.js';
+import { parseSettings } from '../src/core/settings/parse.js';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -27,7 +28,13 @@ let cfg = '';
 function tmux(...args: string[]): string {
   return execFileSync('tmux', args, { encoding: 'utf8' });
 }
-const screen = (): string => tmux('capture-pane', '-p', '-t', SESSION);
+/** Every screen captured that names the guide's sample domain (none may: the demo's values are its own). */
+const samples: string[] = [];
+const screen = (): string => {
+  const s = tmux('capture-pane', '-p', '-t', SESSION);
+  if (s.includes('example.synnefo.org')) samples.push(s);
+  return s;
+};
 
 /** Starts `snf-upgrade demo` in a fresh tmux session; the shell says "[exited N]" when it ends. */
 function startDemo(env: Record<string, string> = {}): void {
@@ -156,10 +163,18 @@ describe('end to end: the demo walk in a terminal', { skip: HAVE_TMUX ? false : 
       await next(id);
       if (id === '3.3') {
         // The settings to paste, the generated token hidden until t.
-        s = await waitFor(/^ {3}QUOTAHOLDER_TOKEN = <hidden sha256:[0-9a-f]{8}, t shows it>$/m);
+        s = await waitFor(/^QUOTAHOLDER_TOKEN = <hidden sha256:[0-9a-f]{8}, t shows it>$/m);
         assert.match(s, /^ On the astakos host, \/etc\/synnefo\/20-snf-astakos-app-settings\.conf:$/m);
         await keys('t');
-        token = /^ {3}QUOTAHOLDER_TOKEN = '([A-Za-z0-9_-]{32})'$/m.exec(await waitFor(/^ {3}QUOTAHOLDER_TOKEN = '/m))![1]!;
+        s = await waitFor(/^QUOTAHOLDER_TOKEN = '/m);
+        token = /^QUOTAHOLDER_TOKEN = '([A-Za-z0-9_-]{32})'$/m.exec(s)![1]!;
+        // The astakos lines copied from the screen as they are: Python that says this deployment's values.
+        const rows = s.split('\n');
+        const from = rows.findIndex((l) => l.startsWith(' On the astakos host, '));
+        const block = rows.slice(from + 1, rows.findIndex((l, i) => i > from && l.startsWith(' '))).join('\n');
+        const pasted = parseSettings(`${block}\n`, '20-snf-astakos-app-settings.conf');
+        assert.equal(pasted.settings.get('QUOTAHOLDER_TOKEN')?.value, token, block);
+        assert.equal(pasted.settings.get('ASTAKOS_QUOTAHOLDER_URL')?.value, 'https://accounts.example.org/quotaholder/v', block);
         await keys('t');
         await waitFor('t show token');
       }
@@ -255,6 +270,7 @@ describe('end to end: the demo walk in a terminal', { skip: HAVE_TMUX ? false : 
     await keys('q');
     await waitFor('[exited 0]');
     t.diagnostic(`whole walk: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    assert.deepEqual(samples, [], 'no screen shows the guide\'s sample domain');
 
     // ---------------------------------------------------------------- what the state file and the databases say
     const status = statusJson();

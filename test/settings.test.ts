@@ -539,6 +539,13 @@ ASTAKOS_EMAILCHANGE_ENABLED = False
       'cyclades: VMAPI_BASE_URL set',
     ]);
     assert.match(bad[2]!.detail!, /uses locmem:\/\/, not memcached:\/\//);
+    // the guide's sample hosts pasted as they are: set, but not this deployment's
+    writeFileSync(join(dirs.cyclades, '30-sample.conf'), "VMAPI_BASE_URL = 'https://cyclades.example.synnefo.org'\nASTAKOS_URL = 'https://accounts.example.synnefo.org/im/authenticate'\n");
+    const sample = await checkSettings('3.5', dirs);
+    for (const label of ['cyclades: VMAPI_BASE_URL set', 'cyclades: ASTAKOS_URL points at astakos (…/im/authenticate)']) {
+      const c = sample.find((x) => x.label === label)!;
+      assert.deepEqual([c.ok, /is the guide's sample host, not this deployment's/.test(c.detail!)], [false, true], label);
+    }
     assert.deepEqual(memcachedAddresses('memcached://10.0.0.1:11211;[::1]:11212;cache/'), [
       { host: '10.0.0.1', port: 11211 }, { host: '::1', port: 11212 }, { host: 'cache', port: 11211 }]);
     assert.ok('error' in memcachedAddresses('memcached://host:port/'));
@@ -598,7 +605,8 @@ describe('snippets, tokens and quota settings', () => {
     try {
       const token = generateToken();
       const dirs = { astakos: folder({}), cyclades: folder({}), pithos: folder({}) };
-      const opts = { astakosUrl: 'https://accounts.example.org/', memcached: `127.0.0.1:${port}`, contactEmail: 'help@example.org' };
+      const opts = { astakosUrl: 'https://accounts.example.org/', cycladesUrl: 'https://cyclades.example.org', memcached: `127.0.0.1:${port}`, contactEmail: 'help@example.org',
+        serverEmail: 'Cloud <no-reply@example.org>', admins: [['Ops', 'ops@example.org']] as [string, string][] };
       for (const step of ['3.3', '3.4', '3.5', '3.6'] as const) {
         const snippets = settingsSnippets(step, step === '3.4' ? '' : token, opts);
         for (const [i, s] of snippets.entries()) {
@@ -632,17 +640,19 @@ describe('snippets, tokens and quota settings', () => {
       const set = await deploymentSnippets('3.3', a, {});
       assert.deepEqual(set.secrets.map((x) => x.value), [t1]);
       assert.equal(set.snippets.flatMap((x) => x.lines).filter((l) => l.includes(`'${t1}'`)).length, 4);
-      assert.match(set.notes.join('\n'), /no settings folders are configured: URLs and e-mails are the guide's examples/);
+      assert.match(set.notes.join('\n'), /<…> marks what this deployment has not told the tool \(no settings folders are configured\): put the real value in; it is not Python/);
+      assert.ok(set.snippets.flatMap((x) => x.lines).includes('ASTAKOS_QUOTAHOLDER_URL = <the astakos URL + /quotaholder/v>'), 'no sample host');
       const stored = await a.query('SELECT step, tbl, pk, col, value FROM snf_upgrade_secrets');
       assert.deepEqual(stored.rows, [{ step: 'snippets', tbl: 'settings', pk: 'QUOTAHOLDER_TOKEN', col: 'token', value: t1 }]);
 
       // No im_service table: a placeholder and why.
       let svc = await deploymentSnippets('3.5', a, {});
       assert.deepEqual(svc.secrets, []);
-      assert.match(svc.snippets[0]!.lines[0]!, /^CYCLADES_ASTAKOS_SERVICE_TOKEN = '<auth_token of cyclades from snf-manage service-list>'$/);
+      assert.match(svc.snippets[0]!.lines[0]!, /^CYCLADES_ASTAKOS_SERVICE_TOKEN = <cyclades auth_token from service-list>$/);
+      assert.throws(() => parseSettings(`${svc.snippets[0]!.lines.join('\n')}\n`, 'x.conf'), 'a placeholder is not Python');
       assert.match(svc.notes[0]!, /^the cyclades service token could not be read from astakos \(.*im_service.*\): fill it in from snf-manage service-list$/);
-      await a.query(`CREATE TABLE im_service (id integer PRIMARY KEY, name varchar(255) NOT NULL, auth_token varchar(32))`);
-      await a.query(`INSERT INTO im_service VALUES (1, 'cyclades', NULL), (2, 'pithos', 'pithosTok3n')`);
+      await a.query(`CREATE TABLE im_service (id integer PRIMARY KEY, name varchar(255) NOT NULL, url varchar(100) NOT NULL, auth_token varchar(32))`);
+      await a.query(`INSERT INTO im_service VALUES (1, 'cyclades', 'https://cyclades.grnet.example/ui/', NULL), (2, 'pithos', 'https://pithos.grnet.example/ui/', 'pithosTok3n')`);
       svc = await deploymentSnippets('3.5', a, {});
       assert.match(svc.notes[0]!, /^the cyclades service token is not in astakos' im_service yet/);
       await a.query(`UPDATE im_service SET auth_token = 'cycl4desTok3n' WHERE name = 'cyclades'`);
@@ -650,6 +660,7 @@ describe('snippets, tokens and quota settings', () => {
       svc = await deploymentSnippets('3.5', a, dirs);
       assert.deepEqual([svc.secrets.map((x) => x.value), svc.notes], [['cycl4desTok3n'], []]);
       assert.deepEqual(svc.snippets[0]!.lines, ["CYCLADES_ASTAKOS_SERVICE_TOKEN = 'cycl4desTok3n'", "ASTAKOS_URL = 'https://id.grnet.example/im/authenticate'"]);
+      assert.ok(svc.snippets[1]!.lines.includes("VMAPI_BASE_URL = 'https://cyclades.grnet.example'"), 'the cyclades URL astakos lists');
       // 3.6: pithos is still named "pithos" until step 5 renames it.
       const p = await deploymentSnippets('3.6', a, dirs);
       assert.ok(p.snippets[0]!.lines.includes("PITHOS_SERVICE_TOKEN = 'pithosTok3n'"));

@@ -7,7 +7,7 @@ import { abortBackups } from '../db/backup.js';
 import { closeAllEmbedded } from '../db/connection.js';
 import type { EngineEvent, StepView } from '../engine/index.js';
 import { openSession } from '../engine/open.js';
-import { findingLine, verdictLines, type Session } from '../engine/session.js';
+import { findingLine, verdictLines, writtenTarget, type Session } from '../engine/session.js';
 import { recoveryLines, writeRecovery } from '../engine/recover.js';
 import { restoreLines, restoreQuestion } from '../engine/restore.js';
 import { restoreBackups } from '../engine/restore-run.js';
@@ -33,10 +33,12 @@ const USAGE = `usage: snf-upgrade [COMMAND] [options]
   status                  where the upgrade stands
   plan [STEP]             what a step found and would change (writes nothing); on 3.3–3.6
                           the settings to paste, tokens hidden
-  snippets [STEP] [--reveal]   the settings to paste on each host for 3.3, 3.4, 3.5 or 3.6
+  snippets [STEP] [--reveal | --write]   the settings to paste on each host for 3.3–3.6
                           (default: the current step); makes the quotaholder token once.
                           Tokens show as <hidden sha256:…>; --reveal prints them: the only
-                          way the headless commands show a secret
+                          way the headless commands show a secret; --write puts the lines
+                          in a file per host and file (0600) under settings/ beside the
+                          state file, ready to copy
   run [STEP | --through STEP]   run the next step, one step, or every step up to one
   confirm STEP            mark a manual step done once its checks pass
   undo STEP               undo a reversible step
@@ -54,7 +56,7 @@ const USAGE = `usage: snf-upgrade [COMMAND] [options]
   sandbox create|drop|simulate ...   test deployments (see README)
 
 options: --config FILE  --state FILE  --json  --format md|json  --answers FILE
-         --accept-suggestions  --yes  --through STEP  --take-over  --reveal  --help  --version`;
+         --accept-suggestions  --yes  --through STEP  --take-over  --reveal  --write  --help  --version`;
 
 export interface Io {
   out: (s: string) => void;
@@ -79,6 +81,7 @@ const OPTIONS = {
   through: { type: 'string' },
   'take-over': { type: 'boolean' },
   reveal: { type: 'boolean' },
+  write: { type: 'boolean' },
   dir: { type: 'string' },
   scale: { type: 'string' },
   layout: { type: 'string' },
@@ -188,7 +191,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
       if (flags[k] !== undefined) throw new UserError(`--${k} applies only to "snf-upgrade demo"`, 'see snf-upgrade --help', EXIT.usage);
     }
   }
-  if (command !== 'snippets' && flags.reveal) throw new UserError('--reveal applies only to "snf-upgrade snippets"', 'see snf-upgrade --help', EXIT.usage);
+  if (command !== 'snippets' && (flags.reveal || flags.write)) throw new UserError(`--${flags.reveal ? 'reveal' : 'write'} applies only to "snf-upgrade snippets"`, 'see snf-upgrade --help', EXIT.usage);
   if (command !== 'restore') {
     for (const k of ['backup', 'print'] as const) {
       if (flags[k] !== undefined) throw new UserError(`--${k} applies only to "snf-upgrade restore"`, 'see snf-upgrade --help', EXIT.usage);
@@ -270,6 +273,10 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
       // Nothing in the state file unless the quotaholder token is made: that is a write to
       // astakos, done under the runner lock; the databases are checked first, as for writing commands.
       return withSession(loadCfg(), flags, `snf-upgrade snippets ${target ?? ''}`.trim(), async (session) => {
+        if (flags.write) {
+          io.out(['written (0600; the tokens are inside):', ...(await session.writeSnippets(target!)).map((w) => `  ${w.path} → ${writtenTarget(w)}`)].join('\n'));
+          return EXIT.ok;
+        }
         const v = snippetView(target!, await stepSnippets(session, target!, true), !!flags.reveal);
         if (flags.json) json(v);
         else io.out(renderSnippets(v));

@@ -48,6 +48,17 @@ export async function quotaholderToken(pool: pg.Pool): Promise<string> {
 }
 
 /** A service's auth_token from astakos' im_service (what `snf-manage service-list` shows), or ''. */
+/** The URL astakos lists for the first of the services NAMES (im_service.url), if any. */
+export async function serviceUrl(pool: pg.Pool, names: string[]): Promise<string | undefined> {
+  const r = await pool.query<{ url: string }>('SELECT url FROM im_service WHERE name = ANY($1) AND url <> \'\' ORDER BY id LIMIT 1', [names]);
+  const url = r.rows[0]?.url;
+  try {
+    return url && new URL(url).origin !== 'null' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function serviceToken(pool: pg.Pool, names: string[]): Promise<string> {
   const r = await pool.query<{ auth_token: string | null }>(
     'SELECT auth_token FROM im_service WHERE name = ANY($1) AND auth_token IS NOT NULL ORDER BY id LIMIT 1', [names]);

@@ -6,6 +6,8 @@ import type { Config } from '../config.js';
 import { findAstakosUser, UUID_SHAPE, type AstakosUser } from '../core/remap/uuids.js';
 import type { ApplyResult, Check } from '../core/step.js';
 import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { writeSnippetFiles, type WrittenSnippet } from '../core/settings/snippets.js';
 import { SERVICES, isEmbeddedUrl, type Service } from '../db/connection.js';
 import { processLiveness } from '../processes.js';
 import type { LockHolder } from '../db/lock.js';
@@ -92,6 +94,8 @@ export interface Backend {
    * only on screen). Makes the quotaholder token once, under the runner lock, unless GENERATE is false.
    */
   snippets(id: string, opts?: { generate?: boolean }): Promise<SnippetSet | undefined>;
+  /** Steps 3.3–3.6: the lines written to a file per host and settings file (0600) beside the state file; a line per file. */
+  writeSnippets(id: string): Promise<WrittenSnippet[]>;
 }
 
 /** What the headless commands need besides the wizard's calls, and the session's end. */
@@ -197,7 +201,8 @@ export function lockVerdict(holders: LockHolderView[]): { stale: boolean; verdic
   };
 }
 
-export type { AstakosUser, DeploymentVerdict };
+export type { AstakosUser, DeploymentVerdict, WrittenSnippet };
+export { writtenTarget } from '../core/settings/snippets.js';
 export { findingLine, verdictLines, type VerifyFinding } from './verify.js';
 // What the wizard shows, re-exported so that src/ui reaches nothing below the engine.
 /** What an astakos uuid looks like (the wizard checks what the operator types). */
@@ -335,6 +340,11 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
     async snippets(id, o) {
       if (!findStep(id)?.snippets) return undefined;
       return engine.snippets(id, { generate: o?.generate ?? true });
+    },
+    async writeSnippets(id) {
+      const set = await engine.snippets(id, { generate: true });
+      if (!set) throw new UserError(`step ${id} has no settings to write`, 'the settings steps are 3.3–3.6');
+      return writeSnippetFiles(set, join(dirname(engine.config.state), 'settings', `step${id}`), id);
     },
     async simulate(id) {
       if (!findStep(id)?.simulate) return [`step ${id} changes nothing in the databases: nothing to simulate`];

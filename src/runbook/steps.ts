@@ -198,7 +198,7 @@ export const STEPS: StepDef[] = [
     id: '3.4', phase: '3', kind: 'manual', title: 'Set up astakos',
     why: '0.13 reads Django\'s SERVER_EMAIL and ADMINS instead of the astakos-specific settings.',
     needs: ['3.3'],
-    errata: ['ASTAKOS_DEFAULT_CONTACT_EMAIL changed its default to support@example.synnefo.org: set it.'],
+    errata: ['ASTAKOS_DEFAULT_CONTACT_EMAIL changed its default to the guide\'s sample support address: set your own.'],
     commands: [{ host: 'astakos', lines: [`remove from the Apache configuration: ${LOGIN_REWRITE_RULE}`, 'service apache2 reload'] }],
     verifiedBy: 'the settings folders, when configured, are checked; the RewriteRule is looked for in every file of the astakos "apache" folder when one is configured (otherwise the operator confirms)',
     module: withChecks(settingsStep('astakos'), (ctx) => [rewriteRuleCheck(ctx.config)]),

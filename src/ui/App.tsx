@@ -136,7 +136,7 @@ export function App(props: AppProps) {
       onSimulate={() => void act.simulate(id)}
       onUndo={() => act.undoStep(id)}
       onNext={() => { const n = nextOf(id); dispatch({ type: 'phaseDone', phase: undefined }); if (n) go({ kind: 'step', id: n }); }}
-      onBackup={() => void act.backupNow({ kind: 'step', id })}
+      onBackup={() => void act.backupNow({ kind: 'step', id })} onWrite={() => void act.writeSnippets(id)}
       onVerify={view.def.verifiesDeployment ? () => void act.verifyNow({ kind: 'step', id }) : undefined}
       onBack={() => go({ kind: 'home' })}
       onHelp={() => setHelp(stepName)} />;

@@ -4,7 +4,7 @@ import type { Dispatch } from 'react';
 import { blocking } from '../core/step.js';
 import type { PlanView, StepView } from '../engine/index.js';
 import { restoreQuestion, type RestorePlan } from '../engine/restore.js';
-import { verdictLines, type Backend, type DecisionInput, type LockConflict } from '../engine/session.js';
+import { verdictLines, writtenTarget, type Backend, type DecisionInput, type LockConflict } from '../engine/session.js';
 import { line, messageLines, type StyledLine } from './components/common.js';
 import type { Message } from './components/Home.js';
 import { summarize } from './conflicts/model.js';
@@ -156,6 +156,20 @@ export function wizardActions(ctx: ActionContext) {
     }
   };
 
+  /** `w` on a settings step: its lines written to a file per host and settings file; the result says where each goes. */
+  const writeSnippets = async (id: string) => {
+    say(undefined);
+    try {
+      const written = await backend.writeSnippets(id);
+      dispatch({ type: 'show', screen: { kind: 'result', title: `${id}: settings written to files`, back: { kind: 'step', id }, lines: [
+        ...written.flatMap((w) => [line(` ✓ ${writtenTarget(w)}:`), line(` ${w.path}`, { nowrap: true })]), line(''),
+        line(' Copy each to its host and add its lines to the settings file it names (a later line wins). The files hold the tokens: remove them once copied.'),
+      ] } });
+    } catch (err) {
+      say(errorMessage(err));
+    }
+  };
+
   /** `v`: the deployment checked as a whole (snf-upgrade verify), on a result screen that goes back to BACK. */
   const verifyNow = async (back: Screen) => {
     say({ text: 'verify: checking the deployment…', level: 'info' });
@@ -285,5 +299,5 @@ export function wizardActions(ctx: ActionContext) {
     }
   };
 
-  return { decide, decideRemap, deleteMember, runStep, confirmStep, simulate, backupNow, verifyNow, acceptAll, takeOver, undoStep, restoreAsk, finishAsk };
+  return { decide, decideRemap, deleteMember, runStep, confirmStep, simulate, backupNow, verifyNow, acceptAll, takeOver, undoStep, restoreAsk, finishAsk, writeSnippets };
 }

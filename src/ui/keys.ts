@@ -43,6 +43,7 @@ export const HELP: Record<ScreenName, { title: string; keys: [string, string][] 
       ['v', 'the last step: verify the deployment as a whole (it is confirmed only when verify finds nothing)'],
       ['s', 'sandbox only: perform this step on the sandbox\'s data, then confirm'],
       ['t', '3.3–3.6: show / hide the token in the settings to paste (hidden again when you leave)'],
+      ['w', '3.3–3.6: write the settings to files, one per host and file (0600, token inside), ready to copy'],
       ['n', 'next step, once this one is done'],
       ['↑ ↓  j k', 'scroll when the text is longer than the screen'],
       ['g G', 'top / bottom of the text'],

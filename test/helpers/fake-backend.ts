@@ -214,6 +214,10 @@ export function fakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
         notes: id === '3.5' ? ['the cyclades service token is not in astakos\' im_service yet: fill in its auth_token from snf-manage service-list'] : [],
       };
     },
+    async writeSnippets(id) {
+      b.calls.push(`write ${id}`);
+      return [{ path: `/var/lib/snf-upgrade/settings/step${id}/astakos-20-snf-astakos-app-settings.conf`, host: 'astakos', file: '/etc/synnefo/20-snf-astakos-app-settings.conf', placeholder: false }];
+    },
     async simulate(id) { b.calls.push(`simulate ${id}`); checksByStep[id] = (checksByStep[id] ?? []).map((c) => ({ ...c, ok: true })); return [`${id} simulated`]; },
   };
   return b;

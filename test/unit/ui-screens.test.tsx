@@ -265,16 +265,17 @@ describe('manual steps', () => {
   test('3.3: the settings to paste per host and file; the token hidden until t, and again after leaving', async () => {
     const token = 'tok3nFixtureForTheScreens_000001';
     const checks = { '3.3': [{ label: 'astakos: QUOTAHOLDER_TOKEN set', ok: false, detail: 'not set' }] };
-    const { r } = start({ records: { ...before32, '3.2': done(['ok']) }, token, checks });
+    const { r, backend } = start({ records: { ...before32, '3.2': done(['ok']) }, token, checks });
     await shows(r, 'enter continue');
     await press(r, KEY.enter);
     let f = await shows(r, 'Settings to add, per host and file');
     assertFits(f);
     assert.match(f, /^ On the astakos host, \/etc\/synnefo\/20-snf-astakos-app-settings\.conf:$/m);
-    assert.match(f, /^ {3}QUOTAHOLDER_TOKEN = <hidden sha256:[0-9a-f]{8}, t shows it>$/m);
-    assert.match(f, /^ {3}ASTAKOS_QUOTAHOLDER_URL = 'https:\/\/accounts\.grnet\.example\/quotaholder\/v'$/m);
-    // Too long for the screen: continued behind ↪ in the margin, the Python itself untouched.
-    assert.match(f, /^ {3}QUOTAHOLDER_URL = 'https:\/\/accounts\.grnet\.example\/quotaholder\/v'\n ↪ # not read by 0\.13; kept as in the guide$/m);
+    // The lines as they are pasted: from column 0, nothing added.
+    assert.match(f, /^QUOTAHOLDER_TOKEN = <hidden sha256:[0-9a-f]{8}, t shows it>$/m);
+    assert.match(f, /^ASTAKOS_QUOTAHOLDER_URL = 'https:\/\/accounts\.grnet\.example\/quotaholder\/v'$/m);
+    assert.match(f, /^# QUOTAHOLDER_URL is not read by 0\.13; kept as in the guide\nQUOTAHOLDER_URL = 'https:\/\/accounts\.grnet\.example\/quotaholder\/v'$/m);
+    assert.doesNotMatch(f, /↪/);
     assert.doesNotMatch(f, / \\$/m, 'no shell line continuation');
     assert.ok(!f.includes(token), 'the token is hidden');
     // The checks are further down: their verdict stays in sight.
@@ -287,16 +288,24 @@ describe('manual steps', () => {
     assert.match(f, /t hide token/);
     await press(r, 'G');
     f = await shows(r, /Checks: +✗ astakos: QUOTAHOLDER_TOKEN set \(not set\)/);
-    assert.match(f, /^ {3}PITHOS_QUOTAHOLDER_TOKEN = 'tok3nFixture/m);
+    assert.match(f, /^PITHOS_QUOTAHOLDER_TOKEN = 'tok3nFixture/m);
+    assert.match(f, /w writes these lines to a file per host and file/);
     assert.doesNotMatch(f, /below: G shows them/);
     await press(r, KEY.esc);
     await shows(r, 'enter continue');
     await press(r, KEY.enter);
     f = await shows(r, 'Settings to add');
     assert.ok(!f.includes(token), 'hidden again after leaving the screen');
+    await press(r, 'w');
+    f = await shows(r, '3.3: settings written to files');
+    assert.match(f, /✓ \/etc\/synnefo\/20-snf-astakos-app-settings\.conf on the astakos host:\n \/var\/lib\/snf-upgrade\/settings\/step3\.3\/astakos-20-snf-astakos-app-settings\.conf\n/);
+    assert.ok(backend.calls.includes('write 3.3'));
+    await press(r, KEY.enter);
+    await shows(r, 'Settings to add');
     await press(r, '?');
     f = await shows(r, 'Keys · Manual step');
     assert.match(f, /t +3\.3–3\.6: show \/ hide the token in the settings to paste/);
+    assert.match(f, /w +3\.3–3\.6: write the settings to files/);
   });
 
   test('3.5: a service token astakos does not have yet is a placeholder, and the screen says so', async () => {
@@ -307,8 +316,9 @@ describe('manual steps', () => {
     const f = await shows(r, 'Settings to add');
     assertFits(f);
     assert.match(f, /On the astakos host: +snf-manage service-list/);
-    assert.match(f, /^ {3}CYCLADES_ASTAKOS_SERVICE_TOKEN = '<auth_token of cyclades from snf-manage$/m);
-    assert.match(f, /^ ↪ service-list>'$/m);
+    // Not Python: pasted as it is, the settings fail at once instead of carrying a wrong token.
+    assert.match(f, /^CYCLADES_ASTAKOS_SERVICE_TOKEN = <cyclades auth_token from service-list>$/m);
+    assert.doesNotMatch(f, /example\.synnefo\.org/);
     assert.match(f, /On the cyclades host, \/etc\/synnefo\/20-snf-cyclades-app-vmapi\.conf:/);
     assert.doesNotMatch(f, /t show token/, 'nothing to hide');
     await press(r, 'G');

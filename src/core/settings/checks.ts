@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import type { Check, StepModule } from '../step.js';
 import { fingerprint, urlWithoutCredentials as showUrl } from '../../secrets.js';
 import { memcachedAddresses, tcpReachable } from './memcached.js';
+import { guideSample } from './snippets.js';
 import { KNOWN_RESOURCES, loadDirs, type Host, type Loaded, type QuotaSettings, type SettingsDirs } from './quota.js';
 import type { Assignment, SettingsDir } from './parse.js';
 import { formatPyValue, PyDict, pyString, typeName, type PyValue } from './values.js';
@@ -103,6 +104,7 @@ function urlCheck(h: Host_, name: string, opts: { endsWith?: string[]; why?: str
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
     return { check: { label, ok: false, detail: `${where(s.a)}: ${showUrl(s.value)} is not an http(s) URL` } };
   }
+  if (guideSample(s.value)) return { check: { label, ok: false, detail: `${where(s.a)}: ${showUrl(s.value)} is the guide's sample host, not this deployment's` } };
   if (want && !want.some((w) => u.pathname.endsWith(w))) {
     return { check: { label, ok: false, detail: `${where(s.a)}: ${showUrl(s.value)} must end in ${want[0]}` } };
   }
@@ -268,7 +270,7 @@ function astakosChecks(astakos: Host_): Check[] {
   const contact = stringSetting(astakos, 'ASTAKOS_DEFAULT_CONTACT_EMAIL');
   const contactLabel = 'astakos: ASTAKOS_DEFAULT_CONTACT_EMAIL set to your own address';
   if ('why' in contact) {
-    checks.push({ label: contactLabel, ok: false, detail: `${contact.why}; 0.13's default is support@example.synnefo.org, where feedback and helpdesk mail would go` });
+    checks.push({ label: contactLabel, ok: false, detail: `${contact.why}; 0.13's default is the guide's sample support address, where feedback and helpdesk mail would go` });
   } else if (contact.value.toLowerCase().endsWith('example.synnefo.org') || !emailOk(contact.value)) {
     checks.push({ label: contactLabel, ok: false, detail: `${where(contact.a)}: ${pyString(contact.value)} is not a real support address` });
   } else {
@@ -287,8 +289,9 @@ async function cycladesChecks(cyclades: Host_, timeoutMs: number): Promise<Check
   if ('why' in au) {
     checks.push({ label: auLabel, ok: false, detail: `${au.why}; the 0.13 default is GRNET's https://astakos.okeanos.grnet.gr/im/authenticate` });
   } else {
-    const ok = au.value.includes('im/authenticate');
-    checks.push({ label: auLabel, ok, detail: `${where(au.a)}: ${showUrl(au.value)}${ok ? '' : '; the user lookup of step 6.3 derives the user_catalogs URL from it and needs im/authenticate in it'}` });
+    const sample = guideSample(au.value);
+    const ok = au.value.includes('im/authenticate') && !sample;
+    checks.push({ label: auLabel, ok, detail: `${where(au.a)}: ${showUrl(au.value)}${sample ? ' is the guide\'s sample host, not this deployment\'s' : ok ? '' : '; the user lookup of step 6.3 derives the user_catalogs URL from it and needs im/authenticate in it'}` });
   }
   checks.push(...await memcachedChecks(cyclades, timeoutMs));
   checks.push(urlCheck(cyclades, 'VMAPI_BASE_URL', { why: 'set it to the base URL of cyclades, the exact domain (no redirects)' }).check);

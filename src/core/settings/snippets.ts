@@ -1,7 +1,9 @@
 // The lines each settings step asks the operator to paste, per host and file, filled in with
 // this deployment's values (tokens from astakos, URLs and e-mails from the settings folders).
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type pg from 'pg';
-import { quotaholderToken, readQuotaholderToken, serviceToken } from '../../db/tokens.js';
+import { quotaholderToken, readQuotaholderToken, serviceToken, serviceUrl } from '../../db/tokens.js';
 import { EXIT, UserError } from '../../errors.js';
 import type { SettingsPart } from './checks.js';
 import { memcachedAddresses } from './memcached.js';
@@ -15,7 +17,7 @@ export interface SettingsSnippet {
 }
 
 export interface SnippetOptions {
-  /** Base URL of astakos, e.g. https://accounts.example.org (default: the guide's example). */
+  /** Base URL of astakos, e.g. https://accounts.example.org (unknown: a placeholder). */
   astakosUrl?: string;
   /** Base URL of cyclades for VMAPI_BASE_URL. */
   cycladesUrl?: string;
@@ -29,6 +31,14 @@ export interface SnippetOptions {
 /** What the quota settings' lines carry when no quotaholder token is given. */
 export const QUOTAHOLDER_PLACEHOLDER = '<the same random string>';
 
+/**
+ * A value this deployment has not told the tool: written as `<what>`, which is not Python, so a
+ * line pasted with it stops the service at once and the step's check fails until it is filled in.
+ */
+export const placeholder = (what: string): string => `<${what}>`;
+/** Whether TEXT (a settings line) still holds a placeholder. */
+export const hasPlaceholder = (text: string): boolean => /=\s*<[^>]+>|\(<[^>]+>/.test(text);
+
 const trimSlash = (s: string): string => (s.endsWith('/') ? trimSlash(s.slice(0, -1)) : s);
 
 /**
@@ -38,17 +48,18 @@ const trimSlash = (s: string): string => (s.endsWith('/') ? trimSlash(s.slice(0,
  * The lines carry the token: show them only to the operator, never log or store them.
  */
 export function settingsSnippets(part: SettingsPart, token: string, options: SnippetOptions = {}): SettingsSnippet[] {
-  const astakos = trimSlash(options.astakosUrl ?? 'https://accounts.example.synnefo.org');
-  const cycladesUrl = trimSlash(options.cycladesUrl ?? 'https://cyclades.example.synnefo.org');
-  const qh = pyString(`${astakos}/quotaholder/v`);
-  const tok = (placeholder: string): string => pyString(token || placeholder);
+  const astakos = options.astakosUrl ? trimSlash(options.astakosUrl) : undefined;
+  const url = (path: string): string => (astakos ? pyString(`${astakos}${path}`) : placeholder(`the astakos URL + ${path}`));
+  const qh = url('/quotaholder/v');
+  const tok = (what: string): string => (token ? pyString(token) : placeholder(what));
   switch (part) {
     case 'quota': {
-      const t = tok(QUOTAHOLDER_PLACEHOLDER);
+      const t = token ? pyString(token) : pyString(QUOTAHOLDER_PLACEHOLDER);
       return [
         {
           host: 'astakos', file: '/etc/synnefo/20-snf-astakos-app-settings.conf', lines: [
-            `QUOTAHOLDER_URL = ${qh}  # not read by 0.13; kept as in the guide`,
+            '# QUOTAHOLDER_URL is not read by 0.13; kept as in the guide',
+            `QUOTAHOLDER_URL = ${qh}`,
             `QUOTAHOLDER_TOKEN = ${t}`,
             `ASTAKOS_QUOTAHOLDER_TOKEN = ${t}`,
             `ASTAKOS_QUOTAHOLDER_URL = ${qh}`,
@@ -74,21 +85,21 @@ export function settingsSnippets(part: SettingsPart, token: string, options: Sni
       ];
     }
     case 'astakos': {
-      const admins = options.admins?.length ? options.admins : [['Joe Doe', 'doe@example.net'] as [string, string]];
+      const admins = options.admins ?? [];
       return [{
         host: 'astakos', file: '/etc/synnefo/20-snf-astakos-app-settings.conf', lines: [
           'ASTAKOS_EMAILCHANGE_ENABLED = True',
           '',
           '# replaces ASTAKOS_DEFAULT_FROM_EMAIL (remove it: 0.13 does not read it)',
-          `SERVER_EMAIL = ${pyString(options.serverEmail ?? 'Cloud <no-reply@example.org>')}`,
+          `SERVER_EMAIL = ${options.serverEmail ? pyString(options.serverEmail) : placeholder('the sender of astakos mail')}`,
           '',
           '# replaces ASTAKOS_DEFAULT_ADMIN_EMAIL (remove it: 0.13 does not read it)',
           'ADMINS = (',
-          ...admins.map(([n, e]) => `    (${pyString(n)}, ${pyString(e)}),`),
+          ...(admins.length ? admins.map(([n, e]) => `    (${pyString(n)}, ${pyString(e)}),`) : [`    (${placeholder('an admin\'s name')}, ${placeholder('their e-mail')}),`]),
           ')',
           '',
-          '# 0.13 changed its default to support@example.synnefo.org',
-          `ASTAKOS_DEFAULT_CONTACT_EMAIL = ${pyString(options.contactEmail ?? 'support@example.org')}`,
+          '# 0.13\'s default is the guide\'s sample support address: set your own',
+          `ASTAKOS_DEFAULT_CONTACT_EMAIL = ${options.contactEmail ? pyString(options.contactEmail) : placeholder('your support address')}`,
         ],
       }];
     }
@@ -96,29 +107,29 @@ export function settingsSnippets(part: SettingsPart, token: string, options: Sni
       return [
         {
           host: 'cyclades', file: '/etc/synnefo/20-snf-cyclades-app-api.conf', lines: [
-            `CYCLADES_ASTAKOS_SERVICE_TOKEN = ${tok('<auth_token of cyclades from snf-manage service-list>')}`,
-            `ASTAKOS_URL = ${pyString(`${astakos}/im/authenticate`)}`,
+            `CYCLADES_ASTAKOS_SERVICE_TOKEN = ${tok('cyclades auth_token from service-list')}`,
+            `ASTAKOS_URL = ${url('/im/authenticate')}`,
           ],
         },
         {
           host: 'cyclades', file: '/etc/synnefo/20-snf-cyclades-app-vmapi.conf', lines: [
             `VMAPI_CACHE_BACKEND = ${pyString(`memcached://${options.memcached ?? '127.0.0.1:11211'}/?timeout=3600`)}`,
-            `VMAPI_BASE_URL = ${pyString(cycladesUrl)}`,
+            `VMAPI_BASE_URL = ${options.cycladesUrl ? pyString(trimSlash(options.cycladesUrl)) : placeholder('the base URL of cyclades')}`,
           ],
         },
       ];
     case 'pithos':
       return [{
         host: 'pithos', file: '/etc/synnefo/20-snf-pithos-app-settings.conf', lines: [
-          `PITHOS_USER_CATALOG_URL = ${pyString(`${astakos}/user_catalogs/`)}`,
-          `PITHOS_USER_FEEDBACK_URL = ${pyString(`${astakos}/feedback/`)}`,
-          `PITHOS_USER_LOGIN_URL = ${pyString(`${astakos}/login/`)}`,
+          `PITHOS_USER_CATALOG_URL = ${url('/user_catalogs/')}`,
+          `PITHOS_USER_FEEDBACK_URL = ${url('/feedback/')}`,
+          `PITHOS_USER_LOGIN_URL = ${url('/login/')}`,
           '',
           '# Set to False if astakos & pithos are on the same host',
           '#PITHOS_PROXY_USER_SERVICES = True',
           '',
           '# needed by pithos-migrate (step 6.4); not in the guide',
-          `PITHOS_SERVICE_TOKEN = ${tok('<auth_token of pithos+ from snf-manage service-list>')}`,
+          `PITHOS_SERVICE_TOKEN = ${tok('pithos+ auth_token from service-list')}`,
           '# must stay empty, or step 6.4 silently migrates nothing',
           'PITHOS_AUTHENTICATION_USERS = {}',
           'PITHOS_USE_QUOTAHOLDER = False  # set to True after step 6.4',
@@ -147,11 +158,11 @@ export function snippetOptionsFrom(dirs: SettingsDirs): SnippetOptions {
     }
   };
   const out: SnippetOptions = {};
-  const astakosUrl = origin(str('astakos', 'ASTAKOS_QUOTAHOLDER_URL') ?? str('cyclades', 'ASTAKOS_URL')
-    ?? str('cyclades', 'CYCLADES_QUOTAHOLDER_URL') ?? str('pithos', 'PITHOS_QUOTAHOLDER_URL'));
+  const astakosUrl = [str('astakos', 'ASTAKOS_BASEURL'), str('astakos', 'ASTAKOS_QUOTAHOLDER_URL'), str('cyclades', 'ASTAKOS_URL'),
+    str('cyclades', 'CYCLADES_QUOTAHOLDER_URL'), str('pithos', 'PITHOS_QUOTAHOLDER_URL')].map(origin).find((u) => u && !guideSample(u));
   if (astakosUrl) out.astakosUrl = astakosUrl;
   const vmapi = str('cyclades', 'VMAPI_BASE_URL');
-  if (vmapi) out.cycladesUrl = vmapi;
+  if (vmapi && !guideSample(vmapi)) out.cycladesUrl = vmapi;
   const backend = str('cyclades', 'VMAPI_CACHE_BACKEND');
   if (backend) {
     const a = memcachedAddresses(backend);
@@ -169,6 +180,37 @@ export function snippetOptionsFrom(dirs: SettingsDirs): SnippetOptions {
   const contact = str('astakos', 'ASTAKOS_DEFAULT_CONTACT_EMAIL');
   if (contact && !contact.toLowerCase().endsWith('example.synnefo.org')) out.contactEmail = contact;
   return out;
+}
+
+/** Whether URL is on the guide's sample domain (example.synnefo.org): never this deployment's. */
+export function guideSample(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.toLowerCase();
+    return host === 'example.synnefo.org' || host.endsWith('.example.synnefo.org');
+  } catch {
+    return false;
+  }
+}
+
+/** A file of settings lines written for the operator to copy. */
+export interface WrittenSnippet { path: string; host: Host; file: string; placeholder: boolean }
+
+/** "FILE on the HOST host", and what is left to fill in. */
+export const writtenTarget = (w: WrittenSnippet): string => `${w.file} on the ${w.host} host${w.placeholder ? ' (fill in its <…> first)' : ''}`;
+
+/**
+ * Writes SET's lines to DIR (0700), a file per host and settings file (0600: the tokens are in
+ * them), each headed by where its lines go. Returns each file: where it is, where its lines go,
+ * and whether a <…> placeholder in it waits for a value.
+ */
+export function writeSnippetFiles(set: SnippetSet, dir: string, step: string): WrittenSnippet[] {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return set.snippets.map((s) => {
+    const path = join(dir, `${s.host}-${basename(s.file)}`);
+    writeFileSync(path, [`# snf-upgrade step ${step}: add these lines to ${s.file} on the ${s.host} host`, ...s.lines, ''].join('\n'), { mode: 0o600 });
+    chmodSync(path, 0o600);
+    return { path, host: s.host, file: s.file, placeholder: s.lines.some(hasPlaceholder) };
+  });
 }
 
 /** The snippets of a step with this deployment's values filled in. */
@@ -220,7 +262,14 @@ export async function deploymentSnippets({ step, part }: { step: string; part: S
   }
   const configured = Object.values(dirs).some((d) => !!d);
   const options = configured ? snippetOptionsFrom(dirs) : {};
-  if (!configured) notes.push('no settings folders are configured: URLs and e-mails are the guide\'s examples; change them to this deployment\'s');
-  else if (!options.astakosUrl && part !== 'astakos') notes.push('the astakos URL is not in the settings folders yet: the guide\'s example stands in for it');
-  return { snippets: settingsSnippets(part, token, options), secrets, notes, ...(pending ? { pending } : {}) };
+  // The base URL of cyclades, when the settings do not say it: the one astakos lists for the cyclades service.
+  if (!options.cycladesUrl && part === 'cyclades' && astakos) {
+    const listed = await serviceUrl(astakos, ['cyclades']).catch(() => undefined);
+    if (listed && !guideSample(listed)) options.cycladesUrl = new URL(listed).origin;
+  }
+  const snippets = settingsSnippets(part, token, options);
+  if (snippets.some((s) => s.lines.some(hasPlaceholder))) {
+    notes.push(`<…> marks what this deployment has not told the tool${configured ? '' : ' (no settings folders are configured)'}: put the real value in; it is not Python, so a line pasted with it fails at once`);
+  }
+  return { snippets, secrets, notes, ...(pending ? { pending } : {}) };
 }

@@ -58,6 +58,8 @@ export interface StepScreenProps {
   onUndo(): void;
   onNext(): void;
   onBackup(): void;
+  /** Settings steps: `w` writes the lines to files per host and file. */
+  onWrite?(): void;
   onBack(): void;
   onHelp(): void;
 }
@@ -192,7 +194,7 @@ export function stepBody(p: StepScreenProps, width: number, reveal = false): Sty
     const cmds = manualCommandLines(view, width);
     if (cmds.length) body.push(...cmds);
     else if (!p.snippets && !p.snippetsError) body.push(line(' Nothing to run: make the change described above on the hosts.'));
-    if (p.snippets) body.push(...(cmds.length ? [line('')] : []), ...snippetLines(p.snippets, { reveal, width }));
+    if (p.snippets) body.push(...(cmds.length ? [line('')] : []), ...snippetLines(p.snippets, { reveal, width, step: view.def.id }));
     if (p.snippetsError) body.push(...messageLines({ ...p.snippetsError, text: `settings snippets: ${p.snippetsError.text}` }));
   } else if (def.commands?.length && !done) {
     body.push(line(' First, on the hosts:'), ...manualCommandLines(view, width), line(''));
@@ -298,6 +300,7 @@ export function StepScreen(p: StepScreenProps) {
   }
   if (canAccept) keys.push(['A', 'accept all']);
   if (secrets) keys.push(['t', reveal ? 'hide token' : 'show token']);
+  if (p.snippets && p.onWrite) keys.push(['w', 'write to files']);
   keys.push(['?', 'keys'], ['esc', 'back']);
 
   const head = [line(spread(` ${def.id}  ${def.title}${manual ? ' (manual)' : ''}`, statusLine(view, p.currentId).text, width), { bold: true }),
@@ -331,6 +334,7 @@ export function StepScreen(p: StepScreenProps) {
     if (scroll.onKey(input, key)) return;
     if (input === 'b' && p.phaseDone) return p.onBackup();
     if (input === 't' && secrets) return setReveal((r) => !r);
+    if (input === 'w' && p.snippets && p.onWrite) return p.onWrite();
     if (done) {
       if (input === 'v' && p.conflicts) return p.onReview();
       if ((input === 'n' || key.return) && p.nextId) return p.onNext();

@@ -73,6 +73,8 @@ export interface StyledLine {
   text: string;
   /** What continuation lines start with when the line wraps (default: its indent + 3 spaces). */
   hang?: string;
+  /** Never wrapped (a settings line to copy: whole, or cut at the edge where it is too wide). */
+  nowrap?: boolean;
   color?: string;
   bold?: boolean;
   dim?: boolean;
@@ -84,6 +86,7 @@ export const line = (text: string, style: Omit<StyledLine, 'text'> = {}): Styled
 export function wrapLines(lines: StyledLine[], width: number, indent = '   '): StyledLine[] {
   const out: StyledLine[] = [];
   for (const l of lines) {
+    if (l.nowrap) { out.push(l); continue; }
     const lead = /^\s*/.exec(l.text)![0];
     const parts = wrap(l.text, width, l.hang ?? lead + indent);
     const { hang: _hang, ...style } = l;
@@ -94,7 +97,7 @@ export function wrapLines(lines: StyledLine[], width: number, indent = '   '): S
 }
 
 /** One terminal line, never wrapped. */
-export function Row({ text, width, color, bold, dim, inverse }: Omit<StyledLine, 'hang'> & { width: number; inverse?: boolean }) {
+export function Row({ text, width, color, bold, dim, inverse }: Omit<StyledLine, 'hang' | 'nowrap'> & { width: number; inverse?: boolean }) {
   return (
     <Text wrap="truncate-end" color={tint(color)} bold={bold} dimColor={dim} inverse={inverse}>
       {cut(text, width) || ' '}
