@@ -246,6 +246,14 @@ export function useWizard(backend: Backend, opts: WizardOptions) {
     return () => { live = false; };
   }, [backend]);
 
+  // The header follows what the steps did: each schema's release read again once a step ends.
+  useEffect(() => {
+    if (!state.tick || state.busy) return;
+    let live = true;
+    backend.deployment().then((deployment) => live && dispatch({ type: 'deployment', deployment }), () => undefined);
+    return () => { live = false; };
+  }, [backend, state.tick, state.busy]);
+
   useEffect(() => opts.asker?.subscribe((p) => setQuestion(p)), [opts.asker]);
 
   // While something runs, the elapsed time redraws every second.

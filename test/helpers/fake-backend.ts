@@ -114,10 +114,12 @@ export function fakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
     steps: views,
     current: () => views().find((s) => s.record.status !== 'done' && s.record.status !== 'skipped'),
     async deployment(): Promise<DeploymentInfo[]> {
+      // A schema is at 0.13 once the step that migrates it is done, as the databases would say.
+      const version = (service: 'astakos' | 'cyclades' | 'pithos') => (records.get(STEPS.find((s) => s.migrates?.includes(service))!.id)!.status === 'done' ? '0.13' : '0.12.5');
       return [
-        { service: 'astakos', label: 'db1:5432/snf_apps', version: '0.12.5' },
-        { service: 'cyclades', label: 'db1:5432/snf_apps', version: '0.12.5' },
-        { service: 'pithos', label: 'db2:5432/snf_pithos', version: '0.12.5' },
+        { service: 'astakos', label: 'db1:5432/snf_apps', version: version('astakos') },
+        { service: 'cyclades', label: 'db1:5432/snf_apps', version: version('cyclades') },
+        { service: 'pithos', label: 'db2:5432/snf_pithos', version: version('pithos') },
       ];
     },
     interrupted: async () => opts.interrupted,

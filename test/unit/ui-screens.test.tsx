@@ -9,6 +9,7 @@ import { App } from '../../src/ui/App.js';
 import { UiAsker } from '../../src/ui/asker.js';
 import { fakeBackend, type FakeBackend, type FakeBackendOptions } from '../helpers/fake-backend.js';
 import { UserError } from '../../src/errors.js';
+import { STEPS } from '../../src/runbook/steps.js';
 
 const KEY = { enter: '\r', esc: '\u001B', up: '\u001B[A', down: '\u001B[B', ctrlC: '\u0003', backspace: '\u007F' };
 const SIZE = { columns: 80, rows: 24 };
@@ -149,6 +150,20 @@ describe('step screens', () => {
     assert.doesNotMatch(f, /A fresh backup is advised/, 'phase 1 ends with a backup: no second one offered');
     await press(r, 'n');
     await shows(r, '2.1  Find users whose emails differ only in case');
+  });
+
+  test('the header follows the steps: a schema a step migrates shows 0.13 on home once it is done', async () => {
+    const before64 = Object.fromEntries(STEPS.slice(0, STEPS.findIndex((x) => x.id === '6.4')).map((x) => [x.id, done(['ok'])]));
+    const { r } = start({ records: before64 });
+    let f = await shows(r, 'enter continue');
+    assert.match(f, /^ pithos +db2:5432\/snf_pithos +0\.12\.5$/m);
+    await press(r, KEY.enter);
+    await shows(r, 'enter run');
+    await press(r, KEY.enter);
+    await shows(r, /6\.4 .*✓ done/);
+    await press(r, KEY.esc);
+    f = await shows(r, /^ pithos +db2:5432\/snf_pithos +0\.13$/m);
+    assert.match(f, /^ astakos +db1:5432\/snf_apps +0\.13$/m);
   });
 
   test('after a phase that takes no backup of its own a fresh backup is offered (b), or n continues', async () => {
