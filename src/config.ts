@@ -39,6 +39,13 @@ const ASTAKOS_KEYS = new Set(['apache', 'cron']);
  * Reads FILE (default ./snf-upgrade.json; a missing default file is fine when the
  * environment names the databases). Relative paths count from the file's folder.
  */
+/** Refuses (exit 2) a config that names no database at all: there is no deployment to work on. */
+export function requireDeployment(config: Config): void {
+  if (config.astakos.db || config.cyclades.db || config.pithos.db) return;
+  throw new UserError(`no deployment is configured: ${config.file ? `${config.file} names no database` : `there is no ${DEFAULT_CONFIG_FILE} here and no ${Object.values(ENV_DB).join(', ')}`}`,
+    `write ${DEFAULT_CONFIG_FILE} (see "Configuration" in the README) or pass --config FILE; snf-upgrade demo tries the wizard on a sandbox`, EXIT.usage);
+}
+
 export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env): Config {
   const path = resolve(file ?? DEFAULT_CONFIG_FILE);
   let raw: unknown = {};

@@ -1,7 +1,7 @@
 // Command line: picks the interactive wizard or a headless command; maps errors to exit codes.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig, type Config } from '../config.js';
+import { loadConfig, requireDeployment, type Config } from '../config.js';
 import type { Asker } from '../core/step.js';
 import { abortBackups } from '../db/backup.js';
 import { closeAllEmbedded } from '../db/connection.js';
@@ -214,12 +214,14 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
   switch (command) {
     case undefined:
     case 'wizard': {
+      const config = loadCfg();
+      requireDeployment(config);
       if (!io.isTTY) {
         throw new UserError('the wizard needs a terminal, and this is not one',
           'use the headless commands: snf-upgrade status | plan | run | confirm | report (see --help)', EXIT.needsAnswer);
       }
       const { startWizard } = await import('../ui/start.js');
-      return startWizard(loadCfg(), { takeOver: !!flags['take-over'] });
+      return startWizard(config, { takeOver: !!flags['take-over'] });
     }
     case 'demo': {
       if (args.length) throw new UserError(`unexpected argument "${args[0]}"`, 'see snf-upgrade --help', EXIT.usage);

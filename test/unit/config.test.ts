@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadConfig, requireDb } from '../../src/config.js';
+import { loadConfig, requireDb, requireDeployment } from '../../src/config.js';
+import { main } from '../../src/cli/main.js';
 import { openDb, redactUrl } from '../../src/db/connection.js';
 import { scrubSecrets } from '../../src/secrets.js';
 import { UserError } from '../../src/errors.js';
@@ -81,5 +82,18 @@ describe('secrets in unusual places', () => {
     assert.equal(scrubSecrets('at postgres://h/db?sslmode=require&password=hunter2 failed'), 'at postgres://h/db?sslmode=require&password=*** failed');
     const e = userError(() => loadConfig(configFile('{"astakos": {"db": "postgres://u:hunter2@h/a"}, "x": tru}'), {}));
     assert.ok(!e.message.includes('hunter2'), e.message);
+  });
+});
+
+describe('no deployment configured', () => {
+  it('the wizard says so in one line and exits 2, before it asks for a terminal', async () => {
+    const file = configFile('{ "state": "upgrade.db" }');
+    let err = '';
+    const code = await main(['--config', file], { out: () => undefined, err: (t) => { err += `${t}\n`; }, isTTY: false });
+    assert.equal(code, 2, err);
+    assert.match(err, new RegExp(`^snf-upgrade: no deployment is configured: ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} names no database\n  next: write snf-upgrade\.json .*snf-upgrade demo tries the wizard on a sandbox`));
+    const blank = { astakos: {}, cyclades: {}, pithos: {}, state: 'upgrade.db', backups: 'backups' } as Parameters<typeof requireDeployment>[0];
+    const none = userError(() => requireDeployment(blank));
+    assert.match(none.message, /there is no snf-upgrade\.json here and no SNF_ASTAKOS_DB, SNF_CYCLADES_DB, SNF_PITHOS_DB/);
   });
 });
