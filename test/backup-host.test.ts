@@ -106,7 +106,7 @@ describe('backups made on the database host', { skip: usingServer() ? false : 'e
   it('`snf-upgrade backup` asks for them under step 1 too, and records them under its own label', async () => {
     const missing = await runCli(['backup', '--config', config], env);
     assert.equal(missing.code, 3, missing.stderr);
-    assert.match(missing.stderr, /-f \S+_astakos-stepmanual-\d{4}-\d\d-\d\d\.dump /);
+    assert.match(missing.stderr, /-f \S+_astakos-manual-\d{4}-\d\d-\d\d\.dump /);
     const r = await runCli(['backup', '--config', config, '--answers', answers('good', dumps)], env);
     assert.equal(r.code, 0, r.stderr);
     const manual = backups().filter((b) => b.step?.startsWith('manual-'));

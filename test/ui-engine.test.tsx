@@ -112,7 +112,12 @@ describe('the wizard over the real engine (sandbox)', { timeout: 240_000 }, () =
     await press(r, ...n!.split(''), KEY.enter);
     await shows(r, '✓ done');
     f = await shows(r, 'Found: no users whose emails differ only in case: nothing to decide.');
-    assert.match(flat(f), /Phase 2 \(Remove case-duplicate astakos users\) is done\. A fresh backup is advised/);
+    // Phase 2 ends at a restore point: its backup is taken, and the step says where it is (at the end of its text).
+    assert.doesNotMatch(flat(f), /A fresh backup is advised/);
+    await press(r, 'G');
+    f = await shows(r, 'phase 2 backup: pithos');
+    assert.match(flat(f), /phase 2 backup: astakos: \S+\/phase2-astak.*? \([\d.]+ \w+, sha256 [0-9a-f]{12}…\) phase 2 backup: cyclades: /);
+    assert.doesNotMatch(flat(f), /A fresh backup is advised/);
     assert.equal(state.getStep('2.2').status, 'done');
     const left = await engine.plan('2.1');
     assert.equal((left.findings.data as { groups: unknown[] }).groups.length, 0, 'no duplicate left in astakos');

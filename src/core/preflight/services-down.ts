@@ -49,15 +49,17 @@ export async function backupAll(ctx: StepContext, label: string, answersStep = c
   const dropped = removePartials(ctx.config.backups);
   if (dropped.length) ctx.log('warn', `removed ${dropped.length} half-written backup(s) from an interrupted run`);
   const databases = await physicalDatabases(ctx);
-  if (!ctx.asker.ask) await requireHostDumps(ctx, databases, `step${label}`, answersStep);
+  // Files are named for what they follow: step1-…, phase2-…, manual-2026-12-07-….
+  const fileLabel = /^\d/.test(label) ? `step${label}` : label;
+  if (!ctx.asker.ask) await requireHostDumps(ctx, databases, fileLabel, answersStep);
   for (const [i, db] of databases.entries()) {
     const name = serviceNames(db);
     const services = db.services ?? [db.service];
     ctx.progress({ table: `backup ${name}`, done: i, total: databases.length });
     const problem = await pgDumpProblem(db);
     const file = problem
-      ? await backupOnHost(ctx, db, problem, `step${label}`, answersStep, notBefore)
-      : await backupDatabase(db, ctx.config.backups, `step${label}`);
+      ? await backupOnHost(ctx, db, problem, fileLabel, answersStep, notBefore)
+      : await backupDatabase(db, ctx.config.backups, fileLabel);
     // A shared database's one file is recorded for each of its services.
     for (const service of services) {
       ctx.state.addBackup({ step: ctx.step, service, kind: file.kind, path: file.path, bytes: file.bytes, sha256: file.sha256, verified: true,
