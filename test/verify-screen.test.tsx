@@ -58,4 +58,18 @@ describe('verify in the wizard', () => {
     r.stdin.write('\u001B');
     await shows(r, /c confirm/);
   });
+
+  test('a key pressed as soon as a screen is drawn reaches that screen, not the one it replaced', async () => {
+    const records = Object.fromEntries(STEPS.slice(0, -1).map((s) => [s.id, { status: 'done' as const, finishedAt: new Date().toISOString(), summary: [] }]));
+    const backend = fakeBackend({ records, verdict: { checked: verdict.checked, findings: [], notChecked: [] } });
+    const r = render(<App backend={backend} size={SIZE} onExit={() => undefined} />);
+    await shows(r, 'db2:5432/snf_pithos');
+    r.stdin.write('\r');
+    // the step's frame, and v the moment it is there: that step's verify (esc goes back to the step), not home's
+    while (!/c confirm/.test(r.lastFrame() ?? '')) await new Promise((ok) => setImmediate(ok));
+    r.stdin.write('v');
+    await shows(r, 'Verify: no findings');
+    r.stdin.write('\u001B');
+    await shows(r, /c confirm/);
+  });
 });

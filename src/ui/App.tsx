@@ -7,7 +7,7 @@ import type { Backend } from '../engine/session.js';
 import { wizardActions } from './actions.js';
 import type { UiAsker } from './asker.js';
 import { Ask } from './components/Ask.js';
-import { line, useKeys, useTerminalSize, type Size } from './components/common.js';
+import { KeysProvider, line, useKeys, useTerminalSize, type Size } from './components/common.js';
 import { Confirm } from './components/Confirm.js';
 import { ConflictTable } from './components/ConflictTable.js';
 import { Help } from './components/Help.js';
@@ -174,10 +174,12 @@ export function App(props: AppProps) {
   }
 
   return (
-    <Box flexDirection="column" width={size.columns}>
-      {help && <Help screen={help} size={size} active={true} onClose={() => setHelp(undefined)} />}
-      <Box display={help ? 'none' : 'flex'} flexDirection="column">{body}</Box>
-    </Box>
+    <KeysProvider>
+      <Box flexDirection="column" width={size.columns}>
+        {help && <Help screen={help} size={size} active={true} onClose={() => setHelp(undefined)} />}
+        <Box display={help ? 'none' : 'flex'} flexDirection="column">{body}</Box>
+      </Box>
+    </KeysProvider>
   );
 }
 

@@ -1,6 +1,6 @@
 // Small building blocks shared by the screens: one-line text, styled line lists, the key bar.
 import { Box, Text, useInput, useStdout, type Key } from 'ink';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { createContext, createElement, useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { cut, tint, wrap } from '../format.js';
 
 export interface Size { columns: number; rows: number }
@@ -19,12 +19,35 @@ export function useTerminalSize(fixed?: Size): Size {
   return fixed ?? size;
 }
 
+type KeyHandler = (input: string, key: Key) => void;
+
+/** Where the screens' key handlers are registered: one Ink input listener hands every key to them. */
+const KeysContext = createContext<{ add(handler: KeyHandler): () => void } | undefined>(undefined);
+
 /**
- * useInput with a handler that always sees the latest render's props and state (Ink
- * re-subscribes a changed handler only after the frame is drawn; a key pressed in between
- * would otherwise reach the previous screen's handler).
+ * The one input listener of the screens below it. Ink subscribes a component's useInput only
+ * after its frame is drawn, and unsubscribes the screen it replaces only then: a key pressed in
+ * between reached the screen that was gone (home's v on the step's frame). Handlers registered
+ * here come and go with the commit that shows or removes their screen, before the frame is drawn.
  */
-export function useKeys(handler: (input: string, key: Key) => void, active: boolean): void {
+export function KeysProvider({ children }: { children: ReactNode }) {
+  const handlers = useRef(new Set<KeyHandler>());
+  const value = useMemo(() => ({
+    add(handler: KeyHandler) {
+      handlers.current.add(handler);
+      return () => { handlers.current.delete(handler); };
+    },
+  }), []);
+  useInput((input, key) => { for (const h of [...handlers.current]) h(input, key); });
+  return createElement(KeysContext.Provider, { value }, children);
+}
+
+/**
+ * A key handler that always sees the latest render's props and state, live exactly while its
+ * screen is on (under KeysProvider; elsewhere Ink's useInput).
+ */
+export function useKeys(handler: KeyHandler, active: boolean): void {
+  const keys = useContext(KeysContext);
   const ref = useRef(handler);
   ref.current = handler;
   const stable = useCallback((input: string, key: Key) => {
@@ -34,7 +57,8 @@ export function useKeys(handler: (input: string, key: Key) => void, active: bool
     if (chars.length <= 1 || key.ctrl || key.meta) return ref.current(input, key);
     for (const ch of chars) ref.current(ch, charKey(ch));
   }, []);
-  useInput(stable, { isActive: active });
+  useLayoutEffect(() => (keys && active ? keys.add(stable) : undefined), [keys, active, stable]);
+  useInput(stable, { isActive: active && !keys });
 }
 
 const NO_KEY: Key = {
