@@ -251,6 +251,13 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
               '  next: snf-upgrade recover rebuilds the state file from the databases (it shows what it would write first)'].join('\n'));
           }
         }
+        // What could be read is shown; a configured database that cannot be reached still fails the command.
+        const unreachable = deployment.filter((d) => d.errorCode !== undefined);
+        if (unreachable.length) {
+          io.err(`snf-upgrade: ${unreachable[0]!.error}${unreachable.length > 1 ? ` (and the ${unreachable.slice(1).map((d) => d.service).join(', ')} database${unreachable.length > 2 ? 's' : ''})` : ''}`);
+          io.err('  next: check the "db" URL in the config file, that the server runs, and the password (~/.pgpass), then run snf-upgrade status again');
+          return unreachable.some((d) => d.errorCode === EXIT.usage) ? EXIT.usage : EXIT.failed;
+        }
         return EXIT.ok;
       }, true);
     }

@@ -18,7 +18,8 @@ export async function deploymentInfo(config: Config, db: (service: Service) => P
       const opened = await db(service);
       out.push({ service, label: opened.label, version: describeVersion(service, await detectSchema(opened.pool, service)), ...shared });
     } catch (err) {
-      out.push({ service, label: redactUrl(url), version: '?', error: err instanceof UserError ? err.message : scrubSecrets(String(err)), ...shared });
+      out.push({ service, label: redactUrl(url), version: '?', error: err instanceof UserError ? err.message : scrubSecrets(String(err)),
+        errorCode: err instanceof UserError ? err.exitCode : 1, ...shared });
     }
   }
   return out;

@@ -40,6 +40,8 @@ export interface DeploymentInfo {
   label: string;
   version: string;
   error?: string;
+  /** The exit code the error stands for (2: a URL that does not parse; 1: a database that cannot be reached). */
+  errorCode?: number;
   /** The other services configured in the same physical database (a shared layout). */
   sharedWith?: Service[];
 }

@@ -97,3 +97,17 @@ describe('no deployment configured', () => {
     assert.match(none.message, /there is no snf-upgrade\.json here and no SNF_ASTAKOS_DB, SNF_CYCLADES_DB, SNF_PITHOS_DB/);
   });
 });
+
+describe('status with a database it cannot reach', () => {
+  it('shows what it can, says which database and why on stderr, and exits 1', async () => {
+    const dir = tempDir('unreach-');
+    const file = configFile(JSON.stringify({ astakos: { db: 'postgres://snf@127.0.0.1:1/snf_astakos' }, state: join(dir, 'state.db') }));
+    let out = '';
+    let err = '';
+    const code = await main(['status', '--config', file], { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; }, isTTY: false });
+    assert.equal(code, 1, err);
+    assert.match(out, /astakos +127\.0\.0\.1:1\/snf_astakos +cannot reach the astakos database at 127\.0\.0\.1:1\/snf_astakos: connection refused/);
+    assert.match(out, /▶ 1 +Services down, databases backed up/);
+    assert.match(err, /^snf-upgrade: cannot reach the astakos database at 127\.0\.0\.1:1\/snf_astakos: connection refused\n  next: check the "db" URL in the config file/);
+  });
+});
