@@ -308,6 +308,10 @@ describe('the sandbox command', () => {
       assert.equal(r.err.trim().split('\n').length, 1, r.err);
       assert.equal(r.out, '');
     }
+    // drop without a place to drop from is a usage error too, with its next step
+    const nowhere = await run('drop', '--name', 'x', '--config', join(tempDir('sbx-nowhere-'), 'none.json'));
+    assert.equal(nowhere.code, 2, nowhere.err);
+    assert.match(nowhere.err, /no --pg or --embedded given and no sandbox config at \S+none\.json \(give --pg URL or --embedded DIR/);
     const help = await run('--help');
     assert.equal(help.code, 0);
     assert.match(help.out, /sandbox create --name NAME/);

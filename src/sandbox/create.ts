@@ -368,7 +368,7 @@ export async function dropSandbox(opts: DropOptions): Promise<{ removed: string[
     const recorded = readSandboxConfig(paths.configPath);
     if (!recorded) {
       throw new UserError(`no --pg or --embedded given and no sandbox config at ${paths.configPath}`,
-        'give --pg URL or --embedded DIR (as for create), or --config FILE');
+        'give --pg URL or --embedded DIR (as for create), or --config FILE', EXIT.usage);
     }
     if (isEmbeddedUrl(recorded.astakos)) {
       target = { embedded: dirname(embeddedDir(recorded.astakos)) };
