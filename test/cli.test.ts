@@ -91,6 +91,8 @@ describe('headless commands', () => {
       const refused = await cli('run', '1', '--answers', answers);
       assert.equal(refused.code, 1);
       assert.match(refused.err, /services are still connected: cyclades: gunicorn from 127\.0\.0\.1/);
+      assert.equal(refused.err.split('services are still connected').length, 2, `the cause is printed once:\n${refused.err}`);
+      assert.match(refused.err, /^✗ 1 failed$/m);
       assert.equal(withState((s) => s.getStep('1').status), 'failed');
     } finally {
       await stray.end();

@@ -479,7 +479,8 @@ function printEvent(io: Io, quiet: boolean): (e: EngineEvent) => void {
       }
       case 'log': if (!quiet || e.level !== 'info') io.err(`  ${e.level}: ${e.message}`); return;
       case 'step-start': io.err(`▶ ${e.step} (attempt ${e.attempt})`); return;
-      case 'step-failed': io.err(`✗ ${e.step}: ${e.error}`); return;
+      // The cause follows once, as the command's own last line with its next step.
+      case 'step-failed': io.err(`✗ ${e.step} failed`); return;
       case 'step-stopped': io.err(`■ ${e.step} stopped between batches; run again to continue`); return;
       case 'phase-done': io.err(`phase ${e.phase} done${phaseBacksUp(e.phase) ? '' : '; a fresh backup is advised: snf-upgrade backup'}`); return;
       default: return;
