@@ -56,7 +56,8 @@ const USAGE = `usage: snf-upgrade [COMMAND] [options]
   sandbox create|drop|simulate ...   test deployments (see README)
 
 options: --config FILE  --state FILE  --json  --format md|json  --answers FILE
-         --accept-suggestions  --yes  --through STEP  --take-over  --reveal  --write  --help  --version`;
+         --accept-suggestions  --yes  --through STEP  --take-over  --reveal  --write
+         --no-color (as NO_COLOR=1: no colour on any screen)  --help  --version`;
 
 export interface Io {
   out: (s: string) => void;
@@ -80,6 +81,7 @@ const OPTIONS = {
   yes: { type: 'boolean', short: 'y' },
   through: { type: 'string' },
   'take-over': { type: 'boolean' },
+  'no-color': { type: 'boolean' },
   reveal: { type: 'boolean' },
   write: { type: 'boolean' },
   dir: { type: 'string' },
@@ -127,6 +129,8 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       throw new UserError((err as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''), 'see snf-upgrade --help', EXIT.usage);
     }
     const flags = parsed.values as Flags;
+    // The screens read NO_COLOR (https://no-color.org); the flag says the same for this run.
+    if (flags['no-color']) process.env.NO_COLOR = '1';
     const [command, ...rest] = parsed.positionals;
     if (flags.help) { io.out(USAGE); return EXIT.ok; }
     if (flags.version) { io.out(VERSION); return EXIT.ok; }

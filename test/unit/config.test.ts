@@ -111,3 +111,19 @@ describe('status with a database it cannot reach', () => {
     assert.match(err, /^snf-upgrade: cannot reach the astakos database at 127\.0\.0\.1:1\/snf_astakos: connection refused\n  next: check the "db" URL in the config file/);
   });
 });
+
+describe('--no-color', () => {
+  it('turns colour off for the run, as NO_COLOR does', async () => {
+    const was = process.env.NO_COLOR;
+    delete process.env.NO_COLOR;
+    try {
+      const { colorEnabled } = await import('../../src/ui/format.js');
+      assert.equal(colorEnabled(), true);
+      const code = await main(['--no-color', '--version'], { out: () => undefined, err: () => undefined, isTTY: false });
+      assert.equal(code, 0);
+      assert.equal(colorEnabled(), false);
+    } finally {
+      if (was === undefined) delete process.env.NO_COLOR; else process.env.NO_COLOR = was;
+    }
+  });
+});
