@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic @jsxImportSource react */
 // Steps 6.1–6.4 in the wizard: the 6.1/6.2 sets in the conflict table (merge, delete,
-// accept all), the 6.3 list of identifiers astakos does not know (d / k / a), and the
+// accept all), the 6.3 list of identifiers astakos does not know (d / K / a), and the
 // step-wide `A` that accepts every suggestion of a step without a table.
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -132,9 +132,15 @@ describe('6.3 unknown identifiers', () => {
     assertFits(f);
     assert.match(f, /gone@example\.org/);
     assert.match(f, /why delete: astakos has no account gone@example\.org/);
-    await press(r, 'k'); // gone@… → keep (against the suggestion)
+    await press(r, 'K'); // gone@… → keep (against the suggestion)
     await press(r, 'd'); // 12 → delete
     f = await shows(r, 'open 1');
+    // k moves up, as everywhere, and answers nothing
+    await press(r, 'k');
+    await wait(100);
+    assert.notEqual(r.lastFrame(), f, 'the cursor moved');
+    assert.match(r.lastFrame()!, /open 1/);
+    await press(r, 'j');
     await press(r, 'a');
     f = await shows(r, 'Take the suggested answer for 1 open identifiers?');
     await press(r, 'y');

@@ -270,7 +270,7 @@ export const STEPS: StepDef[] = [
     answers: { sets: setAnswers('account'), unknown: parseUnknownAccounts },
     unknown: {
       kind: 'account', noun: 'accounts', mapToUser: false,
-      answers: [{ key: 'd', value: 'delete', label: 'delete it all' }, { key: 'k', value: 'keep', label: 'keep under its name' }],
+      answers: [{ key: 'd', value: 'delete', label: 'delete it all' }, { key: 'K', value: 'keep', label: 'keep under its name' }],
     },
     batchKnob: 'SNF_UPGRADE_PITHOS_CHUNK',
   },
@@ -285,7 +285,7 @@ export const STEPS: StepDef[] = [
     answers: { unknown: parseUnknownOwners },
     unknown: {
       kind: 'owner', noun: 'identifiers', mapToUser: true,
-      answers: [{ key: 'd', value: 'delete', label: 'delete its rows' }, { key: 'k', value: 'keep', label: 'keep as is' }],
+      answers: [{ key: 'd', value: 'delete', label: 'delete its rows' }, { key: 'K', value: 'keep', label: 'keep as is' }],
     },
     batchKnob: 'SNF_UPGRADE_REMAP_BATCH',
   },

@@ -88,7 +88,7 @@ export function wizardActions(ctx: ActionContext) {
     if (u && !opts.acceptSuggestions) {
       const open = openCount(u.list, u.decisions);
       if (open > 0) {
-        return say({ text: `${num(open)} ${u.list.noun} unknown to astakos have no answer yet`, next: 'l lists them (d / k answer one, a accepts every suggestion); A accepts every suggestion of the step', level: 'warn' });
+        return say({ text: `${num(open)} ${u.list.noun} unknown to astakos have no answer yet`, next: 'l lists them (d / K answer one, a accepts every suggestion); A accepts every suggestion of the step', level: 'warn' });
       }
     }
     startBusy({ kind: 'run', id, title: `${id}  ${view.def.title}${opts.acceptSuggestions ? ' (accepting every suggestion)' : ''}` });

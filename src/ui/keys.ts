@@ -71,9 +71,9 @@ export const HELP: Record<ScreenName, { title: string; keys: [string, string][] 
   unknown: {
     title: 'Unknown to astakos',
     keys: [
-      ['↓ ↑  j', 'move'],
+      ['↓ ↑  j k', 'move'],
       ['d', 'delete: the highlighted one\'s rows go when the step runs'],
-      ['k', 'keep it as it is (listed in the report)'],
+      ['K', 'keep it as it is (listed in the report; shift-k: k moves up, as everywhere)'],
       ['m', '6.3: map it to an astakos user: type a uuid or an email, enter looks it up and says who it is, enter again maps'],
       ['a', 'take the suggested answer for every open one (after a summary)'],
       ['?', 'these keys'],

@@ -1,5 +1,5 @@
 // Identifiers astakos does not know (step 6.3's cyclades owners, step 6.2's pithos
-// accounts): one row each with the suggestion and the answer given; d / k answer the
+// accounts): one row each with the suggestion and the answer given; d / K answer the
 // highlighted one, a takes every open suggestion after a summary; where identifiers map to
 // users (cyclades owners), m maps the
 // highlighted identifier to an astakos user typed as a uuid or an email (shown before it is taken).
@@ -35,8 +35,8 @@ export function UnknownList(p: UnknownListProps) {
   const [names, setNames] = useState<ReadonlyMap<string, string>>(new Map());
   const height = Math.max(3, size.rows - 1 - 6);
   const n = list.items.length;
-  // k answers "keep" here: only the arrow moves up.
-  const rows = useList({ count: n, height, keys: { k: false } });
+  // k moves up here as everywhere; keep is K (shift), so moving up never answers.
+  const rows = useList({ count: n, height });
   const cur = rows.cursor;
   const t = rows.top;
   const open = openCount(list, decisions);
