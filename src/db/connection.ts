@@ -214,6 +214,9 @@ async function openEmbedded(service: Service, url: string, label: string, opts: 
   };
 }
 
+/** An embedded database another process has open: there, and at work (status shows it, and succeeds). */
+export class DatabaseInUse extends UserError {}
+
 /** A lock file keeps a second process from opening the same embedded data directory. */
 function takeDirLock(dir: string): () => void {
   const file = join(dir, 'snf-upgrade.pid');
@@ -223,7 +226,7 @@ function takeDirLock(dir: string): () => void {
     // Its start time tells a live holder from a pid the kernel has since given to another process.
     const alive = host === hostname() && pid !== process.pid && processLiveness(pid, start).alive;
     if (alive) {
-      throw new UserError(`the embedded database ${dir} is in use by process ${pid} on ${host}${since ? ` since ${since.slice(0, 19).replace('T', ' ')}` : ''}`,
+      throw new DatabaseInUse(`the embedded database ${dir} is in use by process ${pid} on ${host}${since ? ` since ${since.slice(0, 19).replace('T', ' ')}` : ''}`,
         'wait for that process to finish, or stop it (--take-over cannot end a live process that has an embedded database open)');
     }
   }

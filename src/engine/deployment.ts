@@ -1,7 +1,7 @@
 // Each service's database as the home screen and `status` show it: where, which schema release,
 // which other services share it, or why it cannot be reached.
 import { servicesSharing, type Config } from '../config.js';
-import { redactUrl, SERVICES, type Db, type Service } from '../db/connection.js';
+import { DatabaseInUse, redactUrl, SERVICES, type Db, type Service } from '../db/connection.js';
 import { describeVersion, detectSchema } from '../db/detect.js';
 import { UserError } from '../errors.js';
 import { scrubSecrets } from '../secrets.js';
@@ -19,7 +19,7 @@ export async function deploymentInfo(config: Config, db: (service: Service) => P
       out.push({ service, label: opened.label, version: describeVersion(service, await detectSchema(opened.pool, service)), ...shared });
     } catch (err) {
       out.push({ service, label: redactUrl(url), version: '?', error: err instanceof UserError ? err.message : scrubSecrets(String(err)),
-        errorCode: err instanceof UserError ? err.exitCode : 1, ...shared });
+        ...(err instanceof DatabaseInUse ? {} : { errorCode: err instanceof UserError ? err.exitCode : 1 }), ...shared });
     }
   }
   return out;

@@ -40,7 +40,7 @@ export interface DeploymentInfo {
   label: string;
   version: string;
   error?: string;
-  /** The exit code the error stands for (2: a URL that does not parse; 1: a database that cannot be reached). */
+  /** The exit code the error stands for (2: a URL that does not parse; 1: a database that cannot be reached; none: an embedded one another process has open). */
   errorCode?: number;
   /** The other services configured in the same physical database (a shared layout). */
   sharedWith?: Service[];
