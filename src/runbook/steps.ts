@@ -111,8 +111,10 @@ const PHASES: Record<string, string> = {
   '11': 'Restart all services',
 };
 export const phaseTitle = (phase: string): string => PHASES[phase] ?? phase;
-/** Whether PHASE ends with a backup of its own (step 1's, or a phase backup): no other is advised then. */
-export const phaseBacksUp = (phase: string): boolean => STEPS.some((s) => s.phase === phase && (s.backsUp || s.phaseBackup));
+/** Whether DEF's phase ends with a backup of its own (step 1's, or a phase backup) because of DEF: no other is advised then. */
+const endsWithBackup = (def: StepDef): boolean => !!def.backsUp || !!def.phaseBackup;
+/** Whether PHASE ends with a backup of its own. */
+export const phaseBacksUp = (phase: string, steps: readonly StepDef[] = STEPS): boolean => steps.some((s) => s.phase === phase && endsWithBackup(s));
 
 export const STEPS: StepDef[] = [
   {

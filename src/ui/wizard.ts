@@ -7,6 +7,7 @@ import type { DeploymentInfo, EngineEvent, PlanView, StepView } from '../engine/
 import type { Backend, DecisionInput, LockConflict } from '../engine/session.js';
 import { describeError } from '../format.js';
 import type { SnippetSet } from '../runbook/settings.js';
+import { phaseBacksUp as runbookPhaseBacksUp } from '../runbook/steps.js';
 import type { PendingQuestion, UiAsker } from './asker.js';
 import type { StyledLine } from './components/common.js';
 import type { Message } from './components/Home.js';
@@ -171,7 +172,7 @@ export function unknownOf(s: WizardState, id: string): { list: UnknownList; deci
 }
 
 /** Whether PHASE ends with a backup of its own (a second one is not offered then). */
-export const phaseBacksUp = (steps: StepView[], phase: string): boolean => steps.some((v) => v.def.phase === phase && (!!v.def.backsUp || !!v.def.phaseBackup));
+export const phaseBacksUp = (steps: StepView[], phase: string): boolean => runbookPhaseBacksUp(phase, steps.map((v) => v.def));
 
 /** An error as the operator sees it: the message and the next action, never a stack. */
 export function errorMessage(err: unknown): Message {
