@@ -89,6 +89,22 @@ describe('snf-upgrade verify', { timeout: 900_000 }, () => {
       () => sql(urls.pithos, 'pithos', 'DELETE FROM nodes WHERE node = $1', [top]).then(() => undefined),
       /account nobody@example\.org.*run 6\.4 again/);
 
+    // a group member and a grant named by an email astakos resolves
+    const owner = (await sql<{ path: string }>(urls.pithos, 'pithos', 'SELECT path FROM nodes WHERE parent = 0 AND node <> 0 ORDER BY node LIMIT 1'))[0]!.path;
+    await broken('group member', () => sql(urls.pithos, 'pithos', "INSERT INTO groups (owner, name, member) VALUES ($1, 'snf-verify', $2)", [owner, email]).then(() => undefined),
+      () => sql(urls.pithos, 'pithos', "DELETE FROM groups WHERE name = 'snf-verify'").then(() => undefined),
+      new RegExp(`every grant, group owner and member.*${email.replace(/[.+]/g, '\\$&')} in groups.*run 6\\.4 again`, 'i'));
+    const feature = (await sql<{ id: number }>(urls.pithos, 'pithos', 'SELECT feature_id AS id FROM xfeatures ORDER BY feature_id LIMIT 1'))[0]!.id;
+    await broken('grant', () => sql(urls.pithos, 'pithos', 'INSERT INTO xfeaturevals (feature_id, key, value) VALUES ($1, 1, $2)', [feature, email]).then(() => undefined),
+      () => sql(urls.pithos, 'pithos', 'DELETE FROM xfeaturevals WHERE feature_id = $1 AND value = $2', [feature, email]).then(() => undefined),
+      new RegExp(`every grant, group owner and member.*${email.replace(/[.+]/g, '\\$&')} in xfeaturevals\\.value.*run 6\\.4 again`, 'i'));
+
+    // a schema below the 0.13 head: one of 0.13's cyclades migrations is not recorded
+    const south = (await sql<{ id: number; applied: Date }>(urls.cyclades, 'cyclades', "SELECT id, applied FROM south_migrationhistory WHERE app_name = 'db' AND migration = '0061_network_flavors'"))[0]!;
+    await broken('schema below head', () => sql(urls.cyclades, 'cyclades', 'DELETE FROM south_migrationhistory WHERE id = $1', [south.id]).then(() => undefined),
+      () => sql(urls.cyclades, 'cyclades', "INSERT INTO south_migrationhistory (id, app_name, migration, applied) VALUES ($1, 'db', '0061_network_flavors', $2)", [south.id, south.applied]).then(() => undefined),
+      /the cyclades schema is at the 0\.13 head \([^)]*partial \(missing: db 0061\)\) — do step 3\.2 again/);
+
     // a statistics row off by one
     const stat = (await sql<{ node: number; cluster: number }>(urls.pithos, 'pithos', 'SELECT node, cluster FROM statistics WHERE cluster = 0 ORDER BY node LIMIT 1'))[0]!;
     const bump = (d: number) => sql(urls.pithos, 'pithos', 'UPDATE statistics SET size = size + $1 WHERE node = $2 AND cluster = $3', [d, stat.node, stat.cluster]).then(() => undefined);
