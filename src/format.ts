@@ -15,6 +15,9 @@ export function formatEta(seconds: number): string {
   return `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`;
 }
 
+/** S as one shell word: as it is when plain, else single-quoted. */
+export const shellWord = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
 /** An ISO timestamp as "YYYY-MM-DD HH:MM" (UTC, as stored). */
 export const shortTime = (iso: string | null): string => (iso ? iso.slice(0, 16).replace('T', ' ') : '');
 
@@ -43,7 +46,14 @@ export function checkLine(c: Check, form: 'text' | 'label' | 'screen' = 'text'):
   return `${checkSymbol(c)} ${c.label}${c.detail ? ` (${c.detail})` : ''}${!c.ok && c.advisory ? ' [advisory: does not block c]' : ''}`;
 }
 
-export const checkLines = (checks: Check[]): string[] => checks.map((c) => checkLine(c));
+/** Checks as text lines, each fixing command on its own indented line after its check. */
+export const checkLines = (checks: Check[]): string[] => checks.flatMap((c) => [checkLine(c), ...(c.command ? [`    ${c.command}`] : [])]);
+
+/** What a confirmed manual step records: its checks, then what the operator's word vouched for (WORD). */
+export function confirmedLines(checks: Check[], word: readonly string[] = []): string[] {
+  const lines = [...checkLines(checks), ...word.map((w) => `✓ ${w}: the operator's word`)];
+  return lines.length ? lines : ['confirmed by the operator'];
+}
 
 /** An error as the operator reads it: one line of cause, its details, the next action; never a stack. */
 export interface ErrorView {

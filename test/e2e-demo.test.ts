@@ -79,7 +79,7 @@ async function next(id: string): Promise<string> {
 
 /** Waits for step ID's screen with its plan (or checks) loaded. */
 function loaded(id: string): Promise<string> {
-  const ready = /^ (Found:|Plan:|Checks:)/m;
+  const ready = /^ (Found:|Plan:|Checks:|Closing checklist:)/m;
   return waitFor({ test: (x: string) => stepHead(id).test(x) && ready.test(x) && !/Looking at the databases|Checks: +looking/.test(x) } as RegExp);
 }
 
@@ -253,11 +253,20 @@ describe('end to end: the demo walk in a terminal', { skip: HAVE_TMUX ? false : 
     }
     await next('10');
     await simulate('10', false);
-    await next('11');
-    // what the operator does at 11 (the rewritten settings installed, the quotaholder on), its checks, then the report
+    s = await next('11');
+    // what the operator does at 11 (the rewritten settings installed, the quotaholder on), then the closing checklist as one list, then the report
+    assert.match(s, /^ Closing checklist:\n {3}✗ cyclades: \S+ installed \(as rewritten\)/m);
+    assert.match(s, /^cd \S+\/cyclades && cp \\\n {2}\S+\.snf-upgrade-new \S+$/m, 'the command that installs a rewritten file starts at column 0 and pastes as one');
     await keys('s');
-    s = await waitFor('11 performed in the sandbox and confirmed');
-    assert.match(s, /pithos: PITHOS_USE_QUOTAHOLDER = True written to/);
+    const top = await waitFor('11 confirmed · closing checklist');
+    assert.match(top, /11 performed in the sandbox:/);
+    assert.match(top, /pithos: PITHOS_USE_QUOTAHOLDER = True written to/);
+    await keys('G');
+    s = await waitFor('every service restarted');
+    const closing = (top + s).replace(/\s+/g, ' ');
+    for (const item of [/✓ pithos: PITHOS_USE_QUOTAHOLDER = True/, /✓ astakos web server: RewriteRule \S+ \S+ \S+ removed/, /✓ snf-upgrade verify finds nothing/,
+      /✓ astakos reopened to the public .*your word, confirmed/, /✓ every service restarted on every host .*your word, confirmed/]) assert.match(closing, item);
+    assert.doesNotMatch(closing, /[✗☐]/);
     await keys('Enter');
     await waitFor('Report · every step is done');
     await keys('q');

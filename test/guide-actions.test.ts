@@ -82,7 +82,7 @@ describe('the guide\'s actions, checked', { timeout: 900_000 }, () => {
     const stillNew = await cli(cfg, 'confirm', '11');
     assert.equal(stillNew.code, 4, stillNew.err);
     assert.doesNotMatch(stillNew.err, /PITHOS_USE_QUOTAHOLDER/);
-    assert.match(stillNew.err, /installed \(the rewritten one beside it\)/);
+    assert.match(stillNew.err, /installed \(as rewritten\)/);
     for (const n of news) copyFileSync(join(config.cyclades.settings, n), join(config.cyclades.settings, n.replace(/\.snf-upgrade-new$/, '')));
     const done = await cli(cfg, 'confirm', '11');
     assert.equal(done.code, 0, done.err);

@@ -14,7 +14,7 @@ import { restoreBackups } from '../engine/restore-run.js';
 import { restoreCommands } from '../db/restore.js';
 import { CheckFailed, EXIT, NeedsAnswer, UserError } from '../errors.js';
 import { alreadyDone } from '../engine/stops.js';
-import { checkLine, describeError, formatEta } from '../format.js';
+import { confirmedLines, describeError, formatEta } from '../format.js';
 import { isSettingsStep, SETTINGS_STEPS, type SnippetSet } from '../runbook/settings.js';
 import { findStep, phaseBacksUp, phaseTitle } from '../runbook/steps.js';
 import { VERSION } from '../version.js';
@@ -352,7 +352,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
         session.on(printEvent(io, !!flags.json));
         const checks = await session.confirm(id);
         if (flags.json) json({ step: id, status: 'done', checks });
-        else io.out([`${id}: done`, ...checks.map((c) => `  ${checkLine(c)}`)].join('\n'));
+        else io.out([`${id}: done`, ...confirmedLines(checks, session.steps().find((v) => v.def.id === id)?.def.word).map((l) => `  ${l}`)].join('\n'));
         return EXIT.ok;
       }, false, () => id);
     }

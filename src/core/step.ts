@@ -14,6 +14,8 @@ export interface Check {
   where?: string;
   /** Shown, but does not block: this machine cannot judge it (e.g. another host's loopback). */
   advisory?: boolean;
+  /** The shell command that fixes it, shown on a line of its own to paste. */
+  command?: string;
 }
 
 /** The checks that block a step: failed and not advisory. */

@@ -12,7 +12,7 @@ import type { HeldLock, LockHolder } from '../db/lock.js';
 import { endPhase, takeDueBackup } from './phase-backups.js';
 import { alreadyDone, expectedSessions, upgradeEnded, holderText, inUse, lockLost, servicesStillUp, takenFrom } from './stops.js';
 import { CheckFailed, NeedsAnswer, UserError } from '../errors.js';
-import { checkLine, checkLines } from '../format.js';
+import { checkLine, checkLines, confirmedLines } from '../format.js';
 import { backupAll } from '../core/preflight/services-down.js';
 import { abortBackups } from '../db/backup.js';
 import { deploymentSnippets, type SettingsStep, type SnippetSet } from '../runbook/settings.js';
@@ -20,6 +20,7 @@ import { STEPS, type StepDef } from '../runbook/steps.js';
 import { postgres, type DatabaseAccess } from './databases.js';
 import { deploymentInfo } from './deployment.js';
 import { ownPromiseBroken, recheckPromises } from './promises.js';
+import { deploymentCheck } from './verify.js';
 import { refuseDisagreements, withDisagreements, type DatabaseView, type Disagreement } from './reconcile.js';
 import { DatabaseRecords, stateFileGone } from './records.js';
 import { META, type BeforeImageInput, type DecisionSource, type StateFile } from '../state/index.js';
@@ -427,7 +428,8 @@ export class Engine {
   /** The checks that gate a manual step (or verify a finished one). */
   async checks(stepId: string): Promise<Check[]> {
     const def = this.def(stepId);
-    return def.module?.verify ? def.module.verify(this.context(def)) : [];
+    const own = def.module?.verify ? await def.module.verify(this.context(def)) : [];
+    return def.verifiesDeployment ? [...own, await deploymentCheck(this.runbook, this.state, (d) => this.context(d))] : own;
   }
 
   private async requireReady(def: StepDef, verb: 'run' | 'be confirmed'): Promise<void> {
@@ -539,7 +541,7 @@ export class Engine {
       throw new CheckFailed(`step ${def.id} is not done yet: ${failed.length} of ${checks.length} checks fail (first: ${failed[0]!.label})`,
         `finish it on the hosts (snf-upgrade plan ${def.id} shows the commands), then confirm again`).withDetails(checkLines(failed));
     }
-    await this.finishStep(def, checks.length ? checkLines(checks) : ['confirmed by the operator']);
+    await this.finishStep(def, confirmedLines(checks, def.word));
     return checks;
   }
 

@@ -6,7 +6,6 @@ import type { StepContext } from '../core/step.js';
 import { CheckFailed } from '../errors.js';
 import type { StepDef } from '../runbook/steps.js';
 import type { StateFile } from '../state/index.js';
-import { refuseFindings } from './verify.js';
 
 /** The engine's context of a step (the promise is read as that step: its decisions, its id). */
 type Context = (def: StepDef) => StepContext;
@@ -30,7 +29,6 @@ export async function recheckPromises(runbook: readonly StepDef[], state: StateF
       `step ${def.id} cannot ${verb}: since step ${p.id} was done, ${broken.what} appeared (${broken.examples.join('; ')}${broken.complete ? '' : '; …'})`,
       `run step ${p.id} again, which ${broken.fix}: snf-upgrade run ${p.id}; then ${verb === 'run' ? 'run' : 'confirm'} ${def.id}`);
   }
-  if (verb === 'be confirmed') await refuseFindings(runbook, state, context, def);
 }
 
 /** Whether DEF is done but its own promise no longer holds: running it again then is not a no-op. */

@@ -5,7 +5,6 @@
 import { blocking, type Check, type StepContext } from '../core/step.js';
 import { describeVersion, detectSchema } from '../db/detect.js';
 import { SERVICES } from '../db/connection.js';
-import { CheckFailed } from '../errors.js';
 import type { StepDef } from '../runbook/steps.js';
 import { compareStepIds, type StateFile } from '../state/index.js';
 
@@ -96,14 +95,11 @@ export function verdictLines(v: DeploymentVerdict): string[] {
   ];
 }
 
-/**
- * The step that ends the upgrade cannot be confirmed while the deployment has a finding:
- * each one is named (CheckFailed, exit 4).
- */
-export async function refuseFindings(runbook: readonly StepDef[], state: StateFile, context: Context, def: StepDef): Promise<void> {
-  if (!def.verifiesDeployment) return;
-  const { findings } = await verifyDeployment(runbook, state, context);
-  if (!findings.length) return;
-  throw new CheckFailed(`step ${def.id} cannot be confirmed: verify finds ${findings.length} thing${findings.length === 1 ? '' : 's'} to fix (first: ${findings[0]!.what})`,
-    `fix each as it says, then check with snf-upgrade verify and confirm ${def.id} again`).withDetails(findings.map(findingLine));
+/** The check of the step that ends the upgrade: `snf-upgrade verify` finds nothing (each finding named in the detail). */
+export async function deploymentCheck(runbook: readonly StepDef[], state: StateFile, context: Context): Promise<Check> {
+  const { findings, checked } = await verifyDeployment(runbook, state, context);
+  return {
+    label: 'snf-upgrade verify finds nothing', ok: !findings.length,
+    detail: findings.length ? `${findings.length} finding${findings.length === 1 ? '' : 's'}: ${findings.map((f) => findingLine(f).slice(2)).join('; ')}` : `${checked.length} checks held`,
+  };
 }

@@ -66,6 +66,8 @@ export interface StepDef {
   starts?: Service[];
   /** The step ends the upgrade: it cannot be confirmed while `snf-upgrade verify` finds anything. */
   verifiesDeployment?: boolean;
+  /** What no check can read and the operator's confirmation vouches for (step 11's closing checklist ends with them). */
+  word?: string[];
   /**
    * The answers-file keys this step reads ({"<id>": {"<key>": value}}), each with its parser;
    * every step also accepts "ignore-sessions" and "confirm" (core/answers.ts COMMON_ANSWERS).
@@ -361,8 +363,8 @@ export const STEPS: StepDef[] = [
       { host: 'astakos', lines: ['service gunicorn restart'] },
       { host: 'cyclades', lines: ['service gunicorn restart', 'service snf-dispatcher restart'] },
       { host: 'pithos', lines: ['service gunicorn restart'] },
-      { host: 'astakos', lines: ['reopen astakos to the public (it stayed closed since step 4)'] },
     ],
+    word: ['astakos reopened to the public (closed since step 4: firewall or web-server access control)', 'every service restarted on every host (the commands above)'],
     verifiedBy: 'closing checklist: the rewritten settings installed and PITHOS_USE_QUOTAHOLDER = True in the settings copies, the login RewriteRule gone (when an apache copy is configured) and snf-upgrade verify finding nothing — these block confirm; astakos reopened to the public and every service restarted: the operator\'s word',
     module: withChecks(undefined, (ctx) => closingChecks(ctx.config)),
     simulate: true,

@@ -1,17 +1,18 @@
 // What the wizard's keys set off in the engine: run, confirm, simulate, back up, accept every
 // suggestion, take the lock over, undo, decide. Each reports through the wizard's reducer.
 import type { Dispatch } from 'react';
-import { blocking } from '../core/step.js';
+import { blocking, type Check } from '../core/step.js';
 import type { PlanView, StepView } from '../engine/index.js';
 import { restoreQuestion, type RestorePlan } from '../engine/restore.js';
 import { verdictLines, writtenTarget, type Backend, type DecisionInput, type LockConflict } from '../engine/session.js';
 import { line, messageLines, type StyledLine } from './components/common.js';
+import { checklistLines } from './components/StepScreen.js';
 import type { Message } from './components/Home.js';
 import { summarize } from './conflicts/model.js';
 import { deleteDecision, mergeDecision } from './conflicts/remap.js';
 import { decisionStep } from './conflicts/types.js';
 import { openCount } from './conflicts/unknown.js';
-import { num } from './format.js';
+import { num, when } from './format.js';
 import { conflictsOf, errorMessage, storedOf, unknownOf, type Busy, type ProgressHandle, type Screen, type WizardAction, type WizardState } from './wizard.js';
 
 export interface ActionContext {
@@ -104,11 +105,19 @@ export function wizardActions(ctx: ActionContext) {
   };
 
   /** Re-checks, then confirms a manual step; says why not when a check fails. */
-  const confirmStep = async (id: string): Promise<Message | undefined> => {
+  /** Where a step's result screen leads: the step, or the report once every step is done. */
+  const after = (id: string): Screen => (backend.current() ? { kind: 'step', id } : { kind: 'report', title: 'Report · every step is done' });
+
+  /**
+   * Confirms manual step ID once its checks pass. A step with a closing checklist then shows it,
+   * every item done, below FIRST (what the sandbox did, when s performed it).
+   */
+  const confirmStep = async (id: string, first?: StyledLine[]): Promise<Message | undefined> => {
     startBusy({ kind: 'confirm', id, title: `${id}  checking before confirming` });
     let msg: Message | undefined;
+    let checks: Check[] = [];
     try {
-      const checks = await backend.checks(id);
+      checks = await backend.checks(id);
       dispatch({ type: 'page', id, data: { checks } });
       const failing = blocking(checks);
       if (failing.length) {
@@ -120,6 +129,11 @@ export function wizardActions(ctx: ActionContext) {
       msg = errorMessage(err);
     }
     finish(id, msg);
+    const word = stepOf(id)?.def.word;
+    if (!msg && word) {
+      const lines = [...(first?.length ? [...first, line('')] : []), ...checklistLines(checks, word, Infinity, when(new Date().toISOString()))] // confirmed: no check left with a command to break;
+      dispatch({ type: 'show', screen: { kind: 'result', title: `${id} confirmed · closing checklist`, lines, back: after(id) } });
+    }
     return msg;
   };
 
@@ -135,13 +149,12 @@ export function wizardActions(ctx: ActionContext) {
       return finish(id, errorMessage(err));
     }
     dispatch({ type: 'idle' });
-    const failed = await confirmStep(id);
-    const result: StyledLine[] = lines.map((l) => line(` · ${l}`));
-    // The last step done: the result goes back to the report that every step's end opens.
-    const back: Screen = backend.current() ? { kind: 'step', id } : { kind: 'report', title: 'Report · every step is done' };
+    const result: StyledLine[] = [line(` ${id} performed in the sandbox:`), ...lines.map((l) => line(` · ${l}`))];
+    const failed = await confirmStep(id, result);
+    if (!failed && stepOf(id)?.def.word) return;
     dispatch({ type: 'show', screen: failed
-      ? { kind: 'result', title: `${id} performed in the sandbox, but not confirmed`, lines: [...result, line(''), ...messageLines(failed)], back }
-      : { kind: 'result', title: `${id} performed in the sandbox and confirmed`, lines: result, back } });
+      ? { kind: 'result', title: `${id} performed in the sandbox, but not confirmed`, lines: [...result.slice(1), line(''), ...messageLines(failed)], back: after(id) }
+      : { kind: 'result', title: `${id} performed in the sandbox and confirmed`, lines: result.slice(1), back: after(id) } });
   };
 
   const backupNow = async (back: Screen) => {

@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import type { Config } from '../../config.js';
 import { loadSettingsDir, PyDict, SettingsError, formatPyValue } from '../settings/index.js';
 import type { Check, StepContext, StepModule } from '../step.js';
+import { shellWord } from '../../format.js';
 
 /** The suffix of the files a settings rewrite writes beside the originals. */
 export const NEW_SETTINGS_SUFFIX = '.snf-upgrade-new';
@@ -131,15 +132,16 @@ export function newSettingsChecks(config: Config, blocking: boolean): Check[] {
       const installed = name.slice(0, -NEW_SETTINGS_SUFFIX.length);
       const newer = join(dir, name);
       const original = join(dir, installed);
-      const label = `${host}: ${installed} installed (the rewritten one beside it)`;
+      const label = `${host}: ${installed} installed (as rewritten)`;
       const same = existsSync(original) && readFileSync(original, 'utf8') === readFileSync(newer, 'utf8');
       if (same) {
-        checks.push({ label, ok: true, detail: `${original} is ${name}` });
+        checks.push({ label, ok: true, detail: `${original} matches ${name}` });
         continue;
       }
       checks.push({
         label, ok: false, ...(blocking ? {} : { advisory: true }),
-        detail: `it differs from the rewritten one: cp ${newer} ${original}; then install it as /etc/synnefo/${installed} on the ${host} host`,
+        detail: `differs from ${name}: copy it over, then install it as /etc/synnefo/${installed} on the ${host} host`,
+        command: `cd ${shellWord(dir)} && cp ${shellWord(name)} ${shellWord(installed)}`,
       });
     }
   }
@@ -185,7 +187,17 @@ export function withChecks(module: StepModule | undefined, extra: (ctx: StepCont
   };
 }
 
-/** The closing checklist of the last step: quotaholder on, rewritten settings installed, RewriteRule gone (blocking). */
+/**
+ * What the last step checks of its closing checklist: the rewritten settings installed (one line
+ * when none waits), the quotaholder on, the RewriteRule gone; each blocking where it can be read.
+ */
 export function closingChecks(config: Config): Check[] {
-  return [quotaholderOnCheck(config, true), ...newSettingsChecks(config, true), rewriteRuleCheck(config)];
+  const installed = newSettingsChecks(config, true);
+  if (!installed.length) {
+    const label = 'the rewritten settings installed';
+    installed.push((['astakos', 'cyclades', 'pithos'] as const).some((h) => config[h].settings)
+      ? { label, ok: true, detail: `no rewritten file (*${NEW_SETTINGS_SUFFIX}) waits in the settings folders` }
+      : { label, ok: true, advisory: true, detail: 'not checked (no settings folder is configured): install the files 6.3 rewrote on each host; your word counts' });
+  }
+  return [...installed, quotaholderOnCheck(config, true), rewriteRuleCheck(config)];
 }

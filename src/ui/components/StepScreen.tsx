@@ -87,9 +87,35 @@ export function changeLines(changes: TableChange[], width = 80): StyledLine[] {
   return out;
 }
 
-export function checkLines(checks: Check[]): StyledLine[] {
-  return checks.map((c, i) => line(`${i === 0 ? ' Checks:  ' : '          '}${checkLine(c, 'screen')}`,
-    { color: c.ok ? 'green' : c.advisory ? 'yellow' : 'red', hang: ' '.repeat(12) }));
+const checkColor = (c: Check): string => (c.ok ? 'green' : c.advisory ? 'yellow' : 'red');
+
+/** A check's fixing command at column 0, never wrapped: broken at spaces with " \\" where wider than WIDTH, so that it pastes as one command. */
+function commandLines(c: Check, width: number): StyledLine[] {
+  const parts = c.command ? breakCommand(c.command, width - 3) : [];
+  return parts.map((part, k) => line(`${k > 0 ? '  ' : ''}${part}${k < parts.length - 1 ? ' \\' : ''}`, { nowrap: true }));
+}
+
+export function checkLines(checks: Check[], width: number): StyledLine[] {
+  return checks.flatMap((c, i) => [line(`${i === 0 ? ' Checks:  ' : '          '}${checkLine(c, 'screen')}`,
+    { color: checkColor(c), hang: ' '.repeat(12) }), ...commandLines(c, width)]);
+}
+
+/**
+ * A closing checklist as one list: what the checks read, then what only the operator's word
+ * vouches for (open until the step is confirmed, CONFIRMED its time).
+ */
+export function checklistLines(checks: Check[], word: readonly string[], width: number, confirmed?: string): StyledLine[] {
+  const hang = ' '.repeat(5);
+  return [
+    line(' Closing checklist:', { bold: true }),
+    // A check that could not read (ok, advisory: "your word counts") is an item of the operator's word too.
+    ...checks.flatMap((c) => [c.ok && c.advisory
+      ? line(`   ${confirmed ? '✓' : '☐'} ${c.label} (${c.detail}${confirmed ? `; confirmed ${confirmed}` : ''})`, { color: confirmed ? 'green' : 'yellow', hang })
+      : line(`   ${checkLine(c, 'screen')}`, { color: checkColor(c), hang }), ...commandLines(c, width)]),
+    ...word.map((w) => (confirmed
+      ? line(`   ✓ ${w} (your word, confirmed ${confirmed})`, { color: 'green', hang })
+      : line(`   ☐ ${w} (your word: c confirms it)`, { color: 'yellow', hang }))),
+  ];
 }
 
 /** What a conflict step's screen says about the groups. */
@@ -203,8 +229,9 @@ export function stepBody(p: StepScreenProps, width: number, reveal = false): Sty
   if (manual) {
     body.push(...errata, line(''));
     if (p.checking && !p.checks) body.push(line(' Checks:  looking…', { dim: true }));
+    else if (p.checks && def.word) body.push(...checklistLines(p.checks, def.word, width, done ? when(view.record.finishedAt) : undefined));
     else if (p.checks && p.checks.length) {
-      body.push(...checkLines(p.checks));
+      body.push(...checkLines(p.checks, width));
       if (checksFail.length && !done) body.push(line(`          c confirms once every check passes (${checksFail.length} fail${checksFail.length === 1 ? 's' : ''} now)`, { dim: true }));
     } else if (p.checks) body.push(line(` Checks:  none: ${def.verifiedBy}`));
     if (p.sandbox && !done) {
@@ -238,7 +265,8 @@ export function stepBody(p: StepScreenProps, width: number, reveal = false): Sty
     body.push(line(` Verified by: ${def.verifiedBy}`, { dim: true }));
   } else body.push(...errata);
   if (p.planError) body.push(line(''), ...messageLines(p.planError));
-  if (status === 'done' && Array.isArray(view.record.summary) && view.record.summary.length) {
+  if (status === 'done' && def.word) body.push(line(''), line(` ✓ Done ${when(view.record.finishedAt)}: the upgrade is over (the report records this checklist as confirmed)`, { color: 'green' }));
+  else if (status === 'done' && Array.isArray(view.record.summary) && view.record.summary.length) {
     body.push(line(''), line(` ✓ Done ${when(view.record.finishedAt)}:`, { color: 'green' }), ...summaryLines('   ', view.record.summary.map(String)));
   }
   if (status === 'failed' && view.record.lastError) body.push(line(''), line(` ✗ Last attempt failed: ${view.record.lastError}`, { color: 'red' }));
