@@ -1,5 +1,6 @@
 // Text helpers for the wizard's screens: fixed-width cells, numbers, sizes, times, wrapping.
 // Everything here is pure and works on plain strings (the screens are 80 columns wide).
+import stringWidth from 'string-width';
 export { formatEta, STATUS_SYMBOL, when } from '../format.js';
 
 /** Whether colour may be used (NO_COLOR set to anything non-empty turns it off). */
@@ -10,27 +11,61 @@ export function tint(color: string | undefined, env: NodeJS.ProcessEnv = process
   return color && colorEnabled(env) ? color : undefined;
 }
 
-/** S cut to W characters (ending in … when cut). */
+/** Terminal columns S takes: a CJK character or an emoji takes 2, a combining accent 0. */
+export const cols = (s: string): number => stringWidth(s);
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** The longest start of S (whole graphemes: an accent stays on its letter, an emoji whole) within W columns. */
+export function head(s: string, w: number): string {
+  let out = '';
+  let used = 0;
+  for (const { segment } of graphemes.segment(s)) {
+    const c = stringWidth(segment);
+    if (used + c > w) break;
+    out += segment;
+    used += c;
+  }
+  return out;
+}
+
+/** The longest end of S (whole graphemes) within W columns. */
+function tail(s: string, w: number): string {
+  const parts = [...graphemes.segment(s)].map((g) => g.segment);
+  let out = '';
+  let used = 0;
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const c = stringWidth(parts[i]!);
+    if (used + c > w) break;
+    out = parts[i]! + out;
+    used += c;
+  }
+  return out;
+}
+
+/** S cut to W terminal columns (ending in … when cut). */
 export function cut(s: string, w: number): string {
   if (w <= 0) return '';
-  if (s.length <= w) return s;
-  return w === 1 ? '…' : `${s.slice(0, w - 1)}…`;
+  if (cols(s) <= w) return s;
+  return w === 1 ? '…' : `${head(s, w - 1)}…`;
 }
 
-/** S cut or padded to exactly W characters. */
+/** S cut or padded to exactly W columns. */
 export function cell(s: string, w: number): string {
-  return cut(s, w).padEnd(Math.max(0, w));
+  const c = cut(s, w);
+  return c + ' '.repeat(Math.max(0, w - cols(c)));
 }
 
-/** S cut or left-padded to exactly W characters (numbers). */
+/** S cut or left-padded to exactly W columns (numbers). */
 export function rcell(s: string, w: number): string {
-  return cut(s, w).padStart(Math.max(0, w));
+  const c = cut(s, w);
+  return ' '.repeat(Math.max(0, w - cols(c))) + c;
 }
 
 /** Cuts a long path from the left, keeping its end: …/state/upgrade.db */
 export function cutLeft(s: string, w: number): string {
-  if (s.length <= w) return s;
-  return w <= 1 ? '…' : `…${s.slice(s.length - w + 1)}`;
+  if (cols(s) <= w) return s;
+  return w <= 1 ? '…' : `…${tail(s, w - 1)}`;
 }
 
 export function num(n: number | bigint | string): string {
@@ -81,23 +116,23 @@ export function day(iso: string | null | undefined): string {
   return iso.slice(0, 10);
 }
 
-/** Word-wraps TEXT to WIDTH columns; words longer than WIDTH are split. INDENT prefixes continuation lines. */
+/** Word-wraps TEXT to WIDTH columns; words longer than WIDTH are split between graphemes. INDENT prefixes continuation lines. */
 export function wrap(text: string, width: number, indent = ''): string[] {
   const out: string[] = [];
   for (const para of text.split('\n')) {
-    if (para.length <= width) { out.push(para); continue; }
+    if (cols(para) <= width) { out.push(para); continue; }
     let line = '';
     const words = para.split(/(\s+)/);
     for (const w of words) {
       if (w === '') continue;
-      if ((line + w).length <= width) { line += w; continue; }
+      if (cols(line + w) <= width) { line += w; continue; }
       if (line.trim() !== '') { out.push(line.trimEnd()); line = indent; }
       if (/^\s+$/.test(w)) continue;
       let rest = w;
-      while ((line + rest).length > width) {
-        const room = Math.max(1, width - line.length);
-        out.push(line + rest.slice(0, room));
-        rest = rest.slice(room);
+      while (cols(line + rest) > width) {
+        const piece = head(rest, Math.max(1, width - cols(line))) || [...graphemes.segment(rest)][0]!.segment;
+        out.push(line + piece);
+        rest = rest.slice(piece.length);
         line = indent;
       }
       line += rest;
@@ -110,7 +145,7 @@ export function wrap(text: string, width: number, indent = ''): string[] {
 /** Lines ending with a trailing note aligned right within WIDTH (the note wins when space is short). */
 export function spread(left: string, right: string, width: number): string {
   if (!right) return cut(left, width);
-  const room = width - right.length - 1;
+  const room = width - cols(right) - 1;
   if (room <= 0) return cut(right, width);
   return `${cell(left, room)} ${right}`;
 }
@@ -130,7 +165,7 @@ export function alignTables(text: string, width = Infinity): string {
     }
     const isRule = (row: string[]) => row.every((c) => /^:?-+:?$/.test(c));
     const widths: number[] = [];
-    for (const row of block) if (!isRule(row)) row.forEach((c, k) => { widths[k] = Math.max(widths[k] ?? 0, c.length); });
+    for (const row of block) if (!isRule(row)) row.forEach((c, k) => { widths[k] = Math.max(widths[k] ?? 0, cols(c)); });
     // Too wide for the screen: the widest columns give way (paths keep their end).
     for (let guard = 0; guard < 50; guard++) {
       const total = widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
@@ -139,9 +174,9 @@ export function alignTables(text: string, width = Infinity): string {
       if (widths[k]! <= 8) break;
       widths[k] = Math.max(8, widths[k]! - (total - width));
     }
-    const fit = (c: string, w: number) => (c.length <= w ? c.padEnd(w) : c.includes('/') ? cutLeft(c, w) : cut(c, w));
+    const fit = (c: string, w: number) => (cols(c) <= w ? cell(c, w) : c.includes('/') ? cutLeft(c, w) : cut(c, w));
     for (const row of block) {
-      out.push(isRule(row) ? widths.map((w) => '─'.repeat(w)).join('  ') : row.map((c, k) => fit(c, widths[k] ?? c.length)).join('  ').trimEnd());
+      out.push(isRule(row) ? widths.map((w) => '─'.repeat(w)).join('  ') : row.map((c, k) => fit(c, widths[k] ?? cols(c))).join('  ').trimEnd());
     }
   }
   return out.join('\n');

@@ -195,7 +195,9 @@ describe('conflict model', () => {
     const rows = windowRows(s, envFor(s));
     assert.equal(rows.length, 20);
     assert.equal(rows.filter((r) => r.kind === 'user').length, big[keyOrder(big)[0]!]!.users.length);
-    assert.equal(expandedExtra(3), 6);
+    assert.equal(expandedExtra(3), 8, 'three users, three detail rows (the full email first), two of why');
+    assert.deepEqual(rows.filter((r) => r.kind === 'detail').map((r) => (r as { line: number }).line), [0, 1, 2]);
+    assert.deepEqual(rows.filter((r) => r.kind === 'why').map((r) => (r as { line: number }).line), [0, 1]);
   });
 
   test('10,000 groups: a keystroke costs well under a millisecond once the view is made', () => {

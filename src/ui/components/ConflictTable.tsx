@@ -5,11 +5,11 @@ import { Box } from 'ink';
 import { useCallback, useMemo, useRef } from 'react';
 import type { DecisionInput } from '../../engine/session.js';
 import {
-  acceptAllPlan, createViewCache, decidedId, effectiveFilter, isOpen, settle, shownRange, SORT_LABEL,
+  acceptAllPlan, createViewCache, decidedId, effectiveFilter, isOpen, settle, shownRange, SORT_LABEL, WHY_ROWS,
   summarize, tableReducer, windowRows, type Row, type TableAction, type TableEnv, type TableState,
 } from '../conflicts/model.js';
 import type { ConflictGroup, ConflictUser, TableDecisions } from '../conflicts/types.js';
-import { bytes, cell, cut, day, num, rcell, spread } from '../format.js';
+import { bytes, cell, cut, day, head, num, rcell, spread, wrap } from '../format.js';
 import { listMove } from '../list.js';
 import { CARET, textEdit } from '../text-entry.js';
 import { KeyBar, line, Lines, Row as TextRow, type Size, type StyledLine, useKeys } from './common.js';
@@ -69,10 +69,18 @@ export function userRow(g: ConflictGroup, u: ConflictUser, decisions: TableDecis
     + `${cell(day(u.last_login), c.login)}${rcell(String(u.cyclades.vms_live), c.vms - 1)} ${rcell(bytes(u.pithos.bytes), c.pithos - 1)} ${keep}`;
 }
 
-export function detailRow(u: ConflictUser, n: number): string {
-  if (n === 0 && u.note !== undefined) return `       ${u.note}`;
-  if (n === 0) {
-    return `       #${u.id} joined ${day(u.date_joined)} · ${u.providers.join(',') || 'no provider'} · invitations ${u.invitations} · extra mails ${u.additional_mails} · username ${u.username}`;
+/**
+ * Detail row N of the highlighted user. The whole email comes first: the table's column cuts it,
+ * often just where the case differs; when it is too wide it takes the second row too.
+ */
+export function detailRow(u: ConflictUser, n: number, width = Infinity): string {
+  const full = `       #${u.id} ${u.email}`;
+  const first = head(full, width - 1);
+  if (n === 0) return first;
+  if (n === 1 && first !== full) return cut(`         ${full.slice(first.length)}`, width - 1);
+  if (n === 1 && u.note !== undefined) return `       ${u.note}`;
+  if (n === 1) {
+    return `       joined ${day(u.date_joined)} · ${u.providers.join(',') || 'no provider'} · invitations ${u.invitations} · extra mails ${u.additional_mails}${u.username === u.email ? '' : ` · username ${u.username}`}`;
   }
   // What else it owns, naming only what there is.
   const cy = u.cyclades;
@@ -216,6 +224,15 @@ export function ConflictTable(p: ConflictTableProps) {
   );
 }
 
+/** Why the suggestion, on WHY_ROWS lines (the last cut): and the survivor chosen instead, once one is. */
+export function whyLines(g: ConflictGroup, decisions: TableDecisions, width: number): string[] {
+  const reason = g.reasons.join('; ') || 'no reason given';
+  const kept = decidedId(g, decisions);
+  const text = kept !== undefined && kept !== g.suggested ? `#${kept} chosen; the suggestion was #${g.suggested}: ${reason}` : `why #${g.suggested}: ${reason}`;
+  const lines = wrap(`       ${text}`, width - 1, '         ');
+  return lines.length > WHY_ROWS ? [...lines.slice(0, WHY_ROWS - 1), cut(lines.slice(WHY_ROWS - 1).join(' '), width - 1)] : lines;
+}
+
 function renderRow(r: Row, idx: readonly number[], groups: ConflictGroup[], decisions: TableDecisions, width: number): StyledLine {
   const g = groups[idx[r.pos]!]!;
   switch (r.kind) {
@@ -226,8 +243,8 @@ function renderRow(r: Row, idx: readonly number[], groups: ConflictGroup[], deci
     case 'user': {
       return line(userRow(g, g.users[r.user]!, decisions, r.cursor, width), { bold: r.cursor, color: r.cursor ? 'cyan' : undefined });
     }
-    case 'detail': return line(detailRow(g.users[r.user]!, r.line), { dim: true });
-    case 'why': return line(cut(`       why #${g.suggested}: ${g.reasons.join('; ') || 'no reason given'}`, width - 1), { dim: true });
+    case 'detail': return line(detailRow(g.users[r.user]!, r.line, width), { dim: true });
+    case 'why': return line(whyLines(g, decisions, width)[r.line] ?? '', { dim: true });
   }
 }
 

@@ -221,9 +221,10 @@ export type TableAction =
   | { type: 'acceptAllAsk' } | { type: 'acceptAllClose'; accepted: boolean }
   | { type: 'settle' };
 
-/** Rows the expanded (highlighted) group takes besides its header: users, two detail rows, why. */
-export const DETAIL_ROWS = 2;
-export const expandedExtra = (users: number): number => users + DETAIL_ROWS + 1;
+/** Rows the expanded (highlighted) group takes besides its header: users, three detail rows (the full email first), two of why. */
+export const DETAIL_ROWS = 3;
+export const WHY_ROWS = 2;
+export const expandedExtra = (users: number): number => users + DETAIL_ROWS + WHY_ROWS;
 
 /** The filter the view shows: the draft while typing. */
 export const effectiveFilter = (s: TableState): string => (s.editing ? s.draft : s.filter);
@@ -325,7 +326,7 @@ export type Row =
   | { kind: 'group'; pos: number; cursor: boolean }
   | { kind: 'user'; pos: number; user: number; cursor: boolean }
   | { kind: 'detail'; pos: number; user: number; line: number }
-  | { kind: 'why'; pos: number };
+  | { kind: 'why'; pos: number; line: number };
 
 /** The rows from s.top, at most HEIGHT: only what is on screen is ever built. */
 export function windowRows(s: TableState, env: TableEnv): Row[] {
@@ -338,7 +339,7 @@ export function windowRows(s: TableState, env: TableEnv): Row[] {
     if (r <= s.group) rows.push({ kind: 'group', pos: r, cursor: r === s.group });
     else if (r <= s.group + users) rows.push({ kind: 'user', pos: s.group, user: r - s.group - 1, cursor: r - s.group - 1 === s.user });
     else if (r <= s.group + users + DETAIL_ROWS) rows.push({ kind: 'detail', pos: s.group, user: s.user, line: r - s.group - users - 1 });
-    else if (r === s.group + extra) rows.push({ kind: 'why', pos: s.group });
+    else if (r <= s.group + extra) rows.push({ kind: 'why', pos: s.group, line: r - s.group - users - DETAIL_ROWS - 1 });
     else rows.push({ kind: 'group', pos: r - extra, cursor: false });
   }
   return rows;
