@@ -19,45 +19,19 @@ import { isSettingsStep, SETTINGS_STEPS, type SnippetSet } from '../runbook/sett
 import { findStep, phaseBacksUp, phaseTitle } from '../runbook/steps.js';
 import { VERSION } from '../version.js';
 import { HeadlessAsker, loadAnswers } from './asker.js';
+import { commandHelp, overview } from './help.js';
 import { renderStatus, renderPlan, renderSnippets, snippetView } from './render.js';
 
 export { VERSION };
 
-const USAGE = `usage: snf-upgrade [COMMAND] [options]
-
-  (no command)            the interactive wizard (needs a terminal)
-  demo [--dir DIR] [--scale tiny|small|medium|large|N] [--layout separate|shared]
-                          the wizard on an embedded sandbox deployment (no server needed;
-                          built once under state/demo, or DIR, at scale small unless given;
-                          shared: astakos and cyclades in one database, as Synnefo installs them)
-  status                  where the upgrade stands
-  plan [STEP]             what a step found and would change (writes nothing); on 3.3–3.6
-                          the settings to paste, tokens hidden
-  snippets [STEP] [--reveal | --write]   the settings to paste on each host for 3.3–3.6
-                          (default: the current step); makes the quotaholder token once.
-                          Tokens show as <hidden sha256:…>; --reveal prints them: the only
-                          way the headless commands show a secret; --write puts the lines
-                          in a file per host and file (0600) under settings/ beside the
-                          state file, ready to copy
-  run [STEP | --through STEP]   run the next step, one step, or every step up to one
-  confirm STEP            mark a manual step done once its checks pass
-  undo STEP               undo a reversible step
-  backup                  a fresh backup of every database
-  recover [--yes]         rebuild a lost or stale state file from what the databases record
-                          (shows what it would write; --yes writes it, keeping the old file)
-  restore [SERVICE…] [--backup LABEL] [--print]
-                          put the databases back as their checked backups (step 1's unless
-                          LABEL) after a confirmation; the state file then follows them
-  report                  everything found, decided and changed
-  verify                  check the deployment as a whole (owners, accounts, grants,
-                          statistics, holdings, schemas) against what the done steps
-                          promise; exit 4 with one line per finding (writes nothing)
-  finish [--yes]          after step 11: write the report beside the state file, drop the tool's tables
-  sandbox create|drop|simulate ...   test deployments (see README)
-
-options: --config FILE  --state FILE  --json  --format md|json  --answers FILE
-         --accept-suggestions  --yes  --through STEP  --take-over  --reveal  --write
-         --no-color (as NO_COLOR=1: no colour on any screen)  --help  --version`;
+/** The overview, or COMMAND's page; an unknown command is a usage error. */
+function help(command: string | undefined, io: Io): number {
+  if (command === undefined) { io.out(overview()); return EXIT.ok; }
+  const page = commandHelp(command);
+  if (!page) throw new UserError(`no command "${command}"`, 'snf-upgrade help lists the commands', EXIT.usage);
+  io.out(page);
+  return EXIT.ok;
+}
 
 export interface Io {
   out: (s: string) => void;
@@ -126,13 +100,13 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
     } catch (err) {
       // Node appends advice about '--' to unknown options; the option is all the operator needs.
-      throw new UserError((err as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''), 'see snf-upgrade --help', EXIT.usage);
+      throw new UserError((err as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''), 'see snf-upgrade help', EXIT.usage);
     }
     const flags = parsed.values as Flags;
     // The screens read NO_COLOR (https://no-color.org); the flag says the same for this run.
     if (flags['no-color']) process.env.NO_COLOR = '1';
     const [command, ...rest] = parsed.positionals;
-    if (flags.help) { io.out(USAGE); return EXIT.ok; }
+    if (flags.help || command === 'help') return help(command === 'help' ? rest[0] : command, io);
     if (flags.version) { io.out(VERSION); return EXIT.ok; }
     return await dispatch(command, rest, flags, io);
   } catch (err) {
@@ -192,13 +166,13 @@ async function stepSnippets(session: Session, step: string, generate: boolean): 
 async function dispatch(command: string | undefined, args: string[], flags: Flags, io: Io): Promise<number> {
   if (command !== 'demo') {
     for (const k of ['dir', 'scale', 'layout'] as const) {
-      if (flags[k] !== undefined) throw new UserError(`--${k} applies only to "snf-upgrade demo"`, 'see snf-upgrade --help', EXIT.usage);
+      if (flags[k] !== undefined) throw new UserError(`--${k} applies only to "snf-upgrade demo"`, 'see snf-upgrade help', EXIT.usage);
     }
   }
-  if (command !== 'snippets' && (flags.reveal || flags.write)) throw new UserError(`--${flags.reveal ? 'reveal' : 'write'} applies only to "snf-upgrade snippets"`, 'see snf-upgrade --help', EXIT.usage);
+  if (command !== 'snippets' && (flags.reveal || flags.write)) throw new UserError(`--${flags.reveal ? 'reveal' : 'write'} applies only to "snf-upgrade snippets"`, 'see snf-upgrade help', EXIT.usage);
   if (command !== 'restore') {
     for (const k of ['backup', 'print'] as const) {
-      if (flags[k] !== undefined) throw new UserError(`--${k} applies only to "snf-upgrade restore"`, 'see snf-upgrade --help', EXIT.usage);
+      if (flags[k] !== undefined) throw new UserError(`--${k} applies only to "snf-upgrade restore"`, 'see snf-upgrade help', EXIT.usage);
     }
   }
   const loadCfg = () => {
@@ -208,7 +182,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
   };
   const json = (v: unknown) => io.out(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x), 2));
   const step = (required: boolean) => {
-    if (args.length > 1) throw new UserError(`too many arguments: ${args.join(' ')}`, 'see snf-upgrade --help', EXIT.usage);
+    if (args.length > 1) throw new UserError(`too many arguments: ${args.join(' ')}`, 'see snf-upgrade help', EXIT.usage);
     if (required && !args[0]) throw new UserError(`${command} needs a STEP (e.g. ${command} 3.2)`, 'snf-upgrade status lists the steps', EXIT.usage);
     return args[0];
   };
@@ -228,7 +202,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
       return startWizard(config, { takeOver: !!flags['take-over'] });
     }
     case 'demo': {
-      if (args.length) throw new UserError(`unexpected argument "${args[0]}"`, 'see snf-upgrade --help', EXIT.usage);
+      if (args.length) throw new UserError(`unexpected argument "${args[0]}"`, 'see snf-upgrade help', EXIT.usage);
       const { startDemo } = await import('./demo.js');
       return startDemo(io, { takeOver: !!flags['take-over'], dir: flags.dir, scale: flags.scale, layout: flags.layout });
     }
@@ -305,7 +279,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
     }
     case 'run': {
       const id = step(false);
-      if (id && flags.through) throw new UserError('give either STEP or --through STEP, not both', 'see snf-upgrade --help', EXIT.usage);
+      if (id && flags.through) throw new UserError('give either STEP or --through STEP, not both', 'see snf-upgrade help', EXIT.usage);
       return withSession(loadCfg(), flags, `snf-upgrade run ${id ?? (flags.through ? `--through ${flags.through}` : '')}`.trim(), async (session) => {
         const stopOnSignal = () => {
           session.requestStop();
@@ -408,7 +382,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
       }, true);
     }
     case 'verify': {
-      if (args.length) throw new UserError(`unexpected argument "${args[0]}"`, 'see snf-upgrade --help', EXIT.usage);
+      if (args.length) throw new UserError(`unexpected argument "${args[0]}"`, 'see snf-upgrade help', EXIT.usage);
       return withSession(loadCfg(), flags, 'snf-upgrade verify', async (session) => {
         const verdict = await session.verify();
         if (flags.json) json({ ...verdict, lines: verdict.findings.map(findingLine) });
@@ -418,7 +392,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
     }
     case 'recover': {
       step(false);
-      if (args.length) throw new UserError(`unexpected argument "${args[0]}"`, 'see snf-upgrade --help', EXIT.usage);
+      if (args.length) throw new UserError(`unexpected argument "${args[0]}"`, 'see snf-upgrade help', EXIT.usage);
       const config = loadCfg();
       const exists = existsSync(config.state);
       const plan = await withSession(config, flags, 'snf-upgrade recover', async (session) => {
@@ -440,7 +414,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
     }
     case 'finish': {
       step(false);
-      if (args.length) throw new UserError(`unexpected argument "${args[0]}"`, 'see snf-upgrade --help', EXIT.usage);
+      if (args.length) throw new UserError(`unexpected argument "${args[0]}"`, 'see snf-upgrade help', EXIT.usage);
       return withSession(loadCfg(), flags, 'snf-upgrade finish', async (session) => {
         const plan = await session.finishPlan();
         if (plan.refusal) throw new CheckFailed(`finish refused: ${plan.refusal}`, 'finish the upgrade first (snf-upgrade status shows where it stands), then run snf-upgrade finish --yes');
@@ -454,7 +428,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
       });
     }
     default:
-      throw new UserError(`unknown command "${command}"`, 'see snf-upgrade --help', EXIT.usage);
+      throw new UserError(`unknown command "${command}"`, 'see snf-upgrade help', EXIT.usage);
   }
 }
 
