@@ -18,11 +18,25 @@ export function formatEta(seconds: number): string {
 /** S as one shell word: as it is when plain, else single-quoted. */
 export const shellWord = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
-/** An ISO timestamp as "YYYY-MM-DD HH:MM" (UTC, as stored). */
-export const shortTime = (iso: string | null): string => (iso ? iso.slice(0, 16).replace('T', ' ') : '');
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/** The local time zone as the screens name it once: "UTC+02:00", "UTC-03:30", "UTC". */
+export function zoneLabel(d: Date = new Date()): string {
+  const off = -d.getTimezoneOffset();
+  if (off === 0) return 'UTC';
+  const a = Math.abs(off);
+  return `UTC${off > 0 ? '+' : '-'}${pad2(Math.floor(a / 60))}:${pad2(a % 60)}`;
+}
+
+/** An ISO timestamp as "YYYY-MM-DD HH:MM" in local time (the zone is shown once per screen, zoneLabel). */
+export function shortTime(iso: string | null): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const pad2 = (n: number): string => String(n).padStart(2, '0');
 
 /** When something happened, short and local: "21:04" today, "Tue 21:04" within a week, else "2024-11-02 21:04". */
 export function when(iso: string | null | undefined, now: Date = new Date()): string {

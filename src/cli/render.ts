@@ -4,7 +4,7 @@ import type { LockHolderView } from '../engine/session.js';
 import type { StepDef } from '../runbook/steps.js';
 import type { SnippetSet } from '../runbook/settings.js';
 import { fingerprint, hideSecrets } from '../secrets.js';
-import { shortTime, STATUS_SYMBOL } from '../format.js';
+import { shortTime, STATUS_SYMBOL, zoneLabel } from '../format.js';
 
 export function stepLine(s: StepView, current: string | undefined): string {
   const symbol = s.def.id === current && s.record.status === 'pending' ? '▶' : STATUS_SYMBOL[s.record.status] ?? '?';
@@ -16,7 +16,7 @@ export function stepLine(s: StepView, current: string | undefined): string {
 
 export function renderStatus(statePath: string, deployment: DeploymentInfo[], steps: StepView[], current: string | undefined,
   interrupted: string | undefined, locks: LockHolderView[], finishedAt?: string): string {
-  const out = [`snf-upgrade · Synnefo 0.12.5 → 0.13    state: ${statePath}`];
+  const out = [`snf-upgrade · Synnefo 0.12.5 → 0.13    state: ${statePath}`, `  times: local, ${zoneLabel()}`];
   for (const d of deployment) out.push(`  ${d.service.padEnd(9)} ${databaseLabel(d).padEnd(40)} ${d.error ?? d.version}`);
   const held = locks.find((h) => h.alive);
   if (held) out.push(`  lock: held by ${held.host} pid ${held.pid} (${held.command}) since ${shortTime(held.at)}`);

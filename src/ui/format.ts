@@ -1,7 +1,7 @@
 // Text helpers for the wizard's screens: fixed-width cells, numbers, sizes, times, wrapping.
 // Everything here is pure and works on plain strings (the screens are 80 columns wide).
 import stringWidth from 'string-width';
-export { formatEta, STATUS_SYMBOL, when } from '../format.js';
+export { formatEta, STATUS_SYMBOL, when, zoneLabel } from '../format.js';
 
 /** Whether colour may be used (NO_COLOR set to anything non-empty turns it off). */
 export const colorEnabled = (env: NodeJS.ProcessEnv = process.env): boolean => !env.NO_COLOR;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { CheckFailed, UserError } from '../../src/errors.js';
-import { checkLine, checkLines, describeError, formatEta, shortTime } from '../../src/format.js';
+import { checkLine, checkLines, describeError, formatEta, shortTime, zoneLabel } from '../../src/format.js';
 import { VERSION } from '../../src/version.js';
 
 describe('shared formatting', () => {
@@ -36,7 +36,11 @@ describe('shared formatting', () => {
 
   test('durations and times', () => {
     assert.equal(formatEta(3725.4), '1:02:05');
-    assert.equal(shortTime('2026-12-07T16:42:58.123Z'), '2026-12-07 16:42');
+    const d = new Date('2026-12-07T16:42:58.123Z');
+    const p2 = (n: number) => String(n).padStart(2, '0');
+    assert.equal(shortTime(d.toISOString()), `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())} ${p2(d.getHours())}:${p2(d.getMinutes())}`, 'local time');
+    const at = (offset: number) => ({ getTimezoneOffset: () => offset }) as Date;
+    assert.deepEqual([zoneLabel(at(0)), zoneLabel(at(-120)), zoneLabel(at(210))], ['UTC', 'UTC+02:00', 'UTC-03:30']);
     assert.equal(shortTime(null), '');
   });
 

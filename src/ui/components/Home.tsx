@@ -3,7 +3,7 @@
 import { Box } from 'ink';
 import { databaseLabel, type DeploymentInfo, type StepView } from '../../engine/index.js';
 import { phaseTitle } from '../../runbook/steps.js';
-import { STATUS_SYMBOL } from '../format.js';
+import { STATUS_SYMBOL, zoneLabel } from '../format.js';
 import { bytes, cell, cut, cutLeft, spread, when } from '../format.js';
 import { useList } from '../list.js';
 import { KeyBar, line, Lines, messageLines, Row, wrapLines, type Size, type StyledLine, useKeys } from './common.js';
@@ -114,7 +114,7 @@ export function Home(props: HomeProps) {
     const errors = props.deployment.filter((d) => d.error);
     if (errors.length) header.push(line(` ✗ ${errors[0]!.error}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`, { color: 'red' }));
   }
-  header.push(line(` ${props.lock ?? 'lock: …'}`, { dim: true }));
+  header.push(line(` ${props.lock ?? 'lock: …'} · times: local, ${zoneLabel()}`, { dim: true }));
 
   // Footer: the highlighted step's phase, what happened last time (or a message), the keys.
   const highlighted = steps[cursor];
