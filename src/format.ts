@@ -63,6 +63,11 @@ export function checkLine(c: Check, form: 'text' | 'label' | 'screen' = 'text'):
 /** Checks as text lines, each fixing command on its own indented line after its check. */
 export const checkLines = (checks: Check[]): string[] => checks.flatMap((c) => [checkLine(c), ...(c.command ? [`    ${c.command}`] : [])]);
 
+const DECIDED_BY: Record<string, string> = { suggested: 'suggestion accepted', answers: 'answers file', operator: 'by hand in the wizard', default: 'default' };
+
+/** Who made a decision, from its stored source. */
+export const decidedBy = (source: string): string => DECIDED_BY[source] ?? source;
+
 /** What a confirmed manual step records: its checks, then what the operator's word vouched for (WORD). */
 export function confirmedLines(checks: Check[], word: readonly string[] = []): string[] {
   const lines = [...checkLines(checks), ...word.map((w) => `✓ ${w}: the operator's word`)];

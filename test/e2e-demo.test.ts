@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { loadConfig } from '../src/config.js';
 import { parseSettings } from '../src/core/settings/parse.js';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const HAVE_TMUX = spawnSync('tmux', ['-V']).status === 0;
@@ -151,7 +151,16 @@ describe('end to end: the demo walk in a terminal', { skip: HAVE_TMUX ? false : 
     await run('2.1');
     await next('2.2');
     await keys('Enter');
-    await waitFor('Conflicts');
+    s = await waitFor('Conflicts');
+    // the first group's survivor chosen by hand: another user than the suggested one
+    const members = [...s.matchAll(/^ {3}([› ]) #(\d+) /gm)];
+    const at = members.findIndex((m) => m[1] === '›');
+    await keys(at === 0 ? 'j' : 'k');
+    s = await waitFor(new RegExp(`^ {3}› #${members[at === 0 ? 1 : at - 1]![2]} `, 'm'));
+    const handKept = members[at === 0 ? 1 : at - 1]![2]!;
+    const handGroup = /^▶ · (\S+)/m.exec(s)![1]!;
+    await keys('Enter');
+    await waitFor(/kept #\d+ \(you\)/);
     await acceptAll(/Accept the suggested survivor of \d+ open group/);
     await waitFor(/Open: 0/);
     await run('2.2');
@@ -304,6 +313,10 @@ describe('end to end: the demo walk in a terminal', { skip: HAVE_TMUX ? false : 
     await keys('finish', 'Enter');
     s = await waitFor('The upgrade is finished');
     assert.match(s, /✓ astakos: dropped snf_upgrade_/);
+    // the change record stands alone: the survivor kept by hand, the kill in 6.4 and what it had committed
+    const record = readFileSync(join(dirname(loadConfig(cfg).state), 'snf-upgrade-report.md'), 'utf8');
+    assert.match(record, new RegExp(`^\\| ${handGroup.replace(/[.+()]/g, '\\$&')}\\S* \\| #${handKept} \\S+ \\| #\\d+ .*\\| by hand in the wizard \\|`, 'm'), record);
+    assert.match(record, /^\| \d+ \| \S+ \|  \| \S+, \d+ \| snf-upgrade wizard \| never ended: killed or crashed \| 6\.4: \d+ row\(s\) in 2 batch\(es\) \|$/m, record);
     await keys('Enter');
     await waitFor('The upgrade ended');
     await keys('R');

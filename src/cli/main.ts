@@ -6,6 +6,7 @@ import type { Asker } from '../core/step.js';
 import { abortBackups } from '../db/backup.js';
 import { closeAllEmbedded } from '../db/connection.js';
 import type { EngineEvent, StepView } from '../engine/index.js';
+import { reportJsonLines } from '../engine/report.js';
 import { openSession } from '../engine/open.js';
 import { findingLine, verdictLines, writtenTarget, type Session } from '../engine/session.js';
 import { recoveryLines, writeRecovery } from '../engine/recover.js';
@@ -355,7 +356,7 @@ async function dispatch(command: string | undefined, args: string[], flags: Flag
       if (format !== 'md' && format !== 'json') throw new UserError(`unknown report format "${format}"`, 'use --format md or --format json', EXIT.usage);
       return withSession(loadCfg(), flags, 'snf-upgrade report', async (session) => {
         known(session, arg);
-        if (format === 'json') json(await session.reportData());
+        if (format === 'json') for (const l of reportJsonLines(await session.reportData())) io.out(l);
         else io.out(await session.report());
         return EXIT.ok;
       }, true);

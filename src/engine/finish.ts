@@ -64,7 +64,7 @@ export async function finish(engine: Engine): Promise<string[]> {
   if (plan.refusal) throw new CheckFailed(`finish refused: ${plan.refusal}`, 'finish the upgrade first (snf-upgrade status shows where it stands), then run snf-upgrade finish --yes');
   const last = engine.steps()[engine.steps().length - 1]!;
   await engine.holdLock(last.def.id);
-  writeFileSync(plan.reportFile, reportMarkdown(buildReport(engine.state, await engine.deployment())), { mode: 0o600 });
+  writeFileSync(plan.reportFile, reportMarkdown(buildReport(engine.state, await engine.deployment(), engine.config)), { mode: 0o600 });
   const lines = [`report written to ${plan.reportFile}`];
   for (const group of engine.databaseGroups()) {
     const tables = await inTransaction((await engine.db(group[0]!)).pool, async (client) => {

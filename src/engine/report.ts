@@ -1,7 +1,26 @@
-// The change record: everything found, decided and changed, as JSON or Markdown.
+// The change record: everything found, decided and changed, as JSON or Markdown. It stands
+// alone: who was kept, deleted or merged and who decided, every session and what it committed
+// (a kill and its resume included), every file written and whether it is installed, every event.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Config } from '../config.js';
+import type { DecisionSource } from '../core/step.js';
+import { NEW_SETTINGS_SUFFIX } from '../core/guide/checks.js';
+import { pyLower } from '../core/fold.js';
+import { decidedBy } from '../format.js';
 import { STEPS } from '../runbook/steps.js';
 import type { StateFile } from '../state/index.js';
+import type { BatchRecord, RunRecord } from '../state/types.js';
 import { databaseLabel, type DeploymentInfo } from './types.js';
+
+/** A file the upgrade wrote outside the databases, and whether it is installed where it goes. */
+export interface WrittenFile { path: string; what: string; installed: string }
+
+/** A group of case-duplicate users as 2.2 left it. */
+export interface UserGroupRecord { group: string; kept: string; deleted: string[]; source: DecisionSource; decidedAt?: string }
+
+/** A session (one run of the tool) and the batches it committed, by step. */
+export interface SessionRecord extends RunRecord { committed: { step: string; batches: number; rows: number }[] }
 
 export interface Report {
   generatedAt: string;
@@ -13,13 +32,20 @@ export interface Report {
     lastError: string | null; summary: unknown; findings: unknown;
     /** Lists a step keeps beside its summary (e.g. step 8's users whose limits changed), by kind. */
     details: Record<string, unknown[]>;
-    decisions: Record<string, unknown>; batches: number; beforeImages: number;
+    decisions: Record<string, { value: unknown; source: DecisionSource; decidedAt?: string }>;
+    batches: number; rows: number; beforeImages: number;
   }[];
   backups: ReturnType<StateFile['listBackups']>;
+  /** Each group of case-duplicate users (2.2): who was kept and who deleted, as the before-images record them. */
+  userGroups: UserGroupRecord[];
+  sessions: SessionRecord[];
+  files: WrittenFile[];
+  /** Every event, oldest first. */
   events: ReturnType<StateFile['recentEvents']>;
 }
 
-export function buildReport(state: StateFile, deployment: DeploymentInfo[]): Report {
+export function buildReport(state: StateFile, deployment: DeploymentInfo[], config?: Config): Report {
+  const batches = state.allBatches();
   return {
     generatedAt: new Date().toISOString(),
     stateFile: state.path,
@@ -34,15 +60,114 @@ export function buildReport(state: StateFile, deployment: DeploymentInfo[]): Rep
         id: def.id, title: def.title, kind: def.kind, status: r.status, attempts: r.attempts,
         startedAt: r.startedAt, finishedAt: r.finishedAt, durationMs: r.durationMs, lastError: r.lastError,
         summary: r.summary, findings, details,
-        decisions: Object.fromEntries([...state.getDecisions(def.id)].map(([k, d]) => [k, { value: d.value, source: d.source }])),
-        batches: state.batchesFor(def.id).length,
+        decisions: Object.fromEntries([...state.getDecisions(def.id)].map(([k, d]) => [k, { value: d.value, source: d.source, decidedAt: d.decidedAt }])),
+        batches: batches.filter((b) => b.step === def.id).length,
+        rows: batches.filter((b) => b.step === def.id).reduce((n, b) => n + b.rows, 0),
         beforeImages: state.countBeforeImages(def.id),
       };
     }),
     backups: state.listBackups(),
-    events: state.recentEvents(200),
+    userGroups: userGroups(state),
+    sessions: sessions(state.listRuns(), batches),
+    files: config ? writtenFiles(config) : [],
+    events: state.allEvents(),
   };
 }
+
+/** The step that deletes duplicate users, on its own table's decisions. */
+const USERS_STEP = STEPS.find((d) => d.decisions?.kind === 'users' && d.decisions.step === d.id);
+
+/**
+ * The groups of the users step: the survivor each decision keeps, and the users its before-images
+ * show deleted (id and email, grouped by their folded email as the step grouped them).
+ */
+function userGroups(state: StateFile): UserGroupRecord[] {
+  const def = USERS_STEP;
+  if (!def) return [];
+  const deleted = new Map<string, { id: string; email: string }[]>();
+  for (const image of state.beforeImages(def.id)) {
+    if (image.table !== 'auth_user' || image.action !== 'delete' || !image.row) continue;
+    const row = image.row as { id?: unknown; email?: unknown };
+    const email = String(row.email ?? '');
+    const list = deleted.get(pyLower(email)) ?? [];
+    list.push({ id: String(row.id), email });
+    deleted.set(pyLower(email), list);
+  }
+  const decisions = state.getDecisions(def.id);
+  const intoOf = new Map<string, string>();
+  for (const [key, d] of decisions) {
+    const m = d.value as { group?: string; into?: string };
+    if (key.startsWith('merge:') && m.group && m.into) intoOf.set(m.group, m.into);
+  }
+  return [...decisions].filter(([key]) => !key.includes(':')).map(([group, d]) => {
+    const gone = (deleted.get(group) ?? []).filter((u) => u.id !== String(d.value));
+    // Without a merge record every member's email was the same: the survivor's is theirs.
+    const email = intoOf.get(group) ?? gone[0]?.email ?? '';
+    return { group, kept: `#${d.value}${email ? ` ${email}` : ''}`, deleted: gone.map((u) => `#${u.id} ${u.email}`), source: d.source, ...(d.decidedAt ? { decidedAt: d.decidedAt } : {}) };
+  });
+}
+
+/** The report as JSON lines to write one after another: the events, last, one line each. */
+export function* reportJsonLines(r: Report): Generator<string> {
+  const marker = '"events": []';
+  const bigints = (_k: string, x: unknown) => (typeof x === 'bigint' ? x.toString() : x);
+  const whole = JSON.stringify({ ...r, events: [] }, bigints, 2);
+  const at = whole.lastIndexOf(marker);
+  yield `${whole.slice(0, at)}"events": [`;
+  for (let i = 0; i < r.events.length; i++) yield `    ${JSON.stringify(r.events[i])}${i < r.events.length - 1 ? ',' : ''}`;
+  yield `  ]${whole.slice(at + marker.length)}`;
+}
+
+/** Each run with what it committed: a batch belongs to the run that was going when it committed. */
+function sessions(runs: RunRecord[], batches: BatchRecord[]): SessionRecord[] {
+  return runs.map((run, i) => {
+    const until = run.endedAt ?? runs[i + 1]?.startedAt ?? '9999';
+    const mine = batches.filter((b) => b.committedAt >= run.startedAt && b.committedAt <= until);
+    const steps = [...new Set(mine.map((b) => b.step))];
+    return { ...run, committed: steps.map((step) => ({ step, batches: mine.filter((b) => b.step === step).length, rows: mine.filter((b) => b.step === step).reduce((n, b) => n + b.rows, 0) })) };
+  });
+}
+
+const filesIn = (dir: string): string[] => {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).sort().flatMap((n) => {
+    const path = join(dir, n);
+    return statSync(path).isDirectory() ? filesIn(path) : [path];
+  });
+};
+
+/** The files the steps wrote, found where they write them: rewritten settings (6.3), settings lines (3.3–3.6), quota lists (7.1 / 7.2). */
+export function writtenFiles(config: Config): WrittenFile[] {
+  const out: WrittenFile[] = [];
+  for (const host of ['astakos', 'cyclades', 'pithos'] as const) {
+    const dir = config[host].settings;
+    if (!dir) continue;
+    for (const path of filesIn(dir).filter((p) => p.endsWith(NEW_SETTINGS_SUFFIX))) {
+      const original = path.slice(0, -NEW_SETTINGS_SUFFIX.length);
+      const same = existsSync(original) && readFileSync(original, 'utf8') === readFileSync(path, 'utf8');
+      out.push({ path, what: `${host} settings rewritten by 6.3`, installed: same ? `yes: ${original} matches it` : `no: ${original} differs` });
+    }
+  }
+  for (const path of filesIn(join(dirname(config.state), 'settings'))) out.push({ path, what: 'settings lines to paste (3.3–3.6)', installed: 'by hand on the host it names' });
+  for (const path of filesIn(join(config.backups, 'quota'))) out.push({ path, what: 'per-user limits (7.1 / 7.2), already loaded into astakos', installed: 'only for the upstream snf-manage path' });
+  return out;
+}
+
+/** A stored decision as the record reads it. */
+function decisionText(key: string, value: unknown): string {
+  if (key.startsWith('merge:')) {
+    const m = value as { into?: string; survivorId?: number; deletedIds?: number[] };
+    return `${(m.deletedIds ?? []).map((id) => `#${id}`).join(', ')} ${key.slice(6)} deleted; what it owns in cyclades and pithos merges into #${m.survivorId} ${m.into}`;
+  }
+  if (key.startsWith('unknown:')) return `${typeof value === 'string' ? value : JSON.stringify(value)} (${key.slice(8)} is unknown to astakos)`;
+  if (typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value))) return `keep #${value}, delete the others`;
+  const v = value as { action?: string; into?: string } | null;
+  if (v && typeof v === 'object' && v.action === 'merge') return `merge into ${v.into}`;
+  if (v && typeof v === 'object' && v.action) return v.action;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+const cellText = (s: string): string => s.replace(/\|/g, '\\|');
 
 const lines = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v == null ? [] : [String(v)]);
 
@@ -65,11 +190,37 @@ export function reportMarkdown(r: Report): string {
     }
     if (s.lastError) out.push(`- last error: ${s.lastError}`);
     const decided = Object.keys(s.decisions).length;
-    if (decided) out.push(`- decisions: ${decided}`);
-    if (s.batches) out.push(`- batches committed: ${s.batches}`);
+    if (decided) out.push(`- decisions: ${decided} (listed under Decisions)`);
+    if (s.batches) out.push(`- committed in all: ${s.rows} row(s) in ${s.batches} batch(es) over ${s.attempts} attempt(s)`);
     if (s.beforeImages) out.push(`- before-images kept: ${s.beforeImages}`);
     out.push('');
   }
+  out.push('## Decisions', '');
+  const withDecisions = r.steps.filter((x) => Object.keys(x.decisions).length);
+  if (!withDecisions.length) out.push('none recorded', '');
+  if (r.userGroups.length) {
+    out.push(`### Who was kept and who deleted (${USERS_STEP?.id})`, '', '| group | kept | deleted | decided by | when |', '|---|---|---|---|---|');
+    for (const g of r.userGroups) out.push(`| ${cellText(g.group)} | ${cellText(g.kept)} | ${cellText(g.deleted.join(', ') || 'not yet')} | ${decidedBy(g.source)} | ${g.decidedAt ?? ''} |`);
+    out.push('');
+  }
+  for (const s of withDecisions.filter((x) => !(r.userGroups.length && x.id === USERS_STEP?.id))) {
+    out.push(`### ${s.id} ${s.title}`, '', '| key | decision | decided by | when |', '|---|---|---|---|');
+    for (const [key, d] of Object.entries(s.decisions)) {
+      out.push(`| ${cellText(key.replace(/^(merge|unknown):/, ''))} | ${cellText(decisionText(key, d.value))} | ${decidedBy(d.source)} | ${d.decidedAt ?? ''} |`);
+    }
+    out.push('');
+  }
+  out.push('## Sessions', '', 'Every run of the tool on this state file, and the batches it committed. A run that never ended was killed or crashed; the next run of its step continued after the batches it had committed.', '',
+    '| # | started | ended | host, pid | command | outcome | committed |', '|---|---|---|---|---|---|---|');
+  const last = r.sessions.length - 1;
+  r.sessions.forEach((x, i) => {
+    const outcome = x.outcome ?? (i === last ? 'this session, or running' : 'never ended: killed or crashed');
+    const committed = x.committed.map((c) => `${c.step}: ${c.rows} row(s) in ${c.batches} batch(es)`).join('; ') || '—';
+    out.push(`| ${x.id} | ${x.startedAt} | ${x.endedAt ?? ''} | ${x.host}, ${x.pid} | ${cellText(x.command)} | ${outcome} | ${committed} |`);
+  });
+  out.push('', '## Files written', '');
+  if (!r.files.length) out.push('none found', '');
+  else out.push('| file | what | installed |', '|---|---|---|', ...r.files.map((f) => `| ${f.path} | ${f.what} | ${f.installed} |`), '');
   out.push('## Backups', '');
   if (!r.backups.length) out.push('none recorded', '');
   else {
@@ -87,5 +238,8 @@ export function reportMarkdown(r: Report): string {
     }
     out.push('');
   }
+  out.push('## Log', '', `Every event, oldest first (${r.events.length}).`, '');
+  for (const e of r.events) out.push(`- ${e.at} ${e.step ? `[${e.step}] ` : ''}${e.level === 'info' ? '' : `${e.level}: `}${e.message}`);
+  out.push('');
   return out.join('\n');
 }

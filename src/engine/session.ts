@@ -261,7 +261,7 @@ export function engineBackend(engine: Engine, opts: EngineBackendOptions = {}): 
       asker.acceptingFor(undefined);
     }
   }
-  const reportData = async (): Promise<Report> => buildReport(engine.state, await engine.deployment());
+  const reportData = async (): Promise<Report> => buildReport(engine.state, await engine.deployment(), engine.config);
   return {
     statePath: engine.state.inMemory ? `${engine.config.state} (does not exist)` : engine.state.path,
     sandbox: opts.sandbox ?? isSandbox(config),

@@ -453,6 +453,11 @@ export class StateFile {
     this.stmt('INSERT INTO events (at, step, level, message) VALUES (?, ?, ?, ?)').run(this.now(), step, level, this.scrubText(message));
   }
 
+  /** Every event, oldest first. */
+  allEvents(): EventRecord[] {
+    return this.stmt('SELECT * FROM events ORDER BY id').all() as EventRecord[];
+  }
+
   /** The last N events, oldest first. */
   recentEvents(n: number): EventRecord[] {
     const rows = this.stmt('SELECT * FROM (SELECT * FROM events ORDER BY id DESC LIMIT ?) ORDER BY id').all(n) as EventRecord[];

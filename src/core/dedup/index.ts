@@ -16,6 +16,7 @@ import {
 import { forgetAppliedDecisions, resolveSurvivors, storeDecisions } from './decide.js';
 import { astakosCollisions, inspectDuplicates } from './inspect.js';
 import type { DedupFindings, DedupPlanData, RemoveFindings } from './types.js';
+import { decidedBy } from '../../format.js';
 
 export type {
   DedupFindings, DedupPlanData, DuplicateGroup, DuplicateUser, CycladesOwned, GroupDecision, PithosOwned, RemoveFindings,
@@ -106,7 +107,7 @@ export const removeDuplicates = ({ findStep, schemaStep }: { findStep: string; s
     if (!data.deleteIds.length) return { summary: ['no duplicate users: nothing deleted'], rows: 0 };
     storeDecisions(ctx.state, ctx.step, data.decisions);
     for (const d of data.decisions) {
-      ctx.log('info', `${d.key}: keeping #${d.survivor} ${d.survivorEmail} (${d.source}); deleting ${d.deleted.map((x) => `#${x.id} ${x.email}`).join(', ')}`);
+      ctx.log('info', `${d.key}: keeping #${d.survivor} ${d.survivorEmail} (${decidedBy(d.source)}); deleting ${d.deleted.map((x) => `#${x.id} ${x.email}`).join(', ')}`);
     }
     const survivorOf = new Map<number, number>();
     for (const d of data.decisions) for (const x of d.deleted) survivorOf.set(x.id, d.survivor);
