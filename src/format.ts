@@ -28,6 +28,15 @@ export function zoneLabel(d: Date = new Date()): string {
   return `UTC${off > 0 ? '+' : '-'}${pad2(Math.floor(a / 60))}:${pad2(a % 60)}`;
 }
 
+/** A rate per second, short: 0.4/s, 950/s, 81k/s, 1.2M/s. */
+export function rate(perSecond: number | undefined): string {
+  if (perSecond === undefined || !Number.isFinite(perSecond)) return '';
+  if (perSecond < 10) return `${perSecond.toFixed(1)}/s`;
+  if (perSecond < 1000) return `${Math.round(perSecond)}/s`;
+  if (perSecond < 1_000_000) return `${Math.round(perSecond / 1000)}k/s`;
+  return `${(perSecond / 1_000_000).toFixed(1)}M/s`;
+}
+
 /** An ISO timestamp as "YYYY-MM-DD HH:MM" in local time (the zone is shown once per screen, zoneLabel). */
 export function shortTime(iso: string | null): string {
   if (!iso) return '';

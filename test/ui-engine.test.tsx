@@ -95,7 +95,7 @@ describe('the wizard over the real engine (sandbox)', { timeout: 240_000 }, () =
     await shows(r, 'n next step (2.2)'); // the step screen listens again before n
     await press(r, 'n');
     f = await shows(r, /2\.2 {2}Remove duplicate astakos users[\s\S]*Will change \(astakos\): auth_user −\d+/);
-    assert.match(f, /Decided: \d+ \(\d+ suggested, 1 by hand\)\. {3}Open: 0/);
+    assert.match(f, /Decided: \d+ \(\d+ as suggested, 1 by hand\)\. {3}Open: 0/);
     const word = /you will be asked\s+to type (\d+)|you will be asked to type (\d+)/.exec(f);
     assert.ok(word, 'the plan says what will be typed');
     const n = word[1] ?? word[2];

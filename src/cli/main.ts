@@ -15,7 +15,7 @@ import { restoreBackups } from '../engine/restore-run.js';
 import { restoreCommands } from '../db/restore.js';
 import { CheckFailed, EXIT, NeedsAnswer, UserError } from '../errors.js';
 import { alreadyDone } from '../engine/stops.js';
-import { confirmedLines, describeError, formatEta } from '../format.js';
+import { confirmedLines, describeError, formatEta, rate } from '../format.js';
 import { isSettingsStep, SETTINGS_STEPS, type SnippetSet } from '../runbook/settings.js';
 import { findStep, phaseBacksUp, phaseTitle } from '../runbook/steps.js';
 import { VERSION } from '../version.js';
@@ -451,9 +451,10 @@ function printEvent(io: Io, quiet: boolean): (e: EngineEvent) => void {
         lastProgress = Date.now();
         const p = e.progress;
         const total = p.total !== undefined ? ` / ${p.total}` : '';
-        const rate = e.rate ? ` ${Math.round(e.rate)}/s` : '';
+        const unit = p.unit ?? 'rows';
+        const speed = e.rate ? ` ${rate(e.rate).replace('/s', ` ${unit}/s`)}` : '';
         const eta = e.etaSeconds !== undefined ? ` ETA ${formatEta(e.etaSeconds)}` : '';
-        io.err(`  ${e.step} ${p.table ?? ''} ${p.done}${total}${rate}${eta}`);
+        io.err(`  ${e.step} ${p.table ?? ''}: ${p.done}${total} ${unit}${speed}${eta}`);
         return;
       }
       case 'log': if (!quiet || e.level !== 'info') io.err(`  ${e.level}: ${e.message}`); return;

@@ -94,6 +94,8 @@ export interface ApplyResult {
 
 export interface Progress {
   table?: string;
+  /** What done and total count (default rows): databases, accounts, sets, owners, users. */
+  unit?: string;
   done: number;
   total?: number;
   batch?: number;

@@ -20,6 +20,7 @@ import { STEPS, type StepDef } from '../runbook/steps.js';
 import { postgres, type DatabaseAccess } from './databases.js';
 import { deploymentInfo } from './deployment.js';
 import { ownPromiseBroken, recheckPromises } from './promises.js';
+import { TableRates } from './rates.js';
 import { deploymentCheck } from './verify.js';
 import { refuseDisagreements, withDisagreements, type DatabaseView, type Disagreement } from './reconcile.js';
 import { DatabaseRecords, stateFileGone } from './records.js';
@@ -162,7 +163,7 @@ export class Engine {
   }
 
   context(def: StepDef): StepContext {
-    const started = Date.now();
+    const rates = new TableRates();
     const runId = String(this.runId ?? 0);
     let batchNo = 0;
     return {
@@ -170,14 +171,9 @@ export class Engine {
       runId,
       config: this.config,
       state: this.state,
-      asker: this.asker,
+      asker: rates.timed(this.asker, (waiting) => this.emit({ type: 'waiting', step: def.id, waiting })),
       db: (s) => this.db(s),
-      progress: (p) => {
-        const seconds = (Date.now() - started) / 1000;
-        const rate = seconds > 0 ? p.done / seconds : undefined;
-        const etaSeconds = rate && p.total !== undefined ? Math.max(0, (p.total - p.done) / rate) : undefined;
-        this.emit({ type: 'progress', step: def.id, progress: p, rate, etaSeconds });
-      },
+      progress: (p) => this.emit({ type: 'progress', step: def.id, progress: p, ...rates.of(p) }),
       log: (level, message) => this.emit({ type: 'log', step: def.id, level, message }),
       stopRequested: () => this.stopping,
       batch: async (service, batch, work) => {

@@ -12,7 +12,9 @@ export type EngineEvent =
   | { type: 'step-done'; step: string; summary: string[] }
   | { type: 'step-stopped'; step: string; summary: string[] }
   | { type: 'step-failed'; step: string; error: string }
-  | { type: 'phase-done'; phase: string };
+  | { type: 'phase-done'; phase: string }
+  /** A question of the step waits for the operator's answer (WAITING), or was answered: that time is not work. */
+  | { type: 'waiting'; step: string; waiting: boolean };
 
 export interface StepView {
   def: StepDef;

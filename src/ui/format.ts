@@ -1,7 +1,7 @@
 // Text helpers for the wizard's screens: fixed-width cells, numbers, sizes, times, wrapping.
 // Everything here is pure and works on plain strings (the screens are 80 columns wide).
 import stringWidth from 'string-width';
-export { formatEta, STATUS_SYMBOL, when, zoneLabel } from '../format.js';
+export { formatEta, rate, STATUS_SYMBOL, when, zoneLabel } from '../format.js';
 
 /** Whether colour may be used (NO_COLOR set to anything non-empty turns it off). */
 export const colorEnabled = (env: NodeJS.ProcessEnv = process.env): boolean => !env.NO_COLOR;
@@ -87,14 +87,6 @@ export function bytes(value: string | number | bigint): string {
   if (u === 0) return `${n} B`;
   const v = Number((n * 1000n) / 1024n ** BigInt(u)) / 1000;
   return v >= 100 ? `${Math.round(v)} ${units[u]}` : `${v.toFixed(1)} ${units[u]}`;
-}
-
-/** Rows per second, short: 950/s, 81k/s, 1.2M/s. */
-export function rate(perSecond: number | undefined): string {
-  if (perSecond === undefined || !Number.isFinite(perSecond)) return '';
-  if (perSecond < 1000) return `${Math.round(perSecond)}/s`;
-  if (perSecond < 1_000_000) return `${Math.round(perSecond / 1000)}k/s`;
-  return `${(perSecond / 1_000_000).toFixed(1)}M/s`;
 }
 
 /** A bar of WIDTH cells: █ done, ░ to do. Readable without colour. */

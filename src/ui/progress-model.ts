@@ -3,6 +3,8 @@ import type { EngineEvent } from '../engine/index.js';
 
 export interface TableProgress {
   table: string;
+  /** What done and total count: rows unless the step says otherwise. */
+  unit: string;
   done: number;
   total?: number;
   batch?: number;
@@ -22,22 +24,32 @@ export interface ProgressState {
   stopping: boolean;
   outcome?: 'done' | 'stopped' | 'failed';
   startedAt: number;
+  /** Time spent waiting for the operator's answers (not work), and since when it waits now. */
+  waitedMs: number;
+  waitingSince?: number;
 }
 
 export const initialProgress = (step: string, now = Date.now()): ProgressState =>
-  ({ step, tables: [], logs: [], stopping: false, startedAt: now });
+  ({ step, tables: [], logs: [], stopping: false, startedAt: now, waitedMs: 0 });
+
+/** How long the step has been working at NOW: waits for an answer left out. */
+export const workingMs = (s: ProgressState, now: number): number =>
+  Math.max(0, now - s.startedAt - s.waitedMs - (s.waitingSince !== undefined ? now - s.waitingSince : 0));
 
 const MAX_LOGS = 50;
 
-export function progressReducer(s: ProgressState, e: EngineEvent | { type: 'stop-requested' }): ProgressState {
+export function progressReducer(s: ProgressState, e: EngineEvent | { type: 'stop-requested' }, now = Date.now()): ProgressState {
   switch (e.type) {
+    case 'waiting':
+      if (e.waiting) return s.waitingSince === undefined ? { ...s, waitingSince: now } : s;
+      return s.waitingSince === undefined ? s : { ...s, waitedMs: s.waitedMs + (now - s.waitingSince), waitingSince: undefined };
     case 'stop-requested': return s.stopping ? s : { ...s, stopping: true };
     case 'step-start': return e.step === s.step ? { ...s, tables: [], outcome: undefined } : s;
     case 'progress': {
       const name = e.progress.table ?? '(rows)';
       const p = e.progress;
       const entry: TableProgress = {
-        table: name, done: p.done, total: p.total, batch: p.batch, batches: p.batches,
+        table: name, unit: p.unit ?? 'rows', done: p.done, total: p.total, batch: p.batch, batches: p.batches,
         rate: e.rate, etaSeconds: e.etaSeconds, finished: p.total !== undefined && p.done >= p.total,
       };
       const i = s.tables.findIndex((t) => t.table === name);

@@ -64,7 +64,7 @@ describe('conflict table, 10,000 groups', () => {
     const f = r.lastFrame()!;
     assertFits(f);
     assert.match(f, /Found: 10,000 groups of users whose emails differ only in case, [\d,]+ users\./);
-    assert.match(f, /Decided: 0 \(0 suggested, 0 by hand\)\. {3}Open: 10,000/);
+    assert.match(f, /Decided: 0 \(0 as suggested, 0 by hand\)\. {3}Open: 10,000, each with a suggestion/);
     assert.match(f, /Will change \(astakos\): auth_user −20,000/);
     assert.doesNotMatch(f, /: …/, 'the per-group summary lines are left to the table');
     assert.match(f, /enter review conflicts/);
@@ -158,7 +158,7 @@ describe('conflict table, 10,000 groups', () => {
     await press(r, 'x');
     await shows(r, 'Conflicts 10,000 · open 9,999');
     await press(r, KEY.esc);
-    const step = await shows(r, 'Decided: 1 (0 suggested, 1 by hand).   Open: 9,999');
+    const step = await shows(r, 'Decided: 1 (0 as suggested, 1 by hand).   Open: 9,999');
     assertFits(step);
   });
 
@@ -168,8 +168,8 @@ describe('conflict table, 10,000 groups', () => {
     await press(r, 'a');
     let f = await shows(r, 'Accept the suggested survivor of 9,999 open group(s) (of 10,000)?');
     assertFits(f);
-    assert.match(f, /9,999 group\(s\) decided as suggested · [\d,]+ user\(s\) go when the step runs/);
-    assert.match(f, /keep #\d+ +drop #\d+/);
+    assert.match(f, /9,999 group\(s\) as suggested · [\d,]+ user\(s\) deleted when the step runs/);
+    assert.match(f, /keeps #\d+ +deletes \d+: #\d+/);
     assert.match(f, /… and [\d,]+ more/);
     await press(r, 'n');
     await shows(r, 'enter keep');
@@ -185,7 +185,7 @@ describe('conflict table, 10,000 groups', () => {
     assert.equal([...decided.values()].filter((d) => d.source === 'operator').length, 1, 'the hand-made decision stands');
     await press(r, KEY.esc);
     f = await shows(r, 'Open: 0');
-    assert.match(f, /Decided: 10,000 \(9,999 suggested, 1 by hand\)/);
+    assert.match(f, /Decided: 10,000 \(9,999 as suggested, 1 by hand\)/);
     assert.match(f, /enter delete/);
     await press(r, 'd');
     await waitFor(r, () => backend.calls.includes('run 2.2'), 'the step to run');

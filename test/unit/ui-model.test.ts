@@ -11,7 +11,8 @@ import { conflictData } from '../../src/ui/conflicts/data.js';
 import { decisionStep, type ConflictGroup } from '../../src/ui/conflicts/types.js';
 import { syntheticGroups } from '../helpers/fake-backend.js';
 import { alignTables, bar, bytes, cell, cut, cutLeft, num, percent, rate, spread, when, wrap } from '../../src/ui/format.js';
-import { currentTable, initialProgress, progressReducer } from '../../src/ui/progress-model.js';
+import { currentTable, initialProgress, progressReducer, workingMs } from '../../src/ui/progress-model.js';
+import { TableRates } from '../../src/engine/rates.js';
 import { keyBarText } from '../../src/ui/components/common.js';
 import { breakCommand } from '../../src/ui/components/StepScreen.js';
 import { summaryText, windowed } from '../../src/ui/components/Home.js';
@@ -265,6 +266,32 @@ describe('progress model', () => {
     s = progressReducer(s, { type: 'step-stopped', step: '6.4', summary: [] });
     assert.equal(s.outcome, 'stopped');
     assert.equal(progressReducer(s, { type: 'step-done', step: 'other', summary: [] }), s, 'other steps\' events are ignored');
+  });
+
+  test('the running time leaves out the waits for an answer; units are the step\'s', () => {
+    let s = initialProgress('2.2', 0);
+    s = progressReducer(s, { type: 'progress', step: '2.2', progress: { table: 'pithos accounts', unit: 'accounts', done: 1, total: 4 } }, 1000);
+    assert.equal(s.tables[0]!.unit, 'accounts');
+    s = progressReducer(s, { type: 'waiting', step: '2.2', waiting: true }, 2000);
+    assert.equal(workingMs(s, 62_000), 2000, 'a minute at the confirmation is not work');
+    s = progressReducer(s, { type: 'waiting', step: '2.2', waiting: false }, 62_000);
+    assert.equal(workingMs(s, 65_000), 5000);
+  });
+
+  test('rates per table, from where the table before stopped, waits for an answer left out', async () => {
+    let now = 0;
+    const rates = new TableRates(() => now);
+    now = 10_000;
+    assert.deepEqual(rates.of({ table: 'nodes', done: 1000, total: 2000 }), { rate: 100, etaSeconds: 10 });
+    // a question answered after a minute: not in the next table's time
+    const waits: boolean[] = [];
+    const asker = rates.timed({ interactive: true, acceptSuggestions: false, answer: () => undefined, confirm: async () => { now += 60_000; return true; } }, (on) => waits.push(on));
+    assert.equal(await asker.confirm({ step: '6.4', key: 'confirm', message: 'go on?' }), true);
+    assert.deepEqual(waits, [true, false]);
+    now += 2000;
+    assert.deepEqual(rates.of({ table: 'versions', done: 500, total: 1000 }), { rate: 250, etaSeconds: 2 }, 'since nodes stopped, the minute left out');
+    now += 2000;
+    assert.equal(rates.of({ table: 'versions', done: 1000, total: 1000 }).rate, 250);
   });
 });
 

@@ -55,7 +55,7 @@ export async function backupAll(ctx: StepContext, label: string, answersStep = c
   for (const [i, db] of databases.entries()) {
     const name = serviceNames(db);
     const services = db.services ?? [db.service];
-    ctx.progress({ table: `backup ${name}`, done: i, total: databases.length });
+    ctx.progress({ table: `backup ${name}`, unit: 'databases', done: i, total: databases.length });
     const problem = await pgDumpProblem(db);
     const file = problem
       ? await backupOnHost(ctx, db, problem, fileLabel, answersStep, notBefore)
@@ -67,7 +67,7 @@ export async function backupAll(ctx: StepContext, label: string, answersStep = c
     }
     lines.push(`${name}: ${file.path} (${formatBytes(file.bytes)}, sha256 ${file.sha256.slice(0, 12)}…)${problem ? ', made on the database host' : ''}`);
   }
-  ctx.progress({ table: 'backups', done: databases.length, total: databases.length });
+  ctx.progress({ table: 'backups', unit: 'databases', done: databases.length, total: databases.length });
   return lines;
 }
 

@@ -252,7 +252,7 @@ async function scan(ctx: StepContext, astakos: Db, resources: Map<string, Resour
     f.problems.push(...d.problems);
     if (f.samples.notRegistered.length < 20) f.samples.notRegistered.push(...d.toCreate.slice(0, 20 - f.samples.notRegistered.length));
     if (f.samples.differing.length < 20) f.samples.differing.push(...d.differing.slice(0, 20 - f.samples.differing.length));
-    ctx.progress({ table: 'im_astakosuser', done: f.verified, total });
+    ctx.progress({ table: 'im_astakosuser', unit: 'users', done: f.verified, total });
   }
   return f;
 }

@@ -391,8 +391,8 @@ function initialStep(kind: InitialKind, usersStep: string): StepModule<InitialFi
         unchanged: read.records.length - inserts - updates,
       };
       const summary = [
-        `${kind.what} from ${exp.source}: ${plural(exp.entries.length, 'limit')} to export${extra.length ? ` (+ ${plural(extra.length, 'file')} given)` : ''}; `
-          + `${read.records.length} accepted, ${rejected.length} rejected`,
+        `${kind.what} from ${exp.source}: ${plural(exp.entries.length + exp.rejected.length, 'limit')} found${extra.length ? ` (+ ${plural(extra.length, 'file')} given)` : ''}; `
+          + `${read.records.length} accepted, ${rejected.length} rejected${rejected.length ? ' (below)' : ''}`,
         `astakos initial quotas: ${inserts} to add, ${updates} to change, ${data.unchanged} already in place`,
         ...exp.notes,
         ...rejectionLines(rejected),

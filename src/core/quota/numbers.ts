@@ -54,3 +54,13 @@ export function fmtLimit(resource: string, v: bigint): string {
   if (v % MiB === 0n) return `${v / MiB} MiB`;
   return `${v} bytes`;
 }
+
+/** A usage as the operator reads it: exact where a unit divides it, else about so many GiB / MiB / KiB, the exact bytes after. */
+export function fmtUsage(resource: string, v: bigint): string {
+  const exact = fmtLimit(resource, v);
+  if (!exact.endsWith(' bytes')) return exact;
+  for (const [unit, name] of [[GiB, 'GiB'], [MiB, 'MiB'], [1024n, 'KiB']] as const) {
+    if (v >= unit) return `${(Number((v * 10n) / unit) / 10).toFixed(1)} ${name} (${v} bytes)`;
+  }
+  return exact;
+}

@@ -13,7 +13,7 @@ import { analyzeTables } from '../../db/statistics.js';
 import { CheckFailed } from '../../errors.js';
 import type { ApplyResult, BeforeImage, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../step.js';
 import { batchName, loadResources, plural, regroup, requireAstakos013, sample, takeQuotaLock, USERS_PER_BATCH, type Q } from './common.js';
-import { fmtLimit } from './numbers.js';
+import { fmtUsage } from './numbers.js';
 import { ENTITY_KEY, readEntities, readHoldings, resetCounters, resetHoldings, sameCounters, type Holding } from './qh.js';
 import { CYCLADES_RESOURCES, cycladesOwnersOf, cycladesUsage, PITHOS_RESOURCES, pithosAccountsOf, pithosUsage, type OwnerUsage } from './sources.js';
 
@@ -48,7 +48,7 @@ interface UsageDiff {
 const emptyDiff = (): UsageDiff => ({ changes: [], unset: [], idle: 0, unregistered: new Map(), matched: 0 });
 
 function describeUsage(kind: UsageKind, o: OwnerUsage): string {
-  return kind.resources.map((r) => `${r.slice(r.indexOf('.') + 1)} ${fmtLimit(r, o.usage.get(r) ?? 0n)}`).join(', ');
+  return kind.resources.map((r) => `${r.slice(r.indexOf('.') + 1)} ${fmtUsage(r, o.usage.get(r) ?? 0n)}`).join(', ');
 }
 
 /** What reset_holding would change for OWNERS (their usage from the service database). */
@@ -102,7 +102,7 @@ async function diffOwners(q: Q, kind: UsageKind, owners: OwnerUsage[], registere
       }
       const h = holdings.get(o.owner)?.get(r);
       if (!h) {
-        if (usage !== 0n) out.unset.push({ owner: o.owner + at, resource: r, usage: fmtLimit(r, usage), reason: 'no holding for it: run step 8 first' });
+        if (usage !== 0n) out.unset.push({ owner: o.owner + at, resource: r, usage: fmtUsage(r, usage), reason: 'no holding for it: run step 8 first' });
         continue;
       }
       if (!sameCounters(h.counters, resetCounters(usage))) out.changes.push({ holding: h, usage });
@@ -171,7 +171,7 @@ function add(f: UsageFindings, d: UsageDiff, pass: 'listed' | 'idle'): void {
 function reportLines(kind: UsageKind, f: UsageFindings): string[] {
   const lines: string[] = [];
   for (const u of f.unregistered) {
-    lines.push(`not recorded: ${u.resource} is not registered in astakos, so usage of ${plural(u.owners, kind.noun)} (${fmtLimit(u.resource, BigInt(u.total))} in all) has nowhere to go (add it to ASTAKOS_SERVICES and run step 5)`);
+    lines.push(`not recorded: ${u.resource} is not registered in astakos, so usage of ${plural(u.owners, kind.noun)} (${fmtUsage(u.resource, BigInt(u.total))} in all) has nowhere to go (add it to ASTAKOS_SERVICES and run step 5)`);
   }
   for (const u of f.unset) lines.push(`not recorded: ${kind.noun} ${u.owner}${u.resource ? ` ${u.resource}` : ''} (usage ${u.usage}): ${u.reason}`);
   if (f.idle) lines.push(`${plural(f.idle, kind.noun)} without any usage match no quotaholder user (nothing lost)`);
@@ -212,7 +212,7 @@ function usageStep(kind: UsageKind): StepModule<UsageFindings, UsageFindings> {
       add(f, d, 'listed');
       note(d);
       await commit('listed', owners[0]!.owner, owners[owners.length - 1]!.owner, d, (client) => diffOwners(client, kind, owners, registered, true));
-      ctx.progress({ table: `${kind.service} ${kind.noun}s`, done: f.owners });
+      ctx.progress({ table: `${kind.service} ${kind.noun}s`, unit: `${kind.noun}s`, done: f.owners });
     }
     // pass 2: verified users with non-zero holdings the service does not list (pass 1 has just
     // made most counters non-zero: the walk below needs statistics that know it)

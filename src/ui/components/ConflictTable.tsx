@@ -253,15 +253,18 @@ function acceptAllLines(pending: ReturnType<typeof acceptAllPlan>, total: number
   const drop = pending.reduce((n, a) => n + a.drop.length, 0);
   const shownKeys = new Set(idx.map((i) => groups[i]!.key));
   const hidden = pending.filter((a) => !shownKeys.has(a.key)).length;
+  // Users are deleted (2.2); identifiers and accounts merge into the survivor (6.1 / 6.2).
+  const kind = groups[0]?.kind ?? 'users';
+  const [verb, noun] = kind === 'users' ? ['deletes', 'user(s) deleted'] : ['merges', `${kind === 'accounts' ? 'account' : 'identifier'}(s) merged`];
   const out: StyledLine[] = [
     line(` Accept the suggested survivor of ${num(pending.length)} open group(s) (of ${num(total)})?`, { bold: true }),
-    line(`   ${num(pending.length)} group(s) decided as suggested · ${num(drop)} user(s) go when the step runs`),
+    line(`   ${num(pending.length)} group(s) as suggested · ${num(drop)} ${noun} when the step runs`),
   ];
   if (hidden) out.push(line(`   ${num(hidden)} of them are hidden by the current filter`, { color: 'yellow' }));
   out.push(line(''));
   const room = Math.max(1, height - out.length - 1);
   for (const a of pending.slice(0, room)) {
-    out.push(line(`   ${cell(a.key, Math.max(12, width - 40))} keep #${cell(String(a.keep), 8)} drop ${a.drop.map((d) => `#${d}`).join(', ')}`));
+    out.push(line(`   ${cell(a.key, Math.max(12, width - 44))} keeps #${cell(String(a.keep), 8)} ${verb} ${a.drop.length}: ${a.drop.map((d) => `#${d}`).join(', ')}`));
   }
   if (pending.length > room) out.push(line(`   … and ${num(pending.length - room)} more`, { dim: true }));
   return out;

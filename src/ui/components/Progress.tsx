@@ -3,7 +3,7 @@
 import { Box } from 'ink';
 import { formatEta } from '../format.js';
 import { bar, num, percent, rate, spread } from '../format.js';
-import { currentTable, type ProgressState, type TableProgress } from '../progress-model.js';
+import { currentTable, workingMs, type ProgressState, type TableProgress } from '../progress-model.js';
 import { KeyBar, line, Lines, Row, wrapLines, type Size, type StyledLine } from './common.js';
 
 export interface ProgressProps {
@@ -15,23 +15,20 @@ export interface ProgressProps {
   hint?: string;
 }
 
-/** What the counts of a progress line count: rows, except for backups (databases). */
-const unitOf = (table: string): string => (/^backups?\b/.test(table) ? 'databases' : 'rows');
 
 function tableLines(t: TableProgress, current: boolean, width: number): StyledLine[] {
   if (!current) {
     const what = t.finished ? '✓' : '·';
-    // Row counts are per table; other counters (databases backed up) are shared by the entries.
-    const counts = unitOf(t.table) === 'rows' ? `  ${num(t.done)}${t.total !== undefined ? ` / ${num(t.total)}` : ''} rows` : '';
+    // Counts per table; databases backed up are one counter shared by the entries.
+    const counts = t.unit !== 'databases' ? `  ${num(t.done)}${t.total !== undefined ? ` / ${num(t.total)}` : ''} ${t.unit}` : '';
     return [line(` ${what} ${t.table}${counts}`, { dim: !t.finished })];
   }
   const batch = t.batch !== undefined ? `batch ${num(t.batch)}${t.batches !== undefined ? `/${num(t.batches)}` : ''}` : '';
   const pct = percent(t.done, t.total);
   const barWidth = Math.max(10, width - 10);
-  const unit = unitOf(t.table);
   const counts = [
-    `${num(t.done)}${t.total !== undefined ? ` / ${num(t.total)}` : ''} ${unit}`,
-    t.rate !== undefined && unit === 'rows' ? `${rate(t.rate).replace('/s', ' rows/s')}` : '',
+    `${num(t.done)}${t.total !== undefined ? ` / ${num(t.total)}` : ''} ${t.unit}`,
+    t.rate !== undefined ? `${rate(t.rate).replace('/s', ` ${t.unit}/s`)}` : '',
     t.etaSeconds !== undefined ? `ETA ${formatEta(t.etaSeconds)}` : '',
   ].filter(Boolean).join(' · ');
   return [
@@ -43,7 +40,7 @@ function tableLines(t: TableProgress, current: boolean, width: number): StyledLi
 
 export function Progress({ title, state, size, now = Date.now(), hint }: ProgressProps) {
   const width = size.columns;
-  const elapsed = formatEta(Math.max(0, (now - state.startedAt) / 1000));
+  const elapsed = formatEta(workingMs(state, now) / 1000);
   const cur = currentTable(state);
   const head = [line(spread(` ${title}`, `running ${elapsed}`, width - 1), { bold: true }), line('')];
   const body: StyledLine[] = [];

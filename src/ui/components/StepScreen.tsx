@@ -129,11 +129,11 @@ export function conflictLines(table: DecisionTable, data: ConflictData, decision
   const out = [
     line(remap ? ` Found: ${num(s.groups)} sets of ${what} that differ only in case, ${num(s.users)} in all.`
       : ` Found: ${num(s.groups)} groups of users whose emails differ only in case, ${num(s.users)} users.`),
-    line(` Decided: ${num(s.decided)} (${num(s.bySuggestion)} suggested, ${num(s.byOperator)} by hand).   Open: ${num(s.open)}${s.open ? `  (${table.beforeRun ? 'enter' : 'v'} reviews them)` : ''}`,
+    line(` Decided: ${num(s.decided)} (${num(s.bySuggestion)} as suggested, ${num(s.byOperator)} by hand).   Open: ${num(s.open)}${s.open ? `, each with a suggestion  (${table.beforeRun ? 'enter' : 'v'} reviews them)` : ''}`,
       { bold: s.open > 0, color: s.open > 0 ? 'yellow' : 'green' }),
   ];
   if (table.kind === 'users') {
-    out.push(line(` Each group keeps one user: ${num(s.toDelete)} astakos user(s) go.`));
+    out.push(line(` Each group keeps one user: ${num(s.toDelete)} astakos user(s) are deleted.`));
     if (s.cycladesMerges || s.pithosMerges) {
       out.push(line(` Then in 6.1/6.2: ${num(s.cycladesMerges)} cyclades owner(s) and ${num(s.pithosMerges)} pithos account(s) merge into survivors.`));
     }

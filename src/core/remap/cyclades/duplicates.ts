@@ -235,7 +235,7 @@ export async function applyDuplicates(ctx: StepContext, plan: Plan<DuplicatesPla
       return { stopped: true, rows, summary: [`stopped after ${i} of ${total} set(s); run the step again to continue`] };
     }
     const s = data.sets[i]!;
-    ctx.progress({ table: 'duplicate sets', done: i, total, batch: i + 1, batches: total });
+    ctx.progress({ table: 'duplicate sets', unit: 'sets', done: i, total, batch: i + 1, batches: total });
     const members = found.get(s.key) ?? [];
     const result = await ctx.batch('cyclades', SET_BATCH_PREFIX + s.key, async (client, keep) => {
       let n = 0;
@@ -250,7 +250,7 @@ export async function applyDuplicates(ctx: StepContext, plan: Plan<DuplicatesPla
     rows += result.rows;
     if (s.action === 'merge') merged++; else deleted++;
   }
-  ctx.progress({ table: 'duplicate sets', done: total, total, batch: total, batches: total });
+  ctx.progress({ table: 'duplicate sets', unit: 'sets', done: total, total, batch: total, batches: total });
   const summary = [total === 0 ? 'no duplicate owners: nothing changed'
     : `${merged} set(s) merged, ${deleted} with rows deleted, ${rows} row(s) changed${skipped ? `; ${skipped} set(s) had committed before` : ''}`];
   return { rows, summary };

@@ -372,7 +372,7 @@ export async function applyMigrate(ctx: StepContext, plan: Plan<MigratePlanData>
     for (let i = 0; i < deletes.length; i++) {
       if (ctx.stopRequested()) return stopped(`after ${i} of ${deletes.length} deletion(s)`);
       const id = deletes[i]!;
-      ctx.progress({ table: 'unknown identifiers', done: i, total: deletes.length, batch: i + 1, batches: deletes.length });
+      ctx.progress({ table: 'unknown identifiers', unit: 'identifiers', done: i, total: deletes.length, batch: i + 1, batches: deletes.length });
       const r = await ctx.batch('cyclades', tag(DELETE_BATCH_PREFIX + id), async (client, keep) => {
         let n = 0;
         for (const c of (await deleteOwned(client, cascade!, [id], keep)).values()) n += c;

@@ -357,7 +357,7 @@ async function apply(ctx: StepContext, p: Plan<PithosDuplicatesPlanData>, usersS
     for (let i = 0; i < units.length; i++) {
       const u = units[i]!;
       if (ctx.stopRequested()) return { stopped: true, rows, summary: [`stopped after ${i} of ${units.length} set(s); run the step again to continue`] };
-      ctx.progress({ table: 'pithos accounts', done: i, total, batch: i + 1, batches: total });
+      ctx.progress({ table: 'pithos accounts', unit: 'accounts', done: i, total, batch: i + 1, batches: total });
       // a set whose accounts hold few objects is one transaction; bigger ones go in chunks of objects
       if (await objectCount(pool, [...u.delete, ...u.merge]) <= objectChunk()) {
         const r = await applySetInOne(ctx, u);
@@ -380,14 +380,14 @@ async function apply(ctx: StepContext, p: Plan<PithosDuplicatesPlanData>, usersS
       ctx.log('info', `${u.key}: ${[...(u.delete.length ? [`deleted ${u.delete.join(', ')}`] : []), ...(u.merge.length ? [`merged ${u.merge.join(', ')} into ${u.into}`] : [])].join('; ')}`);
     }
     if (ctx.stopRequested()) return { stopped: true, rows, summary: ['stopped before the last batch; run the step again to continue'] };
-    ctx.progress({ table: 'member case', done: units.length, total, batch: total, batches: total });
+    ctx.progress({ table: 'member case', unit: 'sets', done: units.length, total, batch: total, batches: total });
     const mc = await ctx.batch('pithos', memberCaseBatch(ctx.state, ctx.step), (client, keep) => dedupeMemberCase(client, keep, uuids));
     rows += mc.rows;
     memberCaseRows = mc.rows;
   } finally {
     await dropHelperIndexes(pool);
   }
-  ctx.progress({ table: 'member case', done: total, total, batch: total, batches: total });
+  ctx.progress({ table: 'member case', unit: 'sets', done: total, total, batch: total, batches: total });
   const quota = notes.filter((n) => / quota of /.test(n));
   const other = notes.filter((n) => !/ quota of /.test(n));
   return {

@@ -98,7 +98,9 @@ async function inspect(ctx: StepContext, steps: Steps): Promise<Findings<PithosM
 
     const summary: string[] = [describeRevision(revision)];
     if (revision.refusal) summary.push(`cannot run: ${revision.refusal}`);
-    summary.push(`${distinct} distinct names in pithos, ${resolved} resolve to astakos uuids`);
+    // Once the rewrite is done no name resolves any more: that is success, said as such.
+    summary.push(resolved ? `${distinct} distinct names in pithos, ${resolved} resolve to astakos uuids (this step rewrites them)`
+      : `${distinct} distinct names in pithos, none left to rewrite (each is a uuid already or unknown to astakos)`);
     summary.push(`rows to rewrite: ${Object.entries(rows).map(([t, n]) => `${t} ${n}`).join(', ')}`);
     for (const c of collisions.filter((x) => x.groups > 0)) summary.push(`collision — ${describeCollision(c)}`);
     if (unknownAccounts.length) summary.push(`${unknownAccounts.length} account(s) astakos does not know stay under their names: ${sample(unknownAccounts)}`);
