@@ -170,7 +170,15 @@ describe('conflict table, 10,000 groups', () => {
     assertFits(f);
     assert.match(f, /9,999 group\(s\) as suggested · [\d,]+ user\(s\) deleted when the step runs/);
     assert.match(f, /keeps #\d+ +deletes \d+: #\d+/);
-    assert.match(f, /… and [\d,]+ more/);
+    assert.match(f, /… and [\d,]+ more \(j scrolls\)/);
+    const first = /groups 1–(\d+) of 9,999/.exec(f)!;
+    const firstKey = /^ {3}(\S+) +keeps #/m.exec(f)![1]!;
+    await press(r, ' ');
+    f = await shows(r, `groups ${Number(first[1]) + 1}–`);
+    assertFits(f);
+    assert.doesNotMatch(f, new RegExp(`^ {3}${firstKey.replace(/[.+]/g, '\\$&')} `, 'm'), 'space pages the summary on');
+    await press(r, 'k');
+    await shows(r, `groups ${Number(first[1])}–`);
     await press(r, 'n');
     await shows(r, 'enter keep');
     assert.equal(backend.decisionsByStep.get('2.2')!.size, 1, 'n changes nothing');

@@ -2,7 +2,7 @@
 // survivor and why, the operator's choice. Controlled: the table state lives with the caller
 // (so it survives the help screen and a trip back to the step); logic is in ../conflicts/model.
 import { Box } from 'ink';
-import { useCallback, useMemo, useRef } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import type { DecisionInput } from '../../engine/session.js';
 import {
   acceptAllPlan, createViewCache, decidedId, effectiveFilter, isOpen, settle, shownRange, SORT_LABEL, WHY_ROWS,
@@ -142,6 +142,9 @@ export function ConflictTable(p: ConflictTableProps) {
   const s = settle(state, env);
   const summary = summarize(groups, decisions);
   const pending = useMemo(() => (state.acceptAll ? acceptAllPlan(groups, decisions) : []), [state.acceptAll, groups, decisions]);
+  // The accept-all summary scrolls (j / k / space) when its groups do not fit.
+  const [summaryTop, setSummaryTop] = useState(0);
+  const summaryRoom = Math.max(1, listHeight - 3);
 
   useKeys((input, key) => {
     const now = latest.current;
@@ -150,7 +153,13 @@ export function ConflictTable(p: ConflictTableProps) {
         const accept = acceptAllPlan(groups, decisions);
         if (accept.length) p.onDecide(accept.map((a) => ({ key: a.key, value: a.keep, source: 'suggested' })));
         dispatch({ type: 'acceptAllClose', accepted: accept.length > 0 });
-      } else if (input === 'n' || key.escape || input === 'q') dispatch({ type: 'acceptAllClose', accepted: false });
+      } else if (input === 'n' || key.escape || input === 'q') {
+        setSummaryTop(0);
+        dispatch({ type: 'acceptAllClose', accepted: false });
+      } else {
+        const step = input === 'j' || key.downArrow ? 1 : input === 'k' || key.upArrow ? -1 : input === ' ' || key.pageDown ? summaryRoom : key.pageUp ? -summaryRoom : 0;
+        if (step) setSummaryTop((t) => Math.max(0, Math.min(t + step, Math.max(0, pending.length - summaryRoom))));
+      }
       return;
     }
     if (now.editing) {
@@ -199,8 +208,9 @@ export function ConflictTable(p: ConflictTableProps) {
   let body: StyledLine[];
   let keys: [string, string][];
   if (state.acceptAll) {
-    body = acceptAllLines(pending, groups.length, idx, groups, listHeight + 1, width);
-    keys = pending.length ? [['y', `accept ${num(pending.length)} suggestion(s)`], ['n esc', 'cancel']] : [['esc', 'back']];
+    body = acceptAllLines(pending, groups.length, idx, groups, summaryRoom, summaryTop, width);
+    const scrolls = pending.length > summaryRoom ? [['j k space', 'scroll'] as [string, string]] : [];
+    keys = pending.length ? [['y', `accept ${num(pending.length)} suggestion(s)`], ...scrolls, ['n esc', 'cancel']] : [['esc', 'back']];
   } else {
     const kind = groups[0]?.kind ?? 'users';
     body = [line(captionRow(width, kind), { dim: true })];
@@ -248,7 +258,8 @@ function renderRow(r: Row, idx: readonly number[], groups: ConflictGroup[], deci
   }
 }
 
-function acceptAllLines(pending: ReturnType<typeof acceptAllPlan>, total: number, idx: readonly number[], groups: ConflictGroup[], height: number, width: number): StyledLine[] {
+/** The accept-all summary: what accepting does, then ROOM of the groups from TOP (the rest scroll). */
+function acceptAllLines(pending: ReturnType<typeof acceptAllPlan>, total: number, idx: readonly number[], groups: ConflictGroup[], room: number, top: number, width: number): StyledLine[] {
   if (!pending.length) return [line(' Every group is already decided: nothing to accept.')];
   const drop = pending.reduce((n, a) => n + a.drop.length, 0);
   const shownKeys = new Set(idx.map((i) => groups[i]!.key));
@@ -260,12 +271,11 @@ function acceptAllLines(pending: ReturnType<typeof acceptAllPlan>, total: number
     line(` Accept the suggested survivor of ${num(pending.length)} open group(s) (of ${num(total)})?`, { bold: true }),
     line(`   ${num(pending.length)} group(s) as suggested · ${num(drop)} ${noun} when the step runs`),
   ];
-  if (hidden) out.push(line(`   ${num(hidden)} of them are hidden by the current filter`, { color: 'yellow' }));
-  out.push(line(''));
-  const room = Math.max(1, height - out.length - 1);
-  for (const a of pending.slice(0, room)) {
+  const range = pending.length > room ? `groups ${num(top + 1)}–${num(Math.min(pending.length, top + room))} of ${num(pending.length)}` : '';
+  out.push(hidden ? line(`   ${num(hidden)} of them are hidden by the current filter${range ? ` · ${range}` : ''}`, { color: 'yellow' }) : line(range && `   ${range}`, { dim: true }));
+  for (const a of pending.slice(top, top + room)) {
     out.push(line(`   ${cell(a.key, Math.max(12, width - 44))} keeps #${cell(String(a.keep), 8)} ${verb} ${a.drop.length}: ${a.drop.map((d) => `#${d}`).join(', ')}`));
   }
-  if (pending.length > room) out.push(line(`   … and ${num(pending.length - room)} more`, { dim: true }));
+  if (pending.length > top + room) out.push(line(`   … and ${num(pending.length - top - room)} more (j scrolls)`, { dim: true }));
   return out;
 }

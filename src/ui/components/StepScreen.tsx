@@ -193,7 +193,7 @@ function statusLine(view: StepView, currentId: string | undefined): StyledLine {
 export const decidesBeforeRun = (def: StepView['def']): boolean => def.decisions?.beforeRun ?? false;
 
 /** At most this many lines of a step's findings or plan are shown (the report has them all). */
-export const SUMMARY_LINES = 40;
+export const SUMMARY_LINES = 400;
 
 function summaryLines(label: string, lines: string[]): StyledLine[] {
   const hang = ' '.repeat(label.length + 2);
