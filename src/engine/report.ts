@@ -159,6 +159,7 @@ function decisionText(key: string, value: unknown): string {
     const m = value as { into?: string; survivorId?: number; deletedIds?: number[] };
     return `${(m.deletedIds ?? []).map((id) => `#${id}`).join(', ')} ${key.slice(6)} deleted; what it owns in cyclades and pithos merges into #${m.survivorId} ${m.into}`;
   }
+  if (key.startsWith('limit:')) return `${String(value)} (per-user limit ${key.slice(6)})`;
   if (key.startsWith('unknown:')) return `${typeof value === 'string' ? value : JSON.stringify(value)} (${key.slice(8)} is unknown to astakos)`;
   if (typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value))) return `keep #${value}, delete the others`;
   const v = value as { action?: string; into?: string } | null;
@@ -206,7 +207,7 @@ export function reportMarkdown(r: Report): string {
   for (const s of withDecisions.filter((x) => !(r.userGroups.length && x.id === USERS_STEP?.id))) {
     out.push(`### ${s.id} ${s.title}`, '', '| key | decision | decided by | when |', '|---|---|---|---|');
     for (const [key, d] of Object.entries(s.decisions)) {
-      out.push(`| ${cellText(key.replace(/^(merge|unknown):/, ''))} | ${cellText(decisionText(key, d.value))} | ${decidedBy(d.source)} | ${d.decidedAt ?? ''} |`);
+      out.push(`| ${cellText(key.replace(/^(merge|unknown|limit):/, ''))} | ${cellText(decisionText(key, d.value))} | ${decidedBy(d.source)} | ${d.decidedAt ?? ''} |`);
     }
     out.push('');
   }

@@ -9,7 +9,7 @@ import { servicesDownAndBackup } from '../core/preflight/services-down.js';
 import { migrationsDone } from '../core/preflight/migrations.js';
 import { settingsStep, type SettingsPart } from '../core/settings/checks.js';
 import { closingChecks, cronCheck, LOGIN_REWRITE_RULE, newSettingsChecks, PROJECT_CONTROL, quotaholderOnCheck, rewriteRuleCheck, withChecks } from '../core/guide/checks.js';
-import { cycladesDuplicates, cycladesMigrate, ownersAreUuids, parseUnknownOwners } from '../core/remap/cyclades/index.js';
+import { cycladesDuplicates, cycladesMigrate, ownersAreUuids, parseLimitChoices, parseUnknownOwners } from '../core/remap/cyclades/index.js';
 import { accountsAreUuids, parseKeepAccounts, parseStatistics, parseUnknownAccounts, pithosDuplicates, pithosMigrate } from '../core/remap/pithos/index.js';
 import { setAnswers } from '../core/remap/sets.js';
 import {
@@ -286,7 +286,7 @@ export const STEPS: StepDef[] = [
     verifiedBy: 'no email-shaped owner left; every uuid exists in astakos',
     module: withChecks(cycladesMigrate({ usersStep: '2.2' }), (ctx) => newSettingsChecks(ctx.config, false)),
     promise: { check: ownersAreUuids({ usersStep: '2.2' }) },
-    answers: { unknown: parseUnknownOwners },
+    answers: { unknown: parseUnknownOwners, limits: parseLimitChoices },
     unknown: {
       kind: 'owner', noun: 'identifiers', mapToUser: true,
       answers: [{ key: 'd', value: 'delete', label: 'delete its rows' }, { key: 'K', value: 'keep', label: 'keep as is' }],

@@ -251,7 +251,12 @@ export function stepBody(p: StepScreenProps, width: number, reveal = false): Sty
     } else if (p.unknown) {
       // What is still to answer first: the findings can run to many screens.
       body.push(unknownLine(p.unknown));
+      const other = (p.plan?.plan.open ?? 0) - p.unknown.open;
+      if (!done && other > 0) {
+        body.push(line(` Open: ${num(other)} other decision(s), in the plan below: A accepts every suggestion of this step (after a summary), or give them in --answers.`, { bold: true, color: 'yellow' }));
+      }
       if (p.plan?.findings.summary.length) body.push(...summaryLines(' Found: ', p.plan.findings.summary));
+      if (other > 0 && p.plan?.plan.summary.length) body.push(...summaryLines(' Plan:  ', p.plan.plan.summary));
     } else {
       if (!done && (p.plan?.plan.open ?? 0) > 0) {
         body.push(line(` Open: ${num(p.plan!.plan.open!)} decision(s) this screen has no table for: A accepts every suggestion of this step (after a summary), or give them in --answers.`, { bold: true, color: 'yellow' }));

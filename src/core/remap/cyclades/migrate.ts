@@ -30,7 +30,7 @@ import { describeOwned } from './duplicates.js';
 import {
   astakosEmails, DISTINCT_IDENTIFIERS, eachIdentifier, isEmailish, OWNER_NOUN, ownedRows, OWNER_TABLES, resolve, totalOwned, unknownKind,
 } from './identifiers.js';
-import { planSettings, settingsKeys, settingsLeftovers, settingsSummary, writeSettings, type KeyResolver } from './settings.js';
+import { LIMIT_CHOICES, planSettings, settingsKeys, settingsLeftovers, settingsSummary, writeSettings, type KeyResolver, type LimitChoice, type LimitQuestion } from './settings.js';
 import type { MigrateInspection, MigratePlanData, TableCounts, UnknownAction, UnknownIdentifier } from './types.js';
 import { changedWhileRunning } from '../../errors.js';
 
@@ -67,12 +67,65 @@ function suggestion(u: Omit<UnknownIdentifier, 'suggested' | 'reason'>): { sugge
   }
 }
 
-async function settingsResolver(ctx: StepContext, uuids: UuidMap, decisions: Map<string, UnknownAction>): Promise<KeyResolver | undefined> {
+async function settingsResolver(ctx: StepContext, uuids: UuidMap, decisions: Map<string, UnknownAction>, limits: Map<string, LimitChoice>): Promise<KeyResolver | undefined> {
   const dir = ctx.config.cyclades.settings;
   if (!dir) return undefined;
   const keys = [...new Set(settingsKeys(dir).map(pyLower))];
   const emails = await astakosEmails((await ctx.db('astakos')).pool, keys);
-  return { uuids, decisions, emails };
+  return { uuids, decisions, emails, limits };
+}
+
+// ------------------------------------------------------------------ per-user limits
+
+export const LIMIT_PREFIX = 'limit:';
+
+/** The "limits" answer: one choice for every limit, or per limit ("<SETTING>/<uuid or any of its keys>"). */
+export interface LimitAnswers { all?: LimitChoice; each: Map<string, LimitChoice> }
+
+const isChoice = (v: unknown): v is LimitChoice => (LIMIT_CHOICES as readonly unknown[]).includes(v);
+
+export const parseLimitChoices: AnswerParser<LimitAnswers> = (value, at) => {
+  if (isChoice(value)) return { all: value, each: new Map() };
+  const entries = objectEntries(value);
+  const example = exampleOf(at, '"as-0.12" (every limit as 0.12 applied it), or {"VMS_USER_QUOTA/K.Lee@example.org": "larger"}');
+  if (!entries) throw new AnswerError(`${answerName(at)} must be "as-0.12", "larger" or an object of SETTING/KEY → "as-0.12" | "larger"`, example);
+  const each = new Map<string, LimitChoice>();
+  for (const [k, v] of entries) {
+    if (!isChoice(v)) throw new AnswerError(`${answerName(at, k)}: ${JSON.stringify(v)} is not "as-0.12" or "larger"`, example);
+    each.set(k.includes('/') ? `${k.slice(0, k.indexOf('/'))}/${pyLower(k.slice(k.indexOf('/') + 1))}` : k, v);
+  }
+  return { each };
+};
+
+/** Per limit question: the stored decision, else the answers file's, else the suggestion (as 0.12) when suggestions are accepted. */
+function resolveLimits(questions: LimitQuestion[], stored: Decisions, asker: Answers, step: string): { choices: Map<string, { choice: LimitChoice; source: DecisionSource }>; open: LimitQuestion[] } {
+  const answers = asker.answer(step, 'limits') as LimitAnswers | undefined;
+  const choices = new Map<string, { choice: LimitChoice; source: DecisionSource }>();
+  const open: LimitQuestion[] = [];
+  for (const q of questions) {
+    const kept = stored.get(LIMIT_PREFIX + q.id);
+    const named = [q.id, ...q.entries.map((e) => `${q.setting}/${pyLower(e.key)}`)].map((k) => answers?.each.get(k)).find(Boolean) ?? answers?.all;
+    if (kept && isChoice(kept.value)) choices.set(q.id, { choice: kept.value, source: kept.source });
+    else if (named) choices.set(q.id, { choice: named, source: 'answers' });
+    else if (asker.acceptSuggestions) choices.set(q.id, { choice: 'as-0.12', source: 'suggested' });
+    else open.push(q);
+  }
+  return { choices, open };
+}
+
+/** The stored limit decisions of STEP: question id → choice. */
+function storedLimits(state: StateFile, step: string): Map<string, LimitChoice> {
+  const out = new Map<string, LimitChoice>();
+  for (const [key, d] of state.getDecisions(step)) if (key.startsWith(LIMIT_PREFIX) && isChoice(d.value)) out.set(key.slice(LIMIT_PREFIX.length), d.value);
+  return out;
+}
+
+/** What a limit question says on the screen and in the plan: who had which value, and what each choice gives. */
+export function limitLine(q: LimitQuestion, choice?: LimitChoice): string {
+  const had = q.entries.map((e) => `${e.key}: ${e.value}${e.applied ? ' (applied in 0.12)' : ' (never applied in 0.12)'}`).join(', ');
+  const gives = (c: LimitChoice) => q.outcomes[c] ?? 'the default';
+  const decided = choice ? `→ ${choice}: ${gives(choice)}` : `→ undecided: as-0.12 gives ${gives('as-0.12')}, larger gives ${gives('larger')}`;
+  return `${q.setting} of ${q.email}: ${had} ${decided}`;
 }
 
 export async function inspectMigrate(ctx: StepContext, usersStep: string): Promise<Findings<MigrateInspection>> {
@@ -113,10 +166,12 @@ export async function inspectMigrate(ctx: StepContext, usersStep: string): Promi
     summary.push(`${unknown.length} identifier(s) astakos does not know (${kinds.map(([k, n]) => `${n} ${k}`).join(', ')}): each needs delete, keep or a uuid`);
   }
   const current = resolveUnknown(unknown, ctx.state.getDecisions(ctx.step), ctx.asker, ctx.step, undefined, false).actions;
-  const resolver = await settingsResolver(ctx, uuids, decisionsByFold(new Map([...storedUnknownDecisions(ctx.state, ctx.step), ...current])));
+  const resolver = await settingsResolver(ctx, uuids, decisionsByFold(new Map([...storedUnknownDecisions(ctx.state, ctx.step), ...current])), storedLimits(ctx.state, ctx.step));
   if (resolver) {
-    const s = planSettings(ctx.config.cyclades.settings!, resolver);
-    data.settings = { dir: s.dir, files: s.files, changes: s.changes, problems: s.problems };
+    // Previewed with the limits decided so far (the rest as 0.12 would): the plan lists what is open.
+    const choices = resolveLimits(planSettings(ctx.config.cyclades.settings!, resolver).limits, ctx.state.getDecisions(ctx.step), ctx.asker, ctx.step).choices;
+    const s = planSettings(ctx.config.cyclades.settings!, { ...resolver, limits: new Map([...choices].map(([id, c]) => [id, c.choice])) });
+    data.settings = { dir: s.dir, files: s.files, changes: s.changes, problems: s.problems, limits: s.limits };
     summary.push(...settingsSummary(data.settings));
   } else {
     summary.push('no cyclades settings folder configured: convert VMS_USER_QUOTA, NETWORKS_USER_QUOTA, BACKEND_PER_USER and UI_SYSTEM_IMAGES_OWNERS keys by hand');
@@ -254,14 +309,20 @@ export function planMigrate(findings: Findings<MigrateInspection>, decisions: St
   if (kept.length) summary.push(`keep ${kept.length} unknown identifier(s) as they are (listed in the report): ${sample(kept)}`);
   if (handMapped.length) summary.push(`map ${handMapped.length} identifier(s) by hand: ${sample(handMapped)}`);
   if (open.length) summary.push(`${open.length} unknown identifier(s) undecided: ${sample(open)}`);
+  // Each per-user limit 0.13 would apply otherwise than 0.12: both values, who had which, and the choice.
+  const limits = resolveLimits(data.settings?.limits ?? [], decisions.stored, decisions.answers, decisions.step);
+  if (limits.open.length) summary.push(`${limits.open.length} per-user limit(s) 0.13 would apply otherwise than 0.12: decide each (as-0.12 keeps 0.12's; answers: "limits")`);
+  for (const q of data.settings?.limits ?? []) summary.push(`limit: ${limitLine(q, limits.choices.get(q.id)?.choice)}`);
   summary.push(...notes);
   if (data.settings) summary.push(...settingsSummary(data.settings));
 
+
   const plan: Plan<MigratePlanData> = {
-    summary, changes, open: open.length,
+    summary, changes, open: open.length + limits.open.length,
     data: {
       decisions: [...actions].map(([id, action]) => ({ id, action, source: sources.get(id)! })),
       open,
+      limits: [...limits.choices].map(([id, c]) => ({ id, ...c })),
     },
   };
   if (toDelete.length) {
@@ -341,6 +402,7 @@ export async function applyMigrate(ctx: StepContext, plan: Plan<MigratePlanData>
   const data = plan.data!;
   ctx.state.transaction(() => {
     for (const d of data.decisions) ctx.state.setDecision(ctx.step, UNKNOWN_PREFIX + d.id, d.action, d.source);
+    for (const d of data.limits ?? []) ctx.state.setDecision(ctx.step, LIMIT_PREFIX + d.id, d.choice, d.source);
   });
   const cycDb = await ctx.db('cyclades');
   const cyc = cycDb.pool;
@@ -429,7 +491,7 @@ export async function applyMigrate(ctx: StepContext, plan: Plan<MigratePlanData>
   if (dir) {
     const uuids = await uuidsOnce();
     // Every stored decision counts: an identifier mapped by hand in an earlier run is no longer unknown now.
-    const resolver = (await settingsResolver(ctx, uuids, decisionsByFold(storedUnknownDecisions(ctx.state, ctx.step))))!;
+    const resolver = (await settingsResolver(ctx, uuids, decisionsByFold(storedUnknownDecisions(ctx.state, ctx.step)), storedLimits(ctx.state, ctx.step)))!;
     const s = planSettings(dir, resolver);
     const written = writeSettings(s);
     summary.push(...settingsSummary(s, written));

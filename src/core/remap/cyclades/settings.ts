@@ -26,6 +26,29 @@ export interface KeyResolver {
   decisions: Map<string, UnknownAction>;
   /** Astakos emails exactly as stored, keyed by username (lower(email)). */
   emails: Map<string, string>;
+  /** How each per-user limit that 0.13 would apply differently from 0.12 is settled, by LimitQuestion id (default: as in 0.12). */
+  limits?: Map<string, LimitChoice>;
+}
+
+/** A per-user limit as 0.12 applied it ("as-0.12", the default), or the larger of its entries. */
+export type LimitChoice = 'as-0.12' | 'larger';
+export const LIMIT_CHOICES: readonly LimitChoice[] = ['as-0.12', 'larger'];
+
+/**
+ * A user's entries in VMS_USER_QUOTA / NETWORKS_USER_QUOTA that 0.13 would apply otherwise than
+ * 0.12 did: case variants of one email that become one uuid key, or a key 0.12 never matched
+ * (0.12 matched the email case-sensitively). 0.12 applied the entry keyed by the astakos email
+ * exactly, or none (the user had MAX_VMS_PER_USER / MAX_NETWORKS_PER_USER).
+ */
+export interface LimitQuestion {
+  /** "<setting>/<uuid>": the decision's key. */
+  id: string;
+  setting: string;
+  uuid: string;
+  email: string;
+  entries: { key: string; value: string; applied: boolean }[];
+  /** What each choice gives the user: a value, or null for the setting's default (the entry dropped). */
+  outcomes: Record<LimitChoice, string | null>;
 }
 
 /** What a settings key becomes: a uuid, itself (kept), or null (dropped), and why. */
@@ -53,12 +76,51 @@ function largest(a: PyValue, b: PyValue, key: string): PyValue {
     'merge them by hand and run again');
 }
 
-interface Planned { file: SettingsFile; text: string; changes: SettingsKeyChange[]; problems: string[] }
+interface Planned { file: SettingsFile; text: string; changes: SettingsKeyChange[]; problems: string[]; limits: LimitQuestion[] }
+
+/**
+ * The limits of dict A that 0.13 would apply otherwise than 0.12, and how R's choices settle them:
+ * keys dropped (LOSERS) and the notes that say why.
+ */
+function limitQuestions(name: string, a: { value: unknown }, r: KeyResolver, losers: Set<string>, notes: Map<string, string>): LimitQuestion[] {
+  if (!(a.value instanceof PyDict)) return [];
+  const byUuid = new Map<string, { key: string; value: PyValue }[]>();
+  for (const [k, v] of a.value.stringItems()) {
+    if (r.uuids.isUuid(k) || !isEmailish(k)) continue;
+    const uuid = r.uuids.lookup(pyLower(k));
+    if (uuid) byUuid.set(uuid, [...(byUuid.get(uuid) ?? []), { key: k, value: v }]);
+  }
+  const out: LimitQuestion[] = [];
+  for (const [uuid, entries] of byUuid) {
+    const email = r.emails.get(pyLower(entries[0]!.key)) ?? entries[0]!.key;
+    const applied = entries.find((e) => e.key === email);
+    if (entries.length < 2 && applied) continue;
+    const numbers = entries.map((e) => e.value).filter((v): v is bigint => typeof v === 'bigint');
+    const larger = numbers.length === entries.length ? numbers.reduce((x, y) => (x >= y ? x : y)) : undefined;
+    const q: LimitQuestion = {
+      id: `${name}/${uuid}`, setting: name, uuid, email,
+      entries: entries.map((e) => ({ key: e.key, value: formatPyValue(e.value), applied: e === applied })),
+      outcomes: { 'as-0.12': applied ? formatPyValue(applied.value) : null, larger: larger === undefined ? null : String(larger) },
+    };
+    out.push(q);
+    const choice = r.limits?.get(q.id) ?? 'as-0.12';
+    if (choice === 'larger') continue;
+    for (const e of entries) {
+      if (e === applied) continue;
+      losers.add(e.key);
+      notes.set(e.key, applied
+        ? `case variant of ${applied.key}, the entry 0.12 applied (${formatPyValue(applied.value)}): dropped, as 0.12 (decision ${q.id})`
+        : `0.12 never applied it (the astakos email is ${email}): dropped, so the user keeps the ${name === 'VMS_USER_QUOTA' ? 'MAX_VMS_PER_USER' : 'MAX_NETWORKS_PER_USER'} default as in 0.12 (decision ${q.id})`);
+    }
+  }
+  return out;
+}
 
 function rewriteFile(file: SettingsFile, r: KeyResolver): Planned {
   let text = file.text;
   const changes: SettingsKeyChange[] = [];
   const problems: string[] = [];
+  const limits: LimitQuestion[] = [];
   for (const name of IDENTIFIER_SETTINGS) {
     const mine = file.assignments.filter((a) => a.name === name);
     if (!mine.length) continue;
@@ -70,7 +132,9 @@ function rewriteFile(file: SettingsFile, r: KeyResolver): Planned {
     };
     // Outside the quotas the winner of a case-duplicate group is the entry that applied in 0.12.
     const losers = new Set<string>();
-    if (!QUOTA_SETTINGS.has(name)) {
+    // Quotas: each limit 0.13 would apply otherwise is a decision (default: as 0.12 applied it).
+    if (QUOTA_SETTINGS.has(name)) for (const a of mine) limits.push(...limitQuestions(name, a, r, losers, notes));
+    else {
       for (const a of mine) {
         if (!(a.value instanceof PyDict)) continue;
         const groups = new Map<string, string[]>();
@@ -99,7 +163,7 @@ function rewriteFile(file: SettingsFile, r: KeyResolver): Planned {
     text = result.text;
     for (const c of result.changes) changes.push(describe(name, c, notes, r));
   }
-  return { file, text, changes, problems };
+  return { file, text, changes, problems, limits };
 }
 
 function describe(setting: string, c: DictKeyChange, notes: Map<string, string>, r: KeyResolver): SettingsKeyChange {
@@ -134,15 +198,17 @@ export function planSettings(dir: string, r: KeyResolver): SettingsRewrite & { t
     loaded = loadSettingsDir(dir);
   } catch (err) {
     if (!(err instanceof SettingsError)) throw err;
-    return { dir, files: [], changes: [], problems: [err.message], texts: new Map() };
+    return { dir, files: [], changes: [], problems: [err.message], limits: [], texts: new Map() };
   }
   const files: SettingsFileRewrite[] = [];
   const changes: SettingsKeyChange[] = [];
+  const limits: LimitQuestion[] = [];
   const texts = new Map<string, string>();
   for (const f of loaded.files) {
     const p = rewriteFile(f, r);
     problems.push(...p.problems);
     changes.push(...p.changes);
+    limits.push(...p.limits);
     if (p.text === f.text) continue;
     const target = f.file + NEW_SUFFIX;
     files.push({ file: f.file, target, diff: maskSecrets(unifiedDiff(f.text, p.text, f.file, { newFile: target })) });
@@ -155,7 +221,7 @@ export function planSettings(dir: string, r: KeyResolver): SettingsRewrite & { t
   for (const c of changes) {
     if (c.to === null && c.note?.includes('dropped (it can match')) problems.push(`${c.setting}: key ${c.from[0]} is unknown to astakos and was dropped`);
   }
-  return { dir, files, changes, problems, texts };
+  return { dir, files, changes, problems, limits, texts };
 }
 
 /** Writes the planned files beside the originals; returns the paths written. */

@@ -2,6 +2,7 @@
 // and the state file stores them.
 
 import type { CycladesOwned } from '../../dedup/types.js';
+import type { LimitQuestion } from './settings.js';
 import type { CascadeReach } from '../../cascade.js';
 import type { DecisionSource, SetDecision as OneSetDecision } from '../../step.js';
 
@@ -82,6 +83,8 @@ export interface SettingsRewrite {
   changes: SettingsKeyChange[];
   /** Keys astakos does not know (and no 6.3 decision covers), and other problems. */
   problems: string[];
+  /** Per-user limits 0.13 would apply otherwise than 0.12: each a decision of the step. */
+  limits: LimitQuestion[];
 }
 
 /** Step 6.3's findings.data. */
@@ -114,4 +117,6 @@ export interface MigrateInspection extends MigrateFindings {
 export interface MigratePlanData {
   decisions: { id: string; action: UnknownAction; source: DecisionSource }[];
   open: string[];
+  /** How each per-user limit 0.13 would apply otherwise than 0.12 is settled (LimitQuestion ids). */
+  limits?: { id: string; choice: 'as-0.12' | 'larger'; source: DecisionSource }[];
 }
