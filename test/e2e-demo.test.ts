@@ -79,7 +79,7 @@ async function next(id: string): Promise<string> {
 
 /** Waits for step ID's screen with its plan (or checks) loaded. */
 function loaded(id: string): Promise<string> {
-  const ready = /^ (Found:|Plan:|Checks:|Closing checklist:)/m;
+  const ready = /^ (Found:|Plan:|Checks:|Closing checklist:|Decide:)/m;
   return waitFor({ test: (x: string) => stepHead(id).test(x) && ready.test(x) && !/Looking at the databases|Checks: +looking/.test(x) } as RegExp);
 }
 
@@ -97,6 +97,21 @@ async function run(id: string, timeout = 120_000, start: () => Promise<unknown> 
     if (Date.now() > end) assert.fail(`step ${id} did not finish in ${timeout} ms:\n${s}`);
     await wait(150);
   }
+}
+
+/**
+ * Runs step ID; while it has decisions no table shows (limits 0.13 would set otherwise than
+ * 0.12), with A: every suggestion accepted after its summary, which is returned.
+ */
+async function runAccepting(id: string): Promise<string> {
+  let summary = '';
+  await run(id, 120_000, async () => {
+    if (!/more decision\(s\) below/.test(screen().replace(/\s+/g, ' '))) return keys('Enter');
+    await keys('A');
+    summary = await waitFor(new RegExp(`Accept every suggestion of step ${id.replace('.', '\\.')}`));
+    await keys('y');
+  });
+  return summary;
 }
 
 /** A manual step performed in the sandbox with `s` (and confirmed). */
@@ -221,7 +236,7 @@ describe('end to end: the demo walk in a terminal', { skip: HAVE_TMUX ? false : 
       await acceptAll(/Take the suggested answer/);
       await waitFor('every one answered');
     }
-    await run('6.2');
+    await runAccepting('6.2');
 
     s = await next('6.3');
     if (/enter answer unknowns/.test(s)) {
@@ -231,14 +246,9 @@ describe('end to end: the demo walk in a terminal', { skip: HAVE_TMUX ? false : 
       s = await waitFor('every one answered');
     }
     // the per-user limits 0.13 would apply otherwise than 0.12 are decisions too: A takes 0.12's
-    const limits = /Open: (\d+) other decision\(s\), in the plan below/.exec(s.replace(/\s+/g, ' '));
-    assert.ok(limits, `the demo's case-variant VMS_USER_QUOTA keys are open decisions:\n${s}`);
-    await run('6.3', 120_000, async () => {
-      await keys('A');
-      const ask = await waitFor(/Accept every suggestion of step 6\.3/);
-      assert.match(ask.replace(/\s+/g, ' '), /limit: VMS_USER_QUOTA of \S+: .*\(applied in 0\.12\).*\(never applied in 0\.12\)/);
-      await keys('y');
-    });
+    assert.match(s.replace(/\s+/g, ' '), /Open: \d+ more decision\(s\) below/, `the demo's case-variant VMS_USER_QUOTA keys are open decisions:\n${s}`);
+    const ask = await runAccepting('6.3');
+    assert.match(ask.replace(/\s+/g, ' '), /limit: VMS_USER_QUOTA of \S+: .*\(applied in 0\.12\).*\(never applied in 0\.12\)/);
 
     await next('6.4');
     await keys('Escape');

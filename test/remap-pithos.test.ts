@@ -495,6 +495,14 @@ describe('a hand-made deployment: 6.2 merges and deletes exactly, 6.4 equals ups
         confirm: true,
       },
     });
+    // foo@x.gr's explicit quota would become Foo@x.gr's: not silently, a decision with both values
+    const open = await cli(cfg, 'plan', '6.2', '--answers', answers);
+    assert.match(open.out, /foo@x\.gr: quota of Foo@x\.gr after the merge: FOO@x\.gr: the default \(PITHOS_BACKEND_QUOTA\), Foo@x\.gr: the default \(PITHOS_BACKEND_QUOTA\) \(the survivor's in 0\.12\), foo@x\.gr: 107374182400 bytes → undecided: as-0\.12 keeps the default \(PITHOS_BACKEND_QUOTA\), larger gives 107374182400 bytes/);
+    const refused = await cli(cfg, 'run', '6.2', '--answers', answers);
+    assert.equal(refused.code, 3, refused.err);
+    const larger = JSON.parse(readFileSync(answers, 'utf8'));
+    larger['6.2'].quotas = { 'FOO@x.gr': 'larger' };
+    writeFileSync(answers, JSON.stringify(larger));
     await withDb('pithos', urls.pithos, (db) => copySchema(db.pool, 'pre'));
     const r = await cli(cfg, 'run', '6.2', '--accept-suggestions', '--answers', answers);
     assert.equal(r.code, 0, r.err);

@@ -44,6 +44,8 @@ export interface Plan<D = unknown> {
   open?: number;
   /** Whether applying deletes or merges data (asks for type-to-confirm). */
   destructive?: { what: string; confirmWord: string };
+  /** Decisions no table of the wizard shows (a limit 0.13 would set otherwise than 0.12): one line each, with both values. */
+  questions?: string[];
   data?: D;
 }
 

@@ -10,7 +10,7 @@ import { migrationsDone } from '../core/preflight/migrations.js';
 import { settingsStep, type SettingsPart } from '../core/settings/checks.js';
 import { closingChecks, cronCheck, LOGIN_REWRITE_RULE, newSettingsChecks, PROJECT_CONTROL, quotaholderOnCheck, rewriteRuleCheck, withChecks } from '../core/guide/checks.js';
 import { cycladesDuplicates, cycladesMigrate, ownersAreUuids, parseLimitChoices, parseUnknownOwners } from '../core/remap/cyclades/index.js';
-import { accountsAreUuids, parseKeepAccounts, parseStatistics, parseUnknownAccounts, pithosDuplicates, pithosMigrate } from '../core/remap/pithos/index.js';
+import { accountsAreUuids, parseKeepAccounts, parseQuotaChoices, parseStatistics, parseUnknownAccounts, pithosDuplicates, pithosMigrate } from '../core/remap/pithos/index.js';
 import { setAnswers } from '../core/remap/sets.js';
 import {
   cycladesUsageStep, importCycladesQuota, importPithosQuota, loadServiceResources, parseQuotaFiles, pithosUsageStep, servicesFromAnswer, syncQuota,
@@ -271,7 +271,7 @@ export const STEPS: StepDef[] = [
     verifiedBy: 'no case-insensitive duplicate account left in pithos',
     module: pithosDuplicates({ usersStep: '2.2' }),
     decisions: { kind: 'sets', step: '6.2', beforeRun: true, verb: 'merge', noun: 'pithos accounts' },
-    answers: { sets: setAnswers('account'), unknown: parseUnknownAccounts },
+    answers: { sets: setAnswers('account'), unknown: parseUnknownAccounts, quotas: parseQuotaChoices },
     unknown: {
       kind: 'account', noun: 'accounts', mapToUser: false,
       answers: [{ key: 'd', value: 'delete', label: 'delete it all' }, { key: 'K', value: 'keep', label: 'keep under its name' }],

@@ -208,7 +208,10 @@ export function wizardActions(ctx: ActionContext) {
     if (view.plan.open) {
       return say({ text: `${id}: ${num(view.plan.open)} item(s) stay open even when every suggestion is taken`, next: `see snf-upgrade plan ${id}; answer them in --answers`, level: 'error' });
     }
-    const detail = [...view.plan.summary.slice(0, 8), ...(view.plan.summary.length > 8 ? [`… and ${view.plan.summary.length - 8} more (snf-upgrade plan ${id})`] : [])];
+    // The decisions no table shows come first: they are what accepting settles besides the tables.
+    const questions = view.plan.questions ?? [];
+    const lines = [...questions, ...view.plan.summary.filter((l) => !questions.includes(l))];
+    const detail = [...lines.slice(0, 8), ...(lines.length > 8 ? [`… and ${lines.length - 8} more (snf-upgrade plan ${id})`] : [])];
     dispatch({ type: 'ask', question: {
       question: { step: id, key: 'accept-suggestions', message: `Accept every suggestion of step ${id} (${num(state.pages[id]?.plan?.plan.open ?? 0)} open) and run it?`, detail },
       onAnswer: (ok) => {

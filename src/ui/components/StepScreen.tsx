@@ -241,22 +241,25 @@ export function stepBody(p: StepScreenProps, width: number, reveal = false): Sty
     }
   } else if (view.implemented) {
     if (p.loading) body.push(line(' Looking at the databases…', { dim: true }));
+    // Decisions no table shows (limits 0.13 would set otherwise than 0.12), right under the tables' counts, each with both values.
+    const tableOpen = (p.conflicts && def.decisions ? summarize(p.conflicts.data.groups, p.conflicts.decisions).open : 0) + (p.unknown?.open ?? 0);
+    const other = (p.plan?.plan.open ?? 0) - tableOpen;
+    const decide = (): StyledLine[] => (p.plan?.plan.questions?.length ? [
+      ...(!done && other > 0 ? [line(` Open: ${num(other)} more decision(s) below: A accepts every suggestion of this step (after a summary), or give them in --answers.`, { bold: true, color: 'yellow' })] : []),
+      ...summaryLines(' Decide: ', p.plan.plan.questions),
+    ] : []);
     if (p.conflicts && def.decisions) {
       // The per-group lines of the findings and plan are what the conflict table shows.
       body.push(...conflictLines(def.decisions, p.conflicts.data, p.conflicts.decisions));
       if (p.unknown) body.push(unknownLine(p.unknown));
+      body.push(...decide());
       // Sets (6.1 / 6.2): what else the module found (the first line is the sets, shown above).
       const notes = def.decisions.kind === 'sets' ? (p.plan?.findings.summary ?? []).slice(1) : [];
       if (notes.length) body.push(...summaryLines(' Also:  ', notes));
     } else if (p.unknown) {
       // What is still to answer first: the findings can run to many screens.
-      body.push(unknownLine(p.unknown));
-      const other = (p.plan?.plan.open ?? 0) - p.unknown.open;
-      if (!done && other > 0) {
-        body.push(line(` Open: ${num(other)} other decision(s), in the plan below: A accepts every suggestion of this step (after a summary), or give them in --answers.`, { bold: true, color: 'yellow' }));
-      }
+      body.push(unknownLine(p.unknown), ...decide());
       if (p.plan?.findings.summary.length) body.push(...summaryLines(' Found: ', p.plan.findings.summary));
-      if (other > 0 && p.plan?.plan.summary.length) body.push(...summaryLines(' Plan:  ', p.plan.plan.summary));
     } else {
       if (!done && (p.plan?.plan.open ?? 0) > 0) {
         body.push(line(` Open: ${num(p.plan!.plan.open!)} decision(s) this screen has no table for: A accepts every suggestion of this step (after a summary), or give them in --answers.`, { bold: true, color: 'yellow' }));

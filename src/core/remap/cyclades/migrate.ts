@@ -30,7 +30,8 @@ import { describeOwned } from './duplicates.js';
 import {
   astakosEmails, DISTINCT_IDENTIFIERS, eachIdentifier, isEmailish, OWNER_NOUN, ownedRows, OWNER_TABLES, resolve, totalOwned, unknownKind,
 } from './identifiers.js';
-import { LIMIT_CHOICES, planSettings, settingsKeys, settingsLeftovers, settingsSummary, writeSettings, type KeyResolver, type LimitChoice, type LimitQuestion } from './settings.js';
+import { planSettings, settingsKeys, settingsLeftovers, settingsSummary, writeSettings, type KeyResolver, type LimitQuestion } from './settings.js';
+import { isLimitChoice, limitChoices, resolveLimitChoices, type LimitChoice } from '../../limit-choice.js';
 import type { MigrateInspection, MigratePlanData, TableCounts, UnknownAction, UnknownIdentifier } from './types.js';
 import { changedWhileRunning } from '../../errors.js';
 
@@ -79,44 +80,17 @@ async function settingsResolver(ctx: StepContext, uuids: UuidMap, decisions: Map
 
 export const LIMIT_PREFIX = 'limit:';
 
-/** The "limits" answer: one choice for every limit, or per limit ("<SETTING>/<uuid or any of its keys>"). */
-export interface LimitAnswers { all?: LimitChoice; each: Map<string, LimitChoice> }
+export const parseLimitChoices = limitChoices('{"VMS_USER_QUOTA/K.Lee@example.org": "larger"}',
+  (k) => (k.includes('/') ? `${k.slice(0, k.indexOf('/'))}/${pyLower(k.slice(k.indexOf('/') + 1))}` : k));
 
-const isChoice = (v: unknown): v is LimitChoice => (LIMIT_CHOICES as readonly unknown[]).includes(v);
-
-export const parseLimitChoices: AnswerParser<LimitAnswers> = (value, at) => {
-  if (isChoice(value)) return { all: value, each: new Map() };
-  const entries = objectEntries(value);
-  const example = exampleOf(at, '"as-0.12" (every limit as 0.12 applied it), or {"VMS_USER_QUOTA/K.Lee@example.org": "larger"}');
-  if (!entries) throw new AnswerError(`${answerName(at)} must be "as-0.12", "larger" or an object of SETTING/KEY → "as-0.12" | "larger"`, example);
-  const each = new Map<string, LimitChoice>();
-  for (const [k, v] of entries) {
-    if (!isChoice(v)) throw new AnswerError(`${answerName(at, k)}: ${JSON.stringify(v)} is not "as-0.12" or "larger"`, example);
-    each.set(k.includes('/') ? `${k.slice(0, k.indexOf('/'))}/${pyLower(k.slice(k.indexOf('/') + 1))}` : k, v);
-  }
-  return { each };
-};
-
-/** Per limit question: the stored decision, else the answers file's, else the suggestion (as 0.12) when suggestions are accepted. */
-function resolveLimits(questions: LimitQuestion[], stored: Decisions, asker: Answers, step: string): { choices: Map<string, { choice: LimitChoice; source: DecisionSource }>; open: LimitQuestion[] } {
-  const answers = asker.answer(step, 'limits') as LimitAnswers | undefined;
-  const choices = new Map<string, { choice: LimitChoice; source: DecisionSource }>();
-  const open: LimitQuestion[] = [];
-  for (const q of questions) {
-    const kept = stored.get(LIMIT_PREFIX + q.id);
-    const named = [q.id, ...q.entries.map((e) => `${q.setting}/${pyLower(e.key)}`)].map((k) => answers?.each.get(k)).find(Boolean) ?? answers?.all;
-    if (kept && isChoice(kept.value)) choices.set(q.id, { choice: kept.value, source: kept.source });
-    else if (named) choices.set(q.id, { choice: named, source: 'answers' });
-    else if (asker.acceptSuggestions) choices.set(q.id, { choice: 'as-0.12', source: 'suggested' });
-    else open.push(q);
-  }
-  return { choices, open };
-}
+/** Per limit question: stored, else answered (by its id or any of its keys), else as 0.12 when suggestions are accepted. */
+const resolveLimits = (questions: LimitQuestion[], stored: Decisions, asker: Answers, step: string) =>
+  resolveLimitChoices(questions, (q) => [q.id, ...q.entries.map((e) => `${q.setting}/${pyLower(e.key)}`)], LIMIT_PREFIX, stored, asker, step, 'limits');
 
 /** The stored limit decisions of STEP: question id → choice. */
 function storedLimits(state: StateFile, step: string): Map<string, LimitChoice> {
   const out = new Map<string, LimitChoice>();
-  for (const [key, d] of state.getDecisions(step)) if (key.startsWith(LIMIT_PREFIX) && isChoice(d.value)) out.set(key.slice(LIMIT_PREFIX.length), d.value);
+  for (const [key, d] of state.getDecisions(step)) if (key.startsWith(LIMIT_PREFIX) && isLimitChoice(d.value)) out.set(key.slice(LIMIT_PREFIX.length), d.value);
   return out;
 }
 
@@ -312,13 +286,14 @@ export function planMigrate(findings: Findings<MigrateInspection>, decisions: St
   // Each per-user limit 0.13 would apply otherwise than 0.12: both values, who had which, and the choice.
   const limits = resolveLimits(data.settings?.limits ?? [], decisions.stored, decisions.answers, decisions.step);
   if (limits.open.length) summary.push(`${limits.open.length} per-user limit(s) 0.13 would apply otherwise than 0.12: decide each (as-0.12 keeps 0.12's; answers: "limits")`);
-  for (const q of data.settings?.limits ?? []) summary.push(`limit: ${limitLine(q, limits.choices.get(q.id)?.choice)}`);
+  const questions = (data.settings?.limits ?? []).map((q) => `limit: ${limitLine(q, limits.choices.get(q.id)?.choice)}`);
+  summary.push(...questions);
   summary.push(...notes);
   if (data.settings) summary.push(...settingsSummary(data.settings));
 
 
   const plan: Plan<MigratePlanData> = {
-    summary, changes, open: open.length + limits.open.length,
+    summary, changes, open: open.length + limits.open.length, questions,
     data: {
       decisions: [...actions].map(([id, action]) => ({ id, action, source: sources.get(id)! })),
       open,

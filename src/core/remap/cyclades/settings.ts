@@ -15,6 +15,7 @@ import { UserError } from '../../../errors.js';
 import type { UuidMap } from '../uuids.js';
 import { isEmailish } from './identifiers.js';
 import type { SettingsFileRewrite, SettingsKeyChange, SettingsRewrite, UnknownAction } from './types.js';
+import type { LimitChoice } from '../../limit-choice.js';
 
 export const IDENTIFIER_SETTINGS = ['VMS_USER_QUOTA', 'NETWORKS_USER_QUOTA', 'BACKEND_PER_USER', 'UI_SYSTEM_IMAGES_OWNERS'] as const;
 const QUOTA_SETTINGS = new Set<string>(['VMS_USER_QUOTA', 'NETWORKS_USER_QUOTA']);
@@ -30,9 +31,6 @@ export interface KeyResolver {
   limits?: Map<string, LimitChoice>;
 }
 
-/** A per-user limit as 0.12 applied it ("as-0.12", the default), or the larger of its entries. */
-export type LimitChoice = 'as-0.12' | 'larger';
-export const LIMIT_CHOICES: readonly LimitChoice[] = ['as-0.12', 'larger'];
 
 /**
  * A user's entries in VMS_USER_QUOTA / NETWORKS_USER_QUOTA that 0.13 would apply otherwise than
@@ -102,8 +100,10 @@ function limitQuestions(name: string, a: { value: unknown }, r: KeyResolver, los
       entries: entries.map((e) => ({ key: e.key, value: formatPyValue(e.value), applied: e === applied })),
       outcomes: { 'as-0.12': applied ? formatPyValue(applied.value) : null, larger: larger === undefined ? null : String(larger) },
     };
-    out.push(q);
-    const choice = r.limits?.get(q.id) ?? 'as-0.12';
+    // Only a real difference is a question: case variants that agree with what 0.12 applied just collapse.
+    const differs = q.outcomes['as-0.12'] !== q.outcomes.larger;
+    if (differs) out.push(q);
+    const choice = differs ? r.limits?.get(q.id) ?? 'as-0.12' : 'as-0.12';
     if (choice === 'larger') continue;
     for (const e of entries) {
       if (e === applied) continue;

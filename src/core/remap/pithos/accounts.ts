@@ -94,7 +94,7 @@ async function brokenPaths(q: Q, account: number, movingTo?: string): Promise<st
 const num = (r: pg.QueryResult): number => r.rowCount ?? 0;
 
 /** A decimal quota string as a comparable number ('0' = unlimited = the most); undefined if not a number. */
-function quotaRank(v: string | null | undefined): bigint | undefined {
+export function quotaRank(v: string | null | undefined): bigint | undefined {
   if (v === null || v === undefined || !/^\s*[0-9]+\s*$/.test(v)) return undefined;
   const n = BigInt(v.trim());
   return n === 0n ? BigInt(Number.MAX_SAFE_INTEGER) ** 4n : n;
@@ -250,20 +250,23 @@ async function mergeObjects(client: pg.PoolClient, keep: Keep, S: string, D: str
   return n;
 }
 
-/** Batch C: S's emptied containers and account node go; permissions, public rows, groups follow; statistics. */
-async function finishMerge(client: pg.PoolClient, keep: Keep, S: string, D: string, s0: number, d0: number, notes: string[]): Promise<number> {
+/**
+ * Batch C: S's emptied containers and account node go; permissions, public rows, groups follow;
+ * statistics. With TAKE_QUOTA (the operator's "larger") D takes S's explicit quota when larger.
+ */
+async function finishMerge(client: pg.PoolClient, keep: Keep, S: string, D: string, s0: number, d0: number, notes: string[], takeQuota: boolean): Promise<number> {
   const left = await client.query<{ n: string }>(
     'SELECT count(*) AS n FROM nodes o JOIN nodes c ON c.node = o.parent WHERE c.parent = $1 AND c.node <> $1', [s0]);
   if (left.rows[0]!.n !== '0') throw changedWhileRunning('pithos', `account ${S} (it still has ${left.rows[0]!.n} object(s) after they were merged)`);
   let n = 0;
   const gone = 'SELECT node FROM nodes WHERE parent = $1 AND node <> $1 UNION ALL SELECT $1::integer';
 
-  // an explicit account quota of S survives on D when D has none or a smaller one
+  // an explicit account quota of S survives on D when D has none or a smaller one, if the operator chose "larger"
   const q = await client.query<{ node: number; value: string | null }>(
     `SELECT node, value FROM policy WHERE node IN ($1, $2) AND key = 'quota'`, [s0, d0]);
   const sq = q.rows.find((r) => r.node === s0)?.value;
   const dRow = q.rows.find((r) => r.node === d0);
-  const sRank = quotaRank(sq);
+  const sRank = takeQuota ? quotaRank(sq) : undefined;
   if (sRank !== undefined) {
     if (!dRow) {
       n += num(await client.query(`INSERT INTO policy (node, key, value) VALUES ($1, 'quota', $2)`, [d0, sq]));
@@ -351,7 +354,7 @@ async function finishMerge(client: pg.PoolClient, keep: Keep, S: string, D: stri
 }
 
 /** Merges account S into account D (both exact account node paths), in exactly-once batches. */
-export async function mergeAccount(ctx: StepContext, S: string, D: string): Promise<AccountOutcome> {
+export async function mergeAccount(ctx: StepContext, S: string, D: string, takeQuota = false): Promise<AccountOutcome> {
   const pool = (await ctx.db('pithos')).pool;
   const out: AccountOutcome = { rows: 0, batches: 0, stopped: false, notes: [] };
   const s0 = await accountNode(pool, S);
@@ -394,7 +397,7 @@ export async function mergeAccount(ctx: StepContext, S: string, D: string): Prom
     await run(`objects from ${first}`, (c, keep) => mergeObjects(c, keep, S, D, s0, d0, first, objectChunk()));
   }
   if (ctx.stopRequested()) { out.stopped = true; return out; }
-  await run('final', (c, keep) => finishMerge(c, keep, S, D, s0, d0, out.notes));
+  await run('final', (c, keep) => finishMerge(c, keep, S, D, s0, d0, out.notes, takeQuota));
   return out;
 }
 
@@ -475,7 +478,7 @@ export async function objectCount(q: Q, names: string[]): Promise<number> {
 }
 
 /** Merges S into D inside the caller's transaction (all objects at once). */
-async function mergeInOne(client: pg.PoolClient, keep: Keep, S: string, D: string, notes: string[]): Promise<number> {
+async function mergeInOne(client: pg.PoolClient, keep: Keep, S: string, D: string, notes: string[], takeQuota: boolean): Promise<number> {
   const s0 = await accountNode(client, S);
   if (s0 === undefined) return 0;
   const d0 = await accountNode(client, D);
@@ -491,7 +494,7 @@ async function mergeInOne(client: pg.PoolClient, keep: Keep, S: string, D: strin
   const first = await firstTwinObject(client, S, D, s0, d0);
   if (first !== undefined) n += await mergeObjects(client, keep, S, D, s0, d0, first, Number.MAX_SAFE_INTEGER);
   await client.query('DROP TABLE IF EXISTS pg_temp.snf_mc; DROP TABLE IF EXISTS pg_temp.snf_mo');
-  n += await finishMerge(client, keep, S, D, s0, d0, notes);
+  n += await finishMerge(client, keep, S, D, s0, d0, notes, takeQuota);
   await client.query('DROP TABLE IF EXISTS pg_temp.snf_xf; DROP TABLE IF EXISTS pg_temp.snf_pub');
   return n;
 }
@@ -510,7 +513,7 @@ async function deleteInOne(client: pg.PoolClient, keep: Keep, A: string): Promis
   return n + await finishDelete(client, keep, A, a0);
 }
 
-export interface SetOps { key: string; delete: string[]; merge: string[]; into?: string }
+export interface SetOps { key: string; delete: string[]; merge: string[]; into?: string; takeQuota?: boolean }
 
 /** Every delete and merge of one set as one exactly-once transaction (for sets small enough: see objectCount). */
 export async function applySetInOne(ctx: StepContext, set: SetOps): Promise<AccountOutcome> {
@@ -518,7 +521,7 @@ export async function applySetInOne(ctx: StepContext, set: SetOps): Promise<Acco
   const r = await ctx.batch('pithos', `set ${tag(set.key)}`, async (client, keep) => {
     let n = 0;
     for (const a of set.delete) n += await deleteInOne(client, keep, a);
-    for (const a of set.merge) n += await mergeInOne(client, keep, a, set.into!, out.notes);
+    for (const a of set.merge) n += await mergeInOne(client, keep, a, set.into!, out.notes, set.takeQuota ?? false);
     return n;
   });
   out.rows = r.rows;

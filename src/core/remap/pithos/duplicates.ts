@@ -16,7 +16,8 @@ import { isAscii, pyLower } from '../../fold.js';
 import { identifierCollisions, PITHOS_ACCOUNTS, pithosOwned } from '../../dedup/inspect.js';
 import type { Answers, ApplyResult, Check, Decisions, Findings, Plan, StepContext, StepDecisions, StepModule, TableChange } from '../../step.js';
 import { requiredUuidMap, stepUuidMap, type UuidMap } from '../uuids.js';
-import { accountNode, applySetInOne, createHelperIndexes, deleteAccount, dropHelperIndexes, mergeAccount, objectCount, type SetOps } from './accounts.js';
+import { accountNode, applySetInOne, createHelperIndexes, deleteAccount, dropHelperIndexes, mergeAccount, objectCount, quotaRank, type SetOps } from './accounts.js';
+import { limitChoices, resolveLimitChoices, type LimitChoice } from '../../limit-choice.js';
 import { describeCollision, findCollisions } from './collisions.js';
 import { dedupeMemberCase, memberCaseFindings } from './membercase.js';
 import { collectNames, createMapTable, fillMap, objectChunk, unresolvedAccounts } from './names.js';
@@ -25,7 +26,7 @@ import { crossFoldLinks, invalidSetDecision, joinLinked, resolveSetDecisions, ty
 import { AnswerError, answerName, exampleOf, objectEntries, type AnswerParser } from '../../answers.js';
 import { accountDrift } from './stats.js';
 import type {
-  AccountHoldings, AccountSetDecision, DuplicateAccountSet, PithosDuplicatesFindings, PithosDuplicatesPlanData, PlannedSet,
+  AccountHoldings, AccountSetDecision, DuplicateAccountSet, PithosDuplicatesFindings, PithosDuplicatesPlanData, PlannedSet, QuotaQuestion,
   UnknownAccountDecision,
 } from './types.js';
 
@@ -120,6 +121,43 @@ export function suggestInto(key: string, accounts: AccountHoldings[], step2: Ste
   return { into: best.name, reasons };
 }
 
+/** The accounts among NAMES with an explicit quota (policy 'quota' on the account node): name → value. */
+async function explicitQuotas(q: pg.PoolClient, names: string[]): Promise<Map<string, string>> {
+  const r = await q.query<{ path: string; value: string }>(`SELECT n.path, p.value FROM nodes n JOIN policy p ON p.node = n.node AND p.key = 'quota'
+                                                              WHERE n.parent = 0 AND n.node <> 0 AND n.path = ANY($1::text[])`, [names]);
+  return new Map(r.rows.map((x) => [x.path, x.value]));
+}
+
+export const QUOTA_PREFIX = 'quota:';
+
+/** The "quotas" answer: "as-0.12" (every survivor keeps its own quota), "larger", or per set key. */
+export const parseQuotaChoices = limitChoices('{"maria.k@example.gr": "larger"}', pyLower);
+
+/**
+ * A merge into INTO that would give the survivor another quota than 0.12 applied to it (a merged
+ * account's explicit quota is larger than the survivor's, or the survivor has none): the question.
+ */
+function quotaQuestion(set: DuplicateAccountSet, into: string, merge: string[]): QuotaQuestion | undefined {
+  const d = set.accounts.find((a) => a.name === into);
+  const rank = (v: string | undefined) => quotaRank(v) ?? -1n;
+  const larger = set.accounts.filter((a) => merge.includes(a.name) && a.quota !== undefined && rank(a.quota) > rank(d?.quota));
+  if (!larger.length) return undefined;
+  const top = larger.reduce((x, y) => (rank(y.quota) > rank(x.quota) ? y : x));
+  return {
+    id: set.key, into,
+    quotas: set.accounts.filter((a) => a.name === into || merge.includes(a.name)).map((a) => ({ name: a.name, quota: a.quota ?? null })),
+    outcomes: { 'as-0.12': d?.quota ?? null, larger: top.quota! },
+  };
+}
+
+const quotaText = (v: string | null): string => (v === null ? 'the default (PITHOS_BACKEND_QUOTA)' : v === '0' ? '0 (unlimited)' : `${v} bytes`);
+
+/** A quota question as the plan says it: who had which quota, and what each choice gives the survivor. */
+export function quotaLine(q: QuotaQuestion, choice?: LimitChoice): string {
+  const had = q.quotas.map((x) => `${x.name}: ${quotaText(x.quota)}${x.name === q.into ? ' (the survivor\'s in 0.12)' : ''}`).join(', ');
+  return `quota of ${q.into} after the merge: ${had} → ${choice ? `${choice}: ${quotaText(q.outcomes[choice])}` : `undecided: as-0.12 keeps ${quotaText(q.outcomes['as-0.12'])}, larger gives ${quotaText(q.outcomes.larger)}`}`;
+}
+
 async function inspect(ctx: StepContext, usersStep: string): Promise<Findings<PithosDuplicatesFindings>> {
   const uuids = await requiredUuidMap(ctx, usersStep, PITHOS_READS_UUIDS);
   const astakosDb = await ctx.db('astakos');
@@ -133,6 +171,7 @@ async function inspect(ctx: StepContext, usersStep: string): Promise<Findings<Pi
     const members = [...found.values()].flat();
     const owned = await pithosOwned(client, members);
     const sizes = await subtreeSizes(client, members);
+    const quotas = await explicitQuotas(client, members);
     const exact = await astakosEmails(astakosDb.pool, members);
     const targets = [...mergeTargets(ctx.state, usersStep)].map(([deleted, t]) => ({ deleted, into: t.into, survivorId: t.survivorId, group: t.group }));
 
@@ -141,7 +180,7 @@ async function inspect(ctx: StepContext, usersStep: string): Promise<Findings<Pi
         const uuid = uuids.isUuid(name) ? name : uuids.lookup(pyLower(name));
         return {
           name, ...owned.get(name)!, astakos: exact.has(name) ? 'known' : 'unknown', ...(uuid ? { uuid } : {}),
-          ...(sizes.get(name) ?? { nodes: 1, versions: 0 }),
+          ...(sizes.get(name) ?? { nodes: 1, versions: 0 }), ...(quotas.has(name) ? { quota: quotas.get(name)! } : {}),
         };
       });
       const folds = new Set(names.filter((n) => !uuids.isUuid(n)).map(pyLower));
@@ -250,11 +289,21 @@ function plan(findings: Findings<PithosDuplicatesFindings>, decisions: StepDecis
   let moveNodes = 0;
   let goneAccounts = 0;
   let delBytes = 0n;
+  const questions: QuotaQuestion[] = [];
+  for (const { set, decision } of decided) {
+    const del = decision.action === 'delete' ? decision.delete ?? [] : [];
+    const into = decision.into;
+    const merge = set.accounts.map((a) => a.name).filter((n) => !del.includes(n) && into !== undefined && n !== into);
+    const q = into !== undefined ? quotaQuestion(set, into, merge) : undefined;
+    if (q) questions.push(q);
+  }
+  const quotas = resolveLimitChoices(questions, (q) => [q.id], QUOTA_PREFIX, decisions.stored, decisions.answers, decisions.step, 'quotas');
   for (const { set, decision, source } of decided) {
     const del = decision.action === 'delete' ? decision.delete ?? [] : [];
     const into = decision.into;
     const merge = set.accounts.map((a) => a.name).filter((n) => !del.includes(n) && into !== undefined && n !== into);
-    planned.push({ key: set.key, delete: del, merge, ...(into !== undefined ? { into } : {}), source });
+    const takeQuota = quotas.choices.get(set.key)?.choice === 'larger';
+    planned.push({ key: set.key, delete: del, merge, ...(into !== undefined ? { into } : {}), source, ...(takeQuota ? { takeQuota } : {}) });
     for (const a of set.accounts) {
       if (del.includes(a.name)) { delNodes += a.nodes; delVersions += a.versions; delBytes += BigInt(a.bytes); removed.add(a.name); goneAccounts++; }
       if (merge.includes(a.name)) { moveNodes += a.nodes - 1; removed.add(a.name); goneAccounts++; }
@@ -281,6 +330,10 @@ function plan(findings: Findings<PithosDuplicatesFindings>, decisions: StepDecis
   if (!data.sets.length && !u.del.length && !mcRows) summary.push('nothing to merge or delete');
   if (open.length) summary.push(`${open.length} set(s) undecided: ${sample(open)}`);
   if (u.open.length) summary.push(`${u.open.length} unknown account(s) undecided (keep or delete): ${sample(u.open)}`);
+  // A merge that would change the survivor's quota from what 0.12 applied is the operator's call.
+  if (quotas.open.length) summary.push(`${quotas.open.length} merge(s) would give the survivor another quota than 0.12 did: decide each (as-0.12 keeps the survivor's; answers: "quotas")`);
+  const quotaLines = questions.map((q) => `${q.id}: ${quotaLine(q, quotas.choices.get(q.id)?.choice)}`);
+  summary.push(...quotaLines);
   summary.push(...notes);
   if (planned.length || u.del.length) summary.push(ON_DISK_NOTE);
 
@@ -292,8 +345,11 @@ function plan(findings: Findings<PithosDuplicatesFindings>, decisions: StepDecis
   add('groups', 'delete', mc.groups.rows);
   add('xfeaturevals', 'delete', mc.permissions.rows);
 
-  const planData: PithosDuplicatesPlanData = { sets: planned, deleteUnknown: u.del, keepUnknown: u.keep, open: [...open, ...u.open], memberCaseRows: mcRows };
-  const result: Plan<PithosDuplicatesPlanData> = { summary, changes, open: open.length + u.open.length, data: planData };
+  const planData: PithosDuplicatesPlanData = {
+    sets: planned, deleteUnknown: u.del, keepUnknown: u.keep, open: [...open, ...u.open, ...quotas.open.map((q) => QUOTA_PREFIX + q.id)], memberCaseRows: mcRows,
+    quotas: [...quotas.choices].map(([id, c]) => ({ id, ...c })),
+  };
+  const result: Plan<PithosDuplicatesPlanData> = { summary, changes, open: open.length + u.open.length + quotas.open.length, questions: quotaLines, data: planData };
   const merges = planned.reduce((n, p) => n + p.merge.length, 0);
   const deletes = planned.reduce((n, p) => n + p.delete.length, 0) + u.del.length;
   if (merges || deletes) {
@@ -329,11 +385,12 @@ async function apply(ctx: StepContext, p: Plan<PithosDuplicatesPlanData>, usersS
     }
     for (const a of data.deleteUnknown) if (!ctx.state.getDecision(ctx.step, UNKNOWN_PREFIX + a)) ctx.state.setDecision(ctx.step, UNKNOWN_PREFIX + a, 'delete', 'answers');
     for (const a of data.keepUnknown) if (!ctx.state.getDecision(ctx.step, UNKNOWN_PREFIX + a)) ctx.state.setDecision(ctx.step, UNKNOWN_PREFIX + a, 'keep', ctx.asker.acceptSuggestions ? 'suggested' : 'answers');
+    for (const q of data.quotas ?? []) ctx.state.setDecision(ctx.step, QUOTA_PREFIX + q.id, q.choice, q.source);
   });
   const uuids = await stepUuidMap(ctx, usersStep);
   const pool = (await ctx.db('pithos')).pool;
   const units: SetOps[] = [
-    ...data.sets.map((s) => ({ key: s.key, delete: s.delete, merge: s.merge, ...(s.into !== undefined ? { into: s.into } : {}) })),
+    ...data.sets.map((s) => ({ key: s.key, delete: s.delete, merge: s.merge, ...(s.into !== undefined ? { into: s.into } : {}), ...(s.takeQuota ? { takeQuota: true } : {}) })),
     ...data.deleteUnknown.map((name) => ({ key: `unknown ${name}`, delete: [name], merge: [] })),
   ];
   let rows = 0;
@@ -366,7 +423,7 @@ async function apply(ctx: StepContext, p: Plan<PithosDuplicatesPlanData>, usersS
         notes.push(...r.notes);
       } else {
         for (const [kind, name] of [...u.delete.map((n) => ['delete', n] as const), ...u.merge.map((n) => ['merge', n] as const)]) {
-          const r = kind === 'merge' ? await mergeAccount(ctx, name, u.into!) : await deleteAccount(ctx, name);
+          const r = kind === 'merge' ? await mergeAccount(ctx, name, u.into!, u.takeQuota ?? false) : await deleteAccount(ctx, name);
           rows += r.rows;
           batches += r.batches;
           notes.push(...r.notes);

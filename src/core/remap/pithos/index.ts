@@ -1,6 +1,6 @@
 // Pithos account names → astakos uuids: duplicate accounts (merge or delete, de-duplicate
 // case-variant rows), then the 0.13 alembic chain, set-based.
-export { pithosDuplicates, UNKNOWN_PREFIX, ON_DISK_NOTE, suggestInto, invalidDecision, parseUnknownAccounts } from './duplicates.js';
+export { pithosDuplicates, UNKNOWN_PREFIX, ON_DISK_NOTE, suggestInto, invalidDecision, parseQuotaChoices, parseUnknownAccounts } from './duplicates.js';
 export { parseSetAnswer } from '../sets.js';
 export { pithosMigrate, accountsAreUuids, parseKeepAccounts, parseStatistics } from './migrate.js';
 export { HEAD_REVISION, CHAIN, readRevision, describeRevision } from './chain.js';

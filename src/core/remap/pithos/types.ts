@@ -24,6 +24,8 @@ export interface AccountHoldings {
   nodes: number;
   /** Every version row in the subtree (history and deletion markers included). */
   versions: number;
+  /** The account's explicit quota (policy 'quota', bytes as a decimal string, '0' unlimited); absent: the PITHOS_BACKEND_QUOTA default. */
+  quota?: string;
 }
 
 export interface DuplicateAccountSet {
@@ -72,6 +74,17 @@ export interface PlannedSet {
   merge: string[];
   into?: string;
   source: DecisionSource;
+  /** The survivor takes the largest explicit quota of the merged accounts ("larger"); otherwise it keeps its own, as 0.12 applied it. */
+  takeQuota?: boolean;
+}
+
+/** A merge that would give the survivor another quota than 0.12 applied to it: a decision of the step (QuotaQuestion id: the set key). */
+export interface QuotaQuestion {
+  id: string;
+  into: string;
+  /** Each account's explicit quota, or null for the default. */
+  quotas: { name: string; quota: string | null }[];
+  outcomes: { 'as-0.12': string | null; larger: string | null };
 }
 
 export interface PithosDuplicatesPlanData {
@@ -82,6 +95,8 @@ export interface PithosDuplicatesPlanData {
   keepUnknown: string[];
   open: string[];
   memberCaseRows: number;
+  /** How each merge that would change the survivor's quota from 0.12's is settled (QuotaQuestion ids). */
+  quotas?: { id: string; choice: 'as-0.12' | 'larger'; source: DecisionSource }[];
 }
 
 /** Where the alembic chain of a pithos database stands, from its rows and its schema. */
