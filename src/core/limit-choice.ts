@@ -26,12 +26,11 @@ export const limitChoices = (example: string, normalize: (key: string) => string
 };
 
 /**
- * The choice for each item: stored under PREFIX + id, else the answers file's KEY (by any of the
+ * The choice for each item: stored under PREFIX + id, else the ANSWERS file's (by any of the
  * item's NAMES, else for all), else as 0.12 when suggestions are accepted; else it is open.
  */
 export function resolveLimitChoices<T extends { id: string }>(items: T[], names: (item: T) => string[], prefix: string,
-  stored: Decisions, asker: Answers, step: string, key: string): { choices: Map<string, { choice: LimitChoice; source: DecisionSource }>; open: T[] } {
-  const answers = asker.answer(step, key) as LimitAnswers | undefined;
+  stored: Decisions, answers: LimitAnswers | undefined, asker: Answers): { choices: Map<string, { choice: LimitChoice; source: DecisionSource }>; open: T[] } {
   const choices = new Map<string, { choice: LimitChoice; source: DecisionSource }>();
   const open: T[] = [];
   for (const item of items) {

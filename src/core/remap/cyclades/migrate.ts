@@ -31,7 +31,7 @@ import {
   astakosEmails, DISTINCT_IDENTIFIERS, eachIdentifier, isEmailish, OWNER_NOUN, ownedRows, OWNER_TABLES, resolve, totalOwned, unknownKind,
 } from './identifiers.js';
 import { planSettings, settingsKeys, settingsLeftovers, settingsSummary, writeSettings, type KeyResolver, type LimitQuestion } from './settings.js';
-import { isLimitChoice, limitChoices, resolveLimitChoices, type LimitChoice } from '../../limit-choice.js';
+import { isLimitChoice, limitChoices, resolveLimitChoices, type LimitAnswers, type LimitChoice } from '../../limit-choice.js';
 import type { MigrateInspection, MigratePlanData, TableCounts, UnknownAction, UnknownIdentifier } from './types.js';
 import { changedWhileRunning } from '../../errors.js';
 
@@ -85,7 +85,8 @@ export const parseLimitChoices = limitChoices('{"VMS_USER_QUOTA/K.Lee@example.or
 
 /** Per limit question: stored, else answered (by its id or any of its keys), else as 0.12 when suggestions are accepted. */
 const resolveLimits = (questions: LimitQuestion[], stored: Decisions, asker: Answers, step: string) =>
-  resolveLimitChoices(questions, (q) => [q.id, ...q.entries.map((e) => `${q.setting}/${pyLower(e.key)}`)], LIMIT_PREFIX, stored, asker, step, 'limits');
+  resolveLimitChoices(questions, (q) => [q.id, ...q.entries.map((e) => `${q.setting}/${pyLower(e.key)}`)], LIMIT_PREFIX, stored,
+    asker.answer(step, 'limits') as LimitAnswers | undefined, asker);
 
 /** The stored limit decisions of STEP: question id → choice. */
 function storedLimits(state: StateFile, step: string): Map<string, LimitChoice> {

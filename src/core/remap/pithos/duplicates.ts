@@ -17,7 +17,7 @@ import { identifierCollisions, PITHOS_ACCOUNTS, pithosOwned } from '../../dedup/
 import type { Answers, ApplyResult, Check, Decisions, Findings, Plan, StepContext, StepDecisions, StepModule, TableChange } from '../../step.js';
 import { requiredUuidMap, stepUuidMap, type UuidMap } from '../uuids.js';
 import { accountNode, applySetInOne, createHelperIndexes, deleteAccount, dropHelperIndexes, mergeAccount, objectCount, quotaRank, type SetOps } from './accounts.js';
-import { limitChoices, resolveLimitChoices, type LimitChoice } from '../../limit-choice.js';
+import { limitChoices, resolveLimitChoices, type LimitAnswers, type LimitChoice } from '../../limit-choice.js';
 import { describeCollision, findCollisions } from './collisions.js';
 import { dedupeMemberCase, memberCaseFindings } from './membercase.js';
 import { collectNames, createMapTable, fillMap, objectChunk, unresolvedAccounts } from './names.js';
@@ -297,7 +297,8 @@ function plan(findings: Findings<PithosDuplicatesFindings>, decisions: StepDecis
     const q = into !== undefined ? quotaQuestion(set, into, merge) : undefined;
     if (q) questions.push(q);
   }
-  const quotas = resolveLimitChoices(questions, (q) => [q.id], QUOTA_PREFIX, decisions.stored, decisions.answers, decisions.step, 'quotas');
+  const quotas = resolveLimitChoices(questions, (q) => [q.id], QUOTA_PREFIX, decisions.stored,
+    decisions.answers.answer(decisions.step, 'quotas') as LimitAnswers | undefined, decisions.answers);
   for (const { set, decision, source } of decided) {
     const del = decision.action === 'delete' ? decision.delete ?? [] : [];
     const into = decision.into;
