@@ -382,7 +382,7 @@ describe('remap cyclades: steps 6.1 and 6.3 end to end', () => {
     const limits = view.plan.summary.filter((l) => l.startsWith('limit: '));
     assert.deepEqual(limits, [
       'limit: VMS_USER_QUOTA of Alice@Example.org: Alice@Example.org: 5 (applied in 0.12), alice@example.org: 8 (never applied in 0.12) → undecided: as-0.12 gives 5, larger gives 8',
-      'limit: VMS_USER_QUOTA of Frank@x.org: FRANK@x.org: 6 (never applied in 0.12) → undecided: as-0.12 gives the default, larger gives 6',
+      'limit: VMS_USER_QUOTA of Frank@x.org: FRANK@x.org: 6 (never applied in 0.12) → undecided: as-0.12 gives the MAX_VMS_PER_USER default, larger gives 6',
     ]);
     // a limit decided in the answers file, by any of its keys
     const larger = await withEngine(config, { '6.3': { ...ANSWERS_63, limits: { 'VMS_USER_QUOTA/ALICE@example.org': 'larger' } } }, true, (e) => e.plan('6.3'));

@@ -30,7 +30,7 @@ import { describeOwned } from './duplicates.js';
 import {
   astakosEmails, DISTINCT_IDENTIFIERS, eachIdentifier, isEmailish, OWNER_NOUN, ownedRows, OWNER_TABLES, resolve, totalOwned, unknownKind,
 } from './identifiers.js';
-import { planSettings, settingsKeys, settingsLeftovers, settingsSummary, writeSettings, type KeyResolver, type LimitQuestion } from './settings.js';
+import { planSettings, QUOTA_DEFAULTS, settingsKeys, settingsLeftovers, settingsSummary, writeSettings, type KeyResolver, type LimitQuestion } from './settings.js';
 import { isLimitChoice, limitChoices, resolveLimitChoices, type LimitAnswers, type LimitChoice } from '../../limit-choice.js';
 import type { MigrateInspection, MigratePlanData, TableCounts, UnknownAction, UnknownIdentifier } from './types.js';
 import { changedWhileRunning } from '../../errors.js';
@@ -98,7 +98,7 @@ function storedLimits(state: StateFile, step: string): Map<string, LimitChoice> 
 /** What a limit question says on the screen and in the plan: who had which value, and what each choice gives. */
 export function limitLine(q: LimitQuestion, choice?: LimitChoice): string {
   const had = q.entries.map((e) => `${e.key}: ${e.value}${e.applied ? ' (applied in 0.12)' : ' (never applied in 0.12)'}`).join(', ');
-  const gives = (c: LimitChoice) => q.outcomes[c] ?? 'the default';
+  const gives = (c: LimitChoice) => q.outcomes[c] ?? `the ${QUOTA_DEFAULTS[q.setting]} default`;
   const decided = choice ? `→ ${choice}: ${gives(choice)}` : `→ undecided: as-0.12 gives ${gives('as-0.12')}, larger gives ${gives('larger')}`;
   return `${q.setting} of ${q.email}: ${had} ${decided}`;
 }

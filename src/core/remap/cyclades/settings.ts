@@ -18,7 +18,9 @@ import type { SettingsFileRewrite, SettingsKeyChange, SettingsRewrite, UnknownAc
 import type { LimitChoice } from '../../limit-choice.js';
 
 export const IDENTIFIER_SETTINGS = ['VMS_USER_QUOTA', 'NETWORKS_USER_QUOTA', 'BACKEND_PER_USER', 'UI_SYSTEM_IMAGES_OWNERS'] as const;
-const QUOTA_SETTINGS = new Set<string>(['VMS_USER_QUOTA', 'NETWORKS_USER_QUOTA']);
+/** The per-user limit settings, each with the setting whose value a user without an entry has. */
+export const QUOTA_DEFAULTS: Record<string, string> = { VMS_USER_QUOTA: 'MAX_VMS_PER_USER', NETWORKS_USER_QUOTA: 'MAX_NETWORKS_PER_USER' };
+const QUOTA_SETTINGS = new Set<string>(Object.keys(QUOTA_DEFAULTS));
 export const NEW_SUFFIX = '.snf-upgrade-new';
 
 export interface KeyResolver {
@@ -110,7 +112,7 @@ function limitQuestions(name: string, a: { value: unknown }, r: KeyResolver, los
       losers.add(e.key);
       notes.set(e.key, applied
         ? `case variant of ${applied.key}, the entry 0.12 applied (${formatPyValue(applied.value)}): dropped, as 0.12 (decision ${q.id})`
-        : `0.12 never applied it (the astakos email is ${email}): dropped, so the user keeps the ${name === 'VMS_USER_QUOTA' ? 'MAX_VMS_PER_USER' : 'MAX_NETWORKS_PER_USER'} default as in 0.12 (decision ${q.id})`);
+        : `0.12 never applied it (the astakos email is ${email}): dropped, so the user keeps the ${QUOTA_DEFAULTS[name]} default as in 0.12 (decision ${q.id})`);
     }
   }
   return out;
