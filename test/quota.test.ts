@@ -6,13 +6,13 @@
 // nothing; a re-run changing nothing.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { HeadlessAsker, type Answers } from '../src/cli/asker.js';
 import { main } from '../src/cli/main.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { CHANGED_012, fmtLimit, parseQuotaLine, QH_INF } from '../src/core/quota/index.js';
-import { loadSettingsDir, PyDict } from '../src/core/settings/index.js';
+import { loadSettingsDir, parseSettings, PyDict, readAstakosServices } from '../src/core/settings/index.js';
 import type { ApplyResult } from '../src/core/step.js';
 import { openDb, type Db, type Service } from '../src/db/connection.js';
 import { Engine, type EngineEvent, type PlanView } from '../src/engine/index.js';
@@ -22,6 +22,7 @@ import { createSandbox, dropSandbox, simulateStep } from '../src/sandbox/index.j
 import { buildReport, reportMarkdown } from '../src/engine/report.js';
 import { StateFile } from '../src/state/index.js';
 import { cleanupAll, runCli, serverUrl, tempDir, testDbName } from './support.js';
+import { sandboxWalk } from './helpers/walk.js';
 
 after(cleanupAll);
 
@@ -227,9 +228,23 @@ describe('quota steps 5 → 9.2 on a sandbox', () => {
       && /^step 5 asks: Load default limits lower than 0\.12's\? cyclades\.vm: 3 → 2; \d+ of the \d+ email-verified users on the default would lose headroom \(\d+ already use more\); pithos\+\.diskspace: 50 GiB → 5 GiB; \d+ of the \d+ email-verified users/.test((e as Error).message)
       && /"5": \{"lower-defaults": true\}/.test((e as NeedsAnswer).next));
     await empty();
-    await assert.rejects(run('5', { 5: { services: SERVICES_ANSWER, 'lower-defaults': false, 'rename-pithos': true } }, false),
-      (e: unknown) => e instanceof UserError && !(e instanceof NeedsAnswer) && /lower default limits were declined \(cyclades\.vm, pithos\+\.diskspace\); nothing was loaded/.test(e.message));
+    // declined: 0.12's limits are offered instead, with the ASTAKOS_SERVICES that keeps them
+    await assert.rejects(run('5', { 5: { services: SERVICES_ANSWER, 'lower-defaults': false, 'rename-pithos': true } }, false), (e: unknown) => e instanceof NeedsAnswer
+      && /^step 5 asks: Load 0\.12's limits as the defaults instead\? cyclades\.vm 3, pithos\+\.diskspace 50 GiB/.test((e as Error).message)
+      && /"5": \{"keep-0\.12-defaults": true\}/.test((e as NeedsAnswer).next));
     await empty();
+    let dict: string[] = [];
+    await assert.rejects(run('5', { 5: { services: SERVICES_ANSWER, 'lower-defaults': false, 'keep-0.12-defaults': false, 'rename-pithos': true } }, false), (e: unknown) => {
+      dict = (e as UserError).details;
+      return e instanceof UserError && !(e instanceof NeedsAnswer) && /lower default limits were declined \(cyclades\.vm, pithos\+\.diskspace\), and so were 0\.12's; nothing was loaded/.test(e.message)
+        && /put the ASTAKOS_SERVICES of \S+ \(0\.12's limits, below\) in \S+ and run step 5 again/.test(e.next);
+    });
+    await empty();
+    // the lines paste into the astakos settings as Python, and say 0.12's limits
+    const pasted = readAstakosServices(parseSettings(`${dict.join('\n')}\n`, 'pasted.conf').settings.get('ASTAKOS_SERVICES')!.value!);
+    const limits = new Map(pasted.services.flatMap((sv) => sv.resources.map((r) => [r.fullName, r.uplimit])));
+    assert.equal(limits.get('cyclades.vm'), 3n);
+    assert.equal(limits.get('pithos+.diskspace'), 50n * 1024n ** 3n);
   });
 
   it('step 5 will not load anything before the pithos → pithos+ rename is confirmed', async () => {
@@ -624,6 +639,32 @@ describe('quota steps 5 → 9.2 on a sandbox', () => {
     assert.match(first['8']!, /already in sync; nothing changed/);
     assert.match(first['9.1']!, /already held the current usage; nothing changed/);
     assert.match(first['9.2']!, /already held the current usage; nothing changed/);
+  });
+});
+
+describe('step 5 with the lower defaults declined', () => {
+  it('loads 0.12\'s default limits on the operator\'s word and records the ASTAKOS_SERVICES that keeps them', async () => {
+    const { cfg, urls, walk } = await sandboxWalk('keep012', 12);
+    for (const id of ['1', '2.1', '2.2']) await walk.run(id);
+    for (const id of ['3.1', '3.2', '3.3', '3.4', '3.5', '3.6', '4']) await walk.confirm(id);
+    const answers = join(dirname(cfg), 'keep012.json');
+    writeFileSync(answers, JSON.stringify({ 5: { 'rename-pithos': true, 'lower-defaults': false, 'keep-0.12-defaults': true } }));
+    const r = await runCli(['run', '5', '--answers', answers, '--config', cfg]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /0\.12's default limits loaded instead of the lower ones \(declined\): cyclades\.vm 3, cyclades\.network\.private 5, pithos\+\.diskspace 50 GiB/);
+    const kept = /ASTAKOS_SERVICES in \S+\/20-snf-astakos-app-settings\.conf on the astakos host becomes what (\S+) holds:/.exec(r.stdout)![1]!;
+    // the file to install is Python that says 0.12's limits
+    const services = readAstakosServices(parseSettings(readFileSync(kept, 'utf8'), kept).settings.get('ASTAKOS_SERVICES')!.value!).services;
+    assert.equal(services.flatMap((sv) => sv.resources).find((x) => x.fullName === 'cyclades.vm')?.uplimit, 3n);
+    assert.equal(statSync(kept).mode & 0o777, 0o600);
+    const db = await openDb('astakos', urls.astakos);
+    try {
+      const rows = (await db.pool.query<{ name: string; uplimit: string }>(`SELECT s.name || '.' || r.name AS name, r.uplimit::text AS uplimit
+        FROM im_resource r JOIN im_service s ON s.id = r.service_id WHERE r.name IN ('vm', 'diskspace') ORDER BY 1`)).rows;
+      assert.deepEqual(rows, [{ name: 'cyclades.vm', uplimit: '3' }, { name: 'pithos+.diskspace', uplimit: String(50n * 1024n ** 3n) }]);
+    } finally {
+      await db.close();
+    }
   });
 });
 

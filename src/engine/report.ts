@@ -148,7 +148,7 @@ export function writtenFiles(config: Config): WrittenFile[] {
       out.push({ path, what: `${host} settings rewritten by 6.3`, installed: same ? `yes: ${original} matches it` : `no: ${original} differs` });
     }
   }
-  for (const path of filesIn(join(dirname(config.state), 'settings'))) out.push({ path, what: 'settings lines to paste (3.3–3.6)', installed: 'by hand on the host it names' });
+  for (const path of filesIn(join(dirname(config.state), 'settings'))) out.push({ path, what: 'settings lines to install (3.3–3.6, 5)', installed: 'by hand on the host it names' });
   for (const path of filesIn(join(config.backups, 'quota'))) out.push({ path, what: 'per-user limits (7.1 / 7.2), already loaded into astakos', installed: 'only for the upstream snf-manage path' });
   return out;
 }

@@ -252,7 +252,7 @@ export const STEPS: StepDef[] = [
     ],
     verifiedBy: 'im_service / im_resource hold the definitions; no default lower than 0.12\'s without a warning',
     module: loadServiceResources({ usersStep: '2.2' }),
-    answers: { services: servicesFromAnswer, 'lower-defaults': yesNo, 'rename-pithos': yesNo },
+    answers: { services: servicesFromAnswer, 'lower-defaults': yesNo, 'keep-0.12-defaults': yesNo, 'rename-pithos': yesNo },
   },
   {
     id: '6.1', phase: '6', kind: 'migrate', title: 'Cyclades: merge or delete duplicate users',

@@ -12,11 +12,13 @@
 //   quotaholder 'system' (the syncdb fixture) if missing; one entity per service (owner
 //               'system', key '1'); per resource a service holding whose policy is 10^32 ×4.
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type pg from 'pg';
 import { CheckFailed, UserError } from '../../errors.js';
 import { exampleOf, type AnswerAt, type AnswerParser } from '../answers.js';
 import {
-  defaultAstakosServices, KNOWN_RESOURCES, quotaSettings, type ServiceDef, type ServiceResource,
+  defaultAstakosServices, KNOWN_RESOURCES, pyString, quotaSettings, type ServiceDef, type ServiceResource,
 } from '../settings/index.js';
 import type { ApplyResult, BeforeImage, Check, Findings, Plan, StepContext, StepModule, TableChange } from '../step.js';
 import { batchName, plural, requireAstakos013, takeQuotaLock, type Q } from './common.js';
@@ -87,7 +89,17 @@ export const servicesFromAnswer: AnswerParser<Desired> = (v, at) => {
   return { services, source: `the answers file ("${at.step}".${at.key})`, problems };
 };
 
+/** The decision that keeps 0.12's default limits (fullName → limit), stored when the lower ones were declined. */
+export const KEPT_012 = 'defaults-0.12';
+
+/** The definitions the step loads: DEFINED, with 0.12's default limits where the operator kept them. */
 export function desiredServices(ctx: StepContext): Desired {
+  const defined = definedServices(ctx);
+  const kept = ctx.state.getDecision(ctx.step, KEPT_012)?.value as Record<string, string> | undefined;
+  return kept ? keep012(defined, new Map(Object.entries(kept).map(([k, v]) => [k, BigInt(v)]))) : defined;
+}
+
+function definedServices(ctx: StepContext): Desired {
   const answered = ctx.asker.answer(ctx.step, 'services') as Desired | undefined;
   if (answered !== undefined) return answered;
   const dir = ctx.config.astakos.settings;
@@ -336,6 +348,40 @@ function definitionLines(p: DefsPlan): string[] {
   return out;
 }
 
+/** DESIRED with the default limits of KEPT (fullName → 0.12's value) in place of its own. */
+function keep012(desired: Desired, kept: Map<string, bigint>): Desired {
+  const services = desired.services.map((sv) => ({ ...sv, resources: sv.resources.map((r) => (kept.has(r.fullName) ? { ...r, uplimit: kept.get(r.fullName)! } : r)) }));
+  return { ...desired, services, source: `${desired.source}, with 0.12's default limits for ${[...kept.keys()].join(', ')}` };
+}
+
+/** Writes LINES (the ASTAKOS_SERVICES to install) beside the state file, 0600, named as the settings FILE; returns its path. */
+function writeKept(ctx: StepContext, file: string, lines: string[]): string {
+  const dir = join(dirname(ctx.config.state), 'settings', `step${ctx.step}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, basename(file));
+  writeFileSync(path, `${lines.join('\n')}\n`, { mode: 0o600 });
+  return path;
+}
+
+/** The astakos settings file ASTAKOS_SERVICES belongs in: where it is set, else the guide's. */
+function settingsFileOf(ctx: StepContext): string {
+  const dir = ctx.config.astakos.settings;
+  const found = dir ? quotaSettings({ astakos: dir }).astakosServices : undefined;
+  return found?.file ?? `${dir ?? '/etc/synnefo'}/20-snf-astakos-app-settings.conf`;
+}
+
+/** SERVICES as the ASTAKOS_SERVICES assignment to paste (Python, at column 0). */
+export function astakosServicesLines(services: ServiceDef[]): string[] {
+  const res = (r: ServiceResource): string => `{${[['name', pyString(r.name)], ['group', r.group && pyString(r.group)], ['uplimit', r.uplimit?.toString()],
+    ['unit', r.unit && pyString(r.unit)], ['desc', r.desc && pyString(r.desc)]].filter(([, v]) => v !== undefined).map(([k, v]) => `'${k}': ${v}`).join(', ')}}`;
+  return ['ASTAKOS_SERVICES = {', ...services.flatMap((sv) => [
+    `    ${pyString(sv.name)}: {`,
+    ...(sv.url !== undefined ? [`        'url': ${pyString(sv.url)},`] : []),
+    ...(sv.order !== undefined ? [`        'order': ${sv.order},`] : []),
+    `        'resources': [`, ...sv.resources.map((r) => `            ${res(r)},`), '        ],', '    },',
+  ]), '}'];
+}
+
 async function gather(ctx: StepContext) {
   const astakos = await ctx.db('astakos');
   await requireAstakos013(astakos, ctx.step);
@@ -390,7 +436,9 @@ export const loadServiceResources = ({ usersStep }: { usersStep: string }): Step
     if (p.blocking.length) {
       throw new CheckFailed(`step ${ctx.step} cannot load the definitions: ${p.blocking.join('; ')}`, `fix that and run step ${ctx.step} again`);
     }
-    // lowered defaults are loaded only on the operator's word, asked before anything is written
+    // lowered defaults are loaded only on the operator's word, asked before anything is written;
+    // declined, 0.12's limits are offered instead (loaded as the defaults, and the dict to keep them)
+    let loading = desired;
     const lowered = hasWork(p) ? (await headroomFor(ctx, plan, p.defaults, usersStep)).rows.filter((r) => r.lowered) : [];
     if (lowered.length) {
       const lines = lowered.map((r) => `${r.resource}: ${fmtLimit(r.resource, BigInt(r.oldDefault!))} → ${fmtLimit(r.resource, BigInt(r.newDefault))}; `
@@ -402,11 +450,28 @@ export const loadServiceResources = ({ usersStep }: { usersStep: string }): Step
           'Over-limit users keep what they have but cannot create more (step 8 shows them).'],
       });
       if (!ok) {
-        throw new UserError(`the lower default limits were declined (${lowered.map((r) => r.resource).join(', ')}); nothing was loaded`,
-          `raise those uplimits in the resource definitions (the services answer or the settings) and run step ${ctx.step} again, or answer yes`);
+        const kept = keep012(desired, new Map(lowered.map((r) => [r.resource, BigInt(r.oldDefault!)])));
+        const file = settingsFileOf(ctx);
+        const dict = astakosServicesLines(kept.services);
+        const written = writeKept(ctx, file, dict);
+        const keep = await ctx.asker.confirm({
+          step: ctx.step, key: 'keep-0.12-defaults',
+          message: `Load 0.12's limits as the defaults instead? ${lowered.map((r) => `${r.resource} ${fmtLimit(r.resource, BigInt(r.oldDefault!))}`).join(', ')}`,
+          detail: [`So that astakos keeps them, ASTAKOS_SERVICES in ${file} on the astakos host becomes what ${written} holds:`, ...dict],
+        });
+        if (!keep) {
+          throw new UserError(`the lower default limits were declined (${lowered.map((r) => r.resource).join(', ')}), and so were 0.12's; nothing was loaded`,
+            `put the ASTAKOS_SERVICES of ${written} (0.12's limits, below) in ${file} and run step ${ctx.step} again, or answer yes to one of the two`).withDetails(dict);
+        }
+        loading = kept;
+        ctx.state.setDecision(ctx.step, KEPT_012, Object.fromEntries(lowered.map((r) => [r.resource, r.oldDefault!])), ctx.asker.interactive ? 'operator' : 'answers');
       }
     }
-    const summary: string[] = [];
+    const summary: string[] = loading === desired ? [] : [
+      `0.12's default limits loaded instead of the lower ones (declined): ${lowered.map((r) => `${r.resource} ${fmtLimit(r.resource, BigInt(r.oldDefault!))}`).join(', ')}`,
+      `to keep them in astakos, ASTAKOS_SERVICES in ${settingsFileOf(ctx)} on the astakos host becomes what ${writeKept(ctx, settingsFileOf(ctx), astakosServicesLines(loading.services))} holds:`,
+      ...astakosServicesLines(loading.services),
+    ];
     let rows = 0;
     if (p.rename) {
       const ok = await ctx.asker.confirm({
@@ -428,7 +493,7 @@ export const loadServiceResources = ({ usersStep }: { usersStep: string }): Step
       rows += res.rows;
       summary.push(`renamed service "${RENAME_FROM}" (id ${id}) to "${RENAME_TO}"${res.skipped ? ' (already done)' : ''}`);
     }
-    const after = await planDefinitions(astakos.pool, desired);
+    const after = await planDefinitions(astakos.pool, loading);
     const lines = definitionLines(after);
     if (hasWork(after)) {
       const key = batchName('definitions', 'services', 'resources', {
@@ -437,7 +502,7 @@ export const loadServiceResources = ({ usersStep }: { usersStep: string }): Step
       });
       const res = await ctx.batch('astakos', key, async (client, keep) => {
         await takeQuotaLock(client);
-        return writeDefinitions(client, await planDefinitions(client, desired), keep);
+        return writeDefinitions(client, await planDefinitions(client, loading), keep);
       });
       rows += res.rows;
       summary.push(...lines);
