@@ -74,13 +74,13 @@ export function userRow(g: ConflictGroup, u: ConflictUser, decisions: TableDecis
  * often just where the case differs; when it is too wide it takes the second row too.
  */
 export function detailRow(u: ConflictUser, n: number, width = Infinity): string {
-  const full = `       #${u.id} ${u.email}`;
+  const full = `       #${u.id} ${u.email}${u.username === u.email ? '' : ` · username ${u.username}`}`;
   const first = head(full, width - 1);
   if (n === 0) return first;
   if (n === 1 && first !== full) return cut(`         ${full.slice(first.length)}`, width - 1);
   if (n === 1 && u.note !== undefined) return `       ${u.note}`;
   if (n === 1) {
-    return `       joined ${day(u.date_joined)} · ${u.providers.join(',') || 'no provider'} · invitations ${u.invitations} · extra mails ${u.additional_mails}${u.username === u.email ? '' : ` · username ${u.username}`}`;
+    return `       joined ${day(u.date_joined)} · ${u.providers.join(',') || 'no provider'} · invitations ${u.invitations} · extra mails ${u.additional_mails}`;
   }
   // What else it owns, naming only what there is.
   const cy = u.cyclades;
