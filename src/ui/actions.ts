@@ -104,12 +104,12 @@ export function wizardActions(ctx: ActionContext) {
     finish(id, msg);
   };
 
-  /** Re-checks, then confirms a manual step; says why not when a check fails. */
   /** Where a step's result screen leads: the step, or the report once every step is done. */
   const after = (id: string): Screen => (backend.current() ? { kind: 'step', id } : { kind: 'report', title: 'Report · every step is done' });
 
   /**
-   * Confirms manual step ID once its checks pass. A step with a closing checklist then shows it,
+   * Re-checks, then confirms manual step ID; says why not when a check fails. A step with a
+   * closing checklist then shows it,
    * every item done, below FIRST (what the sandbox did, when s performed it).
    */
   const confirmStep = async (id: string, first?: StyledLine[]): Promise<Message | undefined> => {
