@@ -109,8 +109,7 @@ export function wizardActions(ctx: ActionContext) {
 
   /**
    * Re-checks, then confirms manual step ID; says why not when a check fails. A step with a
-   * closing checklist then shows it,
-   * every item done, below FIRST (what the sandbox did, when s performed it).
+   * closing checklist then shows it, every item done, below FIRST (what s did in the sandbox).
    */
   const confirmStep = async (id: string, first?: StyledLine[]): Promise<Message | undefined> => {
     startBusy({ kind: 'confirm', id, title: `${id}  checking before confirming` });
