@@ -613,8 +613,11 @@ describe('a hand-made deployment: 6.2 merges and deletes exactly, 6.4 equals ups
       const vcfg = freshConfig(dir, urls, name);
       withState(join(dir, `${name}.db`), (s) => s.markDone('6.2'));
       const answers = answersFile(dir, 'a64', { '6.4': { unknown: { 'orphan@gone.org': 'keep' } } });
+      const planned = JSON.parse((await cli(vcfg, 'plan', '6.4', '--json', '--answers', answers)).out).findings.data.rows.groups as number;
+      assert.ok(planned > 0, 'the fixture has group rows to rewrite');
       const r = await cli(vcfg, 'run', '6.4', '--answers', answers);
       assert.equal(r.code, 0, r.err + r.out);
+      assert.equal(Number(/groups: (\d+) row\(s\) in/.exec(r.err)?.[1] ?? 0), planned, `the group rows rewritten are the rows planned:\n${r.err}`);
       assert.match(r.out, /✓ alembic_version is 27381099d477/);
       assert.match(r.out, /✓ every account is named by an astakos uuid/);
       if (v.oracle.latestRepair) assert.match(r.out, /3dd56e750a3: latest_version repaired on \d+ node/);

@@ -309,9 +309,11 @@ const REWRITES: Rewrite[] = [
       await imagesOf(c, keep, 'groups', ['owner', 'name', 'member'], `
         SELECT g.* FROM groups g WHERE g.owner IN (SELECT identifier FROM ${M} WHERE position('g' in ambiguous) > 0)
                                     OR g.member IN (SELECT identifier FROM ${M} WHERE position('g' in ambiguous) > 0)`, []);
-      let n = rc(await c.query(`UPDATE groups g SET owner = m.uuid FROM ${M} m WHERE g.owner = m.identifier`));
-      n += rc(await c.query(`UPDATE groups g SET member = m.uuid FROM ${M} m WHERE g.member = m.identifier`));
-      return n;
+      // one statement, so that a row whose owner and member both change counts once, as the plan counts it
+      return rc(await c.query(`UPDATE groups g
+                                  SET owner = coalesce((SELECT m.uuid FROM ${M} m WHERE m.identifier = g.owner), g.owner),
+                                      member = coalesce((SELECT m.uuid FROM ${M} m WHERE m.identifier = g.member), g.member)
+                                WHERE g.owner IN (SELECT identifier FROM ${M}) OR g.member IN (SELECT identifier FROM ${M})`));
     },
   },
 ];
