@@ -213,7 +213,7 @@ describe('headless commands', () => {
     const backup = await runCli(['backup', '--config', config, '--state', state], env);
     assert.equal(backup.code, 0, backup.stderr);
     assert.doesNotMatch(backup.stderr, /warning/i);
-    assert.match(backup.stderr, /backups 3 \/ 3/);
+    assert.match(backup.stderr, /backups: 3 \/ 3 databases/);
   });
 
   it('no password or URL credentials end up in the state file', async () => {
