@@ -51,6 +51,46 @@ describe('widths in terminal columns', () => {
   });
 
   for (const size of [{ columns: 80, rows: 24 }, { columns: 60, rows: 20 }]) {
+    test(`home, a done step's summary and the report at ${size.columns}×${size.rows}`, async () => {
+      const found = [`${ACCENT}: #1 ${ACCENT}, #2 ${ACCENT.toUpperCase()} — suggested #1`, `${CJK}: #3 ${CJK}, #4 ${CJK} — suggested #4`, `${EMOJI}: #5 ${EMOJI}, #6 ${EMOJI} — suggested #6`];
+      const b = fakeBackend({
+        records: { '1': { status: 'done', finishedAt: now, summary: [`3 backups: ${CJK}`] }, '2.1': { status: 'done', finishedAt: now, summary: found } },
+      });
+      const r = render(<App backend={b} size={size} onExit={() => undefined} />);
+      const frames: string[] = [];
+      const grab = async (text: string): Promise<void> => {
+        const end = Date.now() + 5000;
+        while (!(r.lastFrame() ?? '').includes(text)) {
+          if (Date.now() > end) assert.fail(`timed out waiting for ${text}:\n${r.lastFrame()}`);
+          await wait(5);
+        }
+        await wait(30);
+        frames.push(r.lastFrame() ?? '');
+      };
+      await grab('enter continue');
+      r.stdin.write('k');
+      await grab('enter open 2.1');
+      r.stdin.write('\r');
+      await grab('Done');
+      for (let k = 0; k < 12; k++) { r.stdin.write('j'); await wait(10); }
+      await grab('Done');
+      r.stdin.write('\u001B');
+      await grab('r report');
+      r.stdin.write('r');
+      await grab('Report');
+      const step = frames[2]! + frames[3]!;
+      assert.ok(step.includes('王小明') && step.includes('👩‍💻'), `the step's summary carries the names:\n${step}`);
+      for (const f of frames) {
+        const lines = f.split('\n');
+        assert.ok(lines.length <= size.rows, `${lines.length} lines:\n${f}`);
+        for (const l of lines) {
+          assert.ok(stringWidth(l) <= size.columns, `wider than ${size.columns}: ${l}`);
+          assert.doesNotMatch(l, LONE_SURROGATE);
+        }
+      }
+      cleanup();
+    });
+
     afterEach(() => cleanup());
     test(`the conflict table at ${size.columns}×${size.rows}`, async () => {
       const groups = syntheticGroups(3, 7);
