@@ -439,6 +439,7 @@ export const loadServiceResources = ({ usersStep }: { usersStep: string }): Step
     // lowered defaults are loaded only on the operator's word, asked before anything is written;
     // declined, 0.12's limits are offered instead (loaded as the defaults, and the dict to keep them)
     let loading = desired;
+    const summary: string[] = [];
     const lowered = hasWork(p) ? (await headroomFor(ctx, plan, p.defaults, usersStep)).rows.filter((r) => r.lowered) : [];
     if (lowered.length) {
       const lines = lowered.map((r) => `${r.resource}: ${fmtLimit(r.resource, BigInt(r.oldDefault!))} → ${fmtLimit(r.resource, BigInt(r.newDefault))}; `
@@ -454,10 +455,12 @@ export const loadServiceResources = ({ usersStep }: { usersStep: string }): Step
         const file = settingsFileOf(ctx);
         const dict = astakosServicesLines(kept.services);
         const written = writeKept(ctx, file, dict);
+        const old = lowered.map((r) => `${r.resource} ${fmtLimit(r.resource, BigInt(r.oldDefault!))}`).join(', ');
+        const where = `ASTAKOS_SERVICES in ${file} on the astakos host becomes what ${written} holds:`;
         const keep = await ctx.asker.confirm({
           step: ctx.step, key: 'keep-0.12-defaults',
-          message: `Load 0.12's limits as the defaults instead? ${lowered.map((r) => `${r.resource} ${fmtLimit(r.resource, BigInt(r.oldDefault!))}`).join(', ')}`,
-          detail: [`So that astakos keeps them, ASTAKOS_SERVICES in ${file} on the astakos host becomes what ${written} holds:`, ...dict],
+          message: `Load 0.12's limits as the defaults instead? ${old}`,
+          detail: [`So that astakos keeps them, ${where}`, ...dict],
         });
         if (!keep) {
           throw new UserError(`the lower default limits were declined (${lowered.map((r) => r.resource).join(', ')}), and so were 0.12's; nothing was loaded`,
@@ -465,13 +468,9 @@ export const loadServiceResources = ({ usersStep }: { usersStep: string }): Step
         }
         loading = kept;
         ctx.state.setDecision(ctx.step, KEPT_012, Object.fromEntries(lowered.map((r) => [r.resource, r.oldDefault!])), ctx.asker.interactive ? 'operator' : 'answers');
+        summary.push(`0.12's default limits loaded instead of the lower ones (declined): ${old}`, `to keep them in astakos, ${where}`, ...dict);
       }
     }
-    const summary: string[] = loading === desired ? [] : [
-      `0.12's default limits loaded instead of the lower ones (declined): ${lowered.map((r) => `${r.resource} ${fmtLimit(r.resource, BigInt(r.oldDefault!))}`).join(', ')}`,
-      `to keep them in astakos, ASTAKOS_SERVICES in ${settingsFileOf(ctx)} on the astakos host becomes what ${writeKept(ctx, settingsFileOf(ctx), astakosServicesLines(loading.services))} holds:`,
-      ...astakosServicesLines(loading.services),
-    ];
     let rows = 0;
     if (p.rename) {
       const ok = await ctx.asker.confirm({
