@@ -68,7 +68,7 @@ function suggestion(u: Omit<UnknownIdentifier, 'suggested' | 'reason'>): { sugge
   }
 }
 
-async function settingsResolver(ctx: StepContext, uuids: UuidMap, decisions: Map<string, UnknownAction>, limits: Map<string, LimitChoice>): Promise<KeyResolver | undefined> {
+async function settingsResolver(ctx: StepContext, uuids: UuidMap, decisions: Map<string, UnknownAction>, limits: KeyResolver['limits']): Promise<KeyResolver | undefined> {
   const dir = ctx.config.cyclades.settings;
   if (!dir) return undefined;
   const keys = [...new Set(settingsKeys(dir).map(pyLower))];
@@ -141,11 +141,11 @@ export async function inspectMigrate(ctx: StepContext, usersStep: string): Promi
     summary.push(`${unknown.length} identifier(s) astakos does not know (${kinds.map(([k, n]) => `${n} ${k}`).join(', ')}): each needs delete, keep or a uuid`);
   }
   const current = resolveUnknown(unknown, ctx.state.getDecisions(ctx.step), ctx.asker, ctx.step, undefined, false).actions;
-  const resolver = await settingsResolver(ctx, uuids, decisionsByFold(new Map([...storedUnknownDecisions(ctx.state, ctx.step), ...current])), storedLimits(ctx.state, ctx.step));
+  // Previewed with the limits decided so far (stored, answered, or accepted; the rest as 0.12 would): the plan lists what is open.
+  const decided = (q: LimitQuestion) => resolveLimits([q], ctx.state.getDecisions(ctx.step), ctx.asker, ctx.step).choices.get(q.id)?.choice;
+  const resolver = await settingsResolver(ctx, uuids, decisionsByFold(new Map([...storedUnknownDecisions(ctx.state, ctx.step), ...current])), decided);
   if (resolver) {
-    // Previewed with the limits decided so far (the rest as 0.12 would): the plan lists what is open.
-    const choices = resolveLimits(planSettings(ctx.config.cyclades.settings!, resolver).limits, ctx.state.getDecisions(ctx.step), ctx.asker, ctx.step).choices;
-    const s = planSettings(ctx.config.cyclades.settings!, { ...resolver, limits: new Map([...choices].map(([id, c]) => [id, c.choice])) });
+    const s = planSettings(ctx.config.cyclades.settings!, resolver);
     data.settings = { dir: s.dir, files: s.files, changes: s.changes, problems: s.problems, limits: s.limits };
     summary.push(...settingsSummary(data.settings));
   } else {
@@ -467,7 +467,8 @@ export async function applyMigrate(ctx: StepContext, plan: Plan<MigratePlanData>
   if (dir) {
     const uuids = await uuidsOnce();
     // Every stored decision counts: an identifier mapped by hand in an earlier run is no longer unknown now.
-    const resolver = (await settingsResolver(ctx, uuids, decisionsByFold(storedUnknownDecisions(ctx.state, ctx.step)), storedLimits(ctx.state, ctx.step)))!;
+    const limits = storedLimits(ctx.state, ctx.step);
+    const resolver = (await settingsResolver(ctx, uuids, decisionsByFold(storedUnknownDecisions(ctx.state, ctx.step)), (q) => limits.get(q.id)))!;
     const s = planSettings(dir, resolver);
     const written = writeSettings(s);
     summary.push(...settingsSummary(s, written));

@@ -29,8 +29,8 @@ export interface KeyResolver {
   decisions: Map<string, UnknownAction>;
   /** Astakos emails exactly as stored, keyed by username (lower(email)). */
   emails: Map<string, string>;
-  /** How each per-user limit that 0.13 would apply differently from 0.12 is settled, by LimitQuestion id (default: as in 0.12). */
-  limits?: Map<string, LimitChoice>;
+  /** How a per-user limit that 0.13 would apply differently from 0.12 is settled (undefined: as in 0.12). */
+  limits?: (q: LimitQuestion) => LimitChoice | undefined;
 }
 
 
@@ -105,7 +105,7 @@ function limitQuestions(name: string, a: { value: unknown }, r: KeyResolver, los
     // Only a real difference is a question: case variants that agree with what 0.12 applied just collapse.
     const differs = q.outcomes['as-0.12'] !== q.outcomes.larger;
     if (differs) out.push(q);
-    const choice = differs ? r.limits?.get(q.id) ?? 'as-0.12' : 'as-0.12';
+    const choice = differs ? r.limits?.(q) ?? 'as-0.12' : 'as-0.12';
     if (choice === 'larger') continue;
     for (const e of entries) {
       if (e === applied) continue;
