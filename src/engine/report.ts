@@ -122,9 +122,15 @@ export function* reportJsonLines(r: Report): Generator<string> {
 function sessions(runs: RunRecord[], batches: BatchRecord[]): SessionRecord[] {
   return runs.map((run, i) => {
     const until = run.endedAt ?? runs[i + 1]?.startedAt ?? '9999';
-    const mine = batches.filter((b) => b.committedAt >= run.startedAt && b.committedAt <= until);
-    const steps = [...new Set(mine.map((b) => b.step))];
-    return { ...run, committed: steps.map((step) => ({ step, batches: mine.filter((b) => b.step === step).length, rows: mine.filter((b) => b.step === step).reduce((n, b) => n + b.rows, 0) })) };
+    const byStep = new Map<string, { step: string; batches: number; rows: number }>();
+    for (const b of batches) {
+      if (b.committedAt < run.startedAt || b.committedAt > until) continue;
+      const c = byStep.get(b.step) ?? { step: b.step, batches: 0, rows: 0 };
+      c.batches++;
+      c.rows += b.rows;
+      byStep.set(b.step, c);
+    }
+    return { ...run, committed: [...byStep.values()] };
   });
 }
 
