@@ -333,8 +333,8 @@ describe('end to end: the demo walk in a terminal', { skip: HAVE_TMUX ? false : 
     assert.match(s, /✓ astakos: dropped snf_upgrade_/);
     // the change record stands alone: the survivor kept by hand, the kill in 6.4 and what it had committed
     const record = readFileSync(join(dirname(loadConfig(cfg).state), 'snf-upgrade-report.md'), 'utf8');
-    assert.match(record, new RegExp(`^\\| ${handGroup.replace(/[.+()]/g, '\\$&')}\\S* \\| #${handKept} \\S+ \\| #\\d+ .*\\| by hand in the wizard \\|`, 'm'), record);
-    assert.match(record, /^\| \d+ \| \S+ \|  \| \S+, \d+ \| snf-upgrade wizard \| never ended: killed or crashed \| 6\.4: \d+ row\(s\) in 2 batch\(es\) \|$/m, record);
+    assert.match(record, new RegExp(`^- ${handGroup.replace(/[.+()]/g, '\\$&')}\\S*: kept #${handKept} \\S+; deleted #\\d+ .*\\(by hand in the wizard, `, 'm'), record);
+    assert.match(record, /^- #\d+ snf-upgrade wizard \(\S+, pid \d+\), \S+ → …: never ended: killed or crashed; committed 6\.4: \d+ row\(s\) in 2 batch\(es\)$/m, record);
     await keys('Enter');
     await waitFor('The upgrade ended');
     await keys('R');

@@ -174,7 +174,6 @@ function decisionText(key: string, value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-const cellText = (s: string): string => s.replace(/\|/g, '\\|');
 
 const lines = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v == null ? [] : [String(v)]);
 
@@ -206,28 +205,28 @@ export function reportMarkdown(r: Report): string {
   const withDecisions = r.steps.filter((x) => Object.keys(x.decisions).length);
   if (!withDecisions.length) out.push('none recorded', '');
   if (r.userGroups.length) {
-    out.push(`### Who was kept and who deleted (${USERS_STEP?.id})`, '', '| group | kept | deleted | decided by | when |', '|---|---|---|---|---|');
-    for (const g of r.userGroups) out.push(`| ${cellText(g.group)} | ${cellText(g.kept)} | ${cellText(g.deleted.join(', ') || 'not yet')} | ${decidedBy(g.source)} | ${g.decidedAt ?? ''} |`);
+    // Lists, not tables: an entry wraps on a screen instead of being cut where the names are.
+    out.push(`### Who was kept and who deleted (${USERS_STEP?.id})`, '');
+    for (const g of r.userGroups) out.push(`- ${g.group}: kept ${g.kept}; deleted ${g.deleted.join(', ') || 'not yet'} (${decidedBy(g.source)}, ${g.decidedAt ?? ''})`);
     out.push('');
   }
   for (const s of withDecisions.filter((x) => !(r.userGroups.length && x.id === USERS_STEP?.id))) {
-    out.push(`### ${s.id} ${s.title}`, '', '| key | decision | decided by | when |', '|---|---|---|---|');
+    out.push(`### ${s.id} ${s.title}`, '');
     for (const [key, d] of Object.entries(s.decisions)) {
-      out.push(`| ${cellText(key.replace(/^(merge|unknown|limit):/, ''))} | ${cellText(decisionText(key, d.value))} | ${decidedBy(d.source)} | ${d.decidedAt ?? ''} |`);
+      out.push(`- ${key.replace(/^(merge|unknown|limit):/, '')}: ${decisionText(key, d.value)} (${decidedBy(d.source)}, ${d.decidedAt ?? ''})`);
     }
     out.push('');
   }
-  out.push('## Sessions', '', 'Every run of the tool on this state file, and the batches it committed. A run that never ended was killed or crashed; the next run of its step continued after the batches it had committed.', '',
-    '| # | started | ended | host, pid | command | outcome | committed |', '|---|---|---|---|---|---|---|');
+  out.push('## Sessions', '', 'Every run of the tool on this state file, and the batches it committed. A run that never ended was killed or crashed; the next run of its step continued after the batches it had committed.', '');
   const last = r.sessions.length - 1;
   r.sessions.forEach((x, i) => {
     const outcome = x.outcome ?? (i === last ? 'this session, or running' : 'never ended: killed or crashed');
-    const committed = x.committed.map((c) => `${c.step}: ${c.rows} row(s) in ${c.batches} batch(es)`).join('; ') || '—';
-    out.push(`| ${x.id} | ${x.startedAt} | ${x.endedAt ?? ''} | ${x.host}, ${x.pid} | ${cellText(x.command)} | ${outcome} | ${committed} |`);
+    const committed = x.committed.map((c) => `${c.step}: ${c.rows} row(s) in ${c.batches} batch(es)`).join('; ') || 'nothing';
+    out.push(`- #${x.id} ${x.command} (${x.host}, pid ${x.pid}), ${x.startedAt} → ${x.endedAt ?? '…'}: ${outcome}; committed ${committed}`);
   });
   out.push('', '## Files written', '');
   if (!r.files.length) out.push('none found', '');
-  else out.push('| file | what | installed |', '|---|---|---|', ...r.files.map((f) => `| ${f.path} | ${f.what} | ${f.installed} |`), '');
+  else out.push(...r.files.map((f) => `- ${f.path}: ${f.what}; installed: ${f.installed}`), '');
   out.push('## Backups', '');
   if (!r.backups.length) out.push('none recorded', '');
   else {

@@ -41,11 +41,11 @@ describe('the change record', () => {
 
       const r = buildReport(state, []);
       const md = reportMarkdown(r);
-      assert.match(md, /^\| anna@example\.org \| #7 anna@example\.org \| #3 Anna@Example\.org \| by hand in the wizard \| 2026-01-10T\S+ \|$/m);
-      assert.match(md, /^\| same@example\.org \| #9 same@example\.org \| #4 same@example\.org \| answers file \|/m);
-      assert.match(md, /^\| left@example\.org \| delete \(left@example\.org is unknown to astakos\) \| suggestion accepted \|/m);
-      assert.match(md, /^\| 1 \| \S+ \|  \| \S+, \d+ \| snf-upgrade wizard \| never ended: killed or crashed \| 2\.2: 3 row\(s\) in 1 batch\(es\) \|$/m);
-      assert.match(md, /^\| 2 \| \S+ \| \S+ \| \S+, \d+ \| snf-upgrade run 2\.2 \| completed \| 2\.2: 2 row\(s\) in 1 batch\(es\) \|$/m);
+      assert.match(md, /^- anna@example\.org: kept #7 anna@example\.org; deleted #3 Anna@Example\.org \(by hand in the wizard, 2026-01-10T\S+\)$/m);
+      assert.match(md, /^- same@example\.org: kept #9 same@example\.org; deleted #4 same@example\.org \(answers file, /m);
+      assert.match(md, /^- left@example\.org: delete \(left@example\.org is unknown to astakos\) \(suggestion accepted, /m);
+      assert.match(md, /^- #1 snf-upgrade wizard \(\S+, pid \d+\), \S+ → …: never ended: killed or crashed; committed 2\.2: 3 row\(s\) in 1 batch\(es\)$/m);
+      assert.match(md, /^- #2 snf-upgrade run 2\.2 \(\S+, pid \d+\), \S+ → \S+: completed; committed 2\.2: 2 row\(s\) in 1 batch\(es\)$/m);
       assert.match(md, /- committed in all: 5 row\(s\) in 2 batch\(es\) over 2 attempt\(s\)/);
       assert.match(md, /Every event, oldest first \(251\)/);
 
