@@ -159,7 +159,17 @@ export async function onServer<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> 
 
 /** Ends every session of process PID on the server, as an administrator (or a restart) would. */
 export async function terminateSessionsOf(pid: number): Promise<number> {
-  return onServer(async (c) => (await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [`snf-upgrade:${pid}`])).rowCount ?? 0);
+  return onServer(async (c) => {
+    const app = `snf-upgrade:${pid}`;
+    const n = (await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [app])).rowCount ?? 0;
+    // pg_terminate_backend only signals: wait until the backends are gone, so that their closing
+    // message reaches the client before it goes on (else it may only see the socket reset).
+    for (let i = 0; i < 200; i++) {
+      if (!(await c.query('SELECT 1 FROM pg_stat_activity WHERE application_name = $1', [app])).rowCount) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return n;
+  });
 }
 
 /** Runs 6.4 uninterrupted on a fresh sandbox: the tables and batches every faulted run must end with. */
